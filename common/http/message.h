@@ -1,0 +1,43 @@
+#pragma once
+
+// Plain HTTP request/response values exchanged with handlers; no Beast types, so handler code
+// compiles without Beast.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace paymesh::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target: path + "?" + query, as received
+  std::vector<std::pair<std::string, std::string>> headers;  // as received, in order
+  std::string body;
+  std::string remote_ip;
+  std::string request_id;  // assigned by the server (from a sane X-Request-Id, or generated)
+
+  // First header with this name (case-insensitive), or "".
+  std::string_view Header(std::string_view name) const;
+  std::string_view Path() const;   // target before '?'
+  std::string_view Query() const;  // target after '?', or ""
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void SetHeader(std::string name, std::string value);
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain");
+};
+
+// Value of query parameter `name` (percent-decoded), or nullopt.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
+std::string PercentDecode(std::string_view s);
+std::string PercentEncode(std::string_view s);
+
+}  // namespace paymesh::http

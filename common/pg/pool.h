@@ -1,0 +1,101 @@
+#pragma once
+
+// PostgreSQL connection pool on libpqxx 6.4. Blocking by nature: call it only from an
+// exec::WorkerPool thread (size the worker pool to the connection pool).
+//
+// Every connection sets `search_path` to the pool's schema, so stores use unqualified table
+// names and tests can run against a throwaway schema. Connections are opened lazily and
+// replaced after a broken-connection error.
+//
+//   pg::Pool pool({.dsn = cfg.pg_dsn, .schema = "orders", .size = 8});
+//   absl::StatusOr<Order> o = pool.Transact<Order>([&](pqxx::work& tx) -> absl::StatusOr<Order> {
+//     pqxx::result r = tx.exec_params("SELECT ... WHERE id = $1", id);
+//     ...
+//   });
+//
+// Errors: UNAVAILABLE when no connection can be had (server down, acquire timeout) or the
+// connection broke; otherwise the SQLSTATE mapping of StatusFromSqlState(). A serialization
+// failure or deadlock is retried up to `max_retries` times before ABORTED is returned.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace paymesh::pg {
+
+struct PoolOptions {
+  std::string dsn;                 // libpq connection string or postgresql:// URL
+  std::string schema;              // search_path; created by migrations
+  size_t size = 4;
+  std::chrono::milliseconds acquire_timeout{2000};
+  std::chrono::milliseconds statement_timeout{5000};  // server-side, per statement
+  int max_retries = 3;
+};
+
+// Maps a SQLSTATE to a Status: 23505 unique_violation → ALREADY_EXISTS, 23xxx other integrity
+// → FAILED_PRECONDITION, 22xxx data exception → INVALID_ARGUMENT, 40001/40P01 → ABORTED,
+// 57014 query_canceled (statement timeout) → DEADLINE_EXCEEDED, 08xxx/57P0x → UNAVAILABLE,
+// anything else → INTERNAL. The message names the SQLSTATE, never the statement's parameters.
+absl::Status StatusFromSqlState(const std::string& sqlstate, const std::string& what);
+// Translates the exception in flight (call inside catch (...)).
+absl::Status StatusFromCurrentException();
+
+class Pool {
+ public:
+  explicit Pool(PoolOptions options);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Runs fn inside a read-write transaction and commits if fn returns OK. Retries fn (from
+  // the start) on serialization failures. fn must be safe to run more than once.
+  template <typename T>
+  absl::StatusOr<T> Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn);
+  absl::Status TransactVoid(const std::function<absl::Status(pqxx::work&)>& fn);
+
+  // Runs fn with a raw connection (no transaction), e.g. for advisory locks.
+  absl::Status WithConnection(const std::function<absl::Status(pqxx::connection&)>& fn);
+
+  // SELECT 1 through a pooled connection.
+  absl::Status Ping();
+
+  const PoolOptions& options() const { return options_; }
+
+ private:
+  struct Lease;
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
+  void Release(std::unique_ptr<pqxx::connection> conn, bool healthy);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
+
+  PoolOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  size_t open_ = 0;
+};
+
+template <typename T>
+absl::StatusOr<T> Pool::Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn) {
+  std::optional<T> out;
+  absl::Status st = TransactVoid([&](pqxx::work& tx) -> absl::Status {
+    absl::StatusOr<T> r = fn(tx);
+    if (!r.ok()) return r.status();
+    out = std::move(r).value();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return std::move(*out);
+}
+
+}  // namespace paymesh::pg

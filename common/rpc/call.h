@@ -1,0 +1,54 @@
+#pragma once
+
+// Helpers for both ends of a unary call.
+//
+// Server side: gRPC callback handlers must not block, so blocking logic runs on a worker pool:
+//
+//   grpc::ServerUnaryReactor* OrderGrpcService::GetOrder(grpc::CallbackServerContext* ctx,
+//                                                        const GetOrderRequest* req, Order* resp) {
+//     return rpc::RunOnWorkers(ctx, *workers_, "GetOrder", [=, this]() -> absl::Status {
+//       ASSIGN_OR_RETURN(auto order, logic_->GetOrder(req->user_id(), req->order_id()));
+//       ToProto(order, resp);
+//       return absl::OkStatus();
+//     });
+//   }
+//
+// RunOnWorkers installs the caller's x-request-id as the log RequestScope, counts the call in
+// `<prefix>_rpc_total{method,result}` and its latency, finishes the reactor exactly once, and
+// answers UNAVAILABLE at once when the worker queue is full.
+//
+// Client side: every call gets a deadline and the request id.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "common/exec/worker_pool.h"
+
+namespace paymesh::rpc {
+
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+
+// The x-request-id metadata of an incoming call, or "" if absent or not a sane id.
+std::string RequestIdOf(const grpc::ServerContextBase& ctx);
+
+// Sets the metric name prefix ("order", "auth", ...) used by RunOnWorkers. Call once at start.
+void SetServiceName(std::string name);
+
+grpc::ServerUnaryReactor* RunOnWorkers(grpc::CallbackServerContext* ctx, exec::WorkerPool& workers,
+                                       std::string_view method, std::function<absl::Status()> work);
+
+// Sets deadline = now + timeout and the x-request-id metadata on a fresh ClientContext.
+void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout,
+                          std::string_view request_id);
+
+// An insecure channel (mesh TLS is the platform's job) with round-robin over every address
+// the name resolves to, and keepalive so dead peers are noticed.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+
+}  // namespace paymesh::rpc

@@ -1,0 +1,52 @@
+#pragma once
+
+// A gRPC server with the standard extras every paymesh service needs: grpc.health.v1 (gRPC's
+// built-in service, SERVING once started, NOT_SERVING while draining), server reflection,
+// keepalive settings, and a message size cap.
+//
+//   rpc::Server server;
+//   server.AddService(&order_service);
+//   ASSIGN_OR_RETURN(int port, server.Start("0.0.0.0:50052"));   // port 0 picks a free port
+//   ... rpc::WaitForTerminationSignal(); ...
+//   server.Shutdown(std::chrono::seconds(10));                     // drain, then cancel
+//
+// Call BlockTerminationSignals() first thing in main(), before any thread is created.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+
+namespace paymesh::rpc {
+
+struct ServerOptions {
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options = {});
+  ~Server();
+
+  void AddService(grpc::Service* service);
+  // Binds and starts; returns the bound port.
+  absl::StatusOr<int> Start(const std::string& listen_addr);
+  // Health goes NOT_SERVING, in-flight calls get `grace` to finish, then the rest are cancelled.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  ServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it creates).
+void BlockTerminationSignals();
+// Waits for SIGINT or SIGTERM (sigwait); returns the signal number.
+int WaitForTerminationSignal();
+
+}  // namespace paymesh::rpc
