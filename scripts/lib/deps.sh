@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config ccache git curl ca-certificates
+  build-essential cmake ninja-build pkg-config ccache git curl ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libhiredis-dev libpqxx-dev libpq-dev libssl-dev libqrencode-dev
