@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,9 @@ class EnvReader {
   // Secrets: the variable names a file whose content (trailing newline trimmed) is the value.
   Secret RequiredSecretFile(std::string_view name);
   std::optional<Secret> OptionalSecretFile(std::string_view name);
+  // The secret from the file named by `<name>_FILE`, or else the value of `<name>` itself (for
+  // local runs); setting both, or neither, is a problem.
+  Secret RequiredSecretOrString(std::string_view name);
 
   // Records a problem found by the caller's own validation.
   void AddProblem(std::string problem);
@@ -79,6 +83,7 @@ class EnvReader {
 
  private:
   std::optional<std::string> Get(std::string_view name);
+  std::optional<Secret> ReadSecretFile(std::string_view name, const std::string& path);
 
   Lookup lookup_;
   FileReader files_;

@@ -1,0 +1,198 @@
+#include "common/config/env.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace paymesh::config {
+namespace {
+
+using std::chrono::milliseconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Lookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+FileReader FakeFiles(std::map<std::string, std::string> files) {
+  return [files = std::move(files)](const std::string& path) -> std::optional<std::string> {
+    auto it = files.find(path);
+    if (it == files.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+EnvReader Reader(std::map<std::string, std::string> vars,
+                 std::map<std::string, std::string> files = {}) {
+  return EnvReader(FakeEnv(std::move(vars)), FakeFiles(std::move(files)));
+}
+
+TEST(EnvTest, PlainValuesAndDefaults) {
+  auto env = Reader({{"A", "alpha"}, {"EMPTY", ""}});
+  EXPECT_EQ(env.String("A", "x"), "alpha");
+  EXPECT_EQ(env.String("UNSET", "dflt"), "dflt");
+  EXPECT_EQ(env.String("EMPTY", "dflt"), "dflt");
+  EXPECT_EQ(env.RequiredString("A"), "alpha");
+  EXPECT_TRUE(env.Finish().ok());
+}
+
+TEST(EnvTest, ReportsEveryProblemAtOnce) {
+  auto env = Reader({{"PORT", "http"}, {"FLAG", "maybe"}, {"MODE", "fast"}});
+  env.RequiredString("PG_DSN");
+  env.Int("PORT", 1, 0, 65535);
+  env.Bool("FLAG", false);
+  env.OneOf("MODE", "all", {"all", "api", "notify"});
+  env.RequiredSecretFile("KEY_FILE");
+  env.AddProblem("CUSTOM_VAR is inconsistent");
+
+  const absl::Status status = env.Finish();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(env.problems().size(), 6u);
+  for (const char* name : {"PG_DSN", "PORT", "FLAG", "MODE", "KEY_FILE", "CUSTOM_VAR"}) {
+    EXPECT_THAT(std::string(status.message()), HasSubstr(name));
+  }
+}
+
+TEST(EnvTest, IntAndMillisBounds) {
+  auto env = Reader({{"N", "8"},
+                     {"LOW", "-1"},
+                     {"HIGH", "65536"},
+                     {"JUNK", "12abc"},
+                     {"SPACE", " 5"},
+                     {"HUGE", "99999999999999999999"},
+                     {"MS", "1500"},
+                     {"MS_BAD", "1.5"}});
+  EXPECT_EQ(env.Int("N", 1, 1, 64), 8);
+  EXPECT_EQ(env.Int("UNSET", 7, 1, 64), 7);
+  EXPECT_EQ(env.Int("LOW", 3, 0, 10), 3);
+  EXPECT_EQ(env.Int("HIGH", 3, 0, 65535), 3);
+  EXPECT_EQ(env.Int("JUNK", 3, 0, 100), 3);
+  EXPECT_EQ(env.Int("SPACE", 3, 0, 100), 3);
+  EXPECT_EQ(env.Int("HUGE", 3, 0, 100), 3);
+  EXPECT_EQ(env.Millis("MS", milliseconds(10), milliseconds(1), milliseconds(60000)),
+            milliseconds(1500));
+  EXPECT_EQ(env.Millis("MS_BAD", milliseconds(10), milliseconds(1), milliseconds(60000)),
+            milliseconds(10));
+  EXPECT_EQ(env.Millis("MS", milliseconds(10), milliseconds(1), milliseconds(1000)),
+            milliseconds(10));
+  EXPECT_EQ(env.problems().size(), 7u);
+  EXPECT_THAT(env.problems()[0], HasSubstr("LOW"));
+  EXPECT_THAT(env.problems()[0], HasSubstr("[0, 10]"));
+}
+
+TEST(EnvTest, BoolParsing) {
+  auto env = Reader({{"T1", "1"},
+                     {"T2", "TRUE"},
+                     {"T3", "yes"},
+                     {"T4", "On"},
+                     {"F1", "0"},
+                     {"F2", "false"},
+                     {"F3", "NO"},
+                     {"F4", "off"},
+                     {"BAD", "2"}});
+  for (const char* name : {"T1", "T2", "T3", "T4"}) EXPECT_TRUE(env.Bool(name, false)) << name;
+  for (const char* name : {"F1", "F2", "F3", "F4"}) EXPECT_FALSE(env.Bool(name, true)) << name;
+  EXPECT_TRUE(env.Bool("UNSET", true));
+  EXPECT_TRUE(env.Finish().ok());
+  EXPECT_FALSE(env.Bool("BAD", false));
+  EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("BAD"));
+}
+
+TEST(EnvTest, OneOf) {
+  auto env = Reader({{"ROUTES", "api"}, {"LEVEL", "loud"}});
+  EXPECT_EQ(env.OneOf("ROUTES", "all", {"all", "api", "notify"}), "api");
+  EXPECT_EQ(env.OneOf("UNSET", "all", {"all", "api"}), "all");
+  EXPECT_TRUE(env.Finish().ok());
+  EXPECT_EQ(env.OneOf("LEVEL", "info", {"debug", "info"}), "info");
+  EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("LEVEL"));
+  EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("debug|info"));
+}
+
+TEST(EnvTest, SecretFilesAreReadAndTrimmedOnce) {
+  auto env =
+      Reader({{"KEY_FILE", "/run/key"}, {"CRLF_FILE", "/run/crlf"}, {"TWO_FILE", "/run/two"}},
+             {{"/run/key", "s3cret\n"}, {"/run/crlf", "abc\r\n"}, {"/run/two", "x\n\n"}});
+  EXPECT_EQ(env.RequiredSecretFile("KEY_FILE").Reveal(), "s3cret");
+  EXPECT_EQ(env.RequiredSecretFile("CRLF_FILE").Reveal(), "abc");
+  EXPECT_EQ(env.RequiredSecretFile("TWO_FILE").Reveal(), "x\n");
+  EXPECT_FALSE(env.OptionalSecretFile("UNSET_FILE").has_value());
+  auto optional = env.OptionalSecretFile("KEY_FILE");
+  ASSERT_TRUE(optional.has_value());
+  EXPECT_EQ(optional->Reveal(), "s3cret");
+  EXPECT_TRUE(env.Finish().ok());
+}
+
+TEST(EnvTest, UnreadableSecretFileNamesTheVariableNeverTheContent) {
+  auto env = Reader({{"KEY_FILE", "/missing"}, {"EMPTY_FILE", "/empty"}, {"OPT_FILE", "/gone"}},
+                    {{"/empty", "\n"}});
+  EXPECT_TRUE(env.RequiredSecretFile("KEY_FILE").empty());
+  EXPECT_TRUE(env.RequiredSecretFile("EMPTY_FILE").empty());
+  EXPECT_FALSE(env.OptionalSecretFile("OPT_FILE").has_value());
+  EXPECT_TRUE(env.RequiredSecretFile("ABSENT_FILE").empty());
+  const std::string message(env.Finish().message());
+  for (const char* name : {"KEY_FILE", "EMPTY_FILE", "OPT_FILE", "ABSENT_FILE"}) {
+    EXPECT_THAT(message, HasSubstr(name));
+  }
+  EXPECT_EQ(env.problems().size(), 4u);
+}
+
+TEST(EnvTest, SecretContentNeverAppearsInProblems) {
+  auto env = Reader({{"A_FILE", "/a"}, {"PG_DSN", "postgresql://u:pw@h/db"}, {"PG_DSN_FILE", "/a"}},
+                    {{"/a", "topsecret"}});
+  env.RequiredSecretOrString("PG_DSN");  // both set: a problem
+  env.Int("A_FILE", 0, 0, 1);            // misuse of a path variable as a number
+  EXPECT_THAT(std::string(env.Finish().message()), Not(HasSubstr("topsecret")));
+  EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("PG_DSN_FILE"));
+}
+
+TEST(EnvTest, SecretOrString) {
+  auto from_file = Reader({{"PG_DSN_FILE", "/dsn"}}, {{"/dsn", "host=db password=x\n"}});
+  EXPECT_EQ(from_file.RequiredSecretOrString("PG_DSN").Reveal(), "host=db password=x");
+  EXPECT_TRUE(from_file.Finish().ok());
+
+  auto from_value = Reader({{"PG_DSN", "host=db"}});
+  EXPECT_EQ(from_value.RequiredSecretOrString("PG_DSN").Reveal(), "host=db");
+  EXPECT_TRUE(from_value.Finish().ok());
+
+  auto neither = Reader({});
+  neither.RequiredSecretOrString("PG_DSN");
+  EXPECT_THAT(std::string(neither.Finish().message()), HasSubstr("PG_DSN"));
+}
+
+TEST(EnvTest, SecretPrintsRedacted) {
+  Secret secret("hunter2");
+  std::ostringstream os;
+  os << secret;
+  EXPECT_EQ(os.str(), "<redacted>");
+  EXPECT_EQ(secret.Redacted(), "<redacted>");
+  EXPECT_EQ(secret.Reveal(), "hunter2");
+  EXPECT_EQ(Secret().Redacted(), "");
+}
+
+TEST(EnvTest, RedactUrl) {
+  EXPECT_EQ(RedactUrl("postgresql://user:pass@host:5432/db"), "postgresql://user:***@host:5432/db");
+  EXPECT_EQ(RedactUrl("postgres://u:p@ss@host/db"), "postgres://u:***@host/db");
+  EXPECT_EQ(RedactUrl("redis://:pass@127.0.0.1:6379/0"), "redis://:***@127.0.0.1:6379/0");
+  EXPECT_EQ(RedactUrl("redis://user:pass@host"), "redis://user:***@host");
+  EXPECT_EQ(RedactUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+  EXPECT_EQ(RedactUrl("postgresql://user@host/db"), "postgresql://user@host/db");
+  EXPECT_EQ(RedactUrl("postgresql://host/db?user=u&password=secret&sslmode=disable"),
+            "postgresql://host/db?user=u&password=***&sslmode=disable");
+  EXPECT_EQ(RedactUrl("host=127.0.0.1 port=5432 user=app password=secret dbname=paymesh"),
+            "host=127.0.0.1 port=5432 user=app password=*** dbname=paymesh");
+  EXPECT_EQ(RedactUrl("password = 'a b\\' c' dbname=x"), "password =*** dbname=x");
+  EXPECT_EQ(RedactUrl("host=h password=s"), "host=h password=***");
+  EXPECT_EQ(RedactUrl("host=h user=password_admin"), "host=h user=password_admin");
+  EXPECT_EQ(RedactUrl(""), "");
+}
+
+}  // namespace
+}  // namespace paymesh::config

@@ -12,9 +12,9 @@
 
 namespace paymesh::crypto {
 
-std::string Sha256(std::string_view data);  // 32 raw bytes
-std::string Sha1(std::string_view data);    // 20 raw bytes
-std::string Md5(std::string_view data);     // 16 raw bytes
+std::string Sha256(std::string_view data);                            // 32 raw bytes
+std::string Sha1(std::string_view data);                              // 20 raw bytes
+std::string Md5(std::string_view data);                               // 16 raw bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
 std::string HexLower(std::string_view bytes);

@@ -1,6 +1,6 @@
 #pragma once
 
-// Password hashing with scrypt (OpenSSL EVP_PBE_scrypt), stored as a PHC-style string:
+// Password hashing with scrypt (OpenSSL's EVP_KDF "SCRYPT"), stored as a PHC-style string:
 //   $scrypt$ln=15,r=8,p=1$<salt, base64 no padding>$<hash, base64 no padding>
 // with a 16-byte random salt per password and a 32-byte derived key.
 
@@ -22,10 +22,12 @@ struct ScryptParams {
 absl::StatusOr<std::string> Scrypt(std::string_view password, std::string_view salt,
                                    const ScryptParams& params, size_t key_len);
 
-absl::StatusOr<std::string> HashPassword(std::string_view password, const ScryptParams& params = {});
+absl::StatusOr<std::string> HashPassword(std::string_view password,
+                                         const ScryptParams& params = {});
 
-// true on match, false on mismatch; INVALID_ARGUMENT for a malformed or out-of-bounds PHC
-// string (a stored hash cannot make us allocate unbounded memory).
+// true on match, false on mismatch (compared in constant time); INVALID_ARGUMENT for a malformed
+// or out-of-bounds PHC string (ln 10..20, r 1..16, p 1..4, 128*r*N <= 1 GiB), so that a stored
+// hash cannot make us allocate unbounded memory. HashPassword enforces the same bounds.
 absl::StatusOr<bool> VerifyPassword(std::string_view password, std::string_view phc);
 
 }  // namespace paymesh::crypto

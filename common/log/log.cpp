@@ -1,0 +1,222 @@
+#include "common/log/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string_view.hpp>
+#include <boost/json/value.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <string>
+
+namespace paymesh::log {
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
+std::mutex g_service_mu;
+std::string g_service;  // guarded by g_service_mu
+std::mutex g_write_mu;  // one line at a time on stdout
+
+thread_local std::string t_request_id;
+
+const char* LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "info";
+}
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return len;
+}
+
+// Log input may carry arbitrary bytes; invalid UTF-8 would make the whole line invalid JSON,
+// so such bytes become U+FFFD.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+void AppendString(std::string& out, std::string_view s) {
+  const std::string valid = ValidUtf8(s);
+  out += boost::json::serialize(boost::json::string_view(valid.data(), valid.size()));
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += ',';
+  AppendString(out, key);
+  out += ':';
+}
+
+void AppendValue(std::string& out, const Field& field) {
+  if (const auto* s = std::get_if<std::string>(&field.value)) {
+    AppendString(out, *s);
+  } else if (const auto* i = std::get_if<int64_t>(&field.value)) {
+    out += std::to_string(*i);
+  } else if (const auto* d = std::get_if<double>(&field.value)) {
+    // JSON has no NaN or infinity.
+    out += std::isfinite(*d) ? boost::json::serialize(boost::json::value(*d)) : "null";
+  } else if (const auto* b = std::get_if<bool>(&field.value)) {
+    out += *b ? "true" : "false";
+  }
+}
+
+std::string FormatTimestamp(std::chrono::system_clock::time_point ts) {
+  const auto ms_since_epoch =
+      std::chrono::duration_cast<std::chrono::milliseconds>(ts.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms_since_epoch / 1000);
+  int millis = static_cast<int>(ms_since_epoch % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+void WriteAll(int fd, const std::string& line) {
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere left to report a failing stdout
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+bool ParseLevel(std::string_view text, Level* out) {
+  static constexpr std::pair<std::string_view, Level> kLevels[] = {{"debug", Level::kDebug},
+                                                                   {"info", Level::kInfo},
+                                                                   {"warn", Level::kWarn},
+                                                                   {"error", Level::kError}};
+  for (const auto& [name, level] : kLevels) {
+    if (text == name) {
+      *out = level;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Init(std::string service, Level min_level) {
+  {
+    std::lock_guard<std::mutex> lock(g_service_mu);
+    g_service = std::move(service);
+  }
+  g_min_level.store(static_cast<int>(min_level));
+}
+
+std::string FormatLineAt(std::chrono::system_clock::time_point ts, Level level,
+                         std::string_view msg, std::initializer_list<Field> fields) {
+  std::string service;
+  {
+    std::lock_guard<std::mutex> lock(g_service_mu);
+    service = g_service;
+  }
+  std::string out = "{\"ts\":\"" + FormatTimestamp(ts) + "\",\"level\":\"" + LevelName(level) + '"';
+  AppendKey(out, "service");
+  AppendString(out, service);
+  AppendKey(out, "msg");
+  AppendString(out, msg);
+  if (!t_request_id.empty()) {
+    AppendKey(out, "request_id");
+    AppendString(out, t_request_id);
+  }
+  for (const Field& field : fields) {
+    AppendKey(out, field.key);
+    AppendValue(out, field);
+  }
+  out += '}';
+  return out;
+}
+
+std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  return FormatLineAt(std::chrono::system_clock::now(), level, msg, fields);
+}
+
+void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line = FormatLine(level, msg, fields);
+  line += '\n';
+  std::lock_guard<std::mutex> lock(g_write_mu);
+  WriteAll(STDOUT_FILENO, line);
+}
+
+RequestScope::RequestScope(std::string request_id) : previous_(std::move(t_request_id)) {
+  t_request_id = std::move(request_id);
+}
+
+RequestScope::~RequestScope() { t_request_id = std::move(previous_); }
+
+const std::string& CurrentRequestId() { return t_request_id; }
+
+std::string MaskOpenid(std::string_view openid) {
+  constexpr size_t kKeep = 3;
+  if (openid.size() <= 2 * kKeep) return std::string(openid.size(), '*');
+  return std::string(openid.substr(0, kKeep)) + "***" +
+         std::string(openid.substr(openid.size() - kKeep));
+}
+
+std::string MaskMobile(std::string_view mobile) {
+  constexpr size_t kHead = 3, kTail = 4;
+  if (mobile.size() < kHead + kTail + 1) return std::string(mobile.size(), '*');
+  return std::string(mobile.substr(0, kHead)) + "****" +
+         std::string(mobile.substr(mobile.size() - kTail));
+}
+
+}  // namespace paymesh::log

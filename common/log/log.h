@@ -9,11 +9,14 @@
 //
 // Thread-safe: each line is written with a single write.
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include "absl/strings/string_view.h"
 
 namespace paymesh::log {
 
@@ -28,6 +31,10 @@ struct Field {
   Field(std::string_view k, std::string_view v) : key(k), value(std::string(v)) {}
   Field(std::string_view k, const char* v) : key(k), value(std::string(v)) {}
   Field(std::string_view k, const std::string& v) : key(k), value(v) {}
+#ifndef ABSL_USES_STD_STRING_VIEW
+  // absl::Status::message() is an absl::string_view, a distinct type in this Abseil build.
+  Field(std::string_view k, absl::string_view v) : key(k), value(std::string(v.data(), v.size())) {}
+#endif
   Field(std::string_view k, int64_t v) : key(k), value(v) {}
   Field(std::string_view k, int v) : key(k), value(static_cast<int64_t>(v)) {}
   Field(std::string_view k, uint64_t v) : key(k), value(static_cast<int64_t>(v)) {}
@@ -38,13 +45,24 @@ struct Field {
 };
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
-inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kDebug, m, f); }
-inline void Info(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kInfo, m, f); }
-inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kWarn, m, f); }
-inline void Error(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kError, m, f); }
+inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kDebug, m, f);
+}
+inline void Info(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kInfo, m, f);
+}
+inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kWarn, m, f);
+}
+inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kError, m, f);
+}
 
 // Formats one line without writing it (used by Write; exposed for tests).
 std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields);
+// As FormatLine, with the timestamp given (tests use a fixed clock).
+std::string FormatLineAt(std::chrono::system_clock::time_point ts, Level level,
+                         std::string_view msg, std::initializer_list<Field> fields);
 
 // Sets the request id for log lines written by this thread until destruction.
 class RequestScope {

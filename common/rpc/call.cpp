@@ -1,0 +1,157 @@
+#include "common/rpc/call.h"
+
+#include <exception>
+#include <mutex>
+
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/rpc/status.h"
+
+namespace paymesh::rpc {
+namespace {
+
+constexpr size_t kMaxRequestIdLength = 128;
+// Clients ping idle connections so that a dead peer is noticed before the next call needs it.
+constexpr int kClientKeepaliveTimeMs = 30'000;
+constexpr int kClientKeepaliveTimeoutMs = 10'000;
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+struct CallMetrics {
+  metrics::Counter* calls;
+  metrics::Histogram* latency;
+};
+
+std::mutex g_metrics_mu;
+std::string g_service_name = "paymesh";  // guarded by g_metrics_mu
+CallMetrics* g_metrics = nullptr;        // guarded by g_metrics_mu; leaked on purpose
+
+CallMetrics& Metrics() {
+  std::lock_guard<std::mutex> lock(g_metrics_mu);
+  if (g_metrics == nullptr) {
+    auto& registry = metrics::Registry::Default();
+    g_metrics = new CallMetrics{
+        &registry.AddCounter(g_service_name + "_rpc_total", "gRPC calls by method and result",
+                             {"method", "result"}),
+        &registry.AddHistogram(g_service_name + "_rpc_duration_seconds",
+                               "gRPC call latency in seconds", {"method"})};
+  }
+  return *g_metrics;
+}
+
+// Envoy's trio: the caller's fault, ours, or fine.
+const char* ResultOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "ok";
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kOutOfRange:
+      return "rejected";
+    default:
+      return "error";
+  }
+}
+
+void Record(const std::string& method, const absl::Status& status,
+            std::chrono::steady_clock::time_point start) {
+  CallMetrics& m = Metrics();
+  const char* result = ResultOf(status.code());
+  m.calls->Inc({method, result});
+  m.latency->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), {method});
+  if (result[0] == 'e') {
+    log::Warn("rpc failed", {{"method", method},
+                             {"code", absl::StatusCodeToString(status.code())},
+                             {"error", status.message()}});
+  }
+}
+
+absl::Status RunGuarded(const std::function<absl::Status()>& work, const std::string& method) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    log::Error("rpc handler threw", {{"method", method}, {"error", e.what()}});
+  } catch (...) {
+    log::Error("rpc handler threw a non-standard exception", {{"method", method}});
+  }
+  return absl::InternalError("internal error");
+}
+
+}  // namespace
+
+std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
+  const auto& metadata = ctx.client_metadata();
+  auto it = metadata.find(kRequestIdHeader);
+  if (it == metadata.end()) return "";
+  std::string_view id(it->second.data(), it->second.size());
+  return IsSaneRequestId(id) ? std::string(id) : "";
+}
+
+void SetServiceName(std::string name) {
+  std::lock_guard<std::mutex> lock(g_metrics_mu);
+  if (g_metrics != nullptr) return;  // metrics already registered under the first name
+  g_service_name = std::move(name);
+}
+
+grpc::ServerUnaryReactor* RunOnWorkers(grpc::CallbackServerContext* ctx, exec::WorkerPool& workers,
+                                       std::string_view method,
+                                       std::function<absl::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const auto start = std::chrono::steady_clock::now();
+  std::string method_name(method);
+  std::string request_id = RequestIdOf(*ctx);
+
+  // The reactor, the request and the response stay valid until Finish, so the task may use them;
+  // exactly one of the two paths below calls Finish.
+  auto task = [reactor, ctx, start, method_name, request_id, work = std::move(work)]() {
+    log::RequestScope scope(request_id);
+    absl::Status status;
+    if (std::chrono::system_clock::now() > ctx->deadline()) {
+      status = absl::DeadlineExceededError("deadline passed while queued");
+    } else {
+      status = RunGuarded(work, method_name);
+    }
+    Record(method_name, status, start);
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (!workers.TrySubmit(std::move(task))) {
+    const absl::Status busy = absl::UnavailableError("server busy, retry later");
+    log::RequestScope scope(request_id);
+    Record(method_name, busy, start);
+    reactor->Finish(ToGrpcStatus(busy));
+  }
+  return reactor;
+}
+
+void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout,
+                          std::string_view request_id) {
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  if (IsSaneRequestId(request_id)) ctx.AddMetadata(kRequestIdHeader, std::string(request_id));
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kClientKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kClientKeepaliveTimeoutMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Keep pinging an idle connection (the default stops after two pings without data).
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace paymesh::rpc

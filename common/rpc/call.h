@@ -19,13 +19,13 @@
 //
 // Client side: every call gets a deadline and the request id.
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "common/exec/worker_pool.h"

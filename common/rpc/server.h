@@ -12,12 +12,12 @@
 //
 // Call BlockTerminationSignals() first thing in main(), before any thread is created.
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 

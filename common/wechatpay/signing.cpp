@@ -1,0 +1,113 @@
+#include "common/wechatpay/signing.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto/crypto.h"
+
+namespace paymesh::wechatpay {
+
+std::string RequestMessage(std::string_view method, std::string_view canonical_url,
+                           std::string_view timestamp, std::string_view nonce,
+                           std::string_view body) {
+  return absl::StrCat(method, "\n", canonical_url, "\n", timestamp, "\n", nonce, "\n", body, "\n");
+}
+
+std::string ResponseMessage(std::string_view timestamp, std::string_view nonce,
+                            std::string_view body) {
+  return absl::StrCat(timestamp, "\n", nonce, "\n", body, "\n");
+}
+
+std::string FormatAuthorization(const Authorization& a) {
+  return absl::StrCat(kAuthScheme, " mchid=\"", a.mchid, "\",nonce_str=\"", a.nonce_str,
+                      "\",timestamp=\"", a.timestamp, "\",serial_no=\"", a.serial_no,
+                      "\",signature=\"", a.signature, "\"");
+}
+
+absl::StatusOr<Authorization> ParseAuthorization(std::string_view header) {
+  constexpr size_t kMaxHeader = 2048;
+  if (header.size() > kMaxHeader) return absl::InvalidArgumentError("Authorization too long");
+  std::string_view scheme = kAuthScheme;
+  if (header.substr(0, scheme.size()) != scheme || header.size() <= scheme.size() ||
+      header[scheme.size()] != ' ') {
+    return absl::InvalidArgumentError("Authorization scheme is not WECHATPAY2-SHA256-RSA2048");
+  }
+  std::string_view rest = header.substr(scheme.size() + 1);
+  std::map<std::string, std::string, std::less<>> params;
+  while (!rest.empty()) {
+    size_t eq = rest.find('=');
+    if (eq == std::string_view::npos || eq + 1 >= rest.size() || rest[eq + 1] != '"') {
+      return absl::InvalidArgumentError("Authorization parameter is not key=\"value\"");
+    }
+    std::string_view key = rest.substr(0, eq);
+    size_t close = rest.find('"', eq + 2);
+    if (close == std::string_view::npos) {
+      return absl::InvalidArgumentError("Authorization parameter is not closed");
+    }
+    std::string_view value = rest.substr(eq + 2, close - eq - 2);
+    if (!params.emplace(std::string(key), std::string(value)).second) {
+      return absl::InvalidArgumentError(absl::StrCat("Authorization repeats ", key));
+    }
+    rest = rest.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ',') return absl::InvalidArgumentError("Authorization parameters need ','");
+      rest = rest.substr(1);
+    }
+  }
+  Authorization a;
+  const std::pair<const char*, std::string*> fields[] = {{"mchid", &a.mchid},
+                                                         {"nonce_str", &a.nonce_str},
+                                                         {"timestamp", &a.timestamp},
+                                                         {"serial_no", &a.serial_no},
+                                                         {"signature", &a.signature}};
+  for (const auto& [name, out] : fields) {
+    auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("Authorization lacks ", name));
+    }
+    *out = std::move(it->second);
+    params.erase(it);
+  }
+  if (!params.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Authorization has unknown parameter ", params.begin()->first));
+  }
+  return a;
+}
+
+std::string SignRequest(const crypto::RsaPrivateKey& key, std::string_view mchid,
+                        std::string_view serial_no, std::string_view method,
+                        std::string_view canonical_url, std::string_view body, int64_t timestamp,
+                        std::string_view nonce) {
+  std::string ts = std::to_string(timestamp);
+  Authorization a;
+  a.mchid = std::string(mchid);
+  a.nonce_str = std::string(nonce);
+  a.timestamp = ts;
+  a.serial_no = std::string(serial_no);
+  a.signature =
+      crypto::Base64Encode(key.SignSha256(RequestMessage(method, canonical_url, ts, nonce, body)));
+  return FormatAuthorization(a);
+}
+
+absl::Status CheckTimestamp(std::string_view timestamp, int64_t now) {
+  int64_t ts = 0;
+  if (timestamp.empty() || timestamp.size() > 12) {
+    return absl::UnauthenticatedError("timestamp missing or malformed");
+  }
+  auto [end, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), ts);
+  if (ec != std::errc() || end != timestamp.data() + timestamp.size() || ts < 0) {
+    return absl::UnauthenticatedError("timestamp missing or malformed");
+  }
+  int64_t skew = now > ts ? now - ts : ts - now;
+  if (skew >= kMaxClockSkewSeconds) {
+    return absl::UnauthenticatedError("timestamp outside the 5 minute window");
+  }
+  return absl::OkStatus();
+}
+
+std::string NewNonce() { return crypto::RandomAlnum(32); }
+
+}  // namespace paymesh::wechatpay
