@@ -24,10 +24,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -35,8 +34,8 @@
 namespace paymesh::pg {
 
 struct PoolOptions {
-  std::string dsn;                 // libpq connection string or postgresql:// URL
-  std::string schema;              // search_path; created by migrations
+  std::string dsn{};     // libpq connection string or postgresql:// URL
+  std::string schema{};  // search_path; created by migrations
   size_t size = 4;
   std::chrono::milliseconds acquire_timeout{2000};
   std::chrono::milliseconds statement_timeout{5000};  // server-side, per statement
@@ -51,6 +50,8 @@ absl::Status StatusFromSqlState(const std::string& sqlstate, const std::string& 
 // Translates the exception in flight (call inside catch (...)).
 absl::Status StatusFromCurrentException();
 
+// Thread-safe. A caller holding a connection (inside fn) that asks for another one from the
+// same pool can wait out acquire_timeout when the pool is small: don't nest.
 class Pool {
  public:
   explicit Pool(PoolOptions options);
@@ -58,13 +59,18 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  // Runs fn inside a read-write transaction and commits if fn returns OK. Retries fn (from
-  // the start) on serialization failures. fn must be safe to run more than once.
+  // Runs fn inside a read-write transaction and commits if fn returns OK; otherwise rolls back
+  // and returns fn's status. A libpqxx exception escaping fn is translated (see above). Retries
+  // fn from the start, up to max_retries times, on a serialization failure or deadlock, and on
+  // any ABORTED status fn returns; so fn must be safe to run more than once and should let
+  // libpqxx exceptions propagate rather than swallow them. "commit outcome unknown"
+  // (UNAVAILABLE) means the connection broke during COMMIT: the transaction may have applied.
   template <typename T>
   absl::StatusOr<T> Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn);
   absl::Status TransactVoid(const std::function<absl::Status(pqxx::work&)>& fn);
 
-  // Runs fn with a raw connection (no transaction), e.g. for advisory locks.
+  // Runs fn with a raw connection (no transaction), e.g. for advisory locks. fn must leave the
+  // session as it found it (settings, locks); a connection that broke is discarded.
   absl::Status WithConnection(const std::function<absl::Status(pqxx::connection&)>& fn);
 
   // SELECT 1 through a pooled connection.

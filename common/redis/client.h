@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,14 +31,15 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string password;  // empty: no AUTH
+  std::string password{};  // empty: no AUTH
   size_t pool_size = 4;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds acquire_timeout{2000};
 };
 
-// Parses redis://[:password@]host[:port][/db].
+// Parses redis://[:password@]host[:port][/db] (password percent-decoded, host may be [IPv6]).
+// INVALID_ARGUMENT for anything else; the message never quotes the URL.
 absl::StatusOr<Options> ParseUrl(std::string_view url);
 
 // A reply, flattened: nil, integer, string (status or bulk), or array of replies.
@@ -68,7 +70,8 @@ class Client {
                                std::chrono::seconds ttl);
   absl::StatusOr<int64_t> Del(const std::string& key);
   absl::StatusOr<bool> Exists(const std::string& key);
-  // INCR, and EXPIRE on the first increment of a window (one MULTI/EXEC); returns the count.
+  // INCR, and EXPIRE on the first increment of a window (atomically, in one Lua script; a key
+  // found without a TTL gets one too); returns the count. ttl must be positive.
   absl::StatusOr<int64_t> IncrWithTtl(const std::string& key, std::chrono::seconds ttl);
   // EVAL script numkeys keys... args...
   absl::StatusOr<Reply> Eval(const std::string& script, const std::vector<std::string>& keys,

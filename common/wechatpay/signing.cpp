@@ -1,29 +1,45 @@
 #include "common/wechatpay/signing.h"
 
 #include <charconv>
+#include <initializer_list>
 #include <cstdlib>
 #include <map>
 
-#include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
 
 namespace paymesh::wechatpay {
+namespace {
+
+// Joins the pieces, each followed by '\n' (the last one too), as every signing string is built.
+std::string Lines(std::initializer_list<std::string_view> pieces) {
+  size_t n = 0;
+  for (std::string_view p : pieces) n += p.size() + 1;
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : pieces) {
+    out.append(p);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string RequestMessage(std::string_view method, std::string_view canonical_url,
                            std::string_view timestamp, std::string_view nonce,
                            std::string_view body) {
-  return absl::StrCat(method, "\n", canonical_url, "\n", timestamp, "\n", nonce, "\n", body, "\n");
+  return Lines({method, canonical_url, timestamp, nonce, body});
 }
 
 std::string ResponseMessage(std::string_view timestamp, std::string_view nonce,
                             std::string_view body) {
-  return absl::StrCat(timestamp, "\n", nonce, "\n", body, "\n");
+  return Lines({timestamp, nonce, body});
 }
 
 std::string FormatAuthorization(const Authorization& a) {
-  return absl::StrCat(kAuthScheme, " mchid=\"", a.mchid, "\",nonce_str=\"", a.nonce_str,
-                      "\",timestamp=\"", a.timestamp, "\",serial_no=\"", a.serial_no,
-                      "\",signature=\"", a.signature, "\"");
+  return std::string(kAuthScheme) + " mchid=\"" + a.mchid + "\",nonce_str=\"" + a.nonce_str +
+         "\",timestamp=\"" + a.timestamp + "\",serial_no=\"" + a.serial_no + "\",signature=\"" +
+         a.signature + "\"";
 }
 
 absl::StatusOr<Authorization> ParseAuthorization(std::string_view header) {
@@ -48,7 +64,7 @@ absl::StatusOr<Authorization> ParseAuthorization(std::string_view header) {
     }
     std::string_view value = rest.substr(eq + 2, close - eq - 2);
     if (!params.emplace(std::string(key), std::string(value)).second) {
-      return absl::InvalidArgumentError(absl::StrCat("Authorization repeats ", key));
+      return absl::InvalidArgumentError("Authorization repeats " + std::string(key));
     }
     rest = rest.substr(close + 1);
     if (!rest.empty()) {
@@ -65,14 +81,14 @@ absl::StatusOr<Authorization> ParseAuthorization(std::string_view header) {
   for (const auto& [name, out] : fields) {
     auto it = params.find(name);
     if (it == params.end() || it->second.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("Authorization lacks ", name));
+      return absl::InvalidArgumentError(std::string("Authorization lacks ") + name);
     }
     *out = std::move(it->second);
     params.erase(it);
   }
   if (!params.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Authorization has unknown parameter ", params.begin()->first));
+    return absl::InvalidArgumentError("Authorization has unknown parameter " +
+                                      params.begin()->first);
   }
   return a;
 }
