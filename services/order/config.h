@@ -1,0 +1,25 @@
+#pragma once
+
+// Configuration of the order service, from the environment only.
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/config/env.h"
+#include "common/log/log.h"
+
+namespace paymesh::order {
+
+struct OrderConfig {
+  std::string grpc_listen_addr;              // GRPC_LISTEN_ADDR, default 0.0.0.0:50052
+  std::string metrics_listen_addr;           // METRICS_LISTEN_ADDR, default 0.0.0.0:9092
+  log::Level log_level = log::Level::kInfo;  // LOG_LEVEL
+  std::string pg_dsn;       // PG_DSN (required; holds a password: log RedactUrl() only)
+  size_t pg_pool_size = 8;  // PG_POOL_SIZE 1..64, also the worker count
+};
+
+// INVALID_ARGUMENT listing every problem at once.
+absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env);
+
+}  // namespace paymesh::order

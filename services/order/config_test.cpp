@@ -1,0 +1,70 @@
+#include "services/order/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+namespace paymesh::order {
+namespace {
+
+using ::testing::HasSubstr;
+
+config::EnvReader Env(std::map<std::string, std::string> vars) {
+  return config::EnvReader(
+      [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+        auto it = vars.find(std::string(name));
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+      },
+      [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+}
+
+TEST(OrderConfigTest, Defaults) {
+  config::EnvReader env = Env({{"PG_DSN", "postgresql://u:p@127.0.0.1:5432/db"}});
+  auto cfg = LoadOrderConfig(env);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:50052");
+  EXPECT_EQ(cfg->metrics_listen_addr, "0.0.0.0:9092");
+  EXPECT_EQ(cfg->log_level, log::Level::kInfo);
+  EXPECT_EQ(cfg->pg_dsn, "postgresql://u:p@127.0.0.1:5432/db");
+  EXPECT_EQ(cfg->pg_pool_size, 8u);
+}
+
+TEST(OrderConfigTest, ExplicitValues) {
+  config::EnvReader env = Env({{"PG_DSN", "host=/tmp dbname=x"},
+                               {"GRPC_LISTEN_ADDR", "127.0.0.1:0"},
+                               {"METRICS_LISTEN_ADDR", "[::1]:9999"},
+                               {"LOG_LEVEL", "debug"},
+                               {"PG_POOL_SIZE", "64"}});
+  auto cfg = LoadOrderConfig(env);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->grpc_listen_addr, "127.0.0.1:0");
+  EXPECT_EQ(cfg->metrics_listen_addr, "[::1]:9999");
+  EXPECT_EQ(cfg->log_level, log::Level::kDebug);
+  EXPECT_EQ(cfg->pg_pool_size, 64u);
+}
+
+TEST(OrderConfigTest, EveryProblemIsReportedAtOnce) {
+  config::EnvReader env = Env({{"GRPC_LISTEN_ADDR", "nowhere"},
+                               {"METRICS_LISTEN_ADDR", "host:99999"},
+                               {"LOG_LEVEL", "loud"},
+                               {"PG_POOL_SIZE", "0"}});
+  auto cfg = LoadOrderConfig(env);
+  ASSERT_EQ(cfg.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(cfg.status().message());
+  for (const char* name :
+       {"PG_DSN", "GRPC_LISTEN_ADDR", "METRICS_LISTEN_ADDR", "LOG_LEVEL", "PG_POOL_SIZE"}) {
+    EXPECT_THAT(message, HasSubstr(name));
+  }
+  EXPECT_EQ(env.problems().size(), 5u);
+}
+
+TEST(OrderConfigTest, PoolSizeUpperBound) {
+  config::EnvReader env = Env({{"PG_DSN", "x"}, {"PG_POOL_SIZE", "65"}});
+  EXPECT_FALSE(LoadOrderConfig(env).ok());
+}
+
+}  // namespace
+}  // namespace paymesh::order

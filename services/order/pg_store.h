@@ -1,0 +1,29 @@
+#pragma once
+
+// OrderStore on PostgreSQL (schema `orders`, set as the pool's search_path). The only file
+// of the service that sees SQL; every statement is parameterized.
+
+#include "common/pg/pool.h"
+#include "services/order/store.h"
+
+namespace paymesh::order {
+
+class PgOrderStore : public OrderStore {
+ public:
+  explicit PgOrderStore(pg::Pool& pool) : pool_(pool) {}
+
+  absl::StatusOr<std::vector<Product>> ListActiveProducts() override;
+  absl::StatusOr<std::vector<Product>> FindProducts(const std::vector<std::string>& skus) override;
+  absl::StatusOr<InsertResult> InsertOrder(const NewOrder& order) override;
+  absl::StatusOr<std::optional<StoredOrder>> FindByIdempotencyKey(
+      const std::string& user_id, const std::string& idempotency_key) override;
+  absl::StatusOr<Order> GetOrder(const std::string& user_id, const std::string& order_id) override;
+  absl::StatusOr<std::vector<Order>> ListOrders(const std::string& user_id,
+                                                const std::optional<PageKey>& after,
+                                                int limit) override;
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace paymesh::order

@@ -1,0 +1,319 @@
+// PgOrderStore (through OrderLogic) against a real PostgreSQL: each test gets a throwaway
+// schema, migrated like production and dropped afterwards.
+
+#include "services/order/pg_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "common/pg/migrate.h"
+#include "services/order/logic.h"
+#include "services/order/migrations.h"
+#include "tests/support/test_env.h"
+
+namespace paymesh::order {
+namespace {
+
+Timestamp Now() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+class OrderPgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dsn_ = paymesh::testing::PgDsn();
+    ASSERT_FALSE(dsn_.empty());
+    schema_ = paymesh::testing::UniqueName("t_");
+    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.dsn = dsn_, .schema = schema_, .size = 8});
+    ASSERT_TRUE(pg::Migrate(*pool_, order_lib_migrations()).ok());
+    store_ = std::make_unique<PgOrderStore>(*pool_);
+    logic_ = std::make_unique<OrderLogic>(*store_, Now);
+  }
+
+  void TearDown() override {
+    logic_.reset();
+    store_.reset();
+    pool_.reset();
+    if (!schema_.empty() && !dsn_.empty()) paymesh::testing::DropSchema(dsn_, schema_);
+  }
+
+  // A single integer from a query in the test schema.
+  int64_t Count(const std::string& sql, const std::string& param) {
+    auto n = pool_->Transact<int64_t>([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+      return tx.exec_params1(sql, param)[0].as<int64_t>();
+    });
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  }
+
+  int64_t OrderRows(const std::string& user) {
+    return Count("SELECT count(*) FROM orders WHERE user_id = $1", user);
+  }
+  int64_t CreatedEvents(const std::string& user) {
+    return Count(
+        "SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id "
+        "WHERE o.user_id = $1 AND e.event_type = 'created' AND e.to_state = 'CREATED' "
+        "AND e.from_state IS NULL",
+        user);
+  }
+
+  std::string dsn_, schema_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgOrderStore> store_;
+  std::unique_ptr<OrderLogic> logic_;
+};
+
+TEST_F(OrderPgStoreTest, CatalogueIsSeededWithPositivePrices) {
+  auto products = logic_->ListProducts();
+  ASSERT_TRUE(products.ok()) << products.status();
+  EXPECT_GE(products->size(), 5u);
+  for (const Product& p : *products) {
+    EXPECT_GT(p.price_fen, 0) << p.sku;
+    EXPECT_EQ(p.currency, "CNY");
+  }
+}
+
+TEST_F(OrderPgStoreTest, InactiveProductsAreHiddenAndUnorderable) {
+  ASSERT_TRUE(pool_
+                  ->TransactVoid([](pqxx::work& tx) {
+                    tx.exec0("UPDATE products SET active = false WHERE sku = 'MUG-CERAMIC'");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  auto products = logic_->ListProducts();
+  ASSERT_TRUE(products.ok());
+  for (const Product& p : *products) EXPECT_NE(p.sku, "MUG-CERAMIC");
+  auto r = logic_->CreateOrder({"u1", {{"MUG-CERAMIC", 1}}, ""});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OrderRows("u1"), 0);
+}
+
+TEST_F(OrderPgStoreTest, CreateStoresPricedItemsAndGetReadsThemBack) {
+  auto created = logic_->CreateOrder({"u1", {{"TEA-LONGJING-250G", 2}, {"TEST-1FEN", 3}}, ""});
+  ASSERT_TRUE(created.ok()) << created.status();
+  const Order& o = created->order;
+  EXPECT_TRUE(IsUuid(o.id));
+  EXPECT_EQ(o.state, OrderState::kCreated);
+  EXPECT_EQ(o.total_fen, 2 * 16800 + 3);
+  EXPECT_EQ(o.out_trade_no.size(), 28u);
+  EXPECT_EQ(CreatedEvents("u1"), 1);
+
+  auto got = logic_->GetOrder("u1", o.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->out_trade_no, o.out_trade_no);
+  EXPECT_EQ(got->total_fen, 33603);
+  EXPECT_EQ(got->created_at, o.created_at);
+  ASSERT_EQ(got->items.size(), 2u);
+  EXPECT_EQ(got->items[0].sku, "TEA-LONGJING-250G");
+  EXPECT_EQ(got->items[0].quantity, 2);
+  EXPECT_EQ(got->items[0].unit_price_fen, 16800);
+  EXPECT_EQ(got->items[0].line_total_fen, 33600);
+  EXPECT_EQ(got->items[1].sku, "TEST-1FEN");
+  EXPECT_EQ(got->items[1].line_total_fen, 3);
+  EXPECT_EQ(Count("SELECT sum(line_total_fen) FROM order_items WHERE order_id = $1::uuid", o.id),
+            33603);
+}
+
+TEST_F(OrderPgStoreTest, OtherUsersAndMalformedIdsAreNotFound) {
+  auto created = logic_->CreateOrder({"u1", {{"NOTEBOOK-A5", 1}}, ""});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(logic_->GetOrder("u2", created->order.id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_->GetOrder("u1", "8c1e5a52-1111-4222-8333-444455556666").status().code(),
+            absl::StatusCode::kNotFound);
+  for (const char* bad : {"'; DROP TABLE orders; --", "1 OR 1=1", "xyz"}) {
+    EXPECT_EQ(logic_->GetOrder("u1", bad).status().code(), absl::StatusCode::kNotFound);
+  }
+  EXPECT_EQ(OrderRows("u1"), 1);
+}
+
+TEST_F(OrderPgStoreTest, ListPagesNewestFirstAcrossPages) {
+  std::vector<std::string> ids;  // oldest first
+  for (int i = 0; i < 5; ++i) {
+    auto r = logic_->CreateOrder({"u1", {{"TOTE-CANVAS", i + 1}}, ""});
+    ASSERT_TRUE(r.ok()) << r.status();
+    ids.push_back(r->order.id);
+  }
+  ASSERT_TRUE(logic_->CreateOrder({"u2", {{"TOTE-CANVAS", 1}}, ""}).ok());
+
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = logic_->ListOrders("u1", cursor, 2);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const Order& o : page->orders) {
+      EXPECT_EQ(o.items.size(), 1u);
+      seen.push_back(o.id);
+    }
+    cursor = page->next_cursor;
+    ASSERT_LT(++pages, 10);
+  } while (!cursor.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (std::vector<std::string>{ids[4], ids[3], ids[2], ids[1], ids[0]}));
+
+  EXPECT_EQ(logic_->ListOrders("u1", "bm90LWEtY3Vyc29y", 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(OrderPgStoreTest, ListBreaksTimestampTiesById) {
+  // Orders written in one transaction share created_at.
+  ASSERT_TRUE(
+      pool_
+          ->TransactVoid([](pqxx::work& tx) {
+            for (int i = 0; i < 3; ++i) {
+              tx.exec_params0(
+                  "INSERT INTO orders (user_id, out_trade_no, total_fen) VALUES ('u1', $1, 100)",
+                  "TIE000000" + std::to_string(i));
+            }
+            return absl::OkStatus();
+          })
+          .ok());
+  std::set<std::string> seen;
+  std::string cursor;
+  do {
+    auto page = logic_->ListOrders("u1", cursor, 1);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const Order& o : page->orders) EXPECT_TRUE(seen.insert(o.id).second) << "repeated";
+    cursor = page->next_cursor;
+  } while (!cursor.empty() && seen.size() < 10);
+  EXPECT_EQ(seen.size(), 3u);
+}
+
+TEST_F(OrderPgStoreTest, TwentyConcurrentCreatesWithOneKeyMakeOneOrder) {
+  constexpr int kThreads = 20;
+  std::latch start(kThreads);
+  std::vector<absl::StatusOr<CreateOrderResult>> results(kThreads, absl::UnknownError("unset"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] =
+          logic_->CreateOrder({"u1", {{"COFFEE-YUNNAN-500G", 2}, {"TEST-1FEN", 1}}, "checkout-42"});
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  std::set<std::string> ids;
+  int fresh = 0, replays = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    ids.insert(r->order.id);
+    EXPECT_EQ(r->order.total_fen, 17601);
+    EXPECT_EQ(r->order.items.size(), 2u);
+    (r->replayed ? replays : fresh)++;
+  }
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(replays, 19);
+  EXPECT_EQ(OrderRows("u1"), 1);
+  EXPECT_EQ(CreatedEvents("u1"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id "
+                  "WHERE o.user_id = $1",
+                  "u1"),
+            2);
+}
+
+TEST_F(OrderPgStoreTest, SameKeyDifferentCartIsRejectedAndWritesNothing) {
+  auto first = logic_->CreateOrder({"u1", {{"MUG-CERAMIC", 1}}, "k1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto other = logic_->CreateOrder({"u1", {{"MUG-CERAMIC", 2}}, "k1"});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(OrderRows("u1"), 1);
+  EXPECT_EQ(CreatedEvents("u1"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id "
+                  "WHERE o.user_id = $1",
+                  "u1"),
+            1);
+  auto again = logic_->CreateOrder({"u1", {{"MUG-CERAMIC", 1}}, "k1"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->order.id, first->order.id);
+}
+
+TEST_F(OrderPgStoreTest, StoreRaceLoserGetsTheWinnersOrder) {
+  NewOrder order{"u1",
+                 "PMRACE000000000000000000001",
+                 1,
+                 "CNY",
+                 {{"TEST-1FEN", "Payment test item", 1, 1, 1}},
+                 "k-race",
+                 "hash-a"};
+  auto first = store_->InsertOrder(order);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->inserted);
+  order.out_trade_no = "PMRACE000000000000000000002";
+  auto second = store_->InsertOrder(order);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->inserted);
+  EXPECT_EQ(second->stored.order.id, first->stored.order.id);
+  EXPECT_EQ(second->stored.request_hash, "hash-a");
+  EXPECT_EQ(second->stored.order.items.size(), 1u);
+}
+
+TEST_F(OrderPgStoreTest, TakenOutTradeNoIsAborted) {
+  NewOrder order{"u1",
+                 "PMDUP0000000000000000000001",
+                 1,
+                 "CNY",
+                 {{"TEST-1FEN", "Payment test item", 1, 1, 1}},
+                 "",
+                 ""};
+  ASSERT_TRUE(store_->InsertOrder(order).ok());
+  EXPECT_EQ(store_->InsertOrder(order).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(OrderRows("u1"), 1);
+}
+
+TEST_F(OrderPgStoreTest, SqlMetacharactersAreJustData) {
+  const std::string user = "u'; DROP TABLE orders; --\"\\";
+  auto r = logic_->CreateOrder({user, {{"TEST-1FEN", 1}}, "k:'x"});
+  ASSERT_FALSE(r.ok());  // the key's quote is not in the key alphabet
+  r = logic_->CreateOrder({user, {{"TEST-1FEN", 1}}, "k:x"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto got = logic_->GetOrder(user, r->order.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->user_id, user);
+  auto found = store_->FindProducts({"TEST-1FEN", "\"},{\\", "a\"b"});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->size(), 1u);
+}
+
+TEST(OrderPgMigrationTest, RunsTwiceInParallelOnOneSchema) {
+  const std::string dsn = paymesh::testing::PgDsn();
+  ASSERT_FALSE(dsn.empty());
+  const std::string schema = paymesh::testing::UniqueName("t_");
+  std::vector<absl::Status> results(2);
+  {
+    std::latch start(2);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&, i] {
+        pg::Pool pool({.dsn = dsn, .schema = schema, .size = 2});
+        start.arrive_and_wait();
+        results[i] = pg::Migrate(pool, order_lib_migrations());
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_TRUE(results[0].ok()) << results[0];
+  EXPECT_TRUE(results[1].ok()) << results[1];
+  pg::Pool pool({.dsn = dsn, .schema = schema, .size = 1});
+  EXPECT_TRUE(pg::Migrate(pool, order_lib_migrations()).ok());  // and once more, a no-op
+  auto counts = pool.Transact<std::pair<int64_t, int64_t>>(
+      [](pqxx::work& tx) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+        return std::make_pair(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<int64_t>(),
+                              tx.exec1("SELECT count(*) FROM products")[0].as<int64_t>());
+      });
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->first, static_cast<int64_t>(order_lib_migrations().size()));
+  EXPECT_EQ(counts->second, 6);
+  paymesh::testing::DropSchema(dsn, schema);
+}
+
+}  // namespace
+}  // namespace paymesh::order

@@ -1,0 +1,80 @@
+#include "services/order/service.h"
+
+#include "common/error/status_macros.h"
+#include "common/rpc/call.h"
+
+namespace paymesh::order {
+
+void ToProto(const Order& order, v1::Order* out) {
+  out->set_id(order.id);
+  out->set_user_id(order.user_id);
+  out->set_out_trade_no(order.out_trade_no);
+  out->set_state(std::string(StateName(order.state)));
+  out->set_total_fen(order.total_fen);
+  out->set_currency(order.currency);
+  for (const OrderItem& item : order.items) {
+    v1::OrderItem* p = out->add_items();
+    p->set_sku(item.sku);
+    p->set_name(item.name);
+    p->set_quantity(item.quantity);
+    p->set_unit_price_fen(item.unit_price_fen);
+    p->set_line_total_fen(item.line_total_fen);
+  }
+  out->set_created_at(FormatRfc3339(order.created_at));
+  out->set_updated_at(FormatRfc3339(order.updated_at));
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ListProducts(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListProductsRequest* req,
+                                                         v1::ListProductsResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ListProducts", [this, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<Product> products, logic_.ListProducts());
+    for (const Product& product : products) {
+      v1::Product* p = resp->add_products();
+      p->set_sku(product.sku);
+      p->set_name(product.name);
+      p->set_price_fen(product.price_fen);
+      p->set_currency(product.currency);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::CreateOrder(grpc::CallbackServerContext* ctx,
+                                                        const v1::CreateOrderRequest* req,
+                                                        v1::CreateOrderResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "CreateOrder", [this, req, resp]() -> absl::Status {
+    CreateOrderInput input{req->user_id(), {}, req->idempotency_key()};
+    for (const v1::OrderItemInput& item : req->items()) {
+      input.items.push_back(ItemInput{item.sku(), item.quantity()});
+    }
+    ASSIGN_OR_RETURN(CreateOrderResult result, logic_.CreateOrder(input));
+    ToProto(result.order, resp->mutable_order());
+    resp->set_replayed(result.replayed);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::GetOrder(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetOrderRequest* req,
+                                                     v1::Order* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "GetOrder", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(Order order, logic_.GetOrder(req->user_id(), req->order_id()));
+    ToProto(order, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ListOrders(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListOrdersRequest* req,
+                                                       v1::ListOrdersResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ListOrders", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(OrderPage page,
+                     logic_.ListOrders(req->user_id(), req->cursor(), req->page_size()));
+    for (const Order& order : page.orders) ToProto(order, resp->add_orders());
+    resp->set_next_cursor(page.next_cursor);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace paymesh::order

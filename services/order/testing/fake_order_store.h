@@ -1,0 +1,55 @@
+#pragma once
+
+// In-memory OrderStore for unit tests: same contract as PgOrderStore (ownership, idempotency,
+// newest-first paging), plus knobs to inspect writes and to simulate out_trade_no collisions.
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/order/logic.h"
+#include "services/order/store.h"
+
+namespace paymesh::order::testing {
+
+class FakeOrderStore : public OrderStore {
+ public:
+  // New orders are stamped with `clock`.
+  explicit FakeOrderStore(Clock clock);
+
+  void PutProduct(Product product);
+  // The next `n` InsertOrder calls fail with ABORTED, as a taken out_trade_no would.
+  void FailNextInserts(int n);
+  // FindByIdempotencyKey finds nothing, as when a concurrent request has not committed yet:
+  // the key conflict then surfaces in InsertOrder.
+  void HideIdempotencyLookups(bool hide);
+
+  // Every NewOrder passed to InsertOrder, including failed and deduplicated ones.
+  std::vector<NewOrder> insert_calls() const;
+  size_t order_count() const;
+
+  absl::StatusOr<std::vector<Product>> ListActiveProducts() override;
+  absl::StatusOr<std::vector<Product>> FindProducts(const std::vector<std::string>& skus) override;
+  absl::StatusOr<InsertResult> InsertOrder(const NewOrder& order) override;
+  absl::StatusOr<std::optional<StoredOrder>> FindByIdempotencyKey(
+      const std::string& user_id, const std::string& idempotency_key) override;
+  absl::StatusOr<Order> GetOrder(const std::string& user_id, const std::string& order_id) override;
+  absl::StatusOr<std::vector<Order>> ListOrders(const std::string& user_id,
+                                                const std::optional<PageKey>& after,
+                                                int limit) override;
+
+ private:
+  Clock clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Product> products_;
+  std::vector<StoredOrder> orders_;
+  std::map<std::pair<std::string, std::string>, size_t> by_key_;  // (user, key) → orders_ index
+  std::vector<NewOrder> insert_calls_;
+  int fail_inserts_ = 0;
+  bool hide_lookups_ = false;
+};
+
+}  // namespace paymesh::order::testing
