@@ -1,0 +1,284 @@
+#include "services/auth/logic.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "common/crypto/crypto.h"
+#include "common/error/status_macros.h"
+#include "common/log/log.h"
+
+namespace paymesh::auth {
+namespace {
+
+constexpr size_t kMinUsername = 3, kMaxUsername = 32;
+constexpr int64_t kMinPassword = 8, kMaxPassword = 128;  // code points
+constexpr size_t kSessionIdBytes = 16, kRefreshSecretBytes = 32;
+constexpr size_t kMaxRefreshToken = 256;
+constexpr char kBadCredentials[] = "invalid username or password";
+constexpr char kBadRefresh[] = "invalid refresh token";
+
+bool ValidUsername(std::string_view s) {
+  return s.size() >= kMinUsername && s.size() <= kMaxUsername &&
+         std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isalnum(c) || c == '_'; });
+}
+
+// Code points in strict UTF-8 (no overlong forms, surrogates or values past U+10FFFF), or -1.
+int64_t Utf8CodePoints(std::string_view s) {
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  int64_t count = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (lead < 0x80) {
+      len = 1;
+      cp = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      len = 2;
+      cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      len = 3;
+      cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      len = 4;
+      cp = lead & 0x07;
+    } else {
+      return -1;
+    }
+    if (len > s.size() - i) return -1;
+    for (size_t k = 1; k < len; ++k) {
+      auto cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont & 0xC0) != 0x80) return -1;
+      cp = (cp << 6) | (cont & 0x3F);
+    }
+    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+    i += len;
+    ++count;
+  }
+  return count;
+}
+
+absl::Status ValidatePassword(std::string_view password) {
+  int64_t n = Utf8CodePoints(password);
+  if (n < 0) return absl::InvalidArgumentError("password is not valid UTF-8");
+  if (n < kMinPassword || n > kMaxPassword) {
+    return absl::InvalidArgumentError("password must be 8 to 128 characters");
+  }
+  return absl::OkStatus();
+}
+
+// Mainland China mobile: ^1[3-9][0-9]{9}$
+bool ValidMobile(std::string_view s) {
+  return s.size() == 11 && s[0] == '1' && s[1] >= '3' && s[1] <= '9' &&
+         std::all_of(s.begin() + 2, s.end(), absl::ascii_isdigit);
+}
+
+bool ValidUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !absl::ascii_isxdigit(s[i])) return false;
+  }
+  return true;
+}
+
+bool IsBase64Url(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_'; });
+}
+
+// An IPv4 or IPv6 address as text; the limiter only needs a bounded, harmless key.
+bool PlausibleIp(std::string_view s) {
+  return !s.empty() && s.size() <= 45 && std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isxdigit(c) || c == '.' || c == ':';
+  });
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return out;
+}
+
+std::string SecretHash(std::string_view secret) { return crypto::HexLower(crypto::Sha256(secret)); }
+
+}  // namespace
+
+std::string LoginUserBucket(std::string_view username) { return "login:user:" + ToLower(username); }
+
+std::string LoginIpBucket(std::string_view client_ip) { return "login:ip:" + ToLower(client_ip); }
+
+absl::StatusOr<std::unique_ptr<AuthLogic>> AuthLogic::Create(AuthOptions options, Deps deps) {
+  // A hash of a password nobody knows, with the live parameters: logins for unknown users
+  // verify against it so that they take as long as real ones.
+  ASSIGN_OR_RETURN(std::string dummy,
+                   crypto::HashPassword(crypto::RandomToken(16), options.scrypt));
+  return std::unique_ptr<AuthLogic>(new AuthLogic(std::move(options), deps, std::move(dummy)));
+}
+
+AuthLogic::AuthLogic(AuthOptions options, Deps deps, std::string dummy_hash)
+    : options_(std::move(options)), deps_(deps), dummy_hash_(std::move(dummy_hash)) {}
+
+int64_t AuthLogic::NowUnix() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(deps_.clock->Now().time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_view password,
+                                         std::string_view mobile) {
+  if (!ValidUsername(username)) {
+    return absl::InvalidArgumentError("username must be 3 to 32 characters of A-Z, a-z, 0-9 or _");
+  }
+  RETURN_IF_ERROR(ValidatePassword(password));
+  if (!mobile.empty() && !ValidMobile(mobile)) {
+    return absl::InvalidArgumentError(
+        "mobile must be a mainland China mobile number: 11 digits starting with 13-19");
+  }
+  NewUser user{std::string(username), "", std::string(mobile)};
+  ASSIGN_OR_RETURN(user.password_hash, crypto::HashPassword(password, options_.scrypt));
+  ASSIGN_OR_RETURN(User created, deps_.users->CreateUser(user));
+  log::Info("user registered", {{"user_id", created.id}});
+  return created;
+}
+
+absl::Status AuthLogic::CheckLoginBudget(std::string_view username, std::string_view client_ip) {
+  // Both buckets count every attempt, so hammering one account from many IPs or many accounts
+  // from one IP both run dry.
+  ASSIGN_OR_RETURN(int64_t ip_hits,
+                   deps_.limiter->Hit(LoginIpBucket(client_ip), options_.login_window));
+  int64_t user_hits = 0;
+  if (ValidUsername(username)) {
+    ASSIGN_OR_RETURN(user_hits,
+                     deps_.limiter->Hit(LoginUserBucket(username), options_.login_window));
+  }
+  if (ip_hits > options_.login_max_per_ip || user_hits > options_.login_max_per_user) {
+    log::Warn("login rate limited",
+              {{"limit", ip_hits > options_.login_max_per_ip ? "ip" : "user"}});
+    return absl::ResourceExhaustedError("too many login attempts");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TokenPair> AuthLogic::Login(std::string_view username, std::string_view password,
+                                           std::string_view client_ip) {
+  if (client_ip.empty()) {
+    client_ip = "unknown";  // direct callers without an IP share one budget
+  } else if (!PlausibleIp(client_ip)) {
+    return absl::InvalidArgumentError("client_ip is not an IP address");
+  }
+  RETURN_IF_ERROR(CheckLoginBudget(username, client_ip));
+
+  // Malformed input can match no account; rejecting it early reveals nothing about accounts.
+  if (!ValidUsername(username) || !ValidatePassword(password).ok()) {
+    return absl::UnauthenticatedError(kBadCredentials);
+  }
+  absl::StatusOr<UserCredentials> found = deps_.users->FindByUsername(username);
+  if (!found.ok() && !absl::IsNotFound(found.status())) return found.status();
+  bool has_password = found.ok() && !found->password_hash.empty();
+  absl::StatusOr<bool> match =
+      crypto::VerifyPassword(password, has_password ? found->password_hash : dummy_hash_);
+  if (!match.ok()) {
+    log::Error("stored password hash unusable",
+               {{"user_id", found.ok() ? found->user.id : std::string()}});
+    return absl::InternalError("cannot verify password");
+  }
+  if (!has_password || !*match) {
+    if (found.ok()) log::Info("login failed", {{"user_id", found->user.id}});
+    return absl::UnauthenticatedError(kBadCredentials);
+  }
+  ASSIGN_OR_RETURN(TokenPair pair, StartSession(found->user));
+  log::Info("login", {{"user_id", found->user.id}});
+  return pair;
+}
+
+absl::StatusOr<TokenPair> AuthLogic::StartSession(const User& user) {
+  Session session;
+  session.session_id = crypto::RandomToken(kSessionIdBytes);
+  session.user_id = user.id;
+  session.scopes = user.scopes;
+  session.created_at = NowUnix();
+  std::string secret = crypto::RandomToken(kRefreshSecretBytes);
+  session.secret_hash = SecretHash(secret);
+  RETURN_IF_ERROR(deps_.sessions->Create(session, options_.refresh_ttl));
+  return IssueTokens(session, secret);
+}
+
+TokenPair AuthLogic::IssueTokens(const Session& session, const std::string& secret) const {
+  AccessClaims claims;
+  claims.user_id = session.user_id;
+  claims.session_id = session.session_id;
+  claims.scopes = session.scopes;
+  claims.issued_at = NowUnix();
+  claims.expires_at = claims.issued_at + options_.access_ttl.count();
+  TokenPair pair;
+  pair.access_token = deps_.tokens->Sign(claims);
+  pair.access_expires_in = options_.access_ttl.count();
+  pair.refresh_token = session.session_id + "." + secret;
+  pair.refresh_expires_in = options_.refresh_ttl.count();
+  pair.user_id = session.user_id;
+  return pair;
+}
+
+absl::StatusOr<TokenPair> AuthLogic::Refresh(std::string_view refresh_token) {
+  size_t dot = refresh_token.find('.');
+  if (refresh_token.size() > kMaxRefreshToken || dot == std::string_view::npos) {
+    return absl::UnauthenticatedError(kBadRefresh);
+  }
+  std::string session_id(refresh_token.substr(0, dot));
+  std::string_view secret = refresh_token.substr(dot + 1);
+  if (session_id.empty() || secret.empty() || !IsBase64Url(session_id) || !IsBase64Url(secret)) {
+    return absl::UnauthenticatedError(kBadRefresh);
+  }
+
+  absl::StatusOr<Session> session = deps_.sessions->Get(session_id);
+  if (absl::IsNotFound(session.status())) return absl::UnauthenticatedError(kBadRefresh);
+  if (!session.ok()) return session.status();
+
+  std::string presented_hash = SecretHash(secret);
+  RotateOutcome outcome = RotateOutcome::kMismatch;
+  std::string new_secret = crypto::RandomToken(kRefreshSecretBytes);
+  if (crypto::ConstantTimeEquals(presented_hash, session->secret_hash)) {
+    // Compare-and-set: a concurrent refresh with the same secret may have won in between.
+    ASSIGN_OR_RETURN(outcome, deps_.sessions->Rotate(session_id, presented_hash,
+                                                     SecretHash(new_secret), options_.refresh_ttl));
+  }
+  switch (outcome) {
+    case RotateOutcome::kRotated:
+      log::Info("session refreshed", {{"user_id", session->user_id}});
+      return IssueTokens(*session, new_secret);
+    case RotateOutcome::kNotFound:
+      return absl::UnauthenticatedError(kBadRefresh);
+    case RotateOutcome::kMismatch:
+      break;
+  }
+  // A secret that was valid once (the session id is unguessable) has been replaced: either the
+  // token was stolen and used, or it is being replayed. End the session for both holders.
+  RETURN_IF_ERROR(deps_.sessions->Delete(session_id).status());
+  log::Warn("refresh token reuse; session revoked", {{"user_id", session->user_id}});
+  return absl::UnauthenticatedError(kBadRefresh);
+}
+
+absl::Status AuthLogic::Logout(std::string_view access_token) {
+  ASSIGN_OR_RETURN(AccessClaims claims, deps_.tokens->Decode(access_token));
+  ASSIGN_OR_RETURN(bool existed, deps_.sessions->Delete(claims.session_id));
+  log::Info("logout", {{"user_id", claims.user_id}, {"session_existed", existed}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<VerifiedToken> AuthLogic::VerifyToken(std::string_view access_token) {
+  ASSIGN_OR_RETURN(AccessClaims claims, deps_.tokens->Verify(access_token, NowUnix()));
+  absl::StatusOr<Session> session = deps_.sessions->Get(claims.session_id);
+  if (absl::IsNotFound(session.status())) return absl::UnauthenticatedError("session ended");
+  if (!session.ok()) return session.status();
+  if (session->user_id != claims.user_id) return absl::UnauthenticatedError("session ended");
+  return VerifiedToken{claims.user_id, claims.session_id, claims.scopes, claims.expires_at};
+}
+
+absl::StatusOr<User> AuthLogic::GetUser(std::string_view user_id) {
+  if (!ValidUuid(user_id)) return absl::InvalidArgumentError("user_id must be a UUID");
+  return deps_.users->FindById(user_id);
+}
+
+}  // namespace paymesh::auth
