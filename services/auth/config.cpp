@@ -34,10 +34,10 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(config::EnvReader& env) {
   cfg.metrics_listen_addr = ListenAddr(env, "METRICS_LISTEN_ADDR", "0.0.0.0:9091");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
-  cfg.pg_dsn = env.RequiredString("PG_DSN");
+  cfg.pg_dsn = env.RequiredSecretOrString("PG_DSN").Reveal();  // or PG_DSN_FILE (k8s Secret)
   cfg.pg_pool_size = static_cast<size_t>(env.Int("PG_POOL_SIZE", 8, 1, 256));
 
-  std::string redis_url = env.RequiredString("REDIS_URL");
+  std::string redis_url = env.RequiredSecretOrString("REDIS_URL").Reveal();  // or REDIS_URL_FILE
   if (!redis_url.empty()) {
     absl::StatusOr<redis::Options> redis = redis::ParseUrl(redis_url);
     if (redis.ok()) {
