@@ -35,9 +35,15 @@ struct Response {
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
 };
 
-// Value of query parameter `name` (percent-decoded), or nullopt.
+// Value of the first query parameter `name`, or nullopt. Names and values are percent-decoded
+// and '+' is read as a space (form encoding).
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
 std::string PercentDecode(std::string_view s);
 std::string PercentEncode(std::string_view s);
+
+// True for 1-128 characters of [A-Za-z0-9._-]: an incoming X-Request-Id worth echoing.
+bool IsSaneRequestId(std::string_view id);
+// A fresh request id: 32 lowercase hex characters from the CSPRNG.
+std::string NewRequestId();
 
 }  // namespace paymesh::http

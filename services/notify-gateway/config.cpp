@@ -1,0 +1,77 @@
+#include "services/notify-gateway/config.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+
+namespace paymesh::gateway {
+namespace {
+
+// "host:port" with a numeric port in 0..65535 (0 picks a free port).
+bool IsHostPort(const std::string& addr) {
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int port = -1;
+  return absl::SimpleAtoi(addr.substr(colon + 1), &port) && port >= 0 && port <= 65535;
+}
+
+std::string RequiredAddr(config::EnvReader& env, std::string_view name) {
+  std::string addr = env.RequiredString(name);
+  if (!addr.empty() && !IsHostPort(addr)) {
+    env.AddProblem(std::string(name) + " must be host:port, got '" + addr + "'");
+  }
+  return addr;
+}
+
+}  // namespace
+
+std::string_view RouteSetName(RouteSet routes) {
+  switch (routes) {
+    case RouteSet::kAll:
+      return "all";
+    case RouteSet::kApi:
+      return "api";
+    case RouteSet::kNotify:
+      return "notify";
+  }
+  return "all";
+}
+
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
+  using std::chrono::milliseconds;
+  GatewayConfig cfg;
+  cfg.listen_addr = env.String("GATEWAY_LISTEN_ADDR", cfg.listen_addr);
+  if (!IsHostPort(cfg.listen_addr)) {
+    env.AddProblem("GATEWAY_LISTEN_ADDR must be host:port, got '" + cfg.listen_addr + "'");
+  }
+  const std::string routes = env.OneOf("GATEWAY_ROUTES", "all", {"all", "api", "notify"});
+  cfg.routes = routes == "api"      ? RouteSet::kApi
+               : routes == "notify" ? RouteSet::kNotify
+                                    : RouteSet::kAll;
+  cfg.public_url = env.String("GATEWAY_PUBLIC_URL", cfg.public_url);
+  if (cfg.public_url.rfind("http://", 0) != 0 && cfg.public_url.rfind("https://", 0) != 0) {
+    env.AddProblem("GATEWAY_PUBLIC_URL must start with http:// or https://");
+  }
+  cfg.auth_addr = RequiredAddr(env, "AUTH_GRPC_ADDR");
+  cfg.order_addr = RequiredAddr(env, "ORDER_GRPC_ADDR");
+  cfg.payment_addr = RequiredAddr(env, "PAYMENT_GRPC_ADDR");
+  cfg.upstream_timeout = env.Millis("GATEWAY_UPSTREAM_TIMEOUT_MS", cfg.upstream_timeout,
+                                    milliseconds(1), milliseconds(60000));
+  cfg.max_body_bytes =
+      static_cast<size_t>(env.Int("GATEWAY_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024));
+  cfg.max_header_bytes =
+      static_cast<size_t>(env.Int("GATEWAY_MAX_HEADER_BYTES", 16384, 1024, 1024 * 1024));
+  cfg.read_timeout = env.Millis("GATEWAY_READ_TIMEOUT_MS", cfg.read_timeout, milliseconds(10),
+                                milliseconds(600000));
+  cfg.idle_timeout = env.Millis("GATEWAY_IDLE_TIMEOUT_MS", cfg.idle_timeout, milliseconds(10),
+                                milliseconds(3600000));
+  cfg.threads = static_cast<size_t>(env.Int("GATEWAY_THREADS", 2, 1, 64));
+  cfg.trust_forwarded_for = env.Bool("GATEWAY_TRUST_FORWARDED_FOR", false);
+  const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  log::ParseLevel(level, &cfg.log_level);
+  absl::Status status = env.Finish();
+  if (!status.ok()) return status;
+  return cfg;
+}
+
+}  // namespace paymesh::gateway

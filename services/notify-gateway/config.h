@@ -1,0 +1,43 @@
+#pragma once
+
+// Gateway configuration from the environment (docs/architecture.md). Every problem is reported
+// at once through the EnvReader.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/config/env.h"
+#include "common/log/log.h"
+
+namespace paymesh::gateway {
+
+// Which routes this process serves: everything, the REST API only, or the WeChat notification
+// endpoints only (split deployments). /healthz, /readyz and /metrics are always served.
+enum class RouteSet { kAll, kApi, kNotify };
+
+std::string_view RouteSetName(RouteSet routes);
+
+struct GatewayConfig {
+  std::string listen_addr = "0.0.0.0:8080";
+  RouteSet routes = RouteSet::kAll;
+  std::string public_url = "http://127.0.0.1:8080";
+  std::string auth_addr;
+  std::string order_addr;
+  std::string payment_addr;
+  std::chrono::milliseconds upstream_timeout{3000};
+  size_t max_body_bytes = 65536;
+  size_t max_header_bytes = 16384;
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  size_t threads = 2;
+  bool trust_forwarded_for = false;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// INVALID_ARGUMENT naming every bad or missing variable (also in env.problems()).
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env);
+
+}  // namespace paymesh::gateway

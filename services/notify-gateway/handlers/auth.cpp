@@ -1,0 +1,124 @@
+#include "services/notify-gateway/handlers/auth.h"
+
+#include <boost/json/serialize.hpp>
+#include <string>
+#include <utility>
+
+#include "services/notify-gateway/json.h"
+
+namespace paymesh::gateway {
+namespace {
+
+using boost::asio::awaitable;
+
+// Generous caps against abuse; auth applies the real rules and wording.
+constexpr size_t kMaxUsernameBytes = 256;
+constexpr size_t kMaxPasswordBytes = 1024;
+constexpr size_t kMaxMobileBytes = 32;
+constexpr size_t kMaxRefreshTokenBytes = 4096;
+
+awaitable<http::Response> Register(const HandlerContext& ctx, http::Request& req,
+                                   const PathParams&) {
+  auth::v1::RegisterRequest in;
+  {
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"username", "password", "mobile"});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+    absl::StatusOr<std::string> username = RequiredString(*body, "username", kMaxUsernameBytes);
+    if (!username.ok()) co_return ErrorResponse(req, username.status());
+    absl::StatusOr<std::string> password = RequiredString(*body, "password", kMaxPasswordBytes);
+    if (!password.ok()) co_return ErrorResponse(req, password.status());
+    absl::StatusOr<std::string> mobile = OptionalString(*body, "mobile", kMaxMobileBytes);
+    if (!mobile.ok()) co_return ErrorResponse(req, mobile.status());
+    in.set_username(std::move(*username));
+    in.set_password(std::move(*password));
+    in.set_mobile(std::move(*mobile));
+  }
+  auto out = co_await ctx.upstreams->Register(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  JsonObject root;
+  root["user"] = UserObject(out->user());
+  co_return JsonResponse(201, boost::json::serialize(root));
+}
+
+awaitable<http::Response> Login(const HandlerContext& ctx, http::Request& req, const PathParams&) {
+  auth::v1::LoginRequest in;
+  {
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"username", "password"});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+    absl::StatusOr<std::string> username = RequiredString(*body, "username", kMaxUsernameBytes);
+    if (!username.ok()) co_return ErrorResponse(req, username.status());
+    absl::StatusOr<std::string> password = RequiredString(*body, "password", kMaxPasswordBytes);
+    if (!password.ok()) co_return ErrorResponse(req, password.status());
+    in.set_username(std::move(*username));
+    in.set_password(std::move(*password));
+    in.set_client_ip(ClientIp(ctx, req));
+  }
+  auto out = co_await ctx.upstreams->Login(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  co_return JsonResponse(200, TokenJson(*out));
+}
+
+awaitable<http::Response> Refresh(const HandlerContext& ctx, http::Request& req,
+                                  const PathParams&) {
+  auth::v1::RefreshRequest in;
+  {
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"refresh_token"});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+    absl::StatusOr<std::string> token =
+        RequiredString(*body, "refresh_token", kMaxRefreshTokenBytes);
+    if (!token.ok()) co_return ErrorResponse(req, token.status());
+    in.set_refresh_token(std::move(*token));
+  }
+  auto out = co_await ctx.upstreams->Refresh(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  co_return JsonResponse(200, TokenJson(*out));
+}
+
+awaitable<http::Response> Logout(const HandlerContext& ctx, http::Request& req, const PathParams&) {
+  absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
+  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  auth::v1::LogoutRequest in;
+  in.set_access_token(caller->access_token);
+  auto out = co_await ctx.upstreams->Logout(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  http::Response res;
+  res.status = 204;
+  co_return res;
+}
+
+awaitable<http::Response> Me(const HandlerContext& ctx, http::Request& req, const PathParams&) {
+  absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
+  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  auth::v1::GetUserRequest in;
+  in.set_user_id(caller->user_id);
+  auto out = co_await ctx.upstreams->GetUser(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  co_return JsonResponse(200, UserJson(*out));
+}
+
+}  // namespace
+
+void AddAuthRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {
+  router.Add("POST", "/api/v1/auth/register", Bind(ctx, Register));
+  router.Add("POST", "/api/v1/auth/login", Bind(ctx, Login));
+  router.Add("POST", "/api/v1/auth/refresh", Bind(ctx, Refresh));
+  router.Add("POST", "/api/v1/auth/logout", Bind(ctx, Logout));
+  router.Add("GET", "/api/v1/me", Bind(ctx, Me));
+}
+
+}  // namespace paymesh::gateway

@@ -1,0 +1,127 @@
+#include "services/notify-gateway/handlers/common.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "common/http/server.h"
+#include "common/http/status_map.h"
+#include "common/log/log.h"
+
+namespace paymesh::gateway {
+namespace {
+
+constexpr size_t kMaxTokenBytes = 4096;
+constexpr size_t kMaxIpBytes = 64;
+
+// RFC 6750 b64token: [A-Za-z0-9-._~+/]+ followed by optional '='.
+bool IsBearerToken(std::string_view token) {
+  if (token.empty() || token.size() > kMaxTokenBytes) return false;
+  size_t end = token.find_last_not_of('=');
+  if (end == std::string_view::npos) return false;
+  for (size_t i = 0; i <= end; ++i) {
+    const char c = token[i];
+    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+                    c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// True when `text` lower-cased is `lower`.
+bool IsLowerCaseOf(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  const size_t begin = s.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+}  // namespace
+
+RouteHandler Bind(std::shared_ptr<const HandlerContext> ctx, ContextHandler fn) {
+  return [ctx = std::move(ctx), fn](http::Request& req, const PathParams& params) {
+    return fn(*ctx, req, params);
+  };
+}
+
+http::Response JsonResponse(int status, std::string body) {
+  return http::Response::Json(status, std::move(body));
+}
+
+http::Response ErrorResponse(const http::Request& req, const absl::Status& status) {
+  http::Response res =
+      http::Response::Json(http::HttpStatusFromCode(status.code()),
+                           http::ErrorJson(http::CodeName(status.code()),
+                                           std::string(status.message()), req.request_id));
+  if (status.code() == absl::StatusCode::kUnauthenticated) {
+    res.SetHeader("WWW-Authenticate", "Bearer");
+  }
+  return res;
+}
+
+absl::Status PresentUpstreamError(Backend backend, const absl::Status& status,
+                                  const std::string& request_id) {
+  if (http::HttpStatusFromCode(status.code()) < 500) return status;
+  {
+    log::RequestScope scope(request_id);
+    log::Warn("upstream call failed", {{"upstream", std::string(BackendName(backend))},
+                                       {"code", http::CodeName(status.code())},
+                                       {"error", std::string(status.message())}});
+  }
+  const std::string name(BackendName(backend));
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return absl::UnavailableError(name + " service unavailable");
+    case absl::StatusCode::kDeadlineExceeded:
+      return absl::DeadlineExceededError(name + " service timed out");
+    case absl::StatusCode::kUnimplemented:
+      return absl::UnimplementedError("not implemented");
+    default:
+      return absl::Status(status.code(), "internal error");
+  }
+}
+
+absl::StatusOr<std::string> BearerToken(const http::Request& req) {
+  const std::string_view header = req.Header("Authorization");
+  if (header.empty()) return absl::UnauthenticatedError("missing bearer token");
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size() ||
+      !IsLowerCaseOf(header.substr(0, kScheme.size()), kScheme)) {
+    return absl::UnauthenticatedError("authorization must use the Bearer scheme");
+  }
+  const std::string_view token = Trim(header.substr(kScheme.size()));
+  if (!IsBearerToken(token)) return absl::UnauthenticatedError("malformed bearer token");
+  return std::string(token);
+}
+
+boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext& ctx,
+                                                            const http::Request& req) {
+  absl::StatusOr<std::string> token = BearerToken(req);
+  if (!token.ok()) co_return token.status();
+  auth::v1::VerifyTokenRequest verify;
+  verify.set_access_token(*token);
+  absl::StatusOr<auth::v1::VerifyTokenResponse> verified =
+      co_await ctx.upstreams->VerifyToken(std::move(verify), req.request_id);
+  if (!verified.ok()) {
+    co_return PresentUpstreamError(Backend::kAuth, verified.status(), req.request_id);
+  }
+  if (verified->user_id().empty()) co_return absl::UnauthenticatedError("invalid token");
+  co_return Caller{verified->user_id(), std::move(*token)};
+}
+
+std::string ClientIp(const HandlerContext& ctx, const http::Request& req) {
+  if (ctx.trust_forwarded_for) {
+    const std::string_view forwarded = req.Header("X-Forwarded-For");
+    const std::string_view first = Trim(forwarded.substr(0, forwarded.find(',')));
+    if (!first.empty() && first.size() <= kMaxIpBytes) return std::string(first);
+  }
+  return req.remote_ip;
+}
+
+}  // namespace paymesh::gateway

@@ -1,0 +1,55 @@
+#pragma once
+
+// What every handler shares: its dependencies, JSON responses and errors, and Bearer auth.
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/http/message.h"
+#include "services/notify-gateway/router.h"
+#include "services/notify-gateway/upstreams.h"
+
+namespace paymesh::gateway {
+
+struct HandlerContext {
+  Upstreams* upstreams = nullptr;
+  // Take the client IP from the first X-Forwarded-For entry (only behind a trusted ingress).
+  bool trust_forwarded_for = false;
+};
+
+using ContextHandler = boost::asio::awaitable<http::Response> (*)(const HandlerContext&,
+                                                                  http::Request&,
+                                                                  const PathParams&);
+// A route handler running `fn` with `ctx` (kept alive by the route).
+RouteHandler Bind(std::shared_ptr<const HandlerContext> ctx, ContextHandler fn);
+
+// The error JSON for `status` with its HTTP code; 401s also carry `WWW-Authenticate: Bearer`.
+http::Response ErrorResponse(const http::Request& req, const absl::Status& status);
+http::Response JsonResponse(int status, std::string body);
+
+// What a caller may see of a backend's error: 4xx-class codes pass their message through
+// (backends word them for clients); 5xx-class codes get a generic message, and the original is
+// logged instead.
+absl::Status PresentUpstreamError(Backend backend, const absl::Status& status,
+                                  const std::string& request_id);
+
+// The token of a well-formed `Authorization: Bearer <token>` header, else UNAUTHENTICATED.
+absl::StatusOr<std::string> BearerToken(const http::Request& req);
+
+struct Caller {
+  std::string user_id;
+  std::string access_token;
+};
+// Checks the Bearer token with auth. UNAUTHENTICATED without asking auth when the header is
+// missing or garbled; otherwise auth's verdict (presented as above).
+boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext& ctx,
+                                                            const http::Request& req);
+
+// The client address for rate limiting: the socket peer, or the first X-Forwarded-For entry
+// when trusted and present.
+std::string ClientIp(const HandlerContext& ctx, const http::Request& req);
+
+}  // namespace paymesh::gateway

@@ -1,0 +1,174 @@
+#include "services/notify-gateway/json.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <string>
+
+namespace paymesh::gateway {
+namespace {
+
+namespace json = boost::json;
+
+// A client-supplied key is echoed only when it is short printable ASCII.
+std::string Quoted(std::string_view name) {
+  const bool printable = name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+                           return c >= 0x20 && c < 0x7f;
+                         });
+  return printable ? "'" + std::string(name) + "'" : "(unprintable name)";
+}
+
+absl::Status FieldError(std::string_view name, std::string_view problem) {
+  return absl::InvalidArgumentError("field " + Quoted(name) + " " + std::string(problem));
+}
+
+absl::StatusOr<std::string> StringField(const JsonObject& object, std::string_view name,
+                                        size_t max_bytes, bool required) {
+  const json::value* v = object.if_contains(name);
+  if (v == nullptr || v->is_null()) {
+    if (required) return FieldError(name, "is required");
+    return std::string();
+  }
+  if (!v->is_string()) return FieldError(name, "must be a string");
+  const json::string& s = v->get_string();
+  if (s.size() > max_bytes) {
+    return FieldError(name, "is too long (max " + std::to_string(max_bytes) + " bytes)");
+  }
+  return std::string(s.data(), s.size());
+}
+
+json::value StringOrNull(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
+
+}  // namespace
+
+absl::StatusOr<JsonObject> ParseObject(std::string_view body,
+                                       std::initializer_list<std::string_view> allowed) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return absl::InvalidArgumentError("malformed JSON body");
+  if (!v.is_object()) return absl::InvalidArgumentError("request body must be a JSON object");
+  JsonObject object = std::move(v.get_object());
+  absl::Status fields = CheckFields(object, "", allowed);
+  if (!fields.ok()) return fields;
+  return object;
+}
+
+absl::Status CheckFields(const JsonObject& object, std::string_view where,
+                         std::initializer_list<std::string_view> allowed) {
+  for (const auto& entry : object) {
+    const std::string_view key = entry.key();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string message = "unknown field " + Quoted(key);
+      if (!where.empty()) message += " in " + std::string(where);
+      return absl::InvalidArgumentError(message);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RequiredString(const JsonObject& object, std::string_view name,
+                                           size_t max_bytes) {
+  return StringField(object, name, max_bytes, true);
+}
+
+absl::StatusOr<std::string> OptionalString(const JsonObject& object, std::string_view name,
+                                           size_t max_bytes) {
+  return StringField(object, name, max_bytes, false);
+}
+
+absl::StatusOr<int64_t> RequiredInt(const JsonObject& object, std::string_view name, int64_t min,
+                                    int64_t max) {
+  const json::value* v = object.if_contains(name);
+  if (v == nullptr || v->is_null()) return FieldError(name, "is required");
+  const std::string range =
+      "must be an integer in " + std::to_string(min) + ".." + std::to_string(max);
+  // Boost.JSON stores every integer up to INT64_MAX as int64; fractions are doubles.
+  if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max) {
+    return FieldError(name, range);
+  }
+  return v->get_int64();
+}
+
+absl::StatusOr<const json::array*> RequiredArray(const JsonObject& object, std::string_view name,
+                                                 size_t max_items) {
+  const json::value* v = object.if_contains(name);
+  if (v == nullptr || v->is_null()) return FieldError(name, "is required");
+  if (!v->is_array()) return FieldError(name, "must be an array");
+  if (v->get_array().size() > max_items) {
+    return FieldError(name, "has too many elements (max " + std::to_string(max_items) + ")");
+  }
+  return &v->get_array();
+}
+
+json::object UserObject(const auth::v1::User& user) {
+  json::object o;
+  o["id"] = user.id();
+  o["username"] = user.username();
+  o["mobile"] = StringOrNull(user.mobile_masked());
+  o["created_at"] = user.created_at();
+  return o;
+}
+
+std::string UserJson(const auth::v1::User& user) { return json::serialize(UserObject(user)); }
+
+std::string TokenJson(const auth::v1::TokenPair& pair) {
+  json::object o;
+  o["access_token"] = pair.access_token();
+  o["token_type"] = "Bearer";
+  o["expires_in"] = pair.access_expires_in();
+  o["refresh_token"] = pair.refresh_token();
+  o["refresh_expires_in"] = pair.refresh_expires_in();
+  return json::serialize(o);
+}
+
+json::object OrderObject(const order::v1::Order& order) {
+  json::array items;
+  for (const auto& item : order.items()) {
+    json::object i;
+    i["sku"] = item.sku();
+    i["name"] = item.name();
+    i["quantity"] = item.quantity();
+    i["unit_price_fen"] = item.unit_price_fen();
+    i["line_total_fen"] = item.line_total_fen();
+    items.push_back(std::move(i));
+  }
+  json::object o;
+  o["id"] = order.id();
+  o["out_trade_no"] = order.out_trade_no();
+  o["state"] = order.state();
+  o["total_fen"] = order.total_fen();
+  o["currency"] = order.currency();
+  o["items"] = std::move(items);
+  o["created_at"] = order.created_at();
+  o["updated_at"] = order.updated_at();
+  return o;
+}
+
+std::string OrderJson(const order::v1::Order& order) { return json::serialize(OrderObject(order)); }
+
+std::string ProductsJson(const order::v1::ListProductsResponse& products) {
+  json::array list;
+  for (const auto& p : products.products()) {
+    json::object o;
+    o["sku"] = p.sku();
+    o["name"] = p.name();
+    o["price_fen"] = p.price_fen();
+    o["currency"] = p.currency();
+    list.push_back(std::move(o));
+  }
+  json::object root;
+  root["products"] = std::move(list);
+  return json::serialize(root);
+}
+
+std::string OrdersJson(const order::v1::ListOrdersResponse& orders) {
+  json::array list;
+  for (const auto& order : orders.orders()) list.push_back(OrderObject(order));
+  json::object root;
+  root["orders"] = std::move(list);
+  root["next_cursor"] = StringOrNull(orders.next_cursor());
+  return json::serialize(root);
+}
+
+}  // namespace paymesh::gateway

@@ -1,0 +1,59 @@
+#pragma once
+
+// Strict JSON request bodies and the JSON shapes of responses. Strings are data: they are
+// passed on verbatim (length-capped), never interpreted.
+//
+//   ASSIGN_OR_RETURN(JsonObject body, ParseObject(req.body, {"username", "password"}));
+//   ASSIGN_OR_RETURN(std::string username, RequiredString(body, "username", 256));
+//
+// Every error is INVALID_ARGUMENT with a message naming the field.
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "paymesh/auth/v1/auth.pb.h"
+#include "paymesh/order/v1/order.pb.h"
+
+namespace paymesh::gateway {
+
+using JsonObject = boost::json::object;
+
+// The body must be one JSON object whose keys are all in `allowed`: malformed JSON, another
+// JSON type and unknown fields ("unknown field 'x'") are errors.
+absl::StatusOr<JsonObject> ParseObject(std::string_view body,
+                                       std::initializer_list<std::string_view> allowed);
+// Same rule for a nested object (`where` names it in messages, e.g. "items[0]").
+absl::Status CheckFields(const JsonObject& object, std::string_view where,
+                         std::initializer_list<std::string_view> allowed);
+
+// A string field of at most `max_bytes`. Required: missing or null is an error. Optional:
+// missing or null gives "".
+absl::StatusOr<std::string> RequiredString(const JsonObject& object, std::string_view name,
+                                           size_t max_bytes);
+absl::StatusOr<std::string> OptionalString(const JsonObject& object, std::string_view name,
+                                           size_t max_bytes);
+// A required JSON integer (a number written with a fraction or exponent is not one) in
+// [min, max].
+absl::StatusOr<int64_t> RequiredInt(const JsonObject& object, std::string_view name, int64_t min,
+                                    int64_t max);
+// A required array of at most `max_items` elements.
+absl::StatusOr<const boost::json::array*> RequiredArray(const JsonObject& object,
+                                                        std::string_view name, size_t max_items);
+
+// Response shapes (docs/architecture.md "REST API").
+// {id, username, mobile, created_at}; mobile is the masked number, or null when none.
+boost::json::object UserObject(const auth::v1::User& user);
+std::string UserJson(const auth::v1::User& user);
+std::string TokenJson(const auth::v1::TokenPair& pair);  // login / refresh answer
+boost::json::object OrderObject(const order::v1::Order& order);
+std::string OrderJson(const order::v1::Order& order);
+std::string ProductsJson(const order::v1::ListProductsResponse& products);
+std::string OrdersJson(const order::v1::ListOrdersResponse& orders);
+
+}  // namespace paymesh::gateway

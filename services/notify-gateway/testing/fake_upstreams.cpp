@@ -1,0 +1,93 @@
+#include "services/notify-gateway/testing/fake_upstreams.h"
+
+#include <utility>
+
+namespace paymesh::gateway::testing {
+
+Async<auth::v1::RegisterResponse> FakeUpstreams::Register(auth::v1::RegisterRequest req,
+                                                          std::string request_id) {
+  register_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return register_result;
+}
+
+Async<auth::v1::TokenPair> FakeUpstreams::Login(auth::v1::LoginRequest req,
+                                                std::string request_id) {
+  login_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return login_result;
+}
+
+Async<auth::v1::TokenPair> FakeUpstreams::Refresh(auth::v1::RefreshRequest req,
+                                                  std::string request_id) {
+  refresh_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return refresh_result;
+}
+
+Async<auth::v1::LogoutResponse> FakeUpstreams::Logout(auth::v1::LogoutRequest req,
+                                                      std::string request_id) {
+  logout_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return logout_result;
+}
+
+Async<auth::v1::VerifyTokenResponse> FakeUpstreams::VerifyToken(auth::v1::VerifyTokenRequest req,
+                                                                std::string request_id) {
+  const std::string token = req.access_token();
+  verify_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  if (!verify_error.ok()) co_return verify_error;
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) co_return absl::UnauthenticatedError("token is not valid");
+  auth::v1::VerifyTokenResponse out;
+  out.set_user_id(it->second);
+  out.set_session_id("session-" + it->second);
+  co_return out;
+}
+
+Async<auth::v1::User> FakeUpstreams::GetUser(auth::v1::GetUserRequest req, std::string request_id) {
+  get_user_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return user_result;
+}
+
+Async<order::v1::ListProductsResponse> FakeUpstreams::ListProducts(
+    order::v1::ListProductsRequest req, std::string request_id) {
+  ++list_products_calls;
+  request_ids.push_back(std::move(request_id));
+  co_return products_result;
+}
+
+Async<order::v1::CreateOrderResponse> FakeUpstreams::CreateOrder(order::v1::CreateOrderRequest req,
+                                                                 std::string request_id) {
+  create_order_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return create_order_result;
+}
+
+Async<order::v1::Order> FakeUpstreams::GetOrder(order::v1::GetOrderRequest req,
+                                                std::string request_id) {
+  get_order_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return order_result;
+}
+
+Async<order::v1::ListOrdersResponse> FakeUpstreams::ListOrders(order::v1::ListOrdersRequest req,
+                                                               std::string request_id) {
+  list_orders_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return orders_result;
+}
+
+Async<::grpc::health::v1::HealthCheckResponse> FakeUpstreams::Health(Backend backend,
+                                                                     std::string request_id) {
+  request_ids.push_back(std::move(request_id));
+  auto it = health.find(backend);
+  if (it != health.end()) co_return it->second;
+  ::grpc::health::v1::HealthCheckResponse serving;
+  serving.set_status(::grpc::health::v1::HealthCheckResponse::SERVING);
+  co_return serving;
+}
+
+}  // namespace paymesh::gateway::testing

@@ -1,0 +1,75 @@
+#pragma once
+
+// In-memory Upstreams for handler tests: canned answers per RPC, and a record of every request
+// the gateway sent (so tests can check what reached the backends, and that nothing did).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "services/notify-gateway/upstreams.h"
+
+namespace paymesh::gateway::testing {
+
+class FakeUpstreams : public Upstreams {
+ public:
+  // VerifyToken: tokens added here are valid for their user; any other token is
+  // UNAUTHENTICATED, unless `verify_error` is set, which every VerifyToken call returns.
+  void AddToken(std::string token, std::string user_id) { tokens_[token] = user_id; }
+  absl::Status verify_error;
+
+  // The answer of each RPC (default: an empty message, OK).
+  absl::StatusOr<auth::v1::RegisterResponse> register_result = auth::v1::RegisterResponse();
+  absl::StatusOr<auth::v1::TokenPair> login_result = auth::v1::TokenPair();
+  absl::StatusOr<auth::v1::TokenPair> refresh_result = auth::v1::TokenPair();
+  absl::StatusOr<auth::v1::LogoutResponse> logout_result = auth::v1::LogoutResponse();
+  absl::StatusOr<auth::v1::User> user_result = auth::v1::User();
+  absl::StatusOr<order::v1::ListProductsResponse> products_result =
+      order::v1::ListProductsResponse();
+  absl::StatusOr<order::v1::CreateOrderResponse> create_order_result =
+      order::v1::CreateOrderResponse();
+  absl::StatusOr<order::v1::Order> order_result = order::v1::Order();
+  absl::StatusOr<order::v1::ListOrdersResponse> orders_result = order::v1::ListOrdersResponse();
+  std::map<Backend, absl::StatusOr<::grpc::health::v1::HealthCheckResponse>> health;
+
+  // What was sent.
+  std::vector<auth::v1::RegisterRequest> register_calls;
+  std::vector<auth::v1::LoginRequest> login_calls;
+  std::vector<auth::v1::RefreshRequest> refresh_calls;
+  std::vector<auth::v1::LogoutRequest> logout_calls;
+  std::vector<auth::v1::VerifyTokenRequest> verify_calls;
+  std::vector<auth::v1::GetUserRequest> get_user_calls;
+  int list_products_calls = 0;
+  std::vector<order::v1::CreateOrderRequest> create_order_calls;
+  std::vector<order::v1::GetOrderRequest> get_order_calls;
+  std::vector<order::v1::ListOrdersRequest> list_orders_calls;
+  std::vector<std::string> request_ids;  // of every call, in order
+
+  // Total calls of any RPC.
+  size_t calls() const { return request_ids.size(); }
+
+  Async<auth::v1::RegisterResponse> Register(auth::v1::RegisterRequest req,
+                                             std::string request_id) override;
+  Async<auth::v1::TokenPair> Login(auth::v1::LoginRequest req, std::string request_id) override;
+  Async<auth::v1::TokenPair> Refresh(auth::v1::RefreshRequest req, std::string request_id) override;
+  Async<auth::v1::LogoutResponse> Logout(auth::v1::LogoutRequest req,
+                                         std::string request_id) override;
+  Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
+                                                   std::string request_id) override;
+  Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) override;
+  Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
+                                                      std::string request_id) override;
+  Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
+                                                    std::string request_id) override;
+  Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
+  Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
+                                                  std::string request_id) override;
+  Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
+                                                        std::string request_id) override;
+
+ private:
+  std::map<std::string, std::string> tokens_;
+};
+
+}  // namespace paymesh::gateway::testing

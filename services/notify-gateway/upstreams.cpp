@@ -1,0 +1,173 @@
+#include "services/notify-gateway/upstreams.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <utility>
+
+#include "common/rpc/call.h"
+#include "common/rpc/status.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "paymesh/auth/v1/auth.grpc.pb.h"
+#include "paymesh/order/v1/order.grpc.pb.h"
+
+namespace paymesh::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using HealthStub = ::grpc::health::v1::Health::Stub;
+using HealthRequest = ::grpc::health::v1::HealthCheckRequest;
+using HealthResponse = ::grpc::health::v1::HealthCheckResponse;
+
+constexpr std::chrono::milliseconds kMaxHealthTimeout{1000};
+
+// Runs one unary call through gRPC's callback API and resumes the awaiting coroutine on its
+// own executor. `start(ctx, req, resp, done)` issues the call; the context, request and
+// response live in `call` until gRPC has invoked `done`, whatever happens to the coroutine.
+template <typename Resp, typename Req, typename StartFn>
+Async<Resp> Unary(StartFn start, Req req, std::chrono::milliseconds timeout,
+                  std::string request_id) {
+  struct Call {
+    ::grpc::ClientContext ctx;
+    Req req;
+    Resp resp;
+  };
+  auto call = std::make_shared<Call>();
+  call->req = std::move(req);
+  rpc::PrepareClientContext(call->ctx, timeout, request_id);
+
+  auto initiate = [call, start](auto handler) {
+    // Keeps the io_context running while the call is in flight.
+    auto work = asio::prefer(asio::get_associated_executor(handler),
+                             asio::execution::outstanding_work.tracked);
+    auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
+    start(&call->ctx, &call->req, &call->resp, [call, work, shared_handler](::grpc::Status status) {
+      // gRPC runs this on its own thread: hop back before resuming the coroutine.
+      asio::post(work, [shared_handler, status = std::move(status)]() mutable {
+        auto resume = std::move(*shared_handler);
+        std::move(resume)(std::move(status));
+      });
+    });
+  };
+  ::grpc::Status status =
+      co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(::grpc::Status)>(
+          std::move(initiate), asio::use_awaitable);
+  if (!status.ok()) co_return rpc::FromGrpcStatus(status);
+  co_return std::move(call->resp);
+}
+
+}  // namespace
+
+std::string_view BackendName(Backend backend) {
+  switch (backend) {
+    case Backend::kAuth:
+      return "auth";
+    case Backend::kOrder:
+      return "order";
+    case Backend::kPayment:
+      return "payment";
+  }
+  return "unknown";
+}
+
+struct GrpcUpstreams::Stubs {
+  std::unique_ptr<auth::v1::AuthService::Stub> auth;
+  std::unique_ptr<order::v1::OrderService::Stub> order;
+  std::unique_ptr<HealthStub> auth_health;
+  std::unique_ptr<HealthStub> order_health;
+  std::unique_ptr<HealthStub> payment_health;
+};
+
+GrpcUpstreams::GrpcUpstreams(std::shared_ptr<::grpc::Channel> auth,
+                             std::shared_ptr<::grpc::Channel> order,
+                             std::shared_ptr<::grpc::Channel> payment,
+                             std::chrono::milliseconds timeout)
+    : stubs_(std::make_unique<Stubs>()), timeout_(timeout) {
+  stubs_->auth = auth::v1::AuthService::NewStub(auth);
+  stubs_->order = order::v1::OrderService::NewStub(order);
+  stubs_->auth_health = ::grpc::health::v1::Health::NewStub(auth);
+  stubs_->order_health = ::grpc::health::v1::Health::NewStub(order);
+  stubs_->payment_health = ::grpc::health::v1::Health::NewStub(payment);
+}
+
+GrpcUpstreams::~GrpcUpstreams() = default;
+
+// Each method names its stub call once; the rest is Unary().
+#define PAYMESH_GATEWAY_UNARY(Resp, stub, Method)                                    \
+  Unary<Resp>(                                                                       \
+      [s = stubs_->stub.get()](::grpc::ClientContext* ctx, const auto* r, Resp* out, \
+                               std::function<void(::grpc::Status)> done) {           \
+        s->async()->Method(ctx, r, out, std::move(done));                            \
+      },                                                                             \
+      std::move(req), timeout_, std::move(request_id))
+
+Async<auth::v1::RegisterResponse> GrpcUpstreams::Register(auth::v1::RegisterRequest req,
+                                                          std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::RegisterResponse, auth, Register);
+}
+
+Async<auth::v1::TokenPair> GrpcUpstreams::Login(auth::v1::LoginRequest req,
+                                                std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::TokenPair, auth, Login);
+}
+
+Async<auth::v1::TokenPair> GrpcUpstreams::Refresh(auth::v1::RefreshRequest req,
+                                                  std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::TokenPair, auth, Refresh);
+}
+
+Async<auth::v1::LogoutResponse> GrpcUpstreams::Logout(auth::v1::LogoutRequest req,
+                                                      std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::LogoutResponse, auth, Logout);
+}
+
+Async<auth::v1::VerifyTokenResponse> GrpcUpstreams::VerifyToken(auth::v1::VerifyTokenRequest req,
+                                                                std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::VerifyTokenResponse, auth, VerifyToken);
+}
+
+Async<auth::v1::User> GrpcUpstreams::GetUser(auth::v1::GetUserRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::User, auth, GetUser);
+}
+
+Async<order::v1::ListProductsResponse> GrpcUpstreams::ListProducts(
+    order::v1::ListProductsRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::ListProductsResponse, order, ListProducts);
+}
+
+Async<order::v1::CreateOrderResponse> GrpcUpstreams::CreateOrder(order::v1::CreateOrderRequest req,
+                                                                 std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::CreateOrderResponse, order, CreateOrder);
+}
+
+Async<order::v1::Order> GrpcUpstreams::GetOrder(order::v1::GetOrderRequest req,
+                                                std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::Order, order, GetOrder);
+}
+
+Async<order::v1::ListOrdersResponse> GrpcUpstreams::ListOrders(order::v1::ListOrdersRequest req,
+                                                               std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::ListOrdersResponse, order, ListOrders);
+}
+
+#undef PAYMESH_GATEWAY_UNARY
+
+Async<HealthResponse> GrpcUpstreams::Health(Backend backend, std::string request_id) {
+  HealthStub* stub = backend == Backend::kAuth    ? stubs_->auth_health.get()
+                     : backend == Backend::kOrder ? stubs_->order_health.get()
+                                                  : stubs_->payment_health.get();
+  return Unary<HealthResponse>(
+      [stub](::grpc::ClientContext* ctx, const HealthRequest* r, HealthResponse* out,
+             std::function<void(::grpc::Status)> done) {
+        stub->async()->Check(ctx, r, out, std::move(done));
+      },
+      HealthRequest(), std::min(timeout_, kMaxHealthTimeout), std::move(request_id));
+}
+
+}  // namespace paymesh::gateway

@@ -1,0 +1,95 @@
+#pragma once
+
+// The gateway's backends, one coroutine per RPC. Every call carries the request id (as
+// x-request-id metadata) and a deadline; errors come back as the backend's status, so
+// UNAVAILABLE (unreachable) and DEADLINE_EXCEEDED (too slow) surface as 503 and 504.
+//
+// Results resume the awaiting coroutine on its own executor. Implementations are thread-safe.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "grpc/health/v1/health.pb.h"
+#include "paymesh/auth/v1/auth.pb.h"
+#include "paymesh/order/v1/order.pb.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
+namespace paymesh::gateway {
+
+template <typename T>
+using Async = boost::asio::awaitable<absl::StatusOr<T>>;
+
+enum class Backend { kAuth, kOrder, kPayment };
+// "auth", "order", "payment".
+std::string_view BackendName(Backend backend);
+
+class Upstreams {
+ public:
+  virtual ~Upstreams() = default;
+
+  virtual Async<auth::v1::RegisterResponse> Register(auth::v1::RegisterRequest req,
+                                                     std::string request_id) = 0;
+  virtual Async<auth::v1::TokenPair> Login(auth::v1::LoginRequest req, std::string request_id) = 0;
+  virtual Async<auth::v1::TokenPair> Refresh(auth::v1::RefreshRequest req,
+                                             std::string request_id) = 0;
+  virtual Async<auth::v1::LogoutResponse> Logout(auth::v1::LogoutRequest req,
+                                                 std::string request_id) = 0;
+  virtual Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
+                                                           std::string request_id) = 0;
+  virtual Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) = 0;
+
+  virtual Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
+                                                              std::string request_id) = 0;
+  virtual Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
+                                                            std::string request_id) = 0;
+  virtual Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req,
+                                           std::string request_id) = 0;
+  virtual Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
+                                                          std::string request_id) = 0;
+
+  // grpc.health.v1.Health/Check (overall server health) on one backend, with a short deadline.
+  virtual Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
+                                                                std::string request_id) = 0;
+};
+
+// Upstreams over gRPC channels, bridging the callback API into awaitables.
+class GrpcUpstreams : public Upstreams {
+ public:
+  // `timeout` is the deadline of every call but Health, which uses min(timeout, 1 s).
+  GrpcUpstreams(std::shared_ptr<::grpc::Channel> auth, std::shared_ptr<::grpc::Channel> order,
+                std::shared_ptr<::grpc::Channel> payment, std::chrono::milliseconds timeout);
+  ~GrpcUpstreams() override;
+
+  Async<auth::v1::RegisterResponse> Register(auth::v1::RegisterRequest req,
+                                             std::string request_id) override;
+  Async<auth::v1::TokenPair> Login(auth::v1::LoginRequest req, std::string request_id) override;
+  Async<auth::v1::TokenPair> Refresh(auth::v1::RefreshRequest req, std::string request_id) override;
+  Async<auth::v1::LogoutResponse> Logout(auth::v1::LogoutRequest req,
+                                         std::string request_id) override;
+  Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
+                                                   std::string request_id) override;
+  Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) override;
+  Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
+                                                      std::string request_id) override;
+  Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
+                                                    std::string request_id) override;
+  Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
+  Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
+                                                  std::string request_id) override;
+  Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
+                                                        std::string request_id) override;
+
+ private:
+  struct Stubs;  // generated stubs stay out of this header
+  std::unique_ptr<Stubs> stubs_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace paymesh::gateway
