@@ -50,6 +50,22 @@ std::tm UtcFields(Timestamp t) {
   return tm;
 }
 
+Order WithDescription(Order order) {
+  order.description = Describe(order.items);
+  return order;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The value of a run of decimal digits (callers bound its length).
+int Digits(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
 absl::Status ReplayOrReject(const StoredOrder& stored, const std::string& request_hash) {
   if (stored.request_hash != request_hash) {
     return absl::AlreadyExistsError("Idempotency-Key was used with a different request");
@@ -80,10 +96,12 @@ absl::StatusOr<CreateOrderResult> OrderLogic::CreateOrder(const CreateOrderInput
                      store_.FindByIdempotencyKey(input.user_id, input.idempotency_key));
     if (existing.has_value()) {
       RETURN_IF_ERROR(ReplayOrReject(*existing, request_hash));
-      return CreateOrderResult{std::move(existing->order), true};
+      return CreateOrderResult{WithDescription(std::move(existing->order)), true};
     }
   }
-  return Insert(input, request_hash);
+  ASSIGN_OR_RETURN(CreateOrderResult result, Insert(input, request_hash));
+  result.order = WithDescription(std::move(result.order));
+  return result;
 }
 
 absl::StatusOr<CreateOrderResult> OrderLogic::Insert(const CreateOrderInput& input,
@@ -120,7 +138,12 @@ absl::StatusOr<Order> OrderLogic::GetOrder(const std::string& user_id,
                                            const std::string& order_id) {
   RETURN_IF_ERROR(ValidateUserId(user_id));
   if (!IsUuid(order_id)) return absl::NotFoundError("order not found");
-  return store_.GetOrder(user_id, Lower(order_id));
+  return Described(store_.GetOrder(user_id, Lower(order_id)));
+}
+
+absl::StatusOr<Order> OrderLogic::Described(absl::StatusOr<Order> order) const {
+  if (order.ok()) order->description = Describe(order->items);
+  return order;
 }
 
 absl::StatusOr<OrderPage> OrderLogic::ListOrders(const std::string& user_id,
@@ -141,6 +164,7 @@ absl::StatusOr<OrderPage> OrderLogic::ListOrders(const std::string& user_id,
     orders.resize(page_size);
     page.next_cursor = EncodeCursor({orders.back().created_at, orders.back().id});
   }
+  for (Order& order : orders) order.description = Describe(order.items);
   page.orders = std::move(orders);
   return page;
 }
@@ -250,6 +274,25 @@ absl::StatusOr<PageKey> DecodeCursor(std::string_view cursor) {
   return PageKey{Timestamp(std::chrono::microseconds(micros)), Lower(std::string(id))};
 }
 
+std::string Describe(const std::vector<OrderItem>& items) {
+  if (items.empty()) return "";
+  std::string suffix = " ×" + std::to_string(items.front().quantity);
+  if (items.size() > 1) suffix += " 等" + std::to_string(items.size()) + "件";
+  const size_t room =
+      kMaxDescriptionBytes > suffix.size() ? kMaxDescriptionBytes - suffix.size() : 0;
+  return std::string(TruncateUtf8(items.front().name, room)) + suffix;
+}
+
+std::string_view TruncateUtf8(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t end = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the sequence that was cut.
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
+std::string CanonicalUuid(std::string_view s) { return Lower(std::string(s)); }
+
 bool IsUuid(std::string_view s) {
   if (s.size() != 36) return false;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -269,6 +312,53 @@ std::string FormatRfc3339(Timestamp t) {
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(millis));
   return buf;
+}
+
+absl::StatusOr<Timestamp> ParseRfc3339(std::string_view text) {
+  const absl::Status bad = absl::InvalidArgumentError("not an RFC 3339 time");
+  // yyyy-mm-ddThh:mm:ss
+  if (text.size() < 20 || text.size() > 40) return bad;
+  for (size_t i : {4u, 7u}) {
+    if (text[i] != '-') return bad;
+  }
+  if ((text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') return bad;
+  const std::string_view year = text.substr(0, 4), month = text.substr(5, 2),
+                         day = text.substr(8, 2), hour = text.substr(11, 2),
+                         minute = text.substr(14, 2), second = text.substr(17, 2);
+  for (std::string_view part : {year, month, day, hour, minute, second}) {
+    if (!IsDigits(part)) return bad;
+  }
+  std::string_view rest = text.substr(19);
+  std::chrono::microseconds fraction{0};
+  if (rest.front() == '.') {
+    size_t n = 1;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
+    std::string_view digits = rest.substr(1, n - 1);
+    if (digits.empty() || digits.size() > 9) return bad;
+    std::string micros(digits.substr(0, 6));
+    micros.resize(6, '0');
+    fraction = std::chrono::microseconds(Digits(micros));
+    rest.remove_prefix(n);
+  }
+  std::chrono::minutes offset{0};
+  if (rest != "Z" && rest != "z") {
+    if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':' ||
+        !IsDigits(rest.substr(1, 2)) || !IsDigits(rest.substr(4, 2))) {
+      return bad;
+    }
+    const int h = Digits(rest.substr(1, 2)), m = Digits(rest.substr(4, 2));
+    if (h > 23 || m > 59) return bad;
+    offset = std::chrono::minutes((rest[0] == '-' ? -1 : 1) * (h * 60 + m));
+  }
+  const std::chrono::year_month_day date{std::chrono::year(Digits(year)),
+                                         std::chrono::month(static_cast<unsigned>(Digits(month))),
+                                         std::chrono::day(static_cast<unsigned>(Digits(day)))};
+  // A leap second (:60) is not representable here; WeChat does not send one.
+  if (!date.ok() || Digits(hour) > 23 || Digits(minute) > 59 || Digits(second) > 59) return bad;
+  const auto local = std::chrono::sys_days(date) + std::chrono::hours(Digits(hour)) +
+                     std::chrono::minutes(Digits(minute)) + std::chrono::seconds(Digits(second)) +
+                     fraction;
+  return Timestamp(local - offset);
 }
 
 }  // namespace paymesh::order

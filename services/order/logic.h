@@ -1,7 +1,8 @@
 #pragma once
 
 // The order service's business rules: cart validation, pricing from the catalogue, idempotent
-// creation, ownership checks and cursor paging. No proto, gRPC or database types here.
+// creation, ownership checks, cursor paging and the payment side of the state machine
+// (prepay, payment reports). No proto, gRPC or database types here.
 //
 // OrderLogic is thread-safe as long as its store is; every call blocks on the store, so run it
 // on a worker thread.
@@ -25,6 +26,9 @@ inline constexpr size_t kMaxIdempotencyKeyLength = 64;
 inline constexpr size_t kMaxUserIdLength = 128;
 inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
+inline constexpr size_t kMaxDescriptionBytes = 127;  // WeChat's limit for the bill text
+inline constexpr size_t kMaxReportFieldLength = 128;
+inline constexpr size_t kMaxUrlLength = 2048;
 
 using Clock = std::function<Timestamp()>;
 // n characters of [0-9A-Za-z].
@@ -46,6 +50,22 @@ struct OrderPage {
   std::string next_cursor;  // "" on the last page
 };
 
+// A prepay as the payment service sends it (times as RFC 3339 text).
+struct PrepayInput {
+  std::string channel;
+  std::string code_url;
+  std::string prepay_id;
+  std::string h5_url;
+  std::string expires_at;
+};
+
+struct ApplyPaymentInput {
+  std::string notification_id;  // WeChat's notification id, or "query:<transaction_id>"
+  std::string source;           // notification, query
+  std::string event_type;       // TRANSACTION.SUCCESS
+  PaymentReport report;
+};
+
 class OrderLogic {
  public:
   // `random` defaults to the CSPRNG.
@@ -65,9 +85,26 @@ class OrderLogic {
   absl::StatusOr<OrderPage> ListOrders(const std::string& user_id, const std::string& cursor,
                                        int page_size);
 
+  // By order_id (owned by user_id when that is set) or by out_trade_no: exactly one of them,
+  // else INVALID_ARGUMENT. NOT_FOUND for an unknown, malformed or foreign order.
+  absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id, const std::string& order_id,
+                                           const std::string& out_trade_no);
+
+  // CREATED → PAYING (event prepay_issued); PAYING → PAYING with the new prepay (an event only
+  // when it changed). INVALID_ARGUMENT for a bad prepay, NOT_FOUND for an unknown order,
+  // FAILED_PRECONDITION in any other state.
+  absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const PrepayInput& prepay);
+
+  // Records a payment report and applies it to its order (see OrderStore::ApplyPayment and
+  // DecidePayment). Business outcomes are in PaymentResult; INVALID_ARGUMENT for a malformed
+  // report (nothing recorded), UNAVAILABLE when the database is.
+  absl::StatusOr<PaymentResult> ApplyPayment(const ApplyPaymentInput& input);
+
  private:
   absl::StatusOr<CreateOrderResult> Insert(const CreateOrderInput& input,
                                            const std::string& request_hash);
+
+  absl::StatusOr<Order> Described(absl::StatusOr<Order> order) const;
 
   OrderStore& store_;
   Clock clock_;
@@ -100,10 +137,34 @@ std::string NewOutTradeNo(Timestamp now, const RandomAlnum& random);
 std::string EncodeCursor(const PageKey& key);
 absl::StatusOr<PageKey> DecodeCursor(std::string_view cursor);
 
+// "<first item name> ×<quantity>", plus " 等<lines>件" for more than one line; the name is cut
+// on a UTF-8 boundary so that the whole text fits in kMaxDescriptionBytes.
+std::string Describe(const std::vector<OrderItem>& items);
+// The longest prefix of `s` of at most max_bytes that does not split a UTF-8 sequence.
+std::string_view TruncateUtf8(std::string_view s, size_t max_bytes);
+
+// Channel-specific checks: native needs code_url and expires_at, jsapi/miniprogram prepay_id,
+// h5 h5_url. INVALID_ARGUMENT names the field.
+absl::StatusOr<Prepay> ParsePrepay(const PrepayInput& input);
+// The change RecordPrepay makes to a locked order.
+absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepay);
+
+// Field checks of a report; success_time is parsed when present.
+absl::StatusOr<PaymentNotice> ParsePaymentNotice(const ApplyPaymentInput& input);
+// What a new payment (its transaction not seen before) does to its locked order: a wrong amount
+// or currency flags it (AMOUNT_MISMATCH, state unchanged); CREATED/PAYING/PAY_FAILED → PAID;
+// CLOSED → PAID with late_payment and a flag; an already paid order is flagged
+// duplicate_payment. paid_at is the reported success time, else `now`.
+PaymentDecision DecidePayment(const Order& order, const PaymentNotice& notice, Timestamp now);
+
 // Canonical 8-4-4-4-12 hex uuid (either case).
 bool IsUuid(std::string_view s);
+// The lowercase form the store keys on.
+std::string CanonicalUuid(std::string_view s);
 
 // RFC 3339 in UTC with milliseconds: "2026-11-21T10:00:00.123Z".
 std::string FormatRfc3339(Timestamp t);
+// "yyyy-mm-ddThh:mm:ss[.fraction](Z|±hh:mm)", as WeChat writes times; INVALID_ARGUMENT otherwise.
+absl::StatusOr<Timestamp> ParseRfc3339(std::string_view text);
 
 }  // namespace paymesh::order

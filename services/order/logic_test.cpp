@@ -421,5 +421,495 @@ TEST(OrderFormatRfc3339Test, UtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(Timestamp{}), "1970-01-01T00:00:00.000Z");
 }
 
+// ---- description ----------------------------------------------------------------------------
+
+OrderItem Line(std::string name, int32_t quantity) {
+  return OrderItem{"SKU", std::move(name), quantity, 100, 100 * quantity};
+}
+
+// Every multi-byte sequence in s is complete and well-formed in its lead/continuation pattern.
+bool IsCompleteUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(OrderDescribeTest, FirstItemWithQuantityAndLineCount) {
+  EXPECT_EQ(Describe({Line("Green tea", 3)}), "Green tea ×3");
+  EXPECT_EQ(Describe({Line("Green tea", 2), Line("Mug", 1), Line("Tote", 5)}),
+            "Green tea ×2 等3件");
+  EXPECT_EQ(Describe({Line("西湖龙井", 1), Line("Mug", 1)}), "西湖龙井 ×1 等2件");
+}
+
+TEST(OrderDescribeTest, LongNamesAreCutOnACharacterBoundaryKeepingTheSuffix) {
+  const std::string ascii(300, 'a');
+  const std::string a = Describe({Line(ascii, 12), Line("Mug", 1)});
+  EXPECT_EQ(a.size(), kMaxDescriptionBytes);
+  EXPECT_THAT(a, ::testing::EndsWith(" ×12 等2件"));
+
+  std::string chinese;
+  for (int i = 0; i < 60; ++i) chinese += "龙";  // 3 bytes each
+  for (int quantity : {1, 10, 99}) {
+    for (size_t lines : {1u, 2u, 50u}) {
+      std::vector<OrderItem> items(lines, Line("Mug", 1));
+      items[0] = Line(chinese, quantity);
+      const std::string d = Describe(items);
+      EXPECT_LE(d.size(), kMaxDescriptionBytes) << quantity << " " << lines;
+      EXPECT_GT(d.size(), kMaxDescriptionBytes - 3) << "cut more than one character";
+      EXPECT_TRUE(IsCompleteUtf8(d)) << d;
+      EXPECT_EQ(d.rfind("龙", 0), 0u);
+      const std::string suffix =
+          " ×" + std::to_string(quantity) + (lines > 1 ? " 等" + std::to_string(lines) + "件" : "");
+      EXPECT_THAT(d, ::testing::EndsWith(suffix));
+    }
+  }
+}
+
+TEST(OrderTruncateUtf8Test, NeverSplitsASequence) {
+  EXPECT_EQ(TruncateUtf8("abc", 3), "abc");
+  EXPECT_EQ(TruncateUtf8("abc", 2), "ab");
+  EXPECT_EQ(TruncateUtf8("aé", 2), "a");  // é is 2 bytes
+  EXPECT_EQ(TruncateUtf8("aé", 3), "aé");
+  EXPECT_EQ(TruncateUtf8("a龙", 3), "a");                // 龙 is 3 bytes
+  EXPECT_EQ(TruncateUtf8("a\xF0\x9F\x8D\xB5", 4), "a");  // a 4-byte emoji
+  EXPECT_EQ(TruncateUtf8("龙", 0), "");
+}
+
+TEST_F(OrderLogicTest, EveryReadCarriesTheDescription) {
+  auto created = logic_.CreateOrder(Cart({{"TEA", 2}, {"MUG", 1}}, "k"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->order.description, "Green tea ×2 等2件");
+  auto replay = logic_.CreateOrder(Cart({{"TEA", 2}, {"MUG", 1}}, "k"));
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->order.description, "Green tea ×2 等2件");
+  EXPECT_EQ(logic_.GetOrder("user-1", created->order.id)->description, "Green tea ×2 等2件");
+  EXPECT_EQ(logic_.ListOrders("user-1", "", 10)->orders.at(0).description, "Green tea ×2 等2件");
+  EXPECT_EQ(logic_.GetOrderForPayment("", created->order.id, "")->description,
+            "Green tea ×2 等2件");
+}
+
+// ---- RFC 3339 ------------------------------------------------------------------------------
+
+TEST(OrderParseRfc3339Test, OffsetsAndFractions) {
+  const Timestamp base{std::chrono::microseconds(kStartMicros)};  // 2026-11-21T10:00:00Z
+  EXPECT_EQ(ParseRfc3339("2026-11-21T10:00:00Z").value(), base);
+  EXPECT_EQ(ParseRfc3339("2026-11-21T18:00:00+08:00").value(), base);
+  EXPECT_EQ(ParseRfc3339("2026-11-21T04:30:00-05:30").value(), base);
+  EXPECT_EQ(ParseRfc3339("2026-11-21T10:00:00.5Z").value(), base + std::chrono::milliseconds(500));
+  EXPECT_EQ(ParseRfc3339("2026-11-21T10:00:00.123456789Z").value(),
+            base + std::chrono::microseconds(123456));
+  EXPECT_EQ(ParseRfc3339("2018-06-08T10:34:56+08:00").value(),
+            Timestamp(std::chrono::seconds(1528425296)));
+  EXPECT_EQ(FormatRfc3339(ParseRfc3339("2024-02-29T23:59:59.999Z").value()),
+            "2024-02-29T23:59:59.999Z");
+}
+
+TEST(OrderParseRfc3339Test, GarbageIsInvalidArgument) {
+  for (const char* bad :
+       {"", "2026-11-21", "2026-11-21T10:00:00", "2026-11-21 10:00:00Z", "2026-11-21T10:00:00+8:00",
+        "2026-11-21T10:00:00+08:0", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2026-11-21T24:00:00Z", "2026-11-21T10:60:00Z", "2026-11-21T10:00:00.Z",
+        "2026-11-21T10:00:00+24:00", "20261121T100000Z", "2026-11-21T10:00:00ZZ",
+        "-026-11-21T10:00:00Z"}) {
+    EXPECT_EQ(ParseRfc3339(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// ---- payment: lookups and prepay -----------------------------------------------------------
+
+class OrderPaymentLogicTest : public OrderLogicTest {
+ protected:
+  Order PlaceOrder(std::vector<ItemInput> items = {{"TEA", 1}}) {
+    auto r = logic_.CreateOrder(Cart(std::move(items)));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.value_or(CreateOrderResult{}).order;
+  }
+
+  static PrepayInput Native(std::string code_url = "weixin://wxpay/bizpayurl?pr=abc") {
+    return PrepayInput{"native", std::move(code_url), "", "", "2026-11-21T18:30:00+08:00"};
+  }
+
+  std::vector<testing::FakeOrderStore::Event> EventsOf(const std::string& order_id,
+                                                       const std::string& type) {
+    std::vector<testing::FakeOrderStore::Event> out;
+    for (const auto& e : store_.events()) {
+      if (e.order_id == order_id && e.event_type == type) out.push_back(e);
+    }
+    return out;
+  }
+
+  ApplyPaymentInput Report(const Order& order, std::string notification_id,
+                           std::string transaction_id = "4200000001") {
+    PaymentReport r;
+    r.appid = "wxapp";
+    r.mchid = "1900000001";
+    r.out_trade_no = order.out_trade_no;
+    r.transaction_id = std::move(transaction_id);
+    r.trade_type = "NATIVE";
+    r.trade_state = "SUCCESS";
+    r.success_time = "2026-11-21T18:01:02+08:00";
+    r.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+    r.amount_total = order.total_fen;
+    r.payer_total = order.total_fen;
+    r.currency = "CNY";
+    return ApplyPaymentInput{std::move(notification_id), "notification", "TRANSACTION.SUCCESS",
+                             std::move(r)};
+  }
+
+  absl::StatusOr<PaymentResult> Apply(const ApplyPaymentInput& input) {
+    return logic_.ApplyPayment(input);
+  }
+};
+
+TEST_F(OrderPaymentLogicTest, GetOrderForPaymentTakesExactlyOneKey) {
+  const Order o = PlaceOrder();
+  EXPECT_EQ(logic_.GetOrderForPayment("", "", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_.GetOrderForPayment("", o.id, o.out_trade_no).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(logic_.GetOrderForPayment("", o.id, "")->id, o.id);
+  EXPECT_EQ(logic_.GetOrderForPayment("user-1", o.id, "")->id, o.id);
+  EXPECT_EQ(logic_.GetOrderForPayment("", "", o.out_trade_no)->id, o.id);
+  EXPECT_EQ(logic_.GetOrderForPayment("user-1", "", o.out_trade_no)->id, o.id);
+
+  EXPECT_EQ(logic_.GetOrderForPayment("user-2", o.id, "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.GetOrderForPayment("user-2", "", o.out_trade_no).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.GetOrderForPayment("", "not-a-uuid", "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      logic_.GetOrderForPayment("", "00000000-0000-4000-8000-999999999999", "").status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.GetOrderForPayment("", "", "PMNOSUCHORDER").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(OrderPaymentLogicTest, FirstPrepayMovesCreatedToPaying) {
+  const Order o = PlaceOrder();
+  auto paying = logic_.RecordPrepay(o.id, Native());
+  ASSERT_TRUE(paying.ok()) << paying.status();
+  EXPECT_EQ(paying->state, OrderState::kPaying);
+  ASSERT_TRUE(paying->prepay.has_value());
+  EXPECT_EQ(paying->prepay->channel, "native");
+  EXPECT_EQ(paying->prepay->code_url, "weixin://wxpay/bizpayurl?pr=abc");
+  EXPECT_EQ(FormatRfc3339(paying->prepay->expires_at.value()), "2026-11-21T10:30:00.000Z");
+  EXPECT_FALSE(paying->description.empty());
+
+  auto events = EventsOf(o.id, "prepay_issued");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kCreated);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].detail.channel, "native");
+  EXPECT_EQ(events[0].detail.expires_at, paying->prepay->expires_at);
+}
+
+TEST_F(OrderPaymentLogicTest, SamePrepayAgainWritesNoEventANewOneReplacesIt) {
+  const Order o = PlaceOrder();
+  ASSERT_TRUE(logic_.RecordPrepay(o.id, Native()).ok());
+  auto again = logic_.RecordPrepay(o.id, Native());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->state, OrderState::kPaying);
+  EXPECT_EQ(EventsOf(o.id, "prepay_issued").size(), 1u);
+
+  auto renewed = logic_.RecordPrepay(o.id, Native("weixin://wxpay/bizpayurl?pr=new"));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(renewed->prepay->code_url, "weixin://wxpay/bizpayurl?pr=new");
+  auto events = EventsOf(o.id, "prepay_issued");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].from_state, OrderState::kPaying);
+  EXPECT_EQ(events[1].to_state, OrderState::kPaying);
+}
+
+TEST_F(OrderPaymentLogicTest, PrepayIsRefusedOutsideCreatedAndPaying) {
+  for (OrderState state : {OrderState::kPaid, OrderState::kClosed, OrderState::kPayFailed,
+                           OrderState::kRefunded, OrderState::kPartiallyRefunded}) {
+    const Order o = PlaceOrder();
+    store_.SetState(o.id, state);
+    auto r = logic_.RecordPrepay(o.id, Native());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << StateName(state);
+    EXPECT_THAT(r.status().message(), HasSubstr(std::string(StateName(state))));
+    EXPECT_EQ(logic_.GetOrder("user-1", o.id)->state, state);
+  }
+  EXPECT_TRUE(store_.events().empty());
+}
+
+TEST_F(OrderPaymentLogicTest, BadPrepaysChangeNothing) {
+  const Order o = PlaceOrder();
+  const std::vector<std::pair<PrepayInput, std::string>> bad = {
+      {{"alipay", "weixin://x", "", "", "2026-11-21T18:30:00+08:00"}, "prepay.channel"},
+      {{"", "weixin://x", "", "", "2026-11-21T18:30:00+08:00"}, "prepay.channel"},
+      {{"native", "", "", "", "2026-11-21T18:30:00+08:00"}, "prepay.code_url"},
+      {{"native", "weixin://x", "", "", ""}, "prepay.expires_at"},
+      {{"native", "weixin://x", "", "", "tomorrow"}, "prepay.expires_at"},
+      {{"native", "weixin://x\n", "", "", "2026-11-21T18:30:00+08:00"}, "prepay.code_url"},
+      {{"native", std::string(kMaxUrlLength + 1, 'u'), "", "", "2026-11-21T18:30:00Z"},
+       "prepay.code_url"},
+      {{"jsapi", "", "", "", ""}, "prepay.prepay_id"},
+      {{"h5", "", "", "", ""}, "prepay.h5_url"},
+  };
+  for (const auto& [input, field] : bad) {
+    auto r = logic_.RecordPrepay(o.id, input);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_THAT(r.status().message(), HasSubstr(field));
+  }
+  EXPECT_EQ(logic_.GetOrder("user-1", o.id)->state, OrderState::kCreated);
+  EXPECT_TRUE(EventsOf(o.id, "prepay_issued").empty());
+
+  EXPECT_TRUE(logic_.RecordPrepay(o.id, {"jsapi", "", "wx2026prepay", "", ""}).ok());
+  EXPECT_EQ(logic_.RecordPrepay("00000000-0000-4000-8000-999999999999", Native()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.RecordPrepay("nope", Native()).status().code(), absl::StatusCode::kNotFound);
+}
+
+// ---- payment: ApplyPayment outcomes --------------------------------------------------------
+
+TEST_F(OrderPaymentLogicTest, SuccessPaysAPayingOrder) {
+  const Order o = PlaceOrder();
+  ASSERT_TRUE(logic_.RecordPrepay(o.id, Native()).ok());
+  auto r = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  ASSERT_TRUE(r->order.has_value());
+  EXPECT_EQ(r->order->state, OrderState::kPaid);
+  EXPECT_EQ(r->order->transaction_id, "4200000001");
+  EXPECT_EQ(FormatRfc3339(r->order->paid_at.value()), "2026-11-21T10:01:02.000Z");
+  EXPECT_FALSE(r->order->flagged);
+  EXPECT_FALSE(r->order->description.empty());
+  EXPECT_EQ(store_.inbox_outcome("n-1"), PaymentOutcome::kApplied);
+  ASSERT_TRUE(store_.payment("4200000001").has_value());
+
+  auto paid = EventsOf(o.id, "paid");
+  ASSERT_EQ(paid.size(), 1u);
+  EXPECT_EQ(paid[0].from_state, OrderState::kPaying);
+  EXPECT_EQ(paid[0].to_state, OrderState::kPaid);
+  EXPECT_EQ(paid[0].detail.transaction_id, "4200000001");
+  EXPECT_EQ(paid[0].detail.notification_id, "n-1");
+  EXPECT_EQ(paid[0].detail.source, "notification");
+}
+
+TEST_F(OrderPaymentLogicTest, CreatedOrderIsPaidAtNowWithoutASuccessTime) {
+  const Order o = PlaceOrder();
+  ApplyPaymentInput input = Report(o, "query:4200000001");
+  input.source = "query";
+  input.report.success_time = "";
+  Tick();
+  auto r = Apply(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order->state, OrderState::kPaid);
+  EXPECT_EQ(r->order->paid_at, now_);
+  EXPECT_EQ(EventsOf(o.id, "paid").at(0).from_state, OrderState::kCreated);
+}
+
+TEST_F(OrderPaymentLogicTest, RepeatedNotificationIsADuplicate) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1"))->outcome, PaymentOutcome::kApplied);
+  auto again = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ(again->order->state, OrderState::kPaid);
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_F(OrderPaymentLogicTest, SameTransactionUnderAnotherIdIsADuplicate) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1"))->outcome, PaymentOutcome::kApplied);
+  auto again = Apply(Report(o, "query:4200000001"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ(store_.inbox_outcome("query:4200000001"), PaymentOutcome::kDuplicate);
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_F(OrderPaymentLogicTest, WrongAmountIsFlaggedNeverPaid) {
+  const Order o = PlaceOrder({{"TEA", 2}});  // 2468 fen
+  ASSERT_TRUE(logic_.RecordPrepay(o.id, Native()).ok());
+  ApplyPaymentInput input = Report(o, "n-1");
+  input.report.amount_total = 1;
+  auto r = Apply(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ(r->order->state, OrderState::kPaying);
+  EXPECT_TRUE(r->order->transaction_id.empty());
+  EXPECT_TRUE(r->order->flagged);
+  EXPECT_EQ(r->order->flag_reason, "amount_mismatch: reported 1 fen, expected 2468 fen");
+  EXPECT_EQ(store_.inbox_outcome("n-1"), PaymentOutcome::kAmountMismatch);
+  ASSERT_TRUE(store_.payment("4200000001").has_value());  // the money is recorded
+  auto events = EventsOf(o.id, "amount_mismatch");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].detail.reported_fen, 1);
+  EXPECT_EQ(events[0].detail.expected_fen, 2468);
+  EXPECT_TRUE(EventsOf(o.id, "paid").empty());
+}
+
+TEST_F(OrderPaymentLogicTest, WrongCurrencyIsAMismatchToo) {
+  const Order o = PlaceOrder();
+  ApplyPaymentInput input = Report(o, "n-1");
+  input.report.currency = "USD";
+  auto r = Apply(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ(r->order->state, OrderState::kCreated);
+  EXPECT_EQ(r->order->flag_reason,
+            "amount_mismatch: reported 1234 fen in USD, expected 1234 fen in CNY");
+}
+
+TEST_F(OrderPaymentLogicTest, PaymentForAClosedOrderIsKeptAndFlagged) {
+  const Order o = PlaceOrder();
+  store_.SetState(o.id, OrderState::kClosed);
+  auto r = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order->state, OrderState::kPaid);
+  EXPECT_TRUE(r->order->late_payment);
+  EXPECT_TRUE(r->order->flagged);
+  EXPECT_EQ(r->order->flag_reason, "late_payment: paid after close, refund required");
+  EXPECT_EQ(r->order->transaction_id, "4200000001");
+  auto events = EventsOf(o.id, "late_payment");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kClosed);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaid);
+  EXPECT_TRUE(EventsOf(o.id, "paid").empty());
+}
+
+TEST_F(OrderPaymentLogicTest, ASecondTransactionForAPaidOrderIsFlagged) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1", "4200000001"))->outcome, PaymentOutcome::kApplied);
+  auto r = Apply(Report(o, "n-2", "4200000002"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order->state, OrderState::kPaid);
+  EXPECT_EQ(r->order->transaction_id, "4200000001");
+  EXPECT_TRUE(r->order->flagged);
+  EXPECT_THAT(r->order->flag_reason, ::testing::StartsWith("duplicate_payment"));
+  auto events = EventsOf(o.id, "duplicate_payment");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kPaid);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaid);
+  EXPECT_EQ(events[0].detail.transaction_id, "4200000002");
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_F(OrderPaymentLogicTest, UnknownOrderIsRecordedNotAnError) {
+  const Order o = PlaceOrder();
+  ApplyPaymentInput input = Report(o, "n-1");
+  input.report.out_trade_no = "PMNOSUCHORDER000000000000001";
+  auto r = Apply(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kUnknownOrder);
+  EXPECT_FALSE(r->order.has_value());
+  EXPECT_EQ(store_.inbox_outcome("n-1"), PaymentOutcome::kUnknownOrder);
+  EXPECT_EQ(logic_.GetOrder("user-1", o.id)->state, OrderState::kCreated);
+}
+
+TEST_F(OrderPaymentLogicTest, NotPaidReportsAreIgnoredButRecorded) {
+  const Order o = PlaceOrder();
+  ASSERT_TRUE(logic_.RecordPrepay(o.id, Native()).ok());
+  ApplyPaymentInput input = Report(o, "query:PM-notpay", "");
+  input.source = "query";
+  input.report.trade_state = "NOTPAY";
+  input.report.success_time = "";
+  auto r = Apply(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kIgnored);
+  EXPECT_EQ(r->order->state, OrderState::kPaying);
+  EXPECT_EQ(store_.inbox_outcome("query:PM-notpay"), PaymentOutcome::kIgnored);
+  EXPECT_EQ(store_.events().size(), 1u);  // prepay_issued only
+}
+
+TEST_F(OrderPaymentLogicTest, MalformedReportsAreRejectedAndNotRecorded) {
+  const Order o = PlaceOrder();
+  std::vector<std::pair<ApplyPaymentInput, std::string>> bad;
+  auto with = [&](auto edit, std::string field) {
+    ApplyPaymentInput input = Report(o, "n-bad");
+    edit(input);
+    bad.emplace_back(std::move(input), std::move(field));
+  };
+  with([](ApplyPaymentInput& i) { i.notification_id = ""; }, "notification_id");
+  with([](ApplyPaymentInput& i) { i.notification_id = std::string(200, 'n'); }, "notification_id");
+  with([](ApplyPaymentInput& i) { i.source = "guess"; }, "source");
+  with([](ApplyPaymentInput& i) { i.report.out_trade_no = ""; }, "report.out_trade_no");
+  with([](ApplyPaymentInput& i) { i.report.trade_state = ""; }, "report.trade_state");
+  with([](ApplyPaymentInput& i) { i.report.transaction_id = ""; }, "report.transaction_id");
+  with([](ApplyPaymentInput& i) { i.report.amount_total = -1; }, "amounts");
+  with([](ApplyPaymentInput& i) { i.report.success_time = "yesterday"; }, "report.success_time");
+  with([](ApplyPaymentInput& i) { i.report.payer_openid = "o\x01"; }, "report.payer_openid");
+  for (const auto& [input, field] : bad) {
+    auto r = Apply(input);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_THAT(r.status().message(), HasSubstr(field));
+  }
+  EXPECT_FALSE(store_.inbox_outcome("n-bad").has_value());
+  EXPECT_FALSE(store_.payment("4200000001").has_value());
+  EXPECT_EQ(logic_.GetOrder("user-1", o.id)->state, OrderState::kCreated);
+}
+
+TEST(OrderDecidePaymentTest, OutcomeTable) {
+  struct Row {
+    OrderState from;
+    PaymentOutcome outcome;
+    OrderState to;
+    std::string event;
+    bool flagged;
+    bool late;
+  };
+  const std::vector<Row> table = {
+      {OrderState::kCreated, PaymentOutcome::kApplied, OrderState::kPaid, "paid", false, false},
+      {OrderState::kPaying, PaymentOutcome::kApplied, OrderState::kPaid, "paid", false, false},
+      {OrderState::kPayFailed, PaymentOutcome::kApplied, OrderState::kPaid, "paid", false, false},
+      {OrderState::kClosed, PaymentOutcome::kApplied, OrderState::kPaid, "late_payment", true,
+       true},
+      {OrderState::kPaid, PaymentOutcome::kApplied, OrderState::kPaid, "duplicate_payment", true,
+       false},
+      {OrderState::kRefunded, PaymentOutcome::kApplied, OrderState::kRefunded, "duplicate_payment",
+       true, false},
+  };
+  const Timestamp now{std::chrono::microseconds(kStartMicros)};
+  for (const Row& row : table) {
+    Order order;
+    order.state = row.from;
+    order.total_fen = 500;
+    if (row.from == OrderState::kPaid || row.from == OrderState::kRefunded) {
+      order.transaction_id = "4200000000";
+    }
+    PaymentNotice notice;
+    notice.notification_id = "n";
+    notice.source = "notification";
+    notice.report.transaction_id = "4200000009";
+    notice.report.amount_total = 500;
+    notice.report.currency = "CNY";
+    notice.applicable = true;
+    const PaymentDecision d = DecidePayment(order, notice, now);
+    const std::string where(StateName(row.from));
+    EXPECT_EQ(d.outcome, row.outcome) << where;
+    EXPECT_EQ(d.change.to_state, row.to) << where;
+    EXPECT_EQ(d.change.event_type, row.event) << where;
+    EXPECT_EQ(!d.change.flag_reason.empty(), row.flagged) << where;
+    EXPECT_EQ(d.change.late_payment, row.late) << where;
+    const bool pays = row.to == OrderState::kPaid && row.from != OrderState::kPaid;
+    EXPECT_EQ(d.change.transaction_id, pays ? "4200000009" : "") << where;
+    if (pays) {
+      EXPECT_EQ(d.change.paid_at, now) << where;
+    }
+
+    notice.report.amount_total = 499;
+    const PaymentDecision mismatch = DecidePayment(order, notice, now);
+    EXPECT_EQ(mismatch.outcome, PaymentOutcome::kAmountMismatch) << where;
+    EXPECT_EQ(mismatch.change.to_state, row.from) << where;
+    EXPECT_EQ(mismatch.change.event_type, "amount_mismatch") << where;
+    EXPECT_TRUE(mismatch.change.transaction_id.empty()) << where;
+  }
+}
+
 }  // namespace
 }  // namespace paymesh::order

@@ -18,6 +18,12 @@ class PgOrderStore : public OrderStore {
   absl::StatusOr<std::optional<StoredOrder>> FindByIdempotencyKey(
       const std::string& user_id, const std::string& idempotency_key) override;
   absl::StatusOr<Order> GetOrder(const std::string& user_id, const std::string& order_id) override;
+  absl::StatusOr<Order> GetOrderById(const std::string& order_id) override;
+  absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
+  absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
+                                    const OrderDecider& decide) override;
+  absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
+                                             const PaymentDecider& decide) override;
   absl::StatusOr<std::vector<Order>> ListOrders(const std::string& user_id,
                                                 const std::optional<PageKey>& after,
                                                 int limit) override;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <latch>
 #include <memory>
 #include <set>
@@ -62,6 +63,62 @@ class OrderPgStoreTest : public ::testing::Test {
         "AND e.from_state IS NULL",
         user);
   }
+
+  // A single text value (NULL as "<null>") from a query in the test schema.
+  std::string Text(const std::string& sql, const std::string& param) {
+    auto v = pool_->Transact<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+      pqxx::row row = tx.exec_params1(sql, param);
+      return row[0].is_null() ? std::string("<null>") : row[0].as<std::string>();
+    });
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.value_or("<error>");
+  }
+
+  void Exec(const std::string& sql, const std::string& param) {
+    ASSERT_TRUE(pool_
+                    ->TransactVoid([&](pqxx::work& tx) {
+                      tx.exec_params0(sql, param);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  int64_t Events(const std::string& order_id, const std::string& type) {
+    return Count("SELECT count(*) FROM order_events WHERE order_id = $1::uuid AND event_type = '" +
+                     type + "'",
+                 order_id);
+  }
+
+  std::string InboxOutcome(const std::string& notification_id) {
+    return Text("SELECT outcome FROM notification_inbox WHERE notification_id = $1",
+                notification_id);
+  }
+
+  Order PlaceOrder(const std::string& user = "u1") {
+    auto r = logic_->CreateOrder({user, {{"TEA-LONGJING-250G", 1}, {"TEST-1FEN", 2}}, ""});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.value_or(CreateOrderResult{}).order;
+  }
+
+  static ApplyPaymentInput Report(const Order& order, std::string notification_id,
+                                  std::string transaction_id) {
+    PaymentReport r;
+    r.appid = "wxd678efh567hg6787";
+    r.mchid = "1230000109";
+    r.out_trade_no = order.out_trade_no;
+    r.transaction_id = std::move(transaction_id);
+    r.trade_type = "NATIVE";
+    r.trade_state = "SUCCESS";
+    r.success_time = "2026-11-21T18:01:02+08:00";
+    r.payer_openid = kOpenid;
+    r.amount_total = order.total_fen;
+    r.payer_total = order.total_fen;
+    r.currency = "CNY";
+    return ApplyPaymentInput{std::move(notification_id), "notification", "TRANSACTION.SUCCESS",
+                             std::move(r)};
+  }
+
+  static constexpr char kOpenid[] = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 
   std::string dsn_, schema_;
   std::unique_ptr<pg::Pool> pool_;
@@ -281,6 +338,244 @@ TEST_F(OrderPgStoreTest, SqlMetacharactersAreJustData) {
   auto found = store_->FindProducts({"TEST-1FEN", "\"},{\\", "a\"b"});
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->size(), 1u);
+}
+
+// ---- payments ------------------------------------------------------------------------------
+
+TEST_F(OrderPgStoreTest, PrepayRoundTripsAndIsAuditedWithoutTheLink) {
+  const Order o = PlaceOrder();
+  PrepayInput prepay{"native", "weixin://wxpay/bizpayurl?pr=NwY5Mz9", "", "",
+                     "2026-11-21T18:30:00.250+08:00"};
+  auto paying = logic_->RecordPrepay(o.id, prepay);
+  ASSERT_TRUE(paying.ok()) << paying.status();
+  EXPECT_EQ(paying->state, OrderState::kPaying);
+  auto got = logic_->GetOrderForPayment("", "", o.out_trade_no);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->prepay.has_value());
+  EXPECT_EQ(got->prepay->channel, "native");
+  EXPECT_EQ(got->prepay->code_url, "weixin://wxpay/bizpayurl?pr=NwY5Mz9");
+  EXPECT_EQ(got->prepay->prepay_id, "");
+  EXPECT_EQ(FormatRfc3339(got->prepay->expires_at.value()), "2026-11-21T10:30:00.250Z");
+  EXPECT_EQ(got->description, "West Lake Longjing green tea, 250 g ×1 等2件");
+  EXPECT_EQ(Text("SELECT detail::text FROM order_events WHERE order_id = $1::uuid "
+                 "AND event_type = 'prepay_issued'",
+                 o.id),
+            R"({"channel": "native", "expires_at": "2026-11-21T10:30:00.250Z"})");
+
+  ASSERT_TRUE(logic_->RecordPrepay(o.id, prepay).ok());
+  EXPECT_EQ(Events(o.id, "prepay_issued"), 1);
+  prepay.code_url = "weixin://wxpay/bizpayurl?pr=second";
+  auto renewed = logic_->RecordPrepay(o.id, prepay);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(renewed->prepay->code_url, "weixin://wxpay/bizpayurl?pr=second");
+  EXPECT_EQ(Events(o.id, "prepay_issued"), 2);
+
+  ASSERT_EQ(logic_->ApplyPayment(Report(o, "n-1", "4200000001"))->outcome,
+            PaymentOutcome::kApplied);
+  EXPECT_EQ(logic_->RecordPrepay(o.id, prepay).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(logic_->GetOrder("u1", o.id)->state, OrderState::kPaid);
+}
+
+TEST_F(OrderPgStoreTest, DuplicateNotificationIdIsAppliedOnce) {
+  const Order o = PlaceOrder();
+  auto first = logic_->ApplyPayment(Report(o, "n-1", "4200000001"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(first->order->state, OrderState::kPaid);
+  EXPECT_EQ(first->order->transaction_id, "4200000001");
+  EXPECT_EQ(FormatRfc3339(first->order->paid_at.value()), "2026-11-21T10:01:02.000Z");
+
+  auto again = logic_->ApplyPayment(Report(o, "n-1", "4200000001"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ(again->order->state, OrderState::kPaid);
+  EXPECT_EQ(Events(o.id, "paid"), 1);
+  EXPECT_EQ(InboxOutcome("n-1"), "APPLIED");
+  EXPECT_EQ(Count("SELECT count(*) FROM payments WHERE order_id = $1::uuid", o.id), 1);
+
+  // The audit trail and the inbox name the payment, never the payer.
+  EXPECT_EQ(Text("SELECT detail::text FROM order_events WHERE order_id = $1::uuid "
+                 "AND event_type = 'paid'",
+                 o.id),
+            R"({"source": "notification", "transaction_id": "4200000001", )"
+            R"("notification_id": "n-1"})");
+  EXPECT_EQ(Count("SELECT count(*) FROM notification_inbox WHERE report::text LIKE '%' || $1 || "
+                  "'%'",
+                  kOpenid),
+            0);
+  EXPECT_EQ(Text("SELECT payer_openid FROM payments WHERE transaction_id = $1", "4200000001"),
+            kOpenid);
+}
+
+TEST_F(OrderPgStoreTest, SameTransactionUnderAnotherNotificationIdIsADuplicate) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(logic_->ApplyPayment(Report(o, "n-1", "4200000001"))->outcome,
+            PaymentOutcome::kApplied);
+  ApplyPaymentInput query = Report(o, "query:4200000001", "4200000001");
+  query.source = "query";
+  auto again = logic_->ApplyPayment(query);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ(again->order->transaction_id, "4200000001");
+  EXPECT_EQ(InboxOutcome("query:4200000001"), "DUPLICATE");
+  EXPECT_EQ(Events(o.id, "paid"), 1);
+}
+
+TEST_F(OrderPgStoreTest, AmountMismatchIsFlaggedAndNeverPaid) {
+  const Order o = PlaceOrder();
+  ASSERT_TRUE(
+      logic_->RecordPrepay(o.id, {"native", "weixin://x", "", "", "2026-11-21T18:30:00Z"}).ok());
+  ApplyPaymentInput input = Report(o, "n-1", "4200000001");
+  input.report.amount_total = 1;
+  auto r = logic_->ApplyPayment(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kAmountMismatch);
+
+  auto got = logic_->GetOrder("u1", o.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, OrderState::kPaying);
+  EXPECT_TRUE(got->flagged);
+  EXPECT_EQ(got->flag_reason, "amount_mismatch: reported 1 fen, expected 16802 fen");
+  EXPECT_TRUE(got->transaction_id.empty());
+  EXPECT_FALSE(got->paid_at.has_value());
+  EXPECT_EQ(Events(o.id, "amount_mismatch"), 1);
+  EXPECT_EQ(Events(o.id, "paid"), 0);
+  EXPECT_EQ(Text("SELECT (detail->>'reported_fen') || '/' || (detail->>'expected_fen') || '/' || "
+                 "to_state FROM order_events WHERE order_id = $1::uuid "
+                 "AND event_type = 'amount_mismatch'",
+                 o.id),
+            "1/16802/PAYING");
+  EXPECT_EQ(InboxOutcome("n-1"), "AMOUNT_MISMATCH");
+  EXPECT_EQ(Count("SELECT amount_total FROM payments WHERE transaction_id = $1", "4200000001"), 1);
+}
+
+TEST_F(OrderPgStoreTest, UnknownOutTradeNoIsRecordedInTheInbox) {
+  Order ghost;
+  ghost.out_trade_no = "PM20261121100000NOSUCHORDER1";
+  ghost.total_fen = 990;
+  auto r = logic_->ApplyPayment(Report(ghost, "n-ghost", "4200000777"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kUnknownOrder);
+  EXPECT_FALSE(r->order.has_value());
+  EXPECT_EQ(InboxOutcome("n-ghost"), "UNKNOWN_ORDER");
+  EXPECT_EQ(Text("SELECT out_trade_no || '/' || transaction_id || '/' || "
+                 "(report->>'amount_total') || '/' || (report->>'trade_state') "
+                 "FROM notification_inbox WHERE notification_id = $1",
+                 "n-ghost"),
+            "PM20261121100000NOSUCHORDER1/4200000777/990/SUCCESS");
+  EXPECT_EQ(Text("SELECT coalesce(order_id::text, 'none') || '/' || out_trade_no FROM payments "
+                 "WHERE transaction_id = $1",
+                 "4200000777"),
+            "none/PM20261121100000NOSUCHORDER1");
+  auto again = logic_->ApplyPayment(Report(ghost, "n-ghost", "4200000777"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+}
+
+TEST_F(OrderPgStoreTest, PaymentForAClosedOrderIsPaidLateAndFlagged) {
+  const Order o = PlaceOrder();
+  Exec("UPDATE orders SET state = 'CLOSED' WHERE id = $1::uuid", o.id);
+  auto r = logic_->ApplyPayment(Report(o, "n-1", "4200000001"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  auto got = logic_->GetOrder("u1", o.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, OrderState::kPaid);
+  EXPECT_TRUE(got->late_payment);
+  EXPECT_TRUE(got->flagged);
+  EXPECT_EQ(got->flag_reason, "late_payment: paid after close, refund required");
+  EXPECT_EQ(got->transaction_id, "4200000001");
+  EXPECT_EQ(Text("SELECT from_state || '>' || to_state FROM order_events "
+                 "WHERE order_id = $1::uuid AND event_type = 'late_payment'",
+                 o.id),
+            "CLOSED>PAID");
+  EXPECT_EQ(Events(o.id, "paid"), 0);
+}
+
+TEST_F(OrderPgStoreTest, ASecondTransactionForAPaidOrderIsFlagged) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(logic_->ApplyPayment(Report(o, "n-1", "4200000001"))->outcome,
+            PaymentOutcome::kApplied);
+  auto r = logic_->ApplyPayment(Report(o, "n-2", "4200000002"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order->state, OrderState::kPaid);
+  EXPECT_EQ(r->order->transaction_id, "4200000001");
+  EXPECT_TRUE(r->order->flagged);
+  EXPECT_EQ(Events(o.id, "duplicate_payment"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM payments WHERE order_id = $1::uuid", o.id), 2);
+}
+
+TEST_F(OrderPgStoreTest, NotPaidReportIsIgnoredAndChangesNothing) {
+  const Order o = PlaceOrder();
+  ApplyPaymentInput input = Report(o, "query:notpay-1", "");
+  input.source = "query";
+  input.report.trade_state = "NOTPAY";
+  input.report.success_time = "";
+  auto r = logic_->ApplyPayment(input);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kIgnored);
+  auto got = logic_->GetOrder("u1", o.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state, OrderState::kCreated);
+  EXPECT_EQ(got->updated_at, o.updated_at);
+  EXPECT_FALSE(got->flagged);
+  EXPECT_EQ(InboxOutcome("query:notpay-1"), "IGNORED");
+  EXPECT_EQ(Text("SELECT coalesce(transaction_id, 'none') FROM notification_inbox "
+                 "WHERE notification_id = $1",
+                 "query:notpay-1"),
+            "none");
+  EXPECT_EQ(Count("SELECT count(*) FROM order_events WHERE order_id = $1::uuid", o.id), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM payments WHERE out_trade_no = $1", o.out_trade_no), 0);
+}
+
+TEST_F(OrderPgStoreTest, FiftyOrdersWithThreeConcurrentReportsEachArePaidOnce) {
+  constexpr int kOrders = 50;
+  constexpr int kCopies = 3;
+  std::vector<Order> orders;
+  for (int i = 0; i < kOrders; ++i) orders.push_back(PlaceOrder("u-" + std::to_string(i % 5)));
+
+  // The copies of one report start together: two under distinct notification ids (a
+  // notification and a query, say) and one re-delivery of the first id.
+  const std::string suffixes[kCopies] = {"a", "b", "a"};
+  std::barrier sync(kCopies);
+  std::vector<std::vector<absl::StatusOr<PaymentResult>>> results(kCopies);
+  std::vector<std::thread> threads;
+  for (int copy = 0; copy < kCopies; ++copy) {
+    threads.emplace_back([&, copy] {
+      for (int i = 0; i < kOrders; ++i) {
+        ApplyPaymentInput input = Report(orders[i], "n-" + std::to_string(i) + suffixes[copy],
+                                         "42000" + std::to_string(10000 + i));
+        sync.arrive_and_wait();
+        results[copy].push_back(logic_->ApplyPayment(input));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  int applied = 0, duplicates = 0;
+  for (int i = 0; i < kOrders; ++i) {
+    int applied_here = 0;
+    for (int copy = 0; copy < kCopies; ++copy) {
+      const auto& r = results[copy].at(i);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_TRUE(r->order.has_value());
+      EXPECT_EQ(r->order->state, OrderState::kPaid);
+      if (r->outcome == PaymentOutcome::kApplied) ++applied_here;
+      if (r->outcome == PaymentOutcome::kDuplicate) ++duplicates;
+    }
+    EXPECT_EQ(applied_here, 1) << "order " << i;
+    applied += applied_here;
+  }
+  EXPECT_EQ(applied, kOrders);
+  EXPECT_EQ(duplicates, kOrders * (kCopies - 1));
+  EXPECT_EQ(Count("SELECT count(*) FROM orders WHERE state = $1", "PAID"), kOrders);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_events WHERE event_type = $1", "paid"), kOrders);
+  EXPECT_EQ(Count("SELECT count(*) FROM payments WHERE source = $1", "notification"), kOrders);
+  EXPECT_EQ(Count("SELECT count(*) FROM notification_inbox WHERE source = $1", "notification"),
+            kOrders * 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders WHERE flagged = $1::boolean", "true"), 0);
 }
 
 TEST(OrderPgMigrationTest, RunsTwiceInParallelOnOneSchema) {

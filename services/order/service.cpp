@@ -22,6 +22,36 @@ void ToProto(const Order& order, v1::Order* out) {
   }
   out->set_created_at(FormatRfc3339(order.created_at));
   out->set_updated_at(FormatRfc3339(order.updated_at));
+  out->set_description(order.description);
+  if (order.prepay.has_value() && order.state == OrderState::kPaying) {
+    v1::Prepay* p = out->mutable_prepay();
+    p->set_channel(order.prepay->channel);
+    p->set_code_url(order.prepay->code_url);
+    p->set_prepay_id(order.prepay->prepay_id);
+    p->set_h5_url(order.prepay->h5_url);
+    if (order.prepay->expires_at.has_value()) {
+      p->set_expires_at(FormatRfc3339(*order.prepay->expires_at));
+    }
+  }
+  out->set_transaction_id(order.transaction_id);
+  if (order.paid_at.has_value()) out->set_paid_at(FormatRfc3339(*order.paid_at));
+  out->set_late_payment(order.late_payment);
+  out->set_flagged(order.flagged);
+  out->set_flag_reason(order.flag_reason);
+}
+
+PrepayInput FromProto(const v1::Prepay& prepay) {
+  return PrepayInput{prepay.channel(), prepay.code_url(), prepay.prepay_id(), prepay.h5_url(),
+                     prepay.expires_at()};
+}
+
+ApplyPaymentInput FromProto(const v1::ApplyPaymentRequest& req) {
+  const v1::PaymentReport& r = req.report();
+  PaymentReport report{r.appid(),        r.mchid(),       r.out_trade_no(), r.transaction_id(),
+                       r.trade_type(),   r.trade_state(), r.success_time(), r.payer_openid(),
+                       r.amount_total(), r.payer_total(), r.currency()};
+  return ApplyPaymentInput{req.notification_id(), req.source(), req.event_type(),
+                           std::move(report)};
 }
 
 grpc::ServerUnaryReactor* OrderGrpcService::ListProducts(grpc::CallbackServerContext* ctx,
@@ -73,6 +103,38 @@ grpc::ServerUnaryReactor* OrderGrpcService::ListOrders(grpc::CallbackServerConte
                      logic_.ListOrders(req->user_id(), req->cursor(), req->page_size()));
     for (const Order& order : page.orders) ToProto(order, resp->add_orders());
     resp->set_next_cursor(page.next_cursor);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::GetOrderForPayment(
+    grpc::CallbackServerContext* ctx, const v1::GetOrderForPaymentRequest* req, v1::Order* resp) {
+  return rpc::RunOnWorkers(
+      ctx, workers_, "GetOrderForPayment", [this, req, resp]() -> absl::Status {
+        ASSIGN_OR_RETURN(Order order, logic_.GetOrderForPayment(req->user_id(), req->order_id(),
+                                                                req->out_trade_no()));
+        ToProto(order, resp);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::RecordPrepay(grpc::CallbackServerContext* ctx,
+                                                         const v1::RecordPrepayRequest* req,
+                                                         v1::Order* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "RecordPrepay", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(Order order, logic_.RecordPrepay(req->order_id(), FromProto(req->prepay())));
+    ToProto(order, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerContext* ctx,
+                                                         const v1::ApplyPaymentRequest* req,
+                                                         v1::ApplyPaymentResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ApplyPayment", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(PaymentResult result, logic_.ApplyPayment(FromProto(*req)));
+    resp->set_outcome(std::string(OutcomeName(result.outcome)));
+    if (result.order.has_value()) ToProto(*result.order, resp->mutable_order());
     return absl::OkStatus();
   });
 }

@@ -28,13 +28,25 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
   grpc::ServerUnaryReactor* ListOrders(grpc::CallbackServerContext* ctx,
                                        const v1::ListOrdersRequest* req,
                                        v1::ListOrdersResponse* resp) override;
+  grpc::ServerUnaryReactor* GetOrderForPayment(grpc::CallbackServerContext* ctx,
+                                               const v1::GetOrderForPaymentRequest* req,
+                                               v1::Order* resp) override;
+  grpc::ServerUnaryReactor* RecordPrepay(grpc::CallbackServerContext* ctx,
+                                         const v1::RecordPrepayRequest* req,
+                                         v1::Order* resp) override;
+  grpc::ServerUnaryReactor* ApplyPayment(grpc::CallbackServerContext* ctx,
+                                         const v1::ApplyPaymentRequest* req,
+                                         v1::ApplyPaymentResponse* resp) override;
 
  private:
   OrderLogic& logic_;
   exec::WorkerPool& workers_;
 };
 
-// Exposed for tests.
+// Exposed for tests. The prepay is shown only while the order is PAYING; times are RFC 3339
+// UTC, "" when unset.
 void ToProto(const Order& order, v1::Order* out);
+PrepayInput FromProto(const v1::Prepay& prepay);
+ApplyPaymentInput FromProto(const v1::ApplyPaymentRequest& req);
 
 }  // namespace paymesh::order

@@ -4,6 +4,7 @@
 // (testing/) backs the unit tests. Implementations are blocking and thread-safe: call them from
 // worker threads only.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,59 @@ struct InsertResult {
   bool inserted = false;  // false: the idempotency key existed and `stored` is that order
 };
 
+// The audit detail of an order event (order_events.detail); unset fields are left out. Never
+// holds secrets or the payer's openid.
+struct EventDetail {
+  std::string transaction_id;
+  std::string notification_id;
+  std::string source;
+  std::string channel;
+  std::optional<Timestamp> expires_at;
+  std::optional<int64_t> reported_fen;
+  std::optional<int64_t> expected_fen;
+};
+
+// A change to one order, decided by OrderLogic while the store holds the order's row lock and
+// written with its event in the same transaction. An empty event_type leaves the order as is.
+struct OrderChange {
+  std::string event_type;
+  OrderState to_state = OrderState::kCreated;
+  EventDetail detail;
+  std::optional<Prepay> prepay;  // set: replaces the prepay
+  std::string transaction_id;    // non-empty: the order was paid by it, at paid_at
+  Timestamp paid_at{};
+  bool late_payment = false;  // true: sets late_payment
+  std::string flag_reason;    // non-empty: sets flagged, with this reason
+};
+
+// Decides the change for a locked order; an error aborts the transaction unchanged. Must be
+// pure (the store may run it again when it retries a serialization failure) and must not
+// return ABORTED.
+using OrderDecider = std::function<absl::StatusOr<OrderChange>(const Order& locked)>;
+
+// A validated payment report on its way into the store.
+struct PaymentNotice {
+  std::string notification_id;
+  std::string source;  // notification, query
+  std::string event_type;
+  PaymentReport report;
+  std::optional<Timestamp> success_at;  // report.success_time, parsed
+  bool applicable = false;              // false: only recorded in the inbox (IGNORED)
+};
+
+struct PaymentDecision {
+  PaymentOutcome outcome = PaymentOutcome::kApplied;
+  OrderChange change;
+};
+
+// Decides what a new payment does to its locked order. Pure, as OrderDecider.
+using PaymentDecider = std::function<PaymentDecision(const Order& locked)>;
+
+struct PaymentResult {
+  PaymentOutcome outcome = PaymentOutcome::kApplied;
+  std::optional<Order> order;  // the order after the call; none when out_trade_no is unknown
+};
+
 class OrderStore {
  public:
   virtual ~OrderStore() = default;
@@ -58,6 +112,28 @@ class OrderStore {
   // syntactically valid uuid.
   virtual absl::StatusOr<Order> GetOrder(const std::string& user_id,
                                          const std::string& order_id) = 0;
+
+  // NOT_FOUND unless the order exists (any owner). `order_id` must be a valid uuid.
+  virtual absl::StatusOr<Order> GetOrderById(const std::string& order_id) = 0;
+  virtual absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) = 0;
+
+  // Locks the order, lets `decide` choose the change and writes it with its event, all in one
+  // transaction; returns the order as it is afterwards. NOT_FOUND for an unknown order;
+  // otherwise decide's error, with nothing written.
+  virtual absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
+                                            const OrderDecider& decide) = 0;
+
+  // Applies a payment report, all in one transaction:
+  //  1. inserts the inbox row; an existing notification_id → DUPLICATE, nothing else written;
+  //  2. not applicable → IGNORED;
+  //  3. locks the order by out_trade_no; none → the payment is kept with no order, UNKNOWN_ORDER;
+  //  4. inserts the payment; a known transaction_id → DUPLICATE;
+  //  5. writes what `decide` says (the order change and its event);
+  //  6. records the outcome in the inbox row.
+  // Concurrent calls for one payment serialize on the inbox and payment keys: exactly one of
+  // them reaches `decide`.
+  virtual absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
+                                                     const PaymentDecider& decide) = 0;
 
   // Up to `limit` of the user's orders, newest first by (created_at, id), strictly after
   // `after` when given.

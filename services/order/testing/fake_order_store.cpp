@@ -79,15 +79,14 @@ absl::StatusOr<InsertResult> FakeOrderStore::InsertOrder(const NewOrder& order) 
   char id[40];
   std::snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012zu", orders_.size() + 1);
   StoredOrder stored;
-  stored.order = Order{id,
-                       order.user_id,
-                       order.out_trade_no,
-                       OrderState::kCreated,
-                       order.total_fen,
-                       order.currency,
-                       order.items,
-                       clock_(),
-                       clock_()};
+  stored.order.id = id;
+  stored.order.user_id = order.user_id;
+  stored.order.out_trade_no = order.out_trade_no;
+  stored.order.total_fen = order.total_fen;
+  stored.order.currency = order.currency;
+  stored.order.items = order.items;
+  stored.order.created_at = clock_();
+  stored.order.updated_at = stored.order.created_at;
   stored.request_hash = order.request_hash;
   if (!order.idempotency_key.empty()) {
     by_key_[{order.user_id, order.idempotency_key}] = orders_.size();
@@ -129,6 +128,115 @@ absl::StatusOr<std::vector<Order>> FakeOrderStore::ListOrders(const std::string&
   });
   if (out.size() > static_cast<size_t>(limit)) out.resize(limit);
   return out;
+}
+
+void FakeOrderStore::SetState(const std::string& order_id, OrderState state) {
+  std::lock_guard lock(mu_);
+  if (Order* order = Find(order_id)) order->state = state;
+}
+
+std::vector<FakeOrderStore::Event> FakeOrderStore::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
+std::optional<PaymentOutcome> FakeOrderStore::inbox_outcome(
+    const std::string& notification_id) const {
+  std::lock_guard lock(mu_);
+  auto it = inbox_.find(notification_id);
+  if (it == inbox_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<PaymentNotice> FakeOrderStore::payment(const std::string& transaction_id) const {
+  std::lock_guard lock(mu_);
+  auto it = payments_.find(transaction_id);
+  if (it == payments_.end()) return std::nullopt;
+  return it->second;
+}
+
+Order* FakeOrderStore::Find(const std::string& order_id) {
+  for (StoredOrder& s : orders_) {
+    if (s.order.id == order_id) return &s.order;
+  }
+  return nullptr;
+}
+
+Order* FakeOrderStore::FindByOutTradeNo(const std::string& out_trade_no) {
+  for (StoredOrder& s : orders_) {
+    if (s.order.out_trade_no == out_trade_no) return &s.order;
+  }
+  return nullptr;
+}
+
+void FakeOrderStore::Write(Order& order, const OrderChange& change) {
+  events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
+  order.state = change.to_state;
+  order.updated_at = clock_();
+  if (change.prepay.has_value()) order.prepay = change.prepay;
+  if (!change.transaction_id.empty()) {
+    order.transaction_id = change.transaction_id;
+    order.paid_at = change.paid_at;
+  }
+  if (change.late_payment) order.late_payment = true;
+  if (!change.flag_reason.empty()) {
+    order.flagged = true;
+    order.flag_reason = change.flag_reason;
+  }
+}
+
+absl::StatusOr<Order> FakeOrderStore::GetOrderById(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  if (Order* order = Find(order_id)) return *order;
+  return absl::NotFoundError("order not found");
+}
+
+absl::StatusOr<Order> FakeOrderStore::GetOrderByOutTradeNo(const std::string& out_trade_no) {
+  std::lock_guard lock(mu_);
+  if (Order* order = FindByOutTradeNo(out_trade_no)) return *order;
+  return absl::NotFoundError("order not found");
+}
+
+absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
+                                                  const OrderDecider& decide) {
+  std::lock_guard lock(mu_);
+  Order* order = Find(order_id);
+  if (order == nullptr) return absl::NotFoundError("order not found");
+  absl::StatusOr<OrderChange> change = decide(*order);
+  if (!change.ok()) return change.status();
+  if (!change->event_type.empty()) Write(*order, *change);
+  return *order;
+}
+
+absl::StatusOr<PaymentResult> FakeOrderStore::ApplyPayment(const PaymentNotice& notice,
+                                                           const PaymentDecider& decide) {
+  std::lock_guard lock(mu_);
+  Order* order = FindByOutTradeNo(notice.report.out_trade_no);
+  auto current = [&]() -> std::optional<Order> {
+    if (order == nullptr) return std::nullopt;
+    return *order;
+  };
+  if (!inbox_.emplace(notice.notification_id, PaymentOutcome::kDuplicate).second) {
+    return PaymentResult{PaymentOutcome::kDuplicate, current()};
+  }
+  PaymentOutcome& outcome = inbox_[notice.notification_id];
+  if (!notice.applicable) {
+    outcome = PaymentOutcome::kIgnored;
+    return PaymentResult{outcome, current()};
+  }
+  const bool new_payment = payments_.emplace(notice.report.transaction_id, notice).second;
+  if (order == nullptr) {
+    outcome = PaymentOutcome::kUnknownOrder;
+    return PaymentResult{outcome, std::nullopt};
+  }
+  if (!new_payment) {
+    outcome = PaymentOutcome::kDuplicate;
+    return PaymentResult{outcome, current()};
+  }
+  PaymentDecision decision = decide(*order);
+  outcome = decision.outcome;
+  if (!decision.change.event_type.empty()) Write(*order, decision.change);
+  return PaymentResult{outcome, current()};
 }
 
 }  // namespace paymesh::order::testing

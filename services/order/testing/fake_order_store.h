@@ -1,7 +1,8 @@
 #pragma once
 
 // In-memory OrderStore for unit tests: same contract as PgOrderStore (ownership, idempotency,
-// newest-first paging), plus knobs to inspect writes and to simulate out_trade_no collisions.
+// newest-first paging, the payment inbox), plus knobs to inspect writes and to simulate
+// out_trade_no collisions.
 
 #include <cstddef>
 #include <map>
@@ -27,6 +28,24 @@ class FakeOrderStore : public OrderStore {
   // the key conflict then surfaces in InsertOrder.
   void HideIdempotencyLookups(bool hide);
 
+  // One audit row, as order_events holds it.
+  struct Event {
+    std::string order_id;
+    std::string event_type;
+    OrderState from_state;
+    OrderState to_state;
+    EventDetail detail;
+  };
+
+  // Puts an order in a state no RPC reaches yet (e.g. CLOSED).
+  void SetState(const std::string& order_id, OrderState state);
+  // Every event of RecordPrepay/ApplyPayment changes, oldest first ('created' is not kept).
+  std::vector<Event> events() const;
+  // The recorded outcome of a notification id, or nullopt if it was never received.
+  std::optional<PaymentOutcome> inbox_outcome(const std::string& notification_id) const;
+  // The payment recorded under a transaction id, if any.
+  std::optional<PaymentNotice> payment(const std::string& transaction_id) const;
+
   // Every NewOrder passed to InsertOrder, including failed and deduplicated ones.
   std::vector<NewOrder> insert_calls() const;
   size_t order_count() const;
@@ -40,14 +59,27 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<std::vector<Order>> ListOrders(const std::string& user_id,
                                                 const std::optional<PageKey>& after,
                                                 int limit) override;
+  absl::StatusOr<Order> GetOrderById(const std::string& order_id) override;
+  absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
+  absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
+                                    const OrderDecider& decide) override;
+  absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
+                                             const PaymentDecider& decide) override;
 
  private:
+  Order* Find(const std::string& order_id);  // requires mu_
+  Order* FindByOutTradeNo(const std::string& out_trade_no);
+  void Write(Order& order, const OrderChange& change);
+
   Clock clock_;
   mutable std::mutex mu_;
   std::map<std::string, Product> products_;
   std::vector<StoredOrder> orders_;
   std::map<std::pair<std::string, std::string>, size_t> by_key_;  // (user, key) → orders_ index
   std::vector<NewOrder> insert_calls_;
+  std::vector<Event> events_;
+  std::map<std::string, PaymentOutcome> inbox_;    // notification id → outcome
+  std::map<std::string, PaymentNotice> payments_;  // transaction id → report
   int fail_inserts_ = 0;
   bool hide_lookups_ = false;
 };
