@@ -1,0 +1,145 @@
+#include "tests/e2e/e2e.h"
+
+#include "common/crypto/crypto.h"
+#include "tests/support/test_env.h"
+
+namespace paymesh::e2e {
+
+std::unique_ptr<Stack> E2eTest::stack_;
+std::unique_ptr<Api> E2eTest::api_;
+absl::Status E2eTest::start_error_;
+
+StackOptions DefaultStackOptions() {
+  StackOptions options;
+  options.env[Service::kAuth] = {
+      {"AUTH_LOGIN_MAX_PER_USER", std::to_string(kLoginMaxPerUser)},
+      {"AUTH_LOGIN_MAX_PER_IP", "1000000"},
+  };
+  options.env[Service::kGateway] = {{"GATEWAY_UPSTREAM_TIMEOUT_MS", "2000"}};
+  return options;
+}
+
+void E2eTest::TearDownTestSuite() {
+  api_.reset();
+  stack_.reset();
+  start_error_ = absl::OkStatus();
+}
+
+void E2eTest::SetUp() {
+  // A start that failed once is not retried for every test of the suite.
+  if (stack_ == nullptr && start_error_.ok()) {
+    auto stack = Stack::Start(Options());
+    if (stack.ok()) {
+      stack_ = std::move(stack).value();
+      api_ = std::make_unique<Api>(*stack_);
+    } else {
+      start_error_ = stack.status();
+    }
+  }
+  ASSERT_TRUE(start_error_.ok()) << "the e2e stack did not start: " << start_error_;
+}
+
+HttpResponse Api::Send(const std::string& method, const std::string& target,
+                       const std::string& body, const std::string& token,
+                       HttpHeaders headers) const {
+  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+  return testing::Send(host_, port_, method, target, headers, body);
+}
+
+HttpResponse Api::Get(const std::string& target, const std::string& token,
+                      HttpHeaders headers) const {
+  return Send("GET", target, "", token, std::move(headers));
+}
+
+HttpResponse Api::Post(const std::string& target, const std::string& body, const std::string& token,
+                       HttpHeaders headers) const {
+  headers.emplace_back("Content-Type", "application/json");
+  return Send("POST", target, body, token, std::move(headers));
+}
+
+HttpResponse Api::Raw(const std::string& bytes) const {
+  return testing::SendRaw(host_, port_, bytes);
+}
+
+std::string NewUsername() { return testing::UniqueName("u_"); }
+
+std::string NewMobile() {
+  std::string mobile = "138";
+  for (unsigned char b : crypto::RandomBytes(8)) mobile += static_cast<char>('0' + b % 10);
+  return mobile;
+}
+
+boost::json::value Json(const HttpResponse& response) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(response.body, ec);
+  if (ec) {
+    ADD_FAILURE() << "the body is not JSON (" << ec.message() << "): " << response;
+    return nullptr;
+  }
+  return v;
+}
+
+std::string Str(const boost::json::value& v, std::initializer_list<std::string_view> path) {
+  const boost::json::value* at = &v;
+  for (std::string_view key : path) {
+    if (!at->is_object()) return "";
+    at = at->as_object().if_contains(key);
+    if (at == nullptr) return "";
+  }
+  return at->is_string() ? std::string(at->as_string()) : "";
+}
+
+::testing::AssertionResult IsError(const HttpResponse& response, int status,
+                                   std::string_view code) {
+  if (response.status != status) {
+    return ::testing::AssertionFailure() << "expected HTTP " << status << ", got " << response;
+  }
+  const std::string request_id = response.Header("X-Request-Id");
+  if (request_id.empty()) {
+    return ::testing::AssertionFailure() << "no X-Request-Id: " << response;
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(response.body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("error")) {
+    return ::testing::AssertionFailure() << "not a JSON error body: " << response;
+  }
+  const std::string got_code = Str(v, {"error", "code"});
+  if (got_code.empty() || (!code.empty() && got_code != code)) {
+    return ::testing::AssertionFailure()
+           << "expected error.code " << (code.empty() ? "<any>" : code) << ": " << response;
+  }
+  if (Str(v, {"error", "message"}).empty()) {
+    return ::testing::AssertionFailure() << "empty error.message: " << response;
+  }
+  if (Str(v, {"error", "request_id"}) != request_id) {
+    return ::testing::AssertionFailure()
+           << "error.request_id differs from X-Request-Id: " << response;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+Account RegisterUser(const Api& api) {
+  Account account{NewUsername(), "pw-" + crypto::RandomAlnum(16), ""};
+  HttpResponse r = api.Post("/api/v1/auth/register",
+                            boost::json::serialize(boost::json::object{
+                                {"username", account.username}, {"password", account.password}}));
+  EXPECT_EQ(r.status, 201) << r;
+  if (r.status == 201) account.user_id = Str(Json(r), {"user", "id"});
+  EXPECT_FALSE(account.user_id.empty()) << r;
+  return account;
+}
+
+Tokens Login(const Api& api, const Account& account) {
+  HttpResponse r = api.Post("/api/v1/auth/login",
+                            boost::json::serialize(boost::json::object{
+                                {"username", account.username}, {"password", account.password}}));
+  EXPECT_EQ(r.status, 200) << r;
+  if (r.status != 200) return {};
+  boost::json::value v = Json(r);
+  Tokens tokens{Str(v, {"access_token"}), Str(v, {"refresh_token"})};
+  EXPECT_FALSE(tokens.access.empty()) << r;
+  EXPECT_FALSE(tokens.refresh.empty()) << r;
+  return tokens;
+}
+
+}  // namespace paymesh::e2e
