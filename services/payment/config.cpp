@@ -1,6 +1,137 @@
 #include "services/payment/config.h"
 
+#include <cctype>
+
+#include "common/wechatpay/notification.h"
+
 namespace paymesh::payment {
+namespace {
+
+constexpr char kDefaultBaseUrl[] = "https://api.mch.weixin.qq.com";
+constexpr char kPublicKeyIdPrefix[] = "PUB_KEY_ID_";
+constexpr char kPublicKeyModeNote[] =
+    " (WeChat Pay public-key mode; platform certificate download mode is not supported yet)";
+constexpr size_t kMaxNotifyUrlBytes = 255;
+constexpr size_t kMaxIdBytes = 32;
+constexpr size_t kMaxSerialBytes = 64;
+
+bool AllOf(std::string_view s, int (*pred)(int)) {
+  for (char c : s) {
+    if (!pred(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+int IsDigit(int c) { return std::isdigit(c); }
+int IsHex(int c) { return std::isxdigit(c); }
+int IsIdChar(int c) { return std::isalnum(c) || c == '_'; }
+int IsHostChar(int c) { return std::isalnum(c) || c == '-' || c == '.' || c == ':'; }
+int IsUrlChar(int c) { return std::isgraph(c) && c != '?' && c != '#'; }
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// `s` without "http://" or "https://", or nullopt for another scheme.
+std::optional<std::string_view> AfterScheme(std::string_view s, bool* https) {
+  if (StartsWith(s, "https://")) {
+    *https = true;
+    return s.substr(8);
+  }
+  if (StartsWith(s, "http://")) {
+    *https = false;
+    return s.substr(7);
+  }
+  return std::nullopt;
+}
+
+void LoadMerchant(config::EnvReader& env, PaymentConfig& cfg) {
+  cfg.mchid = env.RequiredString("WECHATPAY_MCHID");
+  if (!cfg.mchid.empty() && (cfg.mchid.size() > kMaxIdBytes || !AllOf(cfg.mchid, IsDigit))) {
+    env.AddProblem("WECHATPAY_MCHID must be 1-32 digits");
+  }
+  cfg.appid = env.RequiredString("WECHAT_APPID");
+  if (!cfg.appid.empty() && (cfg.appid.size() > kMaxIdBytes || !AllOf(cfg.appid, IsIdChar))) {
+    env.AddProblem("WECHAT_APPID must be 1-32 of [A-Za-z0-9_]");
+  }
+  cfg.merchant_serial = env.RequiredString("WECHATPAY_MERCHANT_SERIAL");
+  if (!cfg.merchant_serial.empty() &&
+      (cfg.merchant_serial.size() > kMaxSerialBytes || !AllOf(cfg.merchant_serial, IsHex))) {
+    env.AddProblem("WECHATPAY_MERCHANT_SERIAL must be the certificate serial in hex");
+  }
+
+  config::Secret key_pem = env.RequiredSecretFile("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE");
+  if (!key_pem.empty()) {
+    absl::StatusOr<crypto::RsaPrivateKey> key = crypto::RsaPrivateKey::FromPem(key_pem.Reveal());
+    if (!key.ok() || key->bits() < 2048) {
+      env.AddProblem(
+          "WECHATPAY_MERCHANT_PRIVATE_KEY_FILE must hold an RSA private key of at least 2048 bits "
+          "(PEM)");
+    } else {
+      cfg.merchant_private_key = std::move(*key);
+    }
+  }
+
+  cfg.apiv3_key = env.RequiredSecretFile("WECHATPAY_APIV3_KEY_FILE");
+  if (!cfg.apiv3_key.empty() && cfg.apiv3_key.Reveal().size() != wechatpay::kApiV3KeyBytes) {
+    env.AddProblem("WECHATPAY_APIV3_KEY_FILE must hold exactly 32 bytes, got " +
+                   std::to_string(cfg.apiv3_key.Reveal().size()));
+  }
+}
+
+void LoadPlatformKey(config::EnvReader& env, PaymentConfig& cfg) {
+  std::optional<config::Secret> pem = env.OptionalSecretFile("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE");
+  cfg.platform_public_key_id = env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "");
+  const bool file_set = !env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", "").empty();
+  if (!file_set) {
+    env.AddProblem(std::string("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE is required") +
+                   kPublicKeyModeNote);
+  } else if (pem) {
+    absl::StatusOr<crypto::RsaPublicKey> key = crypto::RsaPublicKey::FromPem(pem->Reveal());
+    if (!key.ok()) {
+      env.AddProblem("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE must hold an RSA public key (PEM)");
+    } else {
+      cfg.platform_public_key = std::move(*key);
+    }
+  }
+  if (cfg.platform_public_key_id.empty()) {
+    env.AddProblem(std::string("WECHATPAY_PLATFORM_PUBLIC_KEY_ID is required") +
+                   kPublicKeyModeNote);
+  } else if (!StartsWith(cfg.platform_public_key_id, kPublicKeyIdPrefix) ||
+             cfg.platform_public_key_id.size() == sizeof(kPublicKeyIdPrefix) - 1 ||
+             !AllOf(cfg.platform_public_key_id, IsIdChar)) {
+    env.AddProblem("WECHATPAY_PLATFORM_PUBLIC_KEY_ID must look like PUB_KEY_ID_0123…");
+  }
+}
+
+void LoadUrls(config::EnvReader& env, PaymentConfig& cfg) {
+  cfg.allow_insecure_upstreams = env.Bool("ALLOW_INSECURE_UPSTREAMS", false);
+  cfg.base_url = env.String("WECHATPAY_BASE_URL", kDefaultBaseUrl);
+  while (!cfg.base_url.empty() && cfg.base_url.back() == '/') cfg.base_url.pop_back();
+  bool https = false;
+  std::optional<std::string_view> authority = AfterScheme(cfg.base_url, &https);
+  if (!authority || authority->empty() || !AllOf(*authority, IsHostChar)) {
+    env.AddProblem("WECHATPAY_BASE_URL must be http(s)://host[:port] with no path, got \"" +
+                   cfg.base_url + "\"");
+  } else if (!https && !cfg.allow_insecure_upstreams) {
+    env.AddProblem(
+        "WECHATPAY_BASE_URL must be https:// (http:// needs ALLOW_INSECURE_UPSTREAMS=1)");
+  }
+  cfg.upstream_ca_file = env.String("UPSTREAM_CA_FILE", "");
+
+  cfg.notify_url = env.RequiredString("WECHATPAY_NOTIFY_URL");
+  if (!cfg.notify_url.empty()) {
+    std::optional<std::string_view> rest = AfterScheme(cfg.notify_url, &https);
+    if (!rest || rest->empty() || rest->front() == '/' || !AllOf(*rest, IsUrlChar) ||
+        cfg.notify_url.size() > kMaxNotifyUrlBytes) {
+      env.AddProblem(
+          "WECHATPAY_NOTIFY_URL must be an absolute http(s) URL of at most 255 bytes with no "
+          "query string or fragment");
+    }
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   PaymentConfig cfg;
@@ -8,6 +139,16 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   cfg.metrics_listen_addr = env.String("METRICS_LISTEN_ADDR", "0.0.0.0:9093");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
+  cfg.worker_threads = static_cast<size_t>(env.Int("WORKER_THREADS", 8, 1, 256));
+  cfg.order_grpc_addr = env.RequiredString("ORDER_GRPC_ADDR");
+
+  LoadMerchant(env, cfg);
+  LoadPlatformKey(env, cfg);
+  LoadUrls(env, cfg);
+  cfg.wechat_timeout = env.Millis("WECHATPAY_TIMEOUT_MS", std::chrono::milliseconds(5000),
+                                  std::chrono::milliseconds(100), std::chrono::milliseconds(60000));
+  cfg.order_ttl = std::chrono::seconds(env.Int("PAYMENT_ORDER_TTL_SECONDS", 1800, 60, 7 * 86400));
+
   absl::Status st = env.Finish();
   if (!st.ok()) return st;
   return cfg;

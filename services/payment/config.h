@@ -1,9 +1,13 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
+#include "common/crypto/rsa.h"
 #include "common/log/log.h"
 
 namespace paymesh::payment {
@@ -12,9 +16,28 @@ struct PaymentConfig {
   std::string grpc_listen_addr;
   std::string metrics_listen_addr;
   log::Level log_level = log::Level::kInfo;
+  size_t worker_threads = 8;
+  std::string order_grpc_addr;
+
+  // WeChat Pay merchant.
+  std::string mchid;
+  std::string appid;  // the appid payments are made with (WECHAT_APPID)
+  std::string merchant_serial;
+  std::optional<crypto::RsaPrivateKey> merchant_private_key;  // set once loading succeeded
+  config::Secret apiv3_key;                                   // 32 bytes
+  // Public-key mode: the key WeChat signs with, and its PUB_KEY_ID_… id.
+  std::optional<crypto::RsaPublicKey> platform_public_key;  // set once loading succeeded
+  std::string platform_public_key_id;
+
+  std::string base_url;  // scheme://host[:port], no trailing slash
+  bool allow_insecure_upstreams = false;
+  std::string upstream_ca_file;  // "" = the system trust store only
+  std::string notify_url;
+  std::chrono::milliseconds wechat_timeout{5000};
+  std::chrono::seconds order_ttl{1800};
 };
 
-// Reads the payment service's environment; INVALID_ARGUMENT lists every problem.
+// Reads the payment service's environment and key files; INVALID_ARGUMENT lists every problem.
 absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env);
 
 }  // namespace paymesh::payment

@@ -1,0 +1,195 @@
+// GrpcOrderClient against a scripted OrderService over an in-process channel (no network).
+
+#include "services/payment/grpc_order_client.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "common/log/log.h"
+#include "services/payment/time_format.h"
+
+namespace paymesh::payment {
+namespace {
+
+namespace ov1 = order::v1;
+
+// Answers from fields set by the test and keeps what each call carried.
+class ScriptedOrderService final : public ov1::OrderService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* GetOrderForPayment(grpc::CallbackServerContext* ctx,
+                                               const ov1::GetOrderForPaymentRequest* req,
+                                               ov1::Order* resp) override {
+    Capture(ctx);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      last_get = *req;
+      *resp = order;
+    }
+    return Finish(ctx);
+  }
+  grpc::ServerUnaryReactor* RecordPrepay(grpc::CallbackServerContext* ctx,
+                                         const ov1::RecordPrepayRequest* req,
+                                         ov1::Order* resp) override {
+    Capture(ctx);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      last_prepay = *req;
+      *resp = order;
+    }
+    return Finish(ctx);
+  }
+  grpc::ServerUnaryReactor* ApplyPayment(grpc::CallbackServerContext* ctx,
+                                         const ov1::ApplyPaymentRequest* req,
+                                         ov1::ApplyPaymentResponse* resp) override {
+    Capture(ctx);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      last_apply = *req;
+      resp->set_outcome("APPLIED");
+      *resp->mutable_order() = order;
+    }
+    return Finish(ctx);
+  }
+
+  std::mutex mu;
+  grpc::Status answer = grpc::Status::OK;
+  ov1::Order order;
+  ov1::GetOrderForPaymentRequest last_get;
+  ov1::RecordPrepayRequest last_prepay;
+  ov1::ApplyPaymentRequest last_apply;
+  std::string last_request_id;
+  std::chrono::system_clock::time_point last_deadline;
+
+ private:
+  void Capture(grpc::CallbackServerContext* ctx) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = ctx->client_metadata().find("x-request-id");
+    last_request_id =
+        it == ctx->client_metadata().end() ? "" : std::string(it->second.data(), it->second.size());
+    last_deadline = ctx->deadline();
+  }
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    std::lock_guard<std::mutex> lock(mu);
+    reactor->Finish(answer);
+    return reactor;
+  }
+};
+
+class GrpcOrderClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ov1::Order& o = service_.order;
+    o.set_id("ord-1");
+    o.set_user_id("user-1");
+    o.set_out_trade_no("PM20260101000001abc");
+    o.set_state("PAYING");
+    o.set_total_fen(2590);
+    o.set_currency("CNY");
+    o.set_description("coffee");
+    o.set_created_at("2026-01-01T00:00:00.123Z");
+    o.mutable_prepay()->set_channel("native");
+    o.mutable_prepay()->set_code_url("weixin://wxpay/bizpayurl?pr=x");
+    o.mutable_prepay()->set_expires_at("2026-01-01T00:30:00Z");
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<GrpcOrderClient>(server_->InProcessChannel(grpc::ChannelArguments()),
+                                                std::chrono::milliseconds(2000));
+  }
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  ScriptedOrderService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<GrpcOrderClient> client_;
+};
+
+TEST_F(GrpcOrderClientTest, GetOrderCarriesRequestIdAndDeadlineAndConverts) {
+  log::RequestScope scope("req-42");
+  const auto before = std::chrono::system_clock::now();
+  absl::StatusOr<Order> order = client_->GetOrderForPayment("user-1", "ord-1");
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(service_.last_get.user_id(), "user-1");
+  EXPECT_EQ(service_.last_get.order_id(), "ord-1");
+  EXPECT_EQ(service_.last_request_id, "req-42");
+  EXPECT_GT(service_.last_deadline, before);
+  EXPECT_LE(service_.last_deadline,
+            before + std::chrono::milliseconds(2000) + std::chrono::milliseconds(500));
+
+  EXPECT_EQ(order->id, "ord-1");
+  EXPECT_EQ(order->state, "PAYING");
+  EXPECT_EQ(order->total_fen, 2590);
+  EXPECT_EQ(order->description, "coffee");
+  EXPECT_EQ(order->created_at, *ParseRfc3339("2026-01-01T00:00:00.123Z"));
+  ASSERT_TRUE(order->prepay.has_value());
+  EXPECT_EQ(order->prepay->code_url, "weixin://wxpay/bizpayurl?pr=x");
+  EXPECT_EQ(FormatRfc3339Utc(order->prepay->expires_at), "2026-01-01T00:30:00Z");
+}
+
+TEST_F(GrpcOrderClientTest, RecordPrepayAndApplyPaymentSendEveryField) {
+  const Timestamp expires = *ParseRfc3339("2026-01-01T00:29:00Z");
+  ASSERT_TRUE(client_->RecordPrepay("ord-1", Prepay{"native", "weixin://x", expires}).ok());
+  EXPECT_EQ(service_.last_prepay.order_id(), "ord-1");
+  EXPECT_EQ(service_.last_prepay.prepay().channel(), "native");
+  EXPECT_EQ(service_.last_prepay.prepay().code_url(), "weixin://x");
+  EXPECT_EQ(service_.last_prepay.prepay().expires_at(), "2026-01-01T00:29:00Z");
+
+  ApplyPaymentInput in{"n-1", "notification", "TRANSACTION.SUCCESS",
+                       PaymentReport{"wx1", "190", "PM1", "4200", "NATIVE", "SUCCESS",
+                                     "2026-01-01T08:01:00+08:00", "oUp", 2590, 2500, "CNY"}};
+  absl::StatusOr<ApplyPaymentResult> r = client_->ApplyPayment(in);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "APPLIED");
+  ASSERT_TRUE(r->order.has_value());
+  const ov1::ApplyPaymentRequest& sent = service_.last_apply;
+  EXPECT_EQ(sent.notification_id(), "n-1");
+  EXPECT_EQ(sent.source(), "notification");
+  EXPECT_EQ(sent.event_type(), "TRANSACTION.SUCCESS");
+  EXPECT_EQ(sent.report().appid(), "wx1");
+  EXPECT_EQ(sent.report().mchid(), "190");
+  EXPECT_EQ(sent.report().out_trade_no(), "PM1");
+  EXPECT_EQ(sent.report().transaction_id(), "4200");
+  EXPECT_EQ(sent.report().trade_type(), "NATIVE");
+  EXPECT_EQ(sent.report().trade_state(), "SUCCESS");
+  EXPECT_EQ(sent.report().success_time(), "2026-01-01T08:01:00+08:00");
+  EXPECT_EQ(sent.report().payer_openid(), "oUp");
+  EXPECT_EQ(sent.report().amount_total(), 2590);
+  EXPECT_EQ(sent.report().payer_total(), 2500);
+  EXPECT_EQ(sent.report().currency(), "CNY");
+}
+
+TEST_F(GrpcOrderClientTest, OrdersErrorsPassThrough) {
+  service_.answer = grpc::Status(grpc::StatusCode::NOT_FOUND, "order not found");
+  absl::StatusOr<Order> r = client_->GetOrderForPayment("user-1", "ord-1");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "order not found");
+  service_.answer = grpc::Status(grpc::StatusCode::UNAVAILABLE, "db down");
+  EXPECT_EQ(client_->ApplyPayment({}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(OrderFromProtoTest, MalformedTimesAreHandled) {
+  ov1::Order p;
+  p.set_id("ord-1");
+  p.set_created_at("yesterday");
+  EXPECT_EQ(OrderFromProto(p).status().code(), absl::StatusCode::kInternal);
+
+  p.set_created_at("2026-01-01T00:00:00Z");
+  p.mutable_prepay()->set_channel("native");
+  p.mutable_prepay()->set_code_url("weixin://x");
+  p.mutable_prepay()->set_expires_at("");
+  absl::StatusOr<Order> o = OrderFromProto(p);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->prepay.has_value());  // never reused
+
+  p.clear_prepay();
+  o = OrderFromProto(p);
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->prepay.has_value());
+}
+
+}  // namespace
+}  // namespace paymesh::payment

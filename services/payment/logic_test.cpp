@@ -1,0 +1,503 @@
+#include "services/payment/logic.h"
+
+#include <gtest/gtest.h>
+
+#include "common/wechatpay/signing.h"
+#include "services/payment/testing/fake_clock.h"
+#include "services/payment/testing/fake_order_api.h"
+#include "services/payment/testing/fake_wechat_api.h"
+#include "services/payment/time_format.h"
+
+namespace paymesh::payment {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using testing::FakeClock;
+using testing::FakeOrderApi;
+using testing::FakeWechatPayApi;
+
+constexpr char kMchid[] = "1900000109";
+constexpr char kAppid[] = "wxd678efh567hg6787";
+constexpr char kApiV3Key[] = "0123456789abcdef0123456789abcdef";
+constexpr char kPlatformKeyId[] = "PUB_KEY_ID_0114232134912410000000000000";
+constexpr char kNotifyUrl[] = "https://pay.example.com/wechat/notify/pay";
+constexpr char kOrderId[] = "3f1c2a9e-0000-4000-8000-000000000001";
+constexpr char kUserId[] = "user-1";
+constexpr char kOutTradeNo[] = "PM20260101000001abc";
+constexpr char kTransactionId[] = "4200000000202601010000000001";
+
+const crypto::RsaPrivateKey& PlatformKey() {
+  static const crypto::RsaPrivateKey key = crypto::RsaPrivateKey::Generate(2048);
+  return key;
+}
+
+int64_t Seconds(Timestamp t) {
+  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+}
+
+wechatpay::Transaction PaidTransaction() {
+  wechatpay::Transaction t;
+  t.appid = kAppid;
+  t.mchid = kMchid;
+  t.out_trade_no = kOutTradeNo;
+  t.transaction_id = kTransactionId;
+  t.trade_type = "NATIVE";
+  t.trade_state = "SUCCESS";
+  t.trade_state_desc = "支付成功";
+  t.bank_type = "OTHERS";
+  t.success_time = "2026-01-01T08:01:00+08:00";
+  t.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  t.amount_total = 2590;
+  t.amount_payer_total = 2590;
+  t.currency = "CNY";
+  t.payer_currency = "CNY";
+  return t;
+}
+
+struct Notification {
+  NotificationHeaders headers;
+  std::string body;
+};
+
+struct NotificationOptions {
+  std::string id = "7f8fcdb2-573a-547a-901e-4c34f9761293";
+  std::string event_type = "TRANSACTION.SUCCESS";
+  std::string original_type = "transaction";
+  std::string apiv3_key = kApiV3Key;
+  int64_t skew = 0;  // seconds added to the signing timestamp
+  const crypto::RsaPrivateKey* key = &PlatformKey();
+  std::string serial = kPlatformKeyId;
+};
+
+// A notification as WeChat sends it: the transaction encrypted with the APIv3 key, the envelope
+// signed with the platform key. Header names lowercased, as the gateway forwards them.
+Notification MakeNotification(const wechatpay::Transaction& tx, int64_t now,
+                              const NotificationOptions& o = {}) {
+  absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
+      wechatpay::SerializeTransaction(tx), o.apiv3_key, o.original_type, "transaction");
+  EXPECT_TRUE(resource.ok());
+  wechatpay::Envelope e{
+      o.id, "2026-01-01T08:01:05+08:00", o.event_type, "encrypt-resource", "支付成功", *resource};
+  Notification n;
+  n.body = wechatpay::SerializeEnvelope(e);
+  wechatpay::SignatureHeaders h =
+      wechatpay::SignResponse(*o.key, o.serial, n.body, now + o.skew, wechatpay::NewNonce());
+  n.headers = {{"wechatpay-timestamp", h.timestamp},
+               {"wechatpay-nonce", h.nonce},
+               {"wechatpay-signature", h.signature},
+               {"wechatpay-serial", h.serial},
+               {"wechatpay-signature-type", h.signature_type},
+               {"request-id", "08F5B8C2B506102C18FDDFEEA30620BE821E28EDC405-0"}};
+  return n;
+}
+
+class PaymentLogicTest : public ::testing::Test {
+ protected:
+  PaymentLogicTest() {
+    verifier_.AddKey(kPlatformKeyId, PlatformKey().PublicKey());
+    logic_ = std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
+                                                            .mchid = kMchid,
+                                                            .notify_url = kNotifyUrl,
+                                                            .apiv3_key = kApiV3Key,
+                                                            .order_ttl = seconds(1800)},
+                                            orders_, wechat_, verifier_, clock_.AsClock());
+  }
+
+  // Created a minute before the test's "now" (2026-01-01T00:00:00Z).
+  Order SampleOrder(std::string state = kOrderCreated) {
+    Order o;
+    o.id = kOrderId;
+    o.user_id = kUserId;
+    o.out_trade_no = kOutTradeNo;
+    o.state = std::move(state);
+    o.total_fen = 2590;
+    o.currency = "CNY";
+    o.description = "Pour-over coffee x2";
+    o.created_at = clock_.Now() - minutes(1) + std::chrono::milliseconds(400);
+    return o;
+  }
+
+  absl::StatusOr<CreatePaymentResult> Pay(std::string channel = "native") {
+    return logic_->CreatePayment({kUserId, kOrderId, std::move(channel), "203.0.113.7"});
+  }
+
+  int64_t NowSeconds() const { return Seconds(clock_.Now()); }
+
+  FakeClock clock_;
+  FakeOrderApi orders_;
+  FakeWechatPayApi wechat_;
+  wechatpay::Verifier verifier_;
+  std::unique_ptr<PaymentLogic> logic_;
+};
+
+// --- CreatePayment -------------------------------------------------------------------------
+
+TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<CreatePaymentResult> r = Pay();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->reused);
+  EXPECT_EQ(r->order_id, kOrderId);
+  EXPECT_EQ(r->out_trade_no, kOutTradeNo);
+  EXPECT_EQ(r->channel, "native");
+  EXPECT_EQ(r->code_url, std::string("weixin://wxpay/bizpayurl?pr=") + kOutTradeNo);
+
+  std::vector<NativePrepayRequest> calls = wechat_.native_calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].appid, kAppid);
+  EXPECT_EQ(calls[0].mchid, kMchid);
+  EXPECT_EQ(calls[0].description, "Pour-over coffee x2");
+  EXPECT_EQ(calls[0].out_trade_no, kOutTradeNo);
+  EXPECT_EQ(calls[0].notify_url, kNotifyUrl);
+  EXPECT_EQ(calls[0].amount_total, 2590);
+  EXPECT_EQ(calls[0].currency, "CNY");
+  // created 2025-12-31T23:59:00.4Z + 1800 s, whole seconds, China time.
+  EXPECT_EQ(calls[0].time_expire, "2026-01-01T08:29:00+08:00");
+  // The code_url lives until time_expire, sooner than WeChat's two hours.
+  EXPECT_EQ(FormatRfc3339Utc(r->expires_at), "2026-01-01T00:29:00Z");
+
+  std::vector<std::pair<std::string, Prepay>> recorded = orders_.prepay_calls();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].first, kOrderId);
+  EXPECT_EQ(recorded[0].second.channel, "native");
+  EXPECT_EQ(recorded[0].second.code_url, r->code_url);
+  EXPECT_EQ(recorded[0].second.expires_at, r->expires_at);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+}
+
+TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
+  logic_ = std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
+                                                          .mchid = kMchid,
+                                                          .notify_url = kNotifyUrl,
+                                                          .apiv3_key = kApiV3Key,
+                                                          .order_ttl = hours(24)},
+                                          orders_, wechat_, verifier_, clock_.AsClock());
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<CreatePaymentResult> r = Pay();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->expires_at, clock_.Now() + hours(2));
+  EXPECT_EQ(wechat_.native_calls().at(0).time_expire, "2026-01-02T07:59:00+08:00");
+}
+
+TEST_F(PaymentLogicTest, ReusesAStillValidCodeUrl) {
+  Order order = SampleOrder(kOrderPaying);
+  order.prepay =
+      Prepay{"native", "weixin://wxpay/bizpayurl?pr=earlier", clock_.Now() + minutes(10)};
+  orders_.PutOrder(order);
+  absl::StatusOr<CreatePaymentResult> r = Pay();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->reused);
+  EXPECT_EQ(r->code_url, "weixin://wxpay/bizpayurl?pr=earlier");
+  EXPECT_EQ(r->expires_at, clock_.Now() + minutes(10));
+  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(orders_.prepay_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, AsksAgainWithIdenticalParametersWhenTheCodeUrlIsAboutToExpire) {
+  orders_.PutOrder(SampleOrder());
+  ASSERT_TRUE(Pay().ok());
+  // The recorded prepay expires at 00:29:00Z; 59 s before that it is no longer handed out.
+  clock_.Advance(minutes(28) + seconds(1));
+  absl::StatusOr<CreatePaymentResult> again = Pay();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->reused);
+
+  std::vector<NativePrepayRequest> calls = wechat_.native_calls();
+  ASSERT_EQ(calls.size(), 2u);
+  // WeChat's re-entry rule: the second call must be byte-for-byte the same request.
+  EXPECT_EQ(calls[1].time_expire, calls[0].time_expire);
+  EXPECT_EQ(calls[1].description, calls[0].description);
+  EXPECT_EQ(calls[1].amount_total, calls[0].amount_total);
+  EXPECT_EQ(calls[1].notify_url, calls[0].notify_url);
+}
+
+TEST_F(PaymentLogicTest, RefusesAnExpiredOrder) {
+  orders_.PutOrder(SampleOrder());
+  clock_.Advance(minutes(29));  // created_at + 1800 s has passed
+  absl::StatusOr<CreatePaymentResult> r = Pay();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(), "order expired");
+  EXPECT_TRUE(wechat_.native_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, RefusesOrdersThatCannotBePaid) {
+  for (const char* state : {"PAID", "CLOSED", "PAY_FAILED", "REFUNDED"}) {
+    orders_.PutOrder(SampleOrder(state));
+    absl::StatusOr<CreatePaymentResult> r = Pay();
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << state;
+  }
+  Order free = SampleOrder();
+  free.total_fen = 0;
+  orders_.PutOrder(free);
+  EXPECT_EQ(Pay().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(orders_.prepay_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, OnlyTheNativeChannelForNow) {
+  orders_.PutOrder(SampleOrder());
+  for (const char* channel : {"jsapi", "h5", ""}) {
+    absl::StatusOr<CreatePaymentResult> r = Pay(channel);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << channel;
+    EXPECT_EQ(r.status().message(), "channel not supported yet") << channel;
+  }
+  EXPECT_TRUE(wechat_.native_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, AnotherUsersOrderIsNotFound) {
+  Order order = SampleOrder();
+  order.user_id = "someone-else";
+  orders_.PutOrder(order);
+  EXPECT_EQ(Pay().status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(wechat_.native_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, WechatErrorsPassThroughAndRecordNothing) {
+  orders_.PutOrder(SampleOrder());
+  wechat_.FailNext(absl::FailedPreconditionError("wechat pay answered 403 OUT_TRADE_NO_USED"));
+  EXPECT_EQ(Pay().status().code(), absl::StatusCode::kFailedPrecondition);
+  wechat_.FailNext(absl::UnavailableError("wechat pay unreachable"));
+  EXPECT_EQ(Pay().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(orders_.prepay_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, DescriptionIsCutOnACharacterBoundary) {
+  Order order = SampleOrder();
+  std::string long_text;
+  for (int i = 0; i < 50; ++i) long_text += "咖啡";  // 3 bytes each: 300 bytes
+  order.description = long_text;
+  orders_.PutOrder(order);
+  ASSERT_TRUE(Pay().ok());
+  const std::string sent = wechat_.native_calls().at(0).description;
+  EXPECT_EQ(sent.size(), 126u);
+  EXPECT_EQ(sent, long_text.substr(0, 126));
+  EXPECT_EQ(TruncateUtf8("abc", 127), "abc");
+  EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab");
+}
+
+// --- HandleNotification --------------------------------------------------------------------
+
+TEST_F(PaymentLogicTest, AppliesAVerifiedNotification) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "APPLIED");
+  EXPECT_EQ(r->event_type, "TRANSACTION.SUCCESS");
+
+  std::vector<ApplyPaymentInput> calls = orders_.apply_calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].notification_id, "7f8fcdb2-573a-547a-901e-4c34f9761293");
+  EXPECT_EQ(calls[0].source, "notification");
+  EXPECT_EQ(calls[0].event_type, "TRANSACTION.SUCCESS");
+  const PaymentReport& report = calls[0].report;
+  EXPECT_EQ(report.appid, kAppid);
+  EXPECT_EQ(report.mchid, kMchid);
+  EXPECT_EQ(report.out_trade_no, kOutTradeNo);
+  EXPECT_EQ(report.transaction_id, kTransactionId);
+  EXPECT_EQ(report.trade_type, "NATIVE");
+  EXPECT_EQ(report.trade_state, "SUCCESS");
+  EXPECT_EQ(report.success_time, "2026-01-01T08:01:00+08:00");
+  EXPECT_EQ(report.payer_openid, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
+  EXPECT_EQ(report.amount_total, 2590);
+  EXPECT_EQ(report.payer_total, 2590);
+  EXPECT_EQ(report.currency, "CNY");
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, "PAID");
+
+  // WeChat delivering it again changes nothing.
+  absl::StatusOr<NotificationResult> again = logic_->HandleNotification("pay", n.headers, n.body);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, "DUPLICATE");
+}
+
+TEST_F(PaymentLogicTest, HeaderNamesAreCaseInsensitive) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  NotificationHeaders canonical;
+  for (const auto& [k, v] : n.headers) {
+    std::string name = k;
+    name[0] = static_cast<char>(std::toupper(name[0]));
+    canonical[name == "Wechatpay-timestamp" ? "WECHATPAY-TIMESTAMP" : name] = v;
+  }
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", canonical, n.body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "APPLIED");
+}
+
+TEST_F(PaymentLogicTest, RefusesBadSignaturesWithoutTouchingOrder) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  const wechatpay::Transaction tx = PaidTransaction();
+
+  Notification tampered = MakeNotification(tx, NowSeconds());
+  tampered.body[tampered.body.find("encrypt-resource")] = 'E';
+
+  Notification stale = MakeNotification(tx, NowSeconds(), {.skew = -301});
+  Notification edge = MakeNotification(tx, NowSeconds(), {.skew = -300});
+  Notification future = MakeNotification(tx, NowSeconds(), {.skew = +301});
+
+  Notification probe = MakeNotification(tx, NowSeconds());
+  probe.headers["wechatpay-signature"] = "WECHATPAY/SIGNTEST/bWFkZSB1cCBwcm9iZQ==";
+
+  const crypto::RsaPrivateKey stranger = crypto::RsaPrivateKey::Generate(2048);
+  Notification forged = MakeNotification(tx, NowSeconds(), {.key = &stranger});
+  Notification unknown_serial =
+      MakeNotification(tx, NowSeconds(), {.serial = "PUB_KEY_ID_0000000000000000000001"});
+
+  Notification missing = MakeNotification(tx, NowSeconds());
+  missing.headers.erase("wechatpay-nonce");
+
+  int i = 0;
+  for (const Notification* n :
+       {&tampered, &stale, &edge, &future, &probe, &forged, &unknown_serial, &missing}) {
+    absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n->headers, n->body);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated) << "case " << i++;
+  }
+  EXPECT_TRUE(orders_.apply_calls().empty());
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+}
+
+TEST_F(PaymentLogicTest, AcceptsA299SecondOldNotification) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds(), {.skew = -299});
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "APPLIED");
+}
+
+TEST_F(PaymentLogicTest, RefusesAnotherMerchantsOrAppsTransaction) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  wechatpay::Transaction foreign_mch = PaidTransaction();
+  foreign_mch.mchid = "1900000999";
+  wechatpay::Transaction foreign_app = PaidTransaction();
+  foreign_app.appid = "wx0000000000000000";
+  for (const wechatpay::Transaction& tx : {foreign_mch, foreign_app}) {
+    Notification n = MakeNotification(tx, NowSeconds());
+    absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, MalformedSignedBodyIsInvalidArgument) {
+  const std::string body = R"({"id":"x","event_type":"TRANSACTION.SUCCESS"})";
+  wechatpay::SignatureHeaders h = wechatpay::SignResponse(PlatformKey(), kPlatformKeyId, body,
+                                                          NowSeconds(), wechatpay::NewNonce());
+  NotificationHeaders headers = {{"wechatpay-timestamp", h.timestamp},
+                                 {"wechatpay-nonce", h.nonce},
+                                 {"wechatpay-signature", h.signature},
+                                 {"wechatpay-serial", h.serial}};
+  EXPECT_EQ(logic_->HandleNotification("pay", headers, body).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, AWrongApiV3KeyIsOurFaultSoWechatRetries) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
+                                    {.apiv3_key = "ffffffffffffffffffffffffffffffff"});
+  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body).status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, RefundEventsAreLeftForWechatToRetry) {
+  orders_.PutOrder(SampleOrder("PAID"));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
+                                    {.event_type = "REFUND.SUCCESS", .original_type = "refund"});
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("refund", n.headers, n.body);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(r.status().message(), "refund notifications are not handled yet");
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, OrderUnreachableIsUnavailable) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.SetUnavailable(true);
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body).status().code(),
+            absl::StatusCode::kUnavailable);
+  // Once order is back, WeChat's next attempt of the same notification applies it.
+  orders_.SetUnavailable(false);
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "APPLIED");
+}
+
+TEST_F(PaymentLogicTest, UnknownOrderIsRecordedByOrderNotRefused) {
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, "UNKNOWN_ORDER");
+  EXPECT_EQ(orders_.apply_calls().size(), 1u);
+}
+
+// --- QueryPayment --------------------------------------------------------------------------
+
+TEST_F(PaymentLogicTest, QueryAppliesASuccess) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  wechat_.PutTransaction(PaidTransaction());
+  absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->trade_state, "SUCCESS");
+  EXPECT_EQ(r->outcome, "APPLIED");
+  EXPECT_EQ(r->order_state, "PAID");
+  EXPECT_EQ(wechat_.query_calls(), std::vector<std::string>{kOutTradeNo});
+
+  std::vector<ApplyPaymentInput> calls = orders_.apply_calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].notification_id, std::string("query:") + kTransactionId);
+  EXPECT_EQ(calls[0].source, "query");
+  EXPECT_EQ(calls[0].event_type, "TRANSACTION.SUCCESS");
+  EXPECT_EQ(calls[0].report.transaction_id, kTransactionId);
+  EXPECT_EQ(calls[0].report.amount_total, 2590);
+
+  // The notification for the same transaction arriving later is a duplicate.
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body)->outcome, "DUPLICATE");
+}
+
+TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  for (const char* state : {"NOTPAY", "CLOSED", "PAYERROR"}) {
+    wechatpay::Transaction tx = PaidTransaction();
+    tx.trade_state = state;
+    tx.transaction_id.clear();
+    wechat_.PutTransaction(tx);
+    absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->trade_state, state);
+    EXPECT_EQ(r->outcome, "");
+    EXPECT_EQ(r->order_state, kOrderPaying);
+  }
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, QueryOfAnOrderWechatNeverSaw) {
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->trade_state, "ORDER_NOT_EXIST");
+  EXPECT_EQ(r->order_state, kOrderCreated);
+  EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, QueryChecksOwnershipAndPassesFailuresOn) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  EXPECT_EQ(logic_->QueryPayment("someone-else", kOrderId).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(wechat_.query_calls().empty());
+
+  wechat_.FailNext(absl::UnavailableError("wechat pay unreachable"));
+  EXPECT_EQ(logic_->QueryPayment(kUserId, kOrderId).status().code(),
+            absl::StatusCode::kUnavailable);
+
+  wechat_.PutTransaction(PaidTransaction());
+  orders_.SetUnavailable(true);
+  EXPECT_EQ(logic_->QueryPayment(kUserId, kOrderId).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace paymesh::payment

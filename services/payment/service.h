@@ -1,0 +1,36 @@
+#pragma once
+
+// gRPC adapter of paymesh.payment.v1.PaymentService: converts proto ↔ domain and runs
+// PaymentLogic on the worker pool (rpc::RunOnWorkers, metrics prefix "payment"), so no gRPC
+// thread ever waits on WeChat or order.
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/exec/worker_pool.h"
+#include "paymesh/payment/v1/payment.grpc.pb.h"
+#include "services/payment/logic.h"
+
+namespace paymesh::payment {
+
+class PaymentGrpcService final : public v1::PaymentService::CallbackService {
+ public:
+  // Both must outlive the gRPC server.
+  PaymentGrpcService(PaymentLogic& logic, exec::WorkerPool& workers)
+      : logic_(logic), workers_(workers) {}
+
+  grpc::ServerUnaryReactor* CreatePayment(grpc::CallbackServerContext* ctx,
+                                          const v1::CreatePaymentRequest* req,
+                                          v1::CreatePaymentResponse* resp) override;
+  grpc::ServerUnaryReactor* HandleNotification(grpc::CallbackServerContext* ctx,
+                                               const v1::HandleNotificationRequest* req,
+                                               v1::HandleNotificationResponse* resp) override;
+  grpc::ServerUnaryReactor* QueryPayment(grpc::CallbackServerContext* ctx,
+                                         const v1::QueryPaymentRequest* req,
+                                         v1::QueryPaymentResponse* resp) override;
+
+ private:
+  PaymentLogic& logic_;
+  exec::WorkerPool& workers_;
+};
+
+}  // namespace paymesh::payment

@@ -1,0 +1,45 @@
+#pragma once
+
+// An in-memory OrderApi with order's contract in small: owner checks, CREATED|PAYING → PAYING on
+// RecordPrepay, and ApplyPayment idempotent on the notification id and the transaction id
+// (APPLIED, DUPLICATE, AMOUNT_MISMATCH, UNKNOWN_ORDER, IGNORED). Every write is recorded, and the
+// whole service can be made unreachable.
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "services/payment/order_api.h"
+
+namespace paymesh::payment::testing {
+
+class FakeOrderApi final : public OrderApi {
+ public:
+  void PutOrder(Order order);
+  std::optional<Order> GetOrder(const std::string& order_id) const;
+  // While set, every call answers UNAVAILABLE and changes nothing.
+  void SetUnavailable(bool unavailable);
+
+  std::vector<std::pair<std::string, Prepay>> prepay_calls() const;
+  std::vector<ApplyPaymentInput> apply_calls() const;
+
+  absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id,
+                                           const std::string& order_id) override;
+  absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) override;
+  absl::StatusOr<ApplyPaymentResult> ApplyPayment(const ApplyPaymentInput& input) override;
+
+ private:
+  mutable std::mutex mu_;
+  bool unavailable_ = false;
+  std::map<std::string, Order> orders_;
+  std::set<std::string> seen_notifications_;
+  std::set<std::string> seen_transactions_;
+  std::vector<std::pair<std::string, Prepay>> prepay_calls_;
+  std::vector<ApplyPaymentInput> apply_calls_;
+};
+
+}  // namespace paymesh::payment::testing

@@ -1,0 +1,56 @@
+#pragma once
+
+// The WeChat Pay API v3 calls payment makes, as an interface: WechatPayClient (wechat_client.h)
+// is the real one, testing/fake_wechat_api.h the unit-test one.
+//
+// Every call blocks (signing, HTTPS, retries): call it from a worker thread. WeChat's errors
+// arrive already translated to Status:
+//   INVALID_ARGUMENT     PARAM_ERROR (WeChat refused a field)
+//   FAILED_PRECONDITION  the order cannot take this call: paid, closed, out_trade_no used with
+//                        other parameters, INVALID_REQUEST
+//   NOT_FOUND            WeChat has no such order
+//   RESOURCE_EXHAUSTED   FREQUENCY_LIMITED
+//   INTERNAL             our fault: signature refused, merchant/appid configuration
+//   UNAVAILABLE          unreachable, 5xx or SYSTEM_ERROR after retries, or a 2xx answer whose
+//                        signature did not verify (never trusted)
+//   DEADLINE_EXCEEDED    the call's time budget ran out
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/wechatpay/notification.h"
+
+namespace paymesh::payment {
+
+// The body of POST /v3/pay/transactions/native. A repeat with identical fields is WeChat's
+// re-entry: it answers the same code_url; any difference is refused.
+struct NativePrepayRequest {
+  std::string appid;
+  std::string mchid;
+  std::string description;   // 1..127 bytes
+  std::string out_trade_no;  // 6..32
+  std::string time_expire;   // RFC 3339, e.g. 2026-01-01T08:30:00+08:00
+  std::string notify_url;
+  int64_t amount_total = 0;  // fen, >= 1
+  std::string currency = "CNY";
+};
+
+struct NativePrepay {
+  std::string code_url;  // weixin://wxpay/bizpayurl?pr=...
+};
+
+class WechatPayApi {
+ public:
+  virtual ~WechatPayApi() = default;
+
+  virtual absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) = 0;
+  // GET /v3/pay/transactions/out-trade-no/{no}?mchid=: the order as WeChat knows it.
+  virtual absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(
+      std::string_view out_trade_no) = 0;
+  // POST /v3/pay/transactions/out-trade-no/{no}/close. Re-entrant at WeChat.
+  virtual absl::Status Close(std::string_view out_trade_no) = 0;
+};
+
+}  // namespace paymesh::payment

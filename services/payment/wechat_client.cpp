@@ -1,0 +1,306 @@
+#include "services/payment/wechat_client.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <thread>
+#include <utility>
+
+#include "common/log/log.h"
+#include "common/wechatpay/signing.h"
+
+namespace paymesh::payment {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr size_t kMaxCodeUrlBytes = 512;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string HeaderOf(const http::ClientResponse& r, std::string_view name) {
+  for (const auto& [key, value] : r.headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return "";
+}
+
+int64_t UnixSeconds(Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+struct WechatError {
+  std::string code;
+  std::string message;
+};
+
+// {"code","message","detail"?}; anything else leaves both empty. `detail` may echo what was
+// signed, so it is never read.
+WechatError ParseWechatError(std::string_view body) {
+  WechatError err;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return err;
+  const boost::json::object& o = v.get_object();
+  if (auto* c = o.if_contains("code"); c != nullptr && c->is_string()) {
+    err.code = std::string(c->get_string());
+  }
+  if (auto* m = o.if_contains("message"); m != nullptr && m->is_string()) {
+    err.message = std::string(m->get_string());
+  }
+  return err;
+}
+
+bool IsSystemError(std::string_view code) {
+  return code == "SYSTEM_ERROR" || code == "SYSTEMERROR" || code == "BANKERROR";
+}
+
+const char* ResultOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "ok";
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kResourceExhausted:
+      return "rejected";
+    default:
+      return "error";
+  }
+}
+
+}  // namespace
+
+void RealSleep(milliseconds d) { std::this_thread::sleep_for(d); }
+
+std::string EscapePathSegment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+bool IsRetryableWechatError(int http_status, std::string_view body) {
+  return http_status >= 500 || IsSystemError(ParseWechatError(body).code);
+}
+
+absl::Status StatusFromWechatError(int http_status, std::string_view body) {
+  const WechatError err = ParseWechatError(body);
+  const std::string text = "wechat pay answered " + std::to_string(http_status) +
+                           (err.code.empty() ? "" : " " + err.code) +
+                           (err.message.empty() ? "" : ": " + err.message);
+  const std::string& c = err.code;
+  if (http_status >= 500 || IsSystemError(c)) return absl::UnavailableError(text);
+  if (c == "PARAM_ERROR") return absl::InvalidArgumentError(text);
+  if (c == "INVALID_REQUEST") return absl::FailedPreconditionError(text);
+  // Our key, serial, clock or merchant configuration: nothing the caller can fix.
+  if (c == "SIGN_ERROR" || c == "APPID_MCHID_NOT_MATCH" || c == "MCH_NOT_EXISTS" ||
+      c == "NO_AUTH" || c == "NOAUTH") {
+    return absl::InternalError(text);
+  }
+  if (c == "ORDER_NOT_EXIST" || c == "ORDERNOTEXIST" || c == "RESOURCE_NOT_EXISTS") {
+    return absl::NotFoundError(text);
+  }
+  if (c == "ORDERPAID" || c == "ORDER_PAID" || c == "ORDER_CLOSED" || c == "ORDERCLOSED" ||
+      c == "OUT_TRADE_NO_USED" || c == "TRADE_ERROR" || c == "RULE_LIMIT" || c == "RULELIMIT") {
+    return absl::FailedPreconditionError(text);
+  }
+  if (c == "FREQUENCY_LIMITED") return absl::ResourceExhaustedError(text);
+  switch (http_status) {
+    case 400:
+      return absl::InvalidArgumentError(text);
+    case 401:
+      return absl::InternalError(text);
+    case 403:
+      return absl::FailedPreconditionError(text);
+    case 404:
+      return absl::NotFoundError(text);
+    case 429:
+      return absl::ResourceExhaustedError(text);
+    default:
+      return absl::InternalError(text);
+  }
+}
+
+WechatPayClient::WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
+                                 const wechatpay::Verifier& verifier, HttpTransport& transport,
+                                 Clock clock, Sleeper sleep)
+    : options_(std::move(options)),
+      merchant_key_(std::move(merchant_key)),
+      verifier_(verifier),
+      transport_(transport),
+      clock_(std::move(clock)),
+      sleep_(std::move(sleep)),
+      requests_(metrics::Registry::Default().AddCounter(
+          "payment_wechat_requests_total", "WeChat Pay API calls by endpoint and result",
+          {"endpoint", "result"})),
+      latency_(metrics::Registry::Default().AddHistogram(
+          "payment_wechat_request_duration_seconds",
+          "WeChat Pay API call latency in seconds, retries included", {"endpoint"})) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') {
+    options_.base_url.pop_back();
+  }
+  if (options_.max_attempts < 1) options_.max_attempts = 1;
+}
+
+absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, Timestamp deadline,
+                                                              bool* retryable) {
+  *retryable = false;
+  const Timestamp now = clock_();
+  const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - now);
+  if (remaining <= milliseconds(0)) {
+    return absl::DeadlineExceededError("wechat pay call ran out of time");
+  }
+
+  http::ClientRequest req;
+  req.method = call.method;
+  req.url = options_.base_url + call.target;
+  req.timeout = remaining;
+  req.body = call.body;
+  req.headers.emplace_back(
+      "Authorization",
+      wechatpay::SignRequest(merchant_key_, options_.mchid, options_.merchant_serial, call.method,
+                             call.target, call.body, UnixSeconds(now), wechatpay::NewNonce()));
+  req.headers.emplace_back("Accept", "application/json");
+  if (!call.body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  req.headers.emplace_back("User-Agent", options_.user_agent);
+  req.headers.emplace_back("Wechatpay-Serial", options_.platform_key_id);
+
+  absl::StatusOr<http::ClientResponse> resp = transport_.Send(req);
+  if (!resp.ok()) {
+    const absl::StatusCode code = resp.status().code();
+    if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+      *retryable = true;
+      return absl::UnavailableError("wechat pay unreachable: " +
+                                    std::string(resp.status().message()));
+    }
+    return absl::InternalError("wechat pay request failed: " +
+                               std::string(resp.status().message()));
+  }
+
+  const std::string request_id = HeaderOf(*resp, "Request-ID");
+  if (resp->status < 200 || resp->status > 299) {
+    *retryable = IsRetryableWechatError(resp->status, resp->body);
+    absl::Status st = StatusFromWechatError(resp->status, resp->body);
+    log::Warn("wechat pay error answer", {{"endpoint", call.endpoint},
+                                          {"http_status", resp->status},
+                                          {"wechat_code", ParseWechatError(resp->body).code},
+                                          {"wechat_request_id", request_id},
+                                          {"retryable", *retryable}});
+    return st;
+  }
+
+  wechatpay::SignatureHeaders sig;
+  sig.timestamp = HeaderOf(*resp, "Wechatpay-Timestamp");
+  sig.nonce = HeaderOf(*resp, "Wechatpay-Nonce");
+  sig.signature = HeaderOf(*resp, "Wechatpay-Signature");
+  sig.serial = HeaderOf(*resp, "Wechatpay-Serial");
+  sig.signature_type = HeaderOf(*resp, "Wechatpay-Signature-Type");
+  if (absl::Status st = verifier_.Verify(sig, resp->body, UnixSeconds(clock_())); !st.ok()) {
+    log::Error("wechat pay response signature did not verify", {{"endpoint", call.endpoint},
+                                                                {"http_status", resp->status},
+                                                                {"reason", st.message()},
+                                                                {"serial", sig.serial},
+                                                                {"wechat_request_id", request_id}});
+    return absl::UnavailableError("response signature did not verify");
+  }
+  return resp;
+}
+
+absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) {
+  const Timestamp start = clock_();
+  const Timestamp deadline = start + options_.timeout;
+  absl::StatusOr<http::ClientResponse> result = absl::UnknownError("not attempted");
+  for (int attempt = 1;; ++attempt) {
+    bool retryable = false;
+    result = Attempt(call, deadline, &retryable);
+    if (result.ok() || !retryable || attempt >= options_.max_attempts) break;
+    const size_t i = std::min(static_cast<size_t>(attempt - 1), options_.backoff.size() - 1);
+    const milliseconds wait = options_.backoff.empty() ? milliseconds(0) : options_.backoff[i];
+    if (clock_() + wait >= deadline) break;
+    log::Info("retrying wechat pay call", {{"endpoint", call.endpoint},
+                                           {"attempt", attempt + 1},
+                                           {"error", result.status().message()}});
+    sleep_(wait);
+  }
+  const absl::StatusCode code = result.ok() ? absl::StatusCode::kOk : result.status().code();
+  requests_.Inc({call.endpoint, ResultOf(code)});
+  latency_.Observe(std::chrono::duration<double>(clock_() - start).count(), {call.endpoint});
+  return result;
+}
+
+absl::StatusOr<NativePrepay> WechatPayClient::CreateNative(const NativePrepayRequest& request) {
+  if (request.mchid != options_.mchid) {
+    return absl::InternalError("prepay mchid differs from the signing merchant");
+  }
+  // Field order as WeChat documents it; serialized once, then signed and sent byte-identical.
+  boost::json::object body;
+  body["appid"] = request.appid;
+  body["mchid"] = request.mchid;
+  body["description"] = request.description;
+  body["out_trade_no"] = request.out_trade_no;
+  if (!request.time_expire.empty()) body["time_expire"] = request.time_expire;
+  body["notify_url"] = request.notify_url;
+  body["amount"] =
+      boost::json::object{{"total", request.amount_total}, {"currency", request.currency}};
+  const Call call{"native", "POST", "/v3/pay/transactions/native", boost::json::serialize(body)};
+  absl::StatusOr<http::ClientResponse> resp = Execute(call);
+  if (!resp.ok()) return resp.status();
+
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(resp->body, ec);
+  const boost::json::value* code_url =
+      (!ec && v.is_object()) ? v.get_object().if_contains("code_url") : nullptr;
+  if (code_url == nullptr || !code_url->is_string() || code_url->get_string().empty() ||
+      code_url->get_string().size() > kMaxCodeUrlBytes) {
+    return absl::UnavailableError("wechat pay prepay answer has no valid code_url");
+  }
+  return NativePrepay{std::string(code_url->get_string())};
+}
+
+absl::StatusOr<wechatpay::Transaction> WechatPayClient::QueryByOutTradeNo(
+    std::string_view out_trade_no) {
+  const Call call{"query", "GET",
+                  "/v3/pay/transactions/out-trade-no/" + EscapePathSegment(out_trade_no) +
+                      "?mchid=" + EscapePathSegment(options_.mchid),
+                  ""};
+  absl::StatusOr<http::ClientResponse> resp = Execute(call);
+  if (!resp.ok()) return resp.status();
+  absl::StatusOr<wechatpay::Transaction> tx = wechatpay::ParseTransaction(resp->body);
+  if (!tx.ok()) {
+    return absl::UnavailableError("wechat pay query answer is malformed: " +
+                                  std::string(tx.status().message()));
+  }
+  if (tx->out_trade_no != out_trade_no) {
+    return absl::UnavailableError("wechat pay query answered for another out_trade_no");
+  }
+  return tx;
+}
+
+absl::Status WechatPayClient::Close(std::string_view out_trade_no) {
+  boost::json::object body;
+  body["mchid"] = options_.mchid;
+  const Call call{"close", "POST",
+                  "/v3/pay/transactions/out-trade-no/" + EscapePathSegment(out_trade_no) + "/close",
+                  boost::json::serialize(body)};
+  return Execute(call).status();
+}
+
+}  // namespace paymesh::payment

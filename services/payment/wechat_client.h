@@ -1,0 +1,93 @@
+#pragma once
+
+// WechatPayClient: the WeChat Pay API v3 client (wechat-protocols.md §1, §2, §6, §8).
+//
+// Each request is built once: the target (path + query) and the body are signed exactly as
+// sent, with a fresh nonce and the current time in `Authorization`; `Wechatpay-Serial` names the
+// platform key we verify with. Every 2xx answer, the 204 of close included, must carry a valid
+// WeChat signature from the Verifier (±300 s), or it is refused as UNAVAILABLE. Non-2xx answers
+// are translated to Status here and nowhere else (table in wechat_api.h). Transport failures,
+// 5xx and SYSTEM_ERROR are retried with the same body, re-signed, after a backoff, as long as
+// the call's time budget allows.
+//
+// Thread-safe; every call blocks, so use it from worker threads. Bodies, signatures, keys and
+// openids are never logged.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/crypto/rsa.h"
+#include "common/metrics/metrics.h"
+#include "common/wechatpay/verifier.h"
+#include "services/payment/http_transport.h"
+#include "services/payment/types.h"
+#include "services/payment/wechat_api.h"
+
+namespace paymesh::payment {
+
+// Waits between attempts; tests inject one that only advances their clock.
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+void RealSleep(std::chrono::milliseconds d);
+
+struct WechatClientOptions {
+  std::string base_url;  // scheme://host[:port], no path: https://api.mch.weixin.qq.com
+  std::string mchid;
+  std::string merchant_serial;  // serial_no of the merchant API certificate
+  std::string platform_key_id;  // sent as Wechatpay-Serial
+  // The budget of one API call, every attempt and backoff included.
+  std::chrono::milliseconds timeout{5000};
+  int max_attempts = 3;
+  // Waits before the 2nd, 3rd, ... attempt (the last value repeats).
+  std::vector<std::chrono::milliseconds> backoff = {std::chrono::milliseconds(100),
+                                                    std::chrono::milliseconds(300)};
+  std::string user_agent = "paymesh-payment/1.0";
+};
+
+class WechatPayClient final : public WechatPayApi {
+ public:
+  // `verifier` and `transport` must outlive the client.
+  WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
+                  const wechatpay::Verifier& verifier, HttpTransport& transport, Clock clock,
+                  Sleeper sleep = RealSleep);
+
+  absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) override;
+  absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
+  absl::Status Close(std::string_view out_trade_no) override;
+
+ private:
+  struct Call {
+    const char* endpoint;  // metric label: native | query | close
+    const char* method;
+    std::string target;  // path + query, exactly as sent and signed
+    std::string body;    // exactly as sent and signed; "" for GET
+  };
+  // Signs, sends, retries, verifies; a verified 2xx response or the translated error.
+  absl::StatusOr<http::ClientResponse> Execute(const Call& call);
+  absl::StatusOr<http::ClientResponse> Attempt(const Call& call, Timestamp deadline,
+                                               bool* retryable);
+
+  WechatClientOptions options_;
+  crypto::RsaPrivateKey merchant_key_;
+  const wechatpay::Verifier& verifier_;
+  HttpTransport& transport_;
+  Clock clock_;
+  Sleeper sleep_;
+  metrics::Counter& requests_;
+  metrics::Histogram& latency_;
+};
+
+// A non-2xx answer of WeChat Pay (`{"code","message"}`, possibly empty or not JSON) as Status.
+// Exposed for tests.
+absl::Status StatusFromWechatError(int http_status, std::string_view body);
+// Whether that answer asks for a retry with the same parameters (5xx, SYSTEM_ERROR, BANKERROR).
+bool IsRetryableWechatError(int http_status, std::string_view body);
+
+// `s` percent-encoded for use as one path segment (everything but [A-Za-z0-9-._~]).
+std::string EscapePathSegment(std::string_view s);
+
+}  // namespace paymesh::payment
