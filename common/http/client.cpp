@@ -3,13 +3,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <exception>
-#include <future>
-#include <optional>
-#include <thread>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +17,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <charconv>
+#include <exception>
+#include <future>
+#include <optional>
+#include <thread>
 
 namespace paymesh::http {
 namespace {
@@ -94,9 +93,10 @@ bhttp::request<bhttp::string_body> BuildRequest(const ClientRequest& req, const 
   msg.method_string(req.method);
   msg.target(url.target);
   msg.version(11);
-  const bool default_port = (url.scheme == "http" && url.port == "80") ||
-                            (url.scheme == "https" && url.port == "443");
-  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const bool default_port =
+      (url.scheme == "http" && url.port == "80") || (url.scheme == "https" && url.port == "443");
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   msg.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   msg.set(bhttp::field::user_agent, user_agent);
   for (const auto& [name, value] : req.headers) msg.set(name, value);
@@ -149,8 +149,8 @@ std::string_view ClientResponse::Header(std::string_view name) const {
 
 absl::StatusOr<ParsedUrl> ParseUrl(std::string_view url) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError("bad URL '" + std::string(url.substr(0, 200)) + "': " +
-                                      std::string(why));
+    return absl::InvalidArgumentError("bad URL '" + std::string(url.substr(0, 200)) +
+                                      "': " + std::string(why));
   };
   if (!IsSafeHeaderText(url) || url.find(' ') != std::string_view::npos) {
     return bad("contains whitespace or control characters");
@@ -213,7 +213,7 @@ struct Client::Impl {
 };
 
 asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Run(ClientRequest req,
-                                                                   ParsedUrl url) {
+                                                                  ParsedUrl url) {
   auto ex = std::make_shared<ExchangeState>(co_await asio::this_coro::executor);
   ex->timer.expires_after(req.timeout.count() > 0 ? req.timeout : options.timeout);
   ex->timer.async_wait([ex](beast::error_code ec) {
@@ -230,8 +230,8 @@ asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Run(ClientRequest 
 }
 
 asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(ClientRequest& req,
-                                                                        ParsedUrl& url,
-                                                                        ExchangeState& ex) {
+                                                                       ParsedUrl& url,
+                                                                       ExchangeState& ex) {
   beast::error_code ec;
   const tcp::resolver::results_type endpoints =
       co_await ex.resolver.async_resolve(url.host, url.port, Await(ec));
@@ -245,8 +245,8 @@ asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(ClientReq
     co_return co_await WriteAndRead(ex, *ex.plain, msg, options.max_response_bytes);
   }
   ex.tls.emplace(executor, tls);
-  if (!IsIpLiteral(url.host) && !SSL_set_tlsext_host_name(ex.tls->native_handle(),
-                                                          url.host.c_str())) {
+  if (!IsIpLiteral(url.host) &&
+      !SSL_set_tlsext_host_name(ex.tls->native_handle(), url.host.c_str())) {
     co_return absl::InvalidArgumentError("cannot set SNI host name");
   }
   ex.tls->set_verify_callback(ssl::host_name_verification(url.host), ec);
@@ -307,22 +307,22 @@ void Client::SendAsync(ClientRequest request, Callback done) {
     asio::post(impl_->ioc, [done = std::move(done), refused] { done(refused); });
     return;
   }
-  asio::co_spawn(asio::make_strand(impl_->ioc), impl_->Run(std::move(request), std::move(*url)),
-                 [done = std::move(done)](std::exception_ptr e,
-                                          absl::StatusOr<ClientResponse> result) {
-                   if (e) {
-                     std::string what = "unknown exception";
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       what = ex.what();
-                     } catch (...) {
-                     }
-                     done(absl::InternalError("http client: " + what));
-                     return;
-                   }
-                   done(std::move(result));
-                 });
+  asio::co_spawn(
+      asio::make_strand(impl_->ioc), impl_->Run(std::move(request), std::move(*url)),
+      [done = std::move(done)](std::exception_ptr e, absl::StatusOr<ClientResponse> result) {
+        if (e) {
+          std::string what = "unknown exception";
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            what = ex.what();
+          } catch (...) {
+          }
+          done(absl::InternalError("http client: " + what));
+          return;
+        }
+        done(std::move(result));
+      });
 }
 
 absl::StatusOr<ClientResponse> Client::Send(ClientRequest request) {

@@ -14,7 +14,8 @@
 // Errors: INVALID_ARGUMENT for a malformed or refused URL; UNAVAILABLE for resolve/connect/TLS
 // (including verification) failures and broken connections; DEADLINE_EXCEEDED when the deadline
 // passes; RESOURCE_EXHAUSTED for a response over the cap. Any HTTP status is a response, not an
-// error. Thread-safe.
+// error. Thread-safe. Destroying the client abandons requests still in flight: their callbacks
+// never run (so never destroy it while another thread waits in Send()).
 
 #include <chrono>
 #include <cstddef>

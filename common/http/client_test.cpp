@@ -4,19 +4,12 @@
 
 #include "common/http/client.h"
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <future>
-#include <memory>
-#include <string>
-#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -28,7 +21,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <gtest/gtest.h>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
 
 #include "common/http/server.h"
 
@@ -223,9 +222,8 @@ TEST(ClientTest, PlainHttpRoundTrip) {
 }
 
 TEST(ClientTest, SendAsyncCallsBackOnce) {
-  LocalServer local([](Request&) -> asio::awaitable<Response> {
-    co_return Response::Json(200, "{}");
-  });
+  LocalServer local(
+      [](Request&) -> asio::awaitable<Response> { co_return Response::Json(200, "{}"); });
   ClientOptions options = Options(true);
   options.threads = 2;
   std::unique_ptr<Client> client = MakeClient(options);
@@ -239,9 +237,8 @@ TEST(ClientTest, SendAsyncCallsBackOnce) {
 }
 
 TEST(ClientTest, RefusesPlainHttpUnlessAllowed) {
-  LocalServer local([](Request&) -> asio::awaitable<Response> {
-    co_return Response::Json(200, "{}");
-  });
+  LocalServer local(
+      [](Request&) -> asio::awaitable<Response> { co_return Response::Json(200, "{}"); });
   std::unique_ptr<Client> client = MakeClient(Options(false));
   absl::StatusOr<ClientResponse> r = client->Send(Get(local.Url("/")));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
@@ -306,8 +303,8 @@ TEST(ClientTest, OversizedResponseIsResourceExhausted) {
 
 TEST(ClientTest, HttpsVerifiesAgainstTheGivenCa) {
   const TestCert cert = MakeSelfSigned();
-  const std::string ca_path = ::testing::TempDir() + "client_test_ca_" +
-                              std::to_string(::getpid()) + ".pem";
+  const std::string ca_path =
+      ::testing::TempDir() + "client_test_ca_" + std::to_string(::getpid()) + ".pem";
   std::ofstream(ca_path) << cert.cert_pem;
   TlsServer server(cert);
   const std::string port = std::to_string(server.port());

@@ -1,0 +1,66 @@
+#include "tools/wechat-sim/config.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+
+namespace paymesh::wechatsim {
+namespace {
+
+constexpr double kMaxTimeScale = 1000;
+
+// "host:port" with a port in 0..65535 (0 picks a free one).
+bool IsListenAddr(const std::string& addr) {
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) return false;
+  int port = -1;
+  const char* end = addr.data() + addr.size();
+  auto [ptr, ec] = std::from_chars(addr.data() + colon + 1, end, port);
+  return ec == std::errc() && ptr == end && port >= 0 && port <= 65535;
+}
+
+bool AllOf(std::string_view s, bool (*pred)(char)) {
+  for (char c : s) {
+    if (!pred(c)) return false;
+  }
+  return true;
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
+absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env) {
+  SimConfig cfg;
+  cfg.listen_addr = env.String("SIM_LISTEN_ADDR", cfg.listen_addr);
+  if (!IsListenAddr(cfg.listen_addr)) env.AddProblem("SIM_LISTEN_ADDR: must be host:port");
+  cfg.state_dir = env.RequiredString("SIM_STATE_DIR");
+
+  const std::string scale = env.String("SIM_TIME_SCALE", "1");
+  char* end = nullptr;
+  cfg.time_scale = std::strtod(scale.c_str(), &end);
+  if (end != scale.c_str() + scale.size() || !std::isfinite(cfg.time_scale) || cfg.time_scale < 0 ||
+      cfg.time_scale > kMaxTimeScale) {
+    env.AddProblem("SIM_TIME_SCALE: must be a number from 0 to 1000");
+    cfg.time_scale = 1;
+  }
+  cfg.notify_timeout = env.Millis("SIM_NOTIFY_TIMEOUT_MS", cfg.notify_timeout,
+                                  std::chrono::milliseconds(1), std::chrono::milliseconds(600000));
+
+  cfg.mchid = env.String("SIM_MCHID", cfg.mchid);
+  if (cfg.mchid.empty() || cfg.mchid.size() > 32 || !AllOf(cfg.mchid, IsDigit)) {
+    env.AddProblem("SIM_MCHID: must be 1-32 digits");
+  }
+  cfg.appid = env.String("SIM_APPID", cfg.appid);
+  if (cfg.appid.empty() || cfg.appid.size() > 32 || !AllOf(cfg.appid, IsAlnum)) {
+    env.AddProblem("SIM_APPID: must be 1-32 letters or digits");
+  }
+  const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  log::ParseLevel(level, &cfg.log_level);
+  cfg.strict_fields = env.Bool("SIM_STRICT_FIELDS", true);
+  if (absl::Status st = env.Finish(); !st.ok()) return st;
+  return cfg;
+}
+
+}  // namespace paymesh::wechatsim

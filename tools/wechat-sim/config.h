@@ -1,0 +1,28 @@
+#pragma once
+
+// Configuration of the simulator, from the environment (see README.md for the variables).
+
+#include <chrono>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/config/env.h"
+#include "common/log/log.h"
+
+namespace paymesh::wechatsim {
+
+struct SimConfig {
+  std::string listen_addr = "127.0.0.1:8090";
+  std::string state_dir;    // keys and merchant files live here
+  double time_scale = 1.0;  // multiplies every notification retry interval
+  std::chrono::milliseconds notify_timeout{5000};
+  std::string mchid = "1900000109";
+  std::string appid = "wx8888888888888888";
+  log::Level log_level = log::Level::kInfo;
+  bool strict_fields = true;  // unknown top-level body fields → 400 PARAM_ERROR
+};
+
+// Reads every variable; INVALID_ARGUMENT listing all problems at once (also in env.problems()).
+absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env);
+
+}  // namespace paymesh::wechatsim

@@ -1,0 +1,135 @@
+#include "tools/wechat-sim/control_api.h"
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "common/log/log.h"
+#include "tools/wechat-sim/envelope.h"
+#include "tools/wechat-sim/responses.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kOrders = "/sim/orders/";
+
+http::Response Error(int status, std::string code, std::string message) {
+  return ErrorResponse(MakeError(status, std::move(code), std::move(message)));
+}
+http::Response BadRequest(std::string message) {
+  return Error(400, "INVALID_ARGUMENT", std::move(message));
+}
+
+json::object OrderJson(const Order& o) {
+  json::object out{{"out_trade_no", o.request.out_trade_no},
+                   {"state", TradeStateName(o.state)},
+                   {"code_url", o.code_url},
+                   {"description", o.request.description},
+                   {"notify_url", o.request.notify_url},
+                   {"amount_total", o.request.amount_total},
+                   {"currency", o.request.currency},
+                   {"attach", o.request.attach},
+                   {"time_expire", o.request.time_expire}};
+  if (o.state == TradeState::kSuccess) {
+    out["transaction_id"] = o.transaction_id;
+    out["success_time"] = o.success_time;
+    out["payer_openid"] = o.payer_openid;
+    out["paid_total"] = o.paid_total;
+  }
+  return out;
+}
+
+absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
+  PayRequest p;
+  for (const auto& [key, value] : v.as_object()) {
+    if (key == "out_trade_no" || key == "code_url" || key == "openid") {
+      if (!value.is_string())
+        return absl::InvalidArgumentError(std::string(key) + " must be a string");
+      std::string s(value.as_string());
+      (key == "out_trade_no" ? p.out_trade_no : key == "code_url" ? p.code_url : p.openid) = s;
+    } else if (key == "amount_total") {
+      if (!value.is_int64() || value.as_int64() < 0) {
+        return absl::InvalidArgumentError("amount_total must be a non-negative integer");
+      }
+      p.amount_total = value.as_int64();
+    } else {
+      return absl::InvalidArgumentError("unknown field " + std::string(key));
+    }
+  }
+  if (p.out_trade_no.empty() == p.code_url.empty()) {
+    return absl::InvalidArgumentError("give exactly one of out_trade_no and code_url");
+  }
+  return p;
+}
+
+http::Response Pay(const http::Request& req, const ControlContext& ctx, int64_t now) {
+  absl::StatusOr<PayRequest> pay = ParsePayRequest(req.body);
+  if (!pay.ok()) return BadRequest(std::string(pay.status().message()));
+  absl::StatusOr<Order> order = ctx.store->Pay(*pay, now);
+  if (absl::IsNotFound(order.status())) {
+    return Error(404, "NOT_FOUND", std::string(order.status().message()));
+  }
+  if (!order.ok()) return Error(409, "NOT_PAYABLE", std::string(order.status().message()));
+  Notification n;
+  n.out_trade_no = order->request.out_trade_no;
+  n.notify_url = order->request.notify_url;
+  n.id = NewNotificationId();
+  n.faults = ctx.faults->For(n.out_trade_no);
+  absl::StatusOr<std::string> body = BuildSuccessEnvelope(*order, ctx.apiv3_key, now, n.id);
+  if (!body.ok()) return Error(500, "INTERNAL", std::string(body.status().message()));
+  n.body = std::move(*body);
+  log::Info("order paid", {{"out_trade_no", n.out_trade_no},
+                           {"transaction_id", order->transaction_id},
+                           {"notification_id", n.id}});
+  json::object out = OrderJson(*order);
+  out["notification_id"] = n.id;
+  ctx.notifier->Deliver(std::move(n));
+  return http::Response::Json(200, json::serialize(out));
+}
+
+http::Response SetFaults(const http::Request& req, const ControlContext& ctx) {
+  absl::StatusOr<FaultSetting> setting = ParseFaultSetting(req.body);
+  if (!setting.ok()) return BadRequest(std::string(setting.status().message()));
+  ctx.faults->Set(setting->out_trade_no, setting->faults);
+  json::object out{{"faults", json::parse(FaultsJson(setting->faults))}};
+  out["out_trade_no"] = setting->out_trade_no ? json::value(*setting->out_trade_no) : nullptr;
+  return http::Response::Json(200, json::serialize(out));
+}
+
+}  // namespace
+
+http::Response HandleControlApi(const http::Request& req, const ControlContext& ctx, int64_t now) {
+  const std::string_view path = req.Path();
+  const std::string& m = req.method;
+  if (path == "/sim/healthz" && m == "GET") {
+    return http::Response::Json(200, R"({"status":"ok"})");
+  }
+  if (path == "/sim/pay" && m == "POST") return Pay(req, ctx, now);
+  if (path == "/sim/notifications" && m == "GET") {
+    std::optional<std::string> only = http::QueryParam(req.Query(), "out_trade_no");
+    return http::Response::Json(
+        200, AttemptsJson(ctx.notifier->Attempts(only ? std::optional<std::string_view>(*only)
+                                                      : std::nullopt)));
+  }
+  if (path == "/sim/faults" && m == "POST") return SetFaults(req, ctx);
+  if (path == "/sim/faults" && m == "DELETE") {
+    ctx.faults->Reset();
+    http::Response res;
+    res.status = 204;
+    return res;
+  }
+  if (path.substr(0, kOrders.size()) == kOrders && m == "GET") {
+    std::optional<Order> order =
+        ctx.store->FindByOutTradeNo(http::PercentDecode(path.substr(kOrders.size())));
+    if (!order) return Error(404, "NOT_FOUND", "no such order");
+    return http::Response::Json(200, json::serialize(OrderJson(*order)));
+  }
+  return Error(404, "NOT_FOUND", "no such route");
+}
+
+}  // namespace paymesh::wechatsim

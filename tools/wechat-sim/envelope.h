@@ -1,0 +1,22 @@
+#pragma once
+
+// The TRANSACTION.SUCCESS notification body for a paid order: a UUID-like id, create_time in
+// +08:00, resource_type encrypt-resource, summary 支付成功, and the Transaction encrypted with
+// AEAD_AES_256_GCM under the APIv3 key (associated_data and original_type "transaction",
+// a 12-character nonce). Built once per payment; every delivery attempt sends the same bytes.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "tools/wechat-sim/types.h"
+
+namespace paymesh::wechatsim {
+
+absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string_view apiv3_key,
+                                                 int64_t now_unix, const std::string& id);
+// 8-4-4-4-12 lowercase hex, like WeChat's notification ids.
+std::string NewNotificationId();
+
+}  // namespace paymesh::wechatsim

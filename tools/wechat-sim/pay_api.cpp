@@ -1,0 +1,111 @@
+#include "tools/wechat-sim/pay_api.h"
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "common/log/log.h"
+#include "common/wechatpay/notification.h"
+#include "tools/wechat-sim/responses.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kNative = "/v3/pay/transactions/native";
+constexpr std::string_view kByOutTradeNo = "/v3/pay/transactions/out-trade-no/";
+constexpr std::string_view kById = "/v3/pay/transactions/id/";
+constexpr std::string_view kClose = "/close";
+
+ApiError NotFoundRoute() { return MakeError(404, "NOT_FOUND", "请求的资源不存在"); }
+ApiError OrderNotExist() { return MakeError(404, "ORDER_NOT_EXIST", "订单不存在", 268512771); }
+ApiError SystemError() { return MakeError(500, "SYSTEM_ERROR", "系统异常，请用相同参数重新调用"); }
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+http::Response Signed(const PayApiContext& ctx, int status, std::string body, int64_t now) {
+  return SignedResponse(status, std::move(body), *ctx.platform_key, ctx.platform_key_id, now);
+}
+
+http::Response Native(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  NativeOrderRequest order;
+  if (auto e = ParseNativeRequest(req.body, ctx.merchant, &order)) return ErrorResponse(*e);
+  std::variant<std::string, ApiError> result = ctx.store->Prepay(order);
+  if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
+  return Signed(ctx, 200,
+                json::serialize(json::object{{"code_url", std::get<std::string>(result)}}), now);
+}
+
+http::Response Query(const http::Request& req, const PayApiContext& ctx, int64_t now,
+                     std::optional<Order> order, std::string_view out_trade_no) {
+  if (auto e = CheckQueryMchid(req.Query(), ctx.merchant)) return ErrorResponse(*e);
+  if (ctx.faults->For(order ? order->request.out_trade_no : std::string(out_trade_no)).query_500) {
+    return ErrorResponse(SystemError());
+  }
+  if (!order) return ErrorResponse(OrderNotExist());
+  return Signed(ctx, 200, wechatpay::SerializeTransaction(ToTransaction(*order)), now);
+}
+
+http::Response Close(const http::Request& req, const PayApiContext& ctx, int64_t now,
+                     const std::string& out_trade_no) {
+  if (auto e = ParseCloseRequest(req.body, ctx.merchant)) return ErrorResponse(*e);
+  std::variant<Order, ApiError> result = ctx.store->Close(out_trade_no);
+  if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
+  return Signed(ctx, 204, "", now);
+}
+
+http::Response Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  const std::string_view path = req.Path();
+  const bool get = req.method == "GET";
+  const bool post = req.method == "POST";
+  enum class Kind { kNative, kQueryByNo, kQueryById, kClose } kind;
+  std::string key;
+  if (path == kNative && post) {
+    kind = Kind::kNative;
+  } else if (StartsWith(path, kByOutTradeNo) && post && EndsWith(path, kClose)) {
+    kind = Kind::kClose;
+    key = http::PercentDecode(
+        path.substr(kByOutTradeNo.size(), path.size() - kByOutTradeNo.size() - kClose.size()));
+  } else if (StartsWith(path, kByOutTradeNo) && get) {
+    kind = Kind::kQueryByNo;
+    key = http::PercentDecode(path.substr(kByOutTradeNo.size()));
+  } else if (StartsWith(path, kById) && get) {
+    kind = Kind::kQueryById;
+    key = http::PercentDecode(path.substr(kById.size()));
+  } else {
+    return ErrorResponse(NotFoundRoute());
+  }
+  if (auto e = VerifyMerchantRequest(req, *ctx.identity, now)) return ErrorResponse(*e);
+  if ((kind == Kind::kClose || kind == Kind::kQueryByNo) && !IsValidOutTradeNo(key)) {
+    return ErrorResponse(ParamError("参数 out_trade_no 不合法: 应为6-32位数字、大小写字母或_-|*"));
+  }
+  switch (kind) {
+    case Kind::kNative:
+      return Native(req, ctx, now);
+    case Kind::kClose:
+      return Close(req, ctx, now, key);
+    case Kind::kQueryByNo:
+      return Query(req, ctx, now, ctx.store->FindByOutTradeNo(key), key);
+    case Kind::kQueryById:
+      return Query(req, ctx, now, ctx.store->FindByTransactionId(key), "");
+  }
+  return ErrorResponse(NotFoundRoute());
+}
+
+}  // namespace
+
+http::Response HandlePayApi(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  http::Response res = Route(req, ctx, now);
+  log::Info("v3 request",
+            {{"method", req.method}, {"path", std::string(req.Path())}, {"status", res.status}});
+  return res;
+}
+
+}  // namespace paymesh::wechatsim

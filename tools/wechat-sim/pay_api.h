@@ -1,0 +1,36 @@
+#pragma once
+
+// The WeChat Pay v3 routes the simulator serves:
+//   POST /v3/pay/transactions/native
+//   GET  /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=
+//   GET  /v3/pay/transactions/id/{transaction_id}?mchid=
+//   POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
+// Each verifies the merchant's Authorization first (401 SIGN_ERROR), then validates as WeChat
+// does (400 PARAM_ERROR naming the field, ...), then answers from the store. 2xx answers are
+// signed with the platform key; errors are not. Thread-safe (the store and registry are).
+
+#include <cstdint>
+#include <string>
+
+#include "common/crypto/rsa.h"
+#include "common/http/message.h"
+#include "tools/wechat-sim/faults.h"
+#include "tools/wechat-sim/merchant_auth.h"
+#include "tools/wechat-sim/store.h"
+#include "tools/wechat-sim/validation.h"
+
+namespace paymesh::wechatsim {
+
+struct PayApiContext {
+  OrderStore* store = nullptr;
+  FaultRegistry* faults = nullptr;
+  const crypto::RsaPrivateKey* platform_key = nullptr;
+  std::string platform_key_id;
+  const MerchantIdentity* identity = nullptr;
+  Merchant merchant;
+};
+
+// Answers any request under /v3/ (404 NOT_FOUND for other routes); `now` is Unix seconds.
+http::Response HandlePayApi(const http::Request& request, const PayApiContext& ctx, int64_t now);
+
+}  // namespace paymesh::wechatsim

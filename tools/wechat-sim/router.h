@@ -1,0 +1,21 @@
+#pragma once
+
+// Dispatches a request to the v3 API (/v3/...) or the control API (/sim/...); anything else is
+// 404 {"code":"NOT_FOUND"}. Thread-safe.
+
+#include <cstdint>
+
+#include "common/http/message.h"
+#include "tools/wechat-sim/control_api.h"
+#include "tools/wechat-sim/pay_api.h"
+
+namespace paymesh::wechatsim {
+
+struct Routes {
+  PayApiContext pay;
+  ControlContext control;
+};
+
+http::Response Dispatch(const http::Request& request, const Routes& routes, int64_t now);
+
+}  // namespace paymesh::wechatsim

@@ -1,0 +1,99 @@
+#include "tools/wechat-sim/simulator.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <ctime>
+#include <optional>
+
+#include "common/http/client.h"
+#include "common/http/server.h"
+#include "tools/wechat-sim/faults.h"
+#include "tools/wechat-sim/merchant_auth.h"
+#include "tools/wechat-sim/notifier.h"
+#include "tools/wechat-sim/router.h"
+#include "tools/wechat-sim/store.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+constexpr size_t kServerThreads = 2;
+constexpr size_t kClientThreads = 2;
+
+}  // namespace
+
+struct Simulator::Impl {
+  Impl(SimConfig c, SimKeys k)
+      : config(std::move(c)),
+        keys(std::move(k)),
+        identity{config.mchid, keys.merchant_serial, keys.merchant_public_key} {}
+
+  SimConfig config;
+  SimKeys keys;
+  MerchantIdentity identity;
+  OrderStore store;
+  FaultRegistry faults;
+  Routes routes;
+  // Torn down by Stop() in this order: server (no handler or timer runs after), client
+  // (abandons pending sends), then the notifier's jobs go with the server's io_context.
+  std::unique_ptr<http::Client> client;
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<Notifier> notifier;
+  bool stopped = false;
+};
+
+absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
+  absl::StatusOr<SimKeys> keys = LoadOrCreateKeys(config.state_dir, config.mchid, config.appid);
+  if (!keys.ok()) return keys.status();
+  auto impl = std::make_unique<Impl>(config, std::move(*keys));
+  http::ClientOptions client_options;
+  client_options.allow_insecure = true;  // merchants' dev notify URLs are plain http
+  client_options.timeout = config.notify_timeout;
+  client_options.threads = kClientThreads;
+  client_options.user_agent = "Mozilla/4.0";  // what WeChat's notifier sends
+  absl::StatusOr<std::unique_ptr<http::Client>> client = http::Client::Create(client_options);
+  if (!client.ok()) return client.status();
+  impl->client = std::move(*client);
+
+  Impl* raw = impl.get();
+  http::ServerOptions server_options;
+  server_options.threads = kServerThreads;
+  impl->server = std::make_unique<http::Server>(
+      server_options, [raw](http::Request& req) -> boost::asio::awaitable<http::Response> {
+        co_return Dispatch(req, raw->routes, static_cast<int64_t>(std::time(nullptr)));
+      });
+  impl->notifier = std::make_unique<Notifier>(
+      NotifierOptions{config.time_scale, config.notify_timeout}, impl->keys.platform_key,
+      impl->keys.platform_key_id, impl->client.get(), impl->server->executor());
+
+  PayApiContext& pay = impl->routes.pay;
+  pay.store = &impl->store;
+  pay.faults = &impl->faults;
+  pay.platform_key = &impl->keys.platform_key;
+  pay.platform_key_id = impl->keys.platform_key_id;
+  pay.identity = &impl->identity;
+  pay.merchant = {config.mchid, config.appid, config.strict_fields};
+  ControlContext& control = impl->routes.control;
+  control.store = &impl->store;
+  control.faults = &impl->faults;
+  control.notifier = impl->notifier.get();
+  control.apiv3_key = impl->keys.apiv3_key;
+  return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
+}
+
+Simulator::Simulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Simulator::~Simulator() { Stop(); }
+
+absl::StatusOr<int> Simulator::Start() { return impl_->server->Start(impl_->config.listen_addr); }
+
+void Simulator::Stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->server->Stop();
+  impl_->client.reset();
+  impl_->server.reset();
+  impl_->notifier.reset();
+}
+
+const SimKeys& Simulator::keys() const { return impl_->keys; }
+
+}  // namespace paymesh::wechatsim

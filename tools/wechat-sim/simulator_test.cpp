@@ -1,0 +1,658 @@
+// The simulator over loopback, driven like a merchant: requests signed with the merchant key
+// read from its state directory (common/wechatpay), answers verified with the platform public
+// key, and notifications received, verified and decrypted by a small local merchant endpoint.
+// Retry intervals run at SIM_TIME_SCALE 0.01 (15 s → 150 ms).
+
+#include "tools/wechat-sim/simulator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/crypto/crypto.h"
+#include "common/http/client.h"
+#include "common/http/server.h"
+#include "common/wechatpay/notification.h"
+#include "common/wechatpay/signing.h"
+#include "common/wechatpay/verifier.h"
+#include "tests/support/process.h"
+#include "tools/wechat-sim/keys.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr double kTimeScale = 0.01;
+constexpr auto kFirstRetry = 150ms;  // 15 s × kTimeScale
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  std::string s = out.str();
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+// Polls `condition` until it holds or `timeout` passes.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = SteadyClock::now() + timeout;
+  while (SteadyClock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+wechatpay::SignatureHeaders HeadersOf(const http::Request& r) {
+  return {std::string(r.Header("Wechatpay-Timestamp")), std::string(r.Header("Wechatpay-Nonce")),
+          std::string(r.Header("Wechatpay-Signature")), std::string(r.Header("Wechatpay-Serial")),
+          std::string(r.Header("Wechatpay-Signature-Type"))};
+}
+wechatpay::SignatureHeaders HeadersOf(const http::ClientResponse& r) {
+  return {std::string(r.Header("Wechatpay-Timestamp")), std::string(r.Header("Wechatpay-Nonce")),
+          std::string(r.Header("Wechatpay-Signature")), std::string(r.Header("Wechatpay-Serial")),
+          std::string(r.Header("Wechatpay-Signature-Type"))};
+}
+
+// ---- the merchant's notify endpoint -------------------------------------------------------------
+
+struct Received {
+  SteadyClock::time_point at;
+  std::string signature;
+  absl::Status verified;
+  std::string envelope_id;
+  std::optional<wechatpay::Envelope> envelope;
+  std::optional<wechatpay::Transaction> transaction;
+  int answered = 0;
+};
+
+// Verifies each notification like a merchant must (signature on the raw bytes, then decrypt):
+// answers 401 when verification fails, 500 while `fail_next` lasts, otherwise 204.
+class Receiver {
+ public:
+  Receiver(const wechatpay::Verifier* verifier, std::string apiv3_key)
+      : verifier_(verifier),
+        apiv3_key_(std::move(apiv3_key)),
+        server_({}, [this](http::Request& req) -> boost::asio::awaitable<http::Response> {
+          co_return Handle(req);
+        }) {
+    absl::StatusOr<int> port = server_.Start("127.0.0.1:0");
+    EXPECT_TRUE(port.ok()) << port.status();
+    url_ = "http://127.0.0.1:" + std::to_string(port.value_or(0)) + "/wechat/notify";
+  }
+
+  const std::string& url() const { return url_; }
+  void FailNext(int n) {
+    std::lock_guard lock(mu_);
+    fail_next_ = n;
+  }
+  std::vector<Received> All() const {
+    std::lock_guard lock(mu_);
+    return received_;
+  }
+  size_t Count() const { return All().size(); }
+
+ private:
+  http::Response Handle(const http::Request& req) {
+    Received r;
+    r.at = SteadyClock::now();
+    r.signature = std::string(req.Header("Wechatpay-Signature"));
+    r.verified = verifier_->Verify(HeadersOf(req), req.body, Now());
+    absl::StatusOr<wechatpay::Envelope> envelope = wechatpay::ParseEnvelope(req.body);
+    if (envelope.ok()) {
+      r.envelope_id = envelope->id;
+      r.envelope = *envelope;
+      absl::StatusOr<std::string> plain =
+          wechatpay::DecryptResource(envelope->resource, apiv3_key_);
+      if (plain.ok()) {
+        absl::StatusOr<wechatpay::Transaction> tx = wechatpay::ParseTransaction(*plain);
+        if (tx.ok()) r.transaction = *tx;
+      }
+    }
+    std::lock_guard lock(mu_);
+    if (!r.verified.ok() || !r.transaction) {
+      r.answered = 401;
+    } else if (fail_next_ > 0) {
+      --fail_next_;
+      r.answered = 500;
+    } else {
+      r.answered = 204;
+    }
+    received_.push_back(r);
+    if (r.answered == 204) {
+      http::Response ok;
+      ok.status = 204;
+      return ok;
+    }
+    return http::Response::Json(r.answered, R"({"code":"FAIL","message":"失败"})");
+  }
+
+  const wechatpay::Verifier* verifier_;
+  const std::string apiv3_key_;
+  mutable std::mutex mu_;
+  std::vector<Received> received_;  // guarded by mu_
+  int fail_next_ = 0;               // guarded by mu_
+  http::Server server_;             // last: stopped before the state it uses goes away
+  std::string url_;
+};
+
+// ---- the fixture: one simulator per test, keys shared by the suite
+// -------------------------------
+
+class SimulatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_dir_ = new std::string(::testing::TempDir() + "wechat_sim_it_" +
+                                 std::to_string(::getpid()) + "_" + crypto::RandomAlnum(6));
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    std::filesystem::remove_all(*state_dir_, ignored);
+    delete state_dir_;
+  }
+
+  void SetUp() override {
+    SimConfig cfg;
+    cfg.listen_addr = "127.0.0.1:0";
+    cfg.state_dir = *state_dir_;
+    cfg.time_scale = kTimeScale;
+    cfg.notify_timeout = 2000ms;
+    absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(cfg);
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = std::move(*sim);
+    absl::StatusOr<int> port = sim_->Start();
+    ASSERT_TRUE(port.ok()) << port.status();
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+
+    // Everything a merchant needs comes from the state directory's files.
+    const std::string dir = *state_dir_ + "/";
+    absl::StatusOr<crypto::RsaPrivateKey> key =
+        crypto::RsaPrivateKey::FromPem(ReadFile(dir + kMerchantPrivateKeyFile));
+    ASSERT_TRUE(key.ok());
+    merchant_key_.emplace(*key);
+    serial_ = ReadFile(dir + kMerchantSerialFile);
+    mchid_ = ReadFile(dir + kMchidFile);
+    appid_ = ReadFile(dir + kAppidFile);
+    apiv3_key_ = ReadFile(dir + kApiV3KeyFile);
+    key_id_ = ReadFile(dir + kPlatformPublicKeyIdFile);
+    absl::StatusOr<crypto::RsaPublicKey> platform =
+        crypto::RsaPublicKey::FromPem(ReadFile(dir + kPlatformPublicKeyFile));
+    ASSERT_TRUE(platform.ok());
+    verifier_.AddKey(key_id_, *platform);
+
+    http::ClientOptions options;
+    options.allow_insecure = true;
+    absl::StatusOr<std::unique_ptr<http::Client>> client = http::Client::Create(options);
+    ASSERT_TRUE(client.ok());
+    client_ = std::move(*client);
+    receiver_ = std::make_unique<Receiver>(&verifier_, apiv3_key_);
+    out_trade_no_ = "IT" + crypto::RandomAlnum(14);
+  }
+
+  void TearDown() override {
+    if (sim_) sim_->Stop();
+  }
+
+  http::ClientResponse Call(const std::string& method, const std::string& target,
+                            const std::string& body, const std::string& authorization) {
+    http::ClientRequest req;
+    req.method = method;
+    req.url = base_ + target;
+    req.body = body;
+    req.headers = {{"Accept", "application/json"}};
+    if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+    if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
+    absl::StatusOr<http::ClientResponse> res = client_->Send(req);
+    EXPECT_TRUE(res.ok()) << res.status();
+    return res.value_or(http::ClientResponse{});
+  }
+
+  // A request signed by the merchant, as the payment service sends it.
+  http::ClientResponse Signed(const std::string& method, const std::string& target,
+                              const std::string& body = "", int64_t timestamp = Now()) {
+    return Call(method, target, body,
+                wechatpay::SignRequest(*merchant_key_, mchid_, serial_, method, target, body,
+                                       timestamp, wechatpay::NewNonce()));
+  }
+
+  std::string NativeBody(int64_t total = 100, const std::string& out_trade_no = "") {
+    return json::serialize(
+        json::object{{"appid", appid_},
+                     {"mchid", mchid_},
+                     {"description", "paymesh test"},
+                     {"out_trade_no", out_trade_no.empty() ? out_trade_no_ : out_trade_no},
+                     {"notify_url", receiver_->url()},
+                     {"amount", json::object{{"total", total}, {"currency", "CNY"}}}});
+  }
+
+  http::ClientResponse Native(int64_t total = 100) {
+    return Signed("POST", "/v3/pay/transactions/native", NativeBody(total));
+  }
+  http::ClientResponse Query(const std::string& out_trade_no) {
+    return Signed("GET", "/v3/pay/transactions/out-trade-no/" + out_trade_no + "?mchid=" + mchid_);
+  }
+  http::ClientResponse Control(const std::string& method, const std::string& target,
+                               const std::string& body = "") {
+    return Call(method, target, body, "");
+  }
+  http::ClientResponse Pay() {
+    return Control("POST", "/sim/pay",
+                   R"({"out_trade_no":")" + out_trade_no_ + R"(","openid":"oTestOpenid123"})");
+  }
+  void SetFaults(const std::string& knobs) {
+    http::ClientResponse r = Control(
+        "POST", "/sim/faults", R"({"out_trade_no":")" + out_trade_no_ + R"(",)" + knobs + "}");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  json::array Notifications() {
+    http::ClientResponse r = Control("GET", "/sim/notifications?out_trade_no=" + out_trade_no_);
+    EXPECT_EQ(r.status, 200);
+    return json::parse(r.body).as_array();
+  }
+
+  absl::Status VerifyResponse(const http::ClientResponse& r) {
+    return verifier_.Verify(HeadersOf(r), r.body, Now());
+  }
+  void ExpectSignError(const http::ClientResponse& r, const std::string& message_part) {
+    EXPECT_EQ(r.status, 401) << r.body;
+    json::value body = json::parse(r.body);
+    EXPECT_EQ(body.at("code"), "SIGN_ERROR");
+    EXPECT_THAT(std::string(body.at("message").as_string()), HasSubstr(message_part));
+    EXPECT_EQ(r.Header("Wechatpay-Signature"), "");  // errors are unsigned
+    EXPECT_THAT(std::string(r.Header("Request-ID")), HasSubstr("-268443699"));
+  }
+  static std::string Code(const http::ClientResponse& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    if (ec || !v.is_object() || !v.as_object().contains("code")) return "";
+    return std::string(v.at("code").as_string());
+  }
+
+  static std::string* state_dir_;
+  std::unique_ptr<Simulator> sim_;
+  std::string base_;
+  std::optional<crypto::RsaPrivateKey> merchant_key_;
+  std::string serial_, mchid_, appid_, apiv3_key_, key_id_;
+  wechatpay::Verifier verifier_;
+  std::unique_ptr<http::Client> client_;
+  std::unique_ptr<Receiver> receiver_;
+  std::string out_trade_no_;
+};
+std::string* SimulatorTest::state_dir_ = nullptr;
+
+// ---- v3 API ----------------------------------------------------------------------------------
+
+TEST_F(SimulatorTest, RefusesBadSignaturesUnknownSerialsAndStaleTimestamps) {
+  const std::string target = "/v3/pay/transactions/native";
+  const std::string body = NativeBody();
+  const crypto::RsaPrivateKey stranger = crypto::RsaPrivateKey::Generate();
+  ExpectSignError(Call("POST", target, body,
+                       wechatpay::SignRequest(stranger, mchid_, serial_, "POST", target, body,
+                                              Now(), wechatpay::NewNonce())),
+                  "签名错误");
+  ExpectSignError(Call("POST", target, body,
+                       wechatpay::SignRequest(*merchant_key_, mchid_, std::string(40, 'A'), "POST",
+                                              target, body, Now(), wechatpay::NewNonce())),
+                  "商户证书序列号有误。");
+  ExpectSignError(Signed("POST", target, body, Now() - 400), "timestamp");
+  ExpectSignError(Call("POST", target, body, ""), "Authorization");
+  // Signed over one body, sent with another.
+  ExpectSignError(Call("POST", target, NativeBody(101),
+                       wechatpay::SignRequest(*merchant_key_, mchid_, serial_, "POST", target, body,
+                                              Now(), wechatpay::NewNonce())),
+                  "签名错误");
+  // Nothing was created by any of them.
+  EXPECT_EQ(Control("GET", "/sim/orders/" + out_trade_no_).status, 404);
+}
+
+TEST_F(SimulatorTest, AcceptsAuthorizationParametersInPhpOrder) {
+  const std::string target = "/v3/pay/transactions/native";
+  const std::string body = NativeBody();
+  const std::string ts = std::to_string(Now());
+  const std::string nonce = wechatpay::NewNonce();
+  const std::string signature = crypto::Base64Encode(
+      merchant_key_->SignSha256(wechatpay::RequestMessage("POST", target, ts, nonce, body)));
+  const std::string php = std::string(wechatpay::kAuthScheme) + " mchid=\"" + mchid_ +
+                          "\",serial_no=\"" + serial_ + "\",timestamp=\"" + ts + "\",nonce_str=\"" +
+                          nonce + "\",signature=\"" + signature + "\"";
+  http::ClientResponse r = Call("POST", target, body, php);
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(SimulatorTest, NativeReentryQueryAndSignedResponses) {
+  http::ClientResponse first = Native();
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_TRUE(VerifyResponse(first).ok()) << VerifyResponse(first);
+  EXPECT_EQ(first.Header("Wechatpay-Serial"), key_id_);
+  EXPECT_EQ(first.Header("Wechatpay-Nonce").size(), 32u);
+  EXPECT_EQ(first.Header("Wechatpay-Signature-Type"), "WECHATPAY2-SHA256-RSA2048");
+  EXPECT_THAT(std::string(first.Header("Request-ID")), ::testing::EndsWith("-0"));
+  const std::string code_url(json::parse(first.body).at("code_url").as_string());
+  EXPECT_THAT(code_url, ::testing::StartsWith("weixin://wxpay/bizpayurl?pr="));
+
+  http::ClientResponse again = Native();
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(std::string(json::parse(again.body).at("code_url").as_string()), code_url);
+
+  http::ClientResponse changed = Native(200);
+  EXPECT_EQ(changed.status, 400);
+  EXPECT_EQ(Code(changed), "INVALID_REQUEST");
+  EXPECT_THAT(changed.body, HasSubstr("请求重入时，参数与首次请求时不一致"));
+
+  http::ClientResponse unpaid = Query(out_trade_no_);
+  ASSERT_EQ(unpaid.status, 200) << unpaid.body;
+  EXPECT_TRUE(VerifyResponse(unpaid).ok());
+  absl::StatusOr<wechatpay::Transaction> tx = wechatpay::ParseTransaction(unpaid.body);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  EXPECT_EQ(tx->trade_state, "NOTPAY");
+  EXPECT_EQ(tx->transaction_id, "");
+
+  http::ClientResponse paid_now = Pay();
+  ASSERT_EQ(paid_now.status, 200) << paid_now.body;
+  http::ClientResponse paid = Query(out_trade_no_);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_TRUE(VerifyResponse(paid).ok());
+  tx = wechatpay::ParseTransaction(paid.body);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  EXPECT_EQ(tx->trade_state, "SUCCESS");
+  EXPECT_EQ(tx->trade_type, "NATIVE");
+  EXPECT_EQ(tx->payer_openid, "oTestOpenid123");
+  EXPECT_EQ(tx->amount_total, 100);
+  EXPECT_THAT(tx->transaction_id, ::testing::StartsWith("4200"));
+  EXPECT_THAT(tx->success_time, ::testing::EndsWith("+08:00"));
+
+  http::ClientResponse by_id =
+      Signed("GET", "/v3/pay/transactions/id/" + tx->transaction_id + "?mchid=" + mchid_);
+  ASSERT_EQ(by_id.status, 200) << by_id.body;
+  EXPECT_TRUE(VerifyResponse(by_id).ok());
+  EXPECT_EQ(by_id.body, paid.body);
+
+  EXPECT_EQ(Code(Native()), "ORDERPAID");
+  http::ClientResponse close_paid =
+      Signed("POST", "/v3/pay/transactions/out-trade-no/" + out_trade_no_ + "/close",
+             R"({"mchid":")" + mchid_ + R"("})");
+  EXPECT_EQ(close_paid.status, 400);
+  EXPECT_EQ(Code(close_paid), "ORDERPAID");
+  // A second /sim/pay is refused.
+  EXPECT_EQ(Pay().status, 409);
+}
+
+TEST_F(SimulatorTest, CloseAnswersASigned204AndIsReentrant) {
+  ASSERT_EQ(Native().status, 200);
+  const std::string target = "/v3/pay/transactions/out-trade-no/" + out_trade_no_ + "/close";
+  const std::string body = R"({"mchid":")" + mchid_ + R"("})";
+  for (int i = 0; i < 2; ++i) {
+    http::ClientResponse closed = Signed("POST", target, body);
+    ASSERT_EQ(closed.status, 204) << closed.body;
+    EXPECT_EQ(closed.body, "");
+    // The empty-body form: "ts\nnonce\n\n".
+    EXPECT_TRUE(VerifyResponse(closed).ok()) << VerifyResponse(closed);
+  }
+  absl::StatusOr<wechatpay::Transaction> tx =
+      wechatpay::ParseTransaction(Query(out_trade_no_).body);
+  ASSERT_TRUE(tx.ok());
+  EXPECT_EQ(tx->trade_state, "CLOSED");
+  EXPECT_EQ(Code(Native()), "ORDER_CLOSED");
+  EXPECT_EQ(Pay().status, 409);
+  http::ClientResponse unknown =
+      Signed("POST", "/v3/pay/transactions/out-trade-no/NOSUCH0001/close", body);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Code(unknown), "ORDER_NOT_EXIST");
+}
+
+TEST_F(SimulatorTest, QueryErrors) {
+  http::ClientResponse unknown = Query("NOSUCH0001");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Code(unknown), "ORDER_NOT_EXIST");
+  http::ClientResponse no_mchid =
+      Signed("GET", "/v3/pay/transactions/out-trade-no/" + out_trade_no_);
+  EXPECT_EQ(no_mchid.status, 400);
+  EXPECT_EQ(Code(no_mchid), "PARAM_ERROR");
+  http::ClientResponse other_mchid =
+      Signed("GET", "/v3/pay/transactions/out-trade-no/" + out_trade_no_ + "?mchid=1230000109");
+  EXPECT_EQ(other_mchid.status, 400);
+  EXPECT_EQ(Code(other_mchid), "PARAM_ERROR");
+
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("query_500":true)");
+  http::ClientResponse failing = Query(out_trade_no_);
+  EXPECT_EQ(failing.status, 500);
+  EXPECT_EQ(Code(failing), "SYSTEM_ERROR");
+  ASSERT_EQ(Control("DELETE", "/sim/faults").status, 204);
+  EXPECT_EQ(Query(out_trade_no_).status, 200);
+}
+
+TEST_F(SimulatorTest, ValidatesFieldsAfterAuthentication) {
+  json::object body = json::parse(NativeBody()).as_object();
+  body["amount"] = json::object{{"total", 0}};
+  http::ClientResponse zero = Signed("POST", "/v3/pay/transactions/native", json::serialize(body));
+  EXPECT_EQ(zero.status, 400);
+  EXPECT_EQ(Code(zero), "PARAM_ERROR");
+  EXPECT_THAT(zero.body, HasSubstr("amount.total"));
+  body = json::parse(NativeBody()).as_object();
+  body["unknown_field"] = "x";
+  http::ClientResponse unknown =
+      Signed("POST", "/v3/pay/transactions/native", json::serialize(body));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.body, HasSubstr("unknown_field"));
+  body = json::parse(NativeBody()).as_object();
+  body["appid"] = "wx0000000000000000";
+  EXPECT_EQ(Code(Signed("POST", "/v3/pay/transactions/native", json::serialize(body))),
+            "APPID_MCHID_NOT_MATCH");
+}
+
+// ---- notifications ---------------------------------------------------------------------------
+
+TEST_F(SimulatorTest, PayDeliversAVerifiableEncryptedNotification) {
+  ASSERT_EQ(Native().status, 200);
+  http::ClientResponse paid = Pay();
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  const std::string notification_id(json::parse(paid.body).at("notification_id").as_string());
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 1; }));
+  const Received r = receiver_->All()[0];
+  EXPECT_TRUE(r.verified.ok()) << r.verified;
+  EXPECT_EQ(r.envelope_id, notification_id);
+  ASSERT_TRUE(r.transaction.has_value());
+  EXPECT_EQ(r.transaction->out_trade_no, out_trade_no_);
+  EXPECT_EQ(r.transaction->trade_state, "SUCCESS");
+  EXPECT_EQ(r.transaction->mchid, mchid_);
+  EXPECT_EQ(r.transaction->appid, appid_);
+  EXPECT_EQ(r.transaction->payer_openid, "oTestOpenid123");
+  EXPECT_EQ(r.transaction->amount_total, 100);
+
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 1; }));
+  const json::object attempt = Notifications()[0].as_object();
+  EXPECT_EQ(attempt.at("notification_id"), notification_id.c_str());
+  EXPECT_EQ(attempt.at("attempt"), 1);
+  EXPECT_EQ(attempt.at("kind"), "normal");
+  EXPECT_EQ(attempt.at("status"), 204);
+  EXPECT_EQ(attempt.at("acknowledged"), true);
+  EXPECT_TRUE(attempt.at("latency_ms").is_int64());
+  EXPECT_TRUE(attempt.at("at").is_string());
+}
+
+TEST_F(SimulatorTest, EnvelopeShapeFollowsTheProtocol) {
+  ASSERT_EQ(Native().status, 200);
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 1; }));
+  const Received r = receiver_->All()[0];
+  ASSERT_TRUE(r.envelope.has_value());
+  const wechatpay::Envelope& e = *r.envelope;
+  EXPECT_THAT(e.id, ::testing::MatchesRegex(
+                        "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
+  EXPECT_EQ(e.event_type, "TRANSACTION.SUCCESS");
+  EXPECT_EQ(e.resource_type, "encrypt-resource");
+  EXPECT_EQ(e.summary, "支付成功");
+  EXPECT_THAT(e.create_time, ::testing::EndsWith("+08:00"));
+  EXPECT_EQ(e.resource.algorithm, "AEAD_AES_256_GCM");
+  EXPECT_EQ(e.resource.associated_data, "transaction");
+  EXPECT_EQ(e.resource.original_type, "transaction");
+  EXPECT_EQ(e.resource.nonce.size(), 12u);
+  http::ClientResponse order = Control("GET", "/sim/orders/" + out_trade_no_);
+  ASSERT_EQ(order.status, 200);
+  EXPECT_EQ(json::parse(order.body).at("state"), "SUCCESS");
+}
+
+TEST_F(SimulatorTest, DuplicateSendsIdenticalCopiesWithOneId) {
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("duplicate":2)");
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 3; }));
+  std::vector<Received> all = receiver_->All();
+  for (const Received& r : all) {
+    EXPECT_TRUE(r.verified.ok()) << r.verified;
+    EXPECT_EQ(r.envelope_id, all[0].envelope_id);
+    EXPECT_EQ(r.signature, all[0].signature);
+  }
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 3; }));
+  int duplicates = 0;
+  for (const json::value& a : Notifications()) {
+    duplicates += a.at("kind") == "duplicate";
+    EXPECT_EQ(a.at("attempt"), 1);
+  }
+  EXPECT_EQ(duplicates, 2);
+}
+
+TEST_F(SimulatorTest, DroppedFirstAttemptIsRetriedAfterTheScaledInterval) {
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("drop_first":1)");
+  const auto paid_at = SteadyClock::now();
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 1; }));
+  EXPECT_GE(receiver_->All()[0].at - paid_at, kFirstRetry);
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 2; }));
+  json::array attempts = Notifications();
+  EXPECT_EQ(attempts[0].at("attempt"), 1);
+  EXPECT_EQ(attempts[0].at("kind"), "dropped");
+  EXPECT_EQ(attempts[0].at("status"), 0);
+  EXPECT_EQ(attempts[0].at("acknowledged"), false);
+  EXPECT_EQ(attempts[1].at("attempt"), 2);
+  EXPECT_EQ(attempts[1].at("kind"), "normal");
+  EXPECT_EQ(attempts[1].at("acknowledged"), true);
+}
+
+TEST_F(SimulatorTest, ServerErrorIsRetriedThenAcknowledged) {
+  ASSERT_EQ(Native().status, 200);
+  receiver_->FailNext(1);
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 2; }));
+  std::vector<Received> all = receiver_->All();
+  EXPECT_EQ(all[0].answered, 500);
+  EXPECT_EQ(all[1].answered, 204);
+  EXPECT_GE(all[1].at - all[0].at, kFirstRetry - 10ms);
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 2; }));
+  json::array attempts = Notifications();
+  EXPECT_EQ(attempts[0].at("status"), 500);
+  EXPECT_EQ(attempts[0].at("acknowledged"), false);
+  EXPECT_EQ(attempts[1].at("status"), 204);
+  EXPECT_EQ(attempts[1].at("acknowledged"), true);
+}
+
+TEST_F(SimulatorTest, SigntestProbeArrivesFirstAndCannotVerify) {
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("signtest_probe":true)");
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 2; }));
+  std::vector<Received> all = receiver_->All();
+  EXPECT_THAT(all[0].signature, ::testing::StartsWith("WECHATPAY/SIGNTEST/"));
+  EXPECT_FALSE(all[0].verified.ok());
+  EXPECT_EQ(all[0].answered, 401);
+  EXPECT_TRUE(all[1].verified.ok()) << all[1].verified;
+  EXPECT_EQ(all[1].answered, 204);
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 2; }));
+  json::array attempts = Notifications();
+  EXPECT_EQ(attempts[0].at("kind"), "probe");
+  EXPECT_EQ(attempts[0].at("attempt"), 0);
+  EXPECT_EQ(attempts[0].at("status"), 401);
+  EXPECT_EQ(attempts[1].at("attempt"), 1);
+  EXPECT_EQ(attempts[1].at("acknowledged"), true);
+}
+
+TEST_F(SimulatorTest, CorruptAndStaleSignaturesFailVerificationThenARetrySucceeds) {
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("corrupt_signature":1,"stale_timestamp":2)");
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 3; }));
+  std::vector<Received> all = receiver_->All();
+  EXPECT_FALSE(all[0].verified.ok());  // corrupt
+  EXPECT_FALSE(all[1].verified.ok());  // stale
+  EXPECT_THAT(std::string(all[1].verified.message()), HasSubstr("timestamp"));
+  EXPECT_TRUE(all[2].verified.ok()) << all[2].verified;
+  ASSERT_TRUE(WaitFor([&] { return Notifications().size() == 3; }));
+  json::array attempts = Notifications();
+  EXPECT_EQ(attempts[0].at("kind"), "corrupt");
+  EXPECT_EQ(attempts[1].at("kind"), "stale");
+  EXPECT_EQ(attempts[2].at("kind"), "normal");
+  EXPECT_EQ(attempts[2].at("acknowledged"), true);
+}
+
+TEST_F(SimulatorTest, ControlApiErrors) {
+  EXPECT_EQ(Control("GET", "/sim/healthz").status, 200);
+  EXPECT_EQ(Control("POST", "/sim/pay", R"({"out_trade_no":"NOSUCH0001"})").status, 404);
+  EXPECT_EQ(Control("POST", "/sim/pay", R"({})").status, 400);
+  EXPECT_EQ(Control("POST", "/sim/pay", "not json").status, 400);
+  EXPECT_EQ(Control("POST", "/sim/faults", R"({"duplicate":-1})").status, 400);
+  EXPECT_EQ(Control("GET", "/sim/orders/NOSUCH0001").status, 404);
+  EXPECT_EQ(Control("GET", "/elsewhere").status, 404);
+  // Paying by code_url works too.
+  http::ClientResponse native = Native();
+  ASSERT_EQ(native.status, 200);
+  const std::string code_url(json::parse(native.body).at("code_url").as_string());
+  http::ClientResponse paid =
+      Control("POST", "/sim/pay", json::serialize(json::object{{"code_url", code_url}}));
+  EXPECT_EQ(paid.status, 200) << paid.body;
+}
+
+// ---- the binary ------------------------------------------------------------------------------
+
+TEST(WechatSimBinaryTest, ServesAndExitsCleanly) {
+  const std::string dir = ::testing::TempDir() + "wechat_sim_bin_" + std::to_string(::getpid());
+  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> child = testing::ChildProcess::Start(
+      std::string(PAYMESH_BIN_DIR) + "/wechat-sim", {},
+      {{"SIM_STATE_DIR", dir}, {"SIM_LISTEN_ADDR", "127.0.0.1:0"}}, dir + ".log");
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::StatusOr<std::string> line = (*child)->WaitForLogLine("\"msg\":\"serving\"", 30s);
+  ASSERT_TRUE(line.ok()) << line.status();
+  std::optional<int64_t> port = testing::IntField(*line, "http_port");
+  ASSERT_TRUE(port.has_value()) << *line;
+  EXPECT_GT(*port, 0);
+  EXPECT_THAT(*line, ::testing::Not(HasSubstr("apiv3")));
+  EXPECT_FALSE(ReadFile(dir + "/" + kApiV3KeyFile).empty());
+  (*child)->Terminate();
+  EXPECT_EQ((*child)->ExitCode(), 0);
+
+  // Bad configuration: every problem on stderr, exit 2.
+  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> bad =
+      testing::ChildProcess::Start(std::string(PAYMESH_BIN_DIR) + "/wechat-sim", {},
+                                   {{"SIM_TIME_SCALE", "fast"}}, dir + "_bad.log");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_TRUE(WaitFor([&] { return !(*bad)->Running(); }));
+  EXPECT_EQ((*bad)->ExitCode(), 2);
+  EXPECT_THAT((*bad)->LogTail(), HasSubstr("SIM_STATE_DIR"));
+  EXPECT_THAT((*bad)->LogTail(), HasSubstr("SIM_TIME_SCALE"));
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  std::filesystem::remove(dir + ".log", ignored);
+  std::filesystem::remove(dir + "_bad.log", ignored);
+}
+
+}  // namespace
+}  // namespace paymesh::wechatsim

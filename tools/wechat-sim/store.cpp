@@ -1,0 +1,153 @@
+#include "tools/wechat-sim/store.h"
+
+#include "common/crypto/crypto.h"
+#include "tools/wechat-sim/time_util.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+ApiError OrderPaid() { return MakeError(400, "ORDERPAID", "该订单已支付", 268449538); }
+ApiError OrderNotExist() { return MakeError(404, "ORDER_NOT_EXIST", "订单不存在", 268512771); }
+
+std::string RandomFrom(std::string_view alphabet, size_t n) {
+  std::string out;
+  while (out.size() < n) {
+    for (char b : crypto::RandomBytes(n)) {
+      const unsigned v = static_cast<unsigned char>(b);
+      // Reject the top of the byte range so every character is equally likely.
+      if (v < 256 - 256 % alphabet.size() && out.size() < n)
+        out.push_back(alphabet[v % alphabet.size()]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* TradeStateName(TradeState state) {
+  switch (state) {
+    case TradeState::kNotPay:
+      return "NOTPAY";
+    case TradeState::kSuccess:
+      return "SUCCESS";
+    case TradeState::kClosed:
+      return "CLOSED";
+  }
+  return "NOTPAY";
+}
+
+std::variant<std::string, ApiError> OrderStore::Prepay(const NativeOrderRequest& request) {
+  std::lock_guard lock(mu_);
+  auto it = orders_.find(request.out_trade_no);
+  if (it != orders_.end()) {
+    const Order& order = it->second;
+    if (order.state == TradeState::kSuccess) return OrderPaid();
+    if (order.state == TradeState::kClosed) {
+      return MakeError(400, "ORDER_CLOSED", "订单已关闭", 268447914);
+    }
+    if (!(order.request == request)) {
+      return MakeError(400, "INVALID_REQUEST", "请求重入时，参数与首次请求时不一致", 268498688);
+    }
+    return order.code_url;
+  }
+  Order order;
+  order.request = request;
+  if (!request.time_expire.empty()) order.expire_unix = ParseRfc3339(request.time_expire);
+  do {
+    order.code_url = kCodeUrlPrefix + crypto::RandomAlnum(10);
+  } while (by_code_url_.count(order.code_url) != 0);
+  by_code_url_.emplace(order.code_url, request.out_trade_no);
+  std::string code_url = order.code_url;
+  orders_.emplace(request.out_trade_no, std::move(order));
+  return code_url;
+}
+
+std::variant<Order, ApiError> OrderStore::Close(std::string_view out_trade_no) {
+  std::lock_guard lock(mu_);
+  auto it = orders_.find(out_trade_no);
+  if (it == orders_.end()) return OrderNotExist();
+  if (it->second.state == TradeState::kSuccess) return OrderPaid();
+  it->second.state = TradeState::kClosed;
+  return it->second;
+}
+
+absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_unix) {
+  std::lock_guard lock(mu_);
+  std::string_view key = request.out_trade_no;
+  if (key.empty()) {
+    auto code = by_code_url_.find(request.code_url);
+    if (code == by_code_url_.end()) return absl::NotFoundError("no order has this code_url");
+    key = code->second;
+  }
+  auto it = orders_.find(key);
+  if (it == orders_.end()) return absl::NotFoundError("no order " + std::string(key));
+  Order& order = it->second;
+  if (order.state != TradeState::kNotPay) {
+    return absl::FailedPreconditionError(std::string("order is ") + TradeStateName(order.state));
+  }
+  if (order.expire_unix && now_unix > *order.expire_unix) {
+    return absl::FailedPreconditionError("order is past its time_expire");
+  }
+  order.state = TradeState::kSuccess;
+  do {
+    order.transaction_id = NewTransactionId();
+  } while (by_transaction_id_.count(order.transaction_id) != 0);
+  order.success_time = FormatBeijingTime(now_unix);
+  order.payer_openid = request.openid.empty() ? NewOpenid() : request.openid;
+  order.paid_total = request.amount_total.value_or(order.request.amount_total);
+  by_transaction_id_.emplace(order.transaction_id, order.request.out_trade_no);
+  return order;
+}
+
+std::optional<Order> OrderStore::FindByOutTradeNo(std::string_view out_trade_no) const {
+  std::lock_guard lock(mu_);
+  auto it = orders_.find(out_trade_no);
+  if (it == orders_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Order> OrderStore::FindByTransactionId(std::string_view transaction_id) const {
+  std::lock_guard lock(mu_);
+  auto id = by_transaction_id_.find(transaction_id);
+  if (id == by_transaction_id_.end()) return std::nullopt;
+  return orders_.at(id->second);
+}
+
+wechatpay::Transaction ToTransaction(const Order& order) {
+  wechatpay::Transaction t;
+  t.appid = order.request.appid;
+  t.mchid = order.request.mchid;
+  t.out_trade_no = order.request.out_trade_no;
+  t.trade_type = "NATIVE";
+  t.trade_state = TradeStateName(order.state);
+  t.currency = order.request.currency;
+  t.amount_total = order.request.amount_total;
+  switch (order.state) {
+    case TradeState::kNotPay:
+      t.trade_state_desc = "订单未支付";
+      break;
+    case TradeState::kClosed:
+      t.trade_state_desc = "订单已关闭";
+      break;
+    case TradeState::kSuccess:
+      t.trade_state_desc = "支付成功";
+      t.transaction_id = order.transaction_id;
+      t.bank_type = "OTHERS";
+      t.attach = order.request.attach;
+      t.success_time = order.success_time;
+      t.payer_openid = order.payer_openid;
+      t.amount_total = order.paid_total;
+      t.amount_payer_total = order.paid_total;
+      t.payer_currency = "CNY";
+      break;
+  }
+  return t;
+}
+
+std::string NewTransactionId() { return "4200" + RandomFrom("0123456789", 24); }
+
+std::string NewOpenid() {
+  return "o" + RandomFrom("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-", 27);
+}
+
+}  // namespace paymesh::wechatsim
