@@ -1,7 +1,9 @@
 #include "services/notify-gateway/config.h"
 
+#include <algorithm>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 
 namespace paymesh::gateway {
@@ -24,6 +26,32 @@ std::string RequiredAddr(config::EnvReader& env, std::string_view name) {
 }
 
 }  // namespace
+
+bool IsHttpOrigin(std::string_view url) {
+  size_t scheme = 0;
+  if (url.rfind("http://", 0) == 0) {
+    scheme = 7;
+  } else if (url.rfind("https://", 0) == 0) {
+    scheme = 8;
+  } else {
+    return false;
+  }
+  const std::string_view authority = url.substr(scheme);
+  if (authority.empty()) return false;
+  // Host names, IPv4 and bracketed IPv6 literals, and a port: nothing that could end a header
+  // value or an HTML attribute.
+  for (const char c : authority) {
+    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                    c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return authority.front() != ':' && authority.back() != ':';
+}
+
+size_t ServerMaxBodyBytes(const GatewayConfig& cfg) {
+  if (cfg.routes == RouteSet::kApi) return cfg.max_body_bytes;
+  return std::max(cfg.max_body_bytes, cfg.notify_max_body_bytes);
+}
 
 std::string_view RouteSetName(RouteSet routes) {
   switch (routes) {
@@ -57,8 +85,12 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   cfg.payment_addr = RequiredAddr(env, "PAYMENT_GRPC_ADDR");
   cfg.upstream_timeout = env.Millis("GATEWAY_UPSTREAM_TIMEOUT_MS", cfg.upstream_timeout,
                                     milliseconds(1), milliseconds(60000));
+  cfg.notify_timeout = env.Millis("GATEWAY_NOTIFY_TIMEOUT_MS", cfg.notify_timeout, milliseconds(1),
+                                  milliseconds(60000));
   cfg.max_body_bytes =
       static_cast<size_t>(env.Int("GATEWAY_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024));
+  cfg.notify_max_body_bytes = static_cast<size_t>(
+      env.Int("GATEWAY_NOTIFY_MAX_BODY_BYTES", kDefaultNotifyMaxBodyBytes, 1024, 16 * 1024 * 1024));
   cfg.max_header_bytes =
       static_cast<size_t>(env.Int("GATEWAY_MAX_HEADER_BYTES", 16384, 1024, 1024 * 1024));
   cfg.read_timeout = env.Millis("GATEWAY_READ_TIMEOUT_MS", cfg.read_timeout, milliseconds(10),
@@ -67,6 +99,12 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
                                 milliseconds(3600000));
   cfg.threads = static_cast<size_t>(env.Int("GATEWAY_THREADS", 2, 1, 64));
   cfg.trust_forwarded_for = env.Bool("GATEWAY_TRUST_FORWARDED_FOR", false);
+  cfg.demo_sim_url = env.String("GATEWAY_DEMO_SIM_URL", cfg.demo_sim_url);
+  while (!cfg.demo_sim_url.empty() && cfg.demo_sim_url.back() == '/') cfg.demo_sim_url.pop_back();
+  if (!IsHttpOrigin(cfg.demo_sim_url)) {
+    env.AddProblem("GATEWAY_DEMO_SIM_URL must be an origin like http://host:port, got '" +
+                   cfg.demo_sim_url + "'");
+  }
   const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
   absl::Status status = env.Finish();

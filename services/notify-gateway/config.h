@@ -18,6 +18,8 @@ namespace paymesh::gateway {
 // endpoints only (split deployments). /healthz, /readyz and /metrics are always served.
 enum class RouteSet { kAll, kApi, kNotify };
 
+inline constexpr size_t kDefaultNotifyMaxBodyBytes = 1024 * 1024 + 64 * 1024;
+
 std::string_view RouteSetName(RouteSet routes);
 
 struct GatewayConfig {
@@ -28,14 +30,27 @@ struct GatewayConfig {
   std::string order_addr;
   std::string payment_addr;
   std::chrono::milliseconds upstream_timeout{3000};
-  size_t max_body_bytes = 65536;
+  // Deadline of payment.HandleNotification: WeChat gives up on an answer after 5 s.
+  std::chrono::milliseconds notify_timeout{4000};
+  size_t max_body_bytes = 65536;  // the REST API's cap
+  // The /wechat/notify/* cap: a notification's ciphertext alone may be 1 MiB.
+  size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;
   size_t max_header_bytes = 16384;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
   size_t threads = 2;
   bool trust_forwarded_for = false;
   log::Level log_level = log::Level::kInfo;
+  // The simulator's origin ("scheme://host[:port]"), which the demo page may call.
+  std::string demo_sim_url = "http://127.0.0.1:8090";
 };
+
+// The HTTP server's own (global) body cap: the largest cap among the routes served. The router
+// applies each route's cap.
+size_t ServerMaxBodyBytes(const GatewayConfig& cfg);
+
+// True for "http(s)://host[:port]" with nothing after it (a browser origin).
+bool IsHttpOrigin(std::string_view url);
 
 // INVALID_ARGUMENT naming every bad or missing variable (also in env.problems()).
 absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env);

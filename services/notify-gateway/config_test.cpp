@@ -46,6 +46,9 @@ TEST(GatewayConfigTest, DefaultsMatchTheArchitectureTable) {
   EXPECT_EQ(cfg->threads, 2u);
   EXPECT_FALSE(cfg->trust_forwarded_for);
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
+  EXPECT_EQ(cfg->notify_timeout, std::chrono::milliseconds(4000));
+  EXPECT_GT(cfg->notify_max_body_bytes, 1024u * 1024u);
+  EXPECT_EQ(cfg->demo_sim_url, "http://127.0.0.1:8090");
 }
 
 TEST(GatewayConfigTest, ReadsEveryVariable) {
@@ -61,6 +64,9 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   env["GATEWAY_THREADS"] = "4";
   env["GATEWAY_TRUST_FORWARDED_FOR"] = "1";
   env["LOG_LEVEL"] = "debug";
+  env["GATEWAY_NOTIFY_TIMEOUT_MS"] = "1500";
+  env["GATEWAY_NOTIFY_MAX_BODY_BYTES"] = "2097152";
+  env["GATEWAY_DEMO_SIM_URL"] = "https://sim.example.com:9443/";
   absl::StatusOr<GatewayConfig> cfg = Load(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_EQ(cfg->listen_addr, "127.0.0.1:0");
@@ -74,6 +80,9 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   EXPECT_EQ(cfg->threads, 4u);
   EXPECT_TRUE(cfg->trust_forwarded_for);
   EXPECT_EQ(cfg->log_level, log::Level::kDebug);
+  EXPECT_EQ(cfg->notify_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(cfg->notify_max_body_bytes, 2097152u);
+  EXPECT_EQ(cfg->demo_sim_url, "https://sim.example.com:9443");  // trailing slash dropped
 }
 
 TEST(GatewayConfigTest, ApiRouteMode) {
@@ -92,17 +101,22 @@ TEST(GatewayConfigTest, ReportsEveryProblemAtOnce) {
   env["GATEWAY_UPSTREAM_TIMEOUT_MS"] = "soon";
   env["GATEWAY_THREADS"] = "0";
   env["LOG_LEVEL"] = "loud";
+  env["GATEWAY_NOTIFY_TIMEOUT_MS"] = "0";
+  env["GATEWAY_NOTIFY_MAX_BODY_BYTES"] = "lots";
+  env["GATEWAY_DEMO_SIM_URL"] = "http://sim:8090/path";
   std::vector<std::string> problems;
   absl::StatusOr<GatewayConfig> cfg = Load(env, &problems);
   ASSERT_FALSE(cfg.ok());
   EXPECT_EQ(cfg.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string all = std::string(cfg.status().message());
-  for (const char* name : {"GATEWAY_LISTEN_ADDR", "GATEWAY_ROUTES", "GATEWAY_PUBLIC_URL",
-                           "AUTH_GRPC_ADDR", "ORDER_GRPC_ADDR", "PAYMENT_GRPC_ADDR",
-                           "GATEWAY_UPSTREAM_TIMEOUT_MS", "GATEWAY_THREADS", "LOG_LEVEL"}) {
+  for (const char* name :
+       {"GATEWAY_LISTEN_ADDR", "GATEWAY_ROUTES", "GATEWAY_PUBLIC_URL", "AUTH_GRPC_ADDR",
+        "ORDER_GRPC_ADDR", "PAYMENT_GRPC_ADDR", "GATEWAY_UPSTREAM_TIMEOUT_MS", "GATEWAY_THREADS",
+        "LOG_LEVEL", "GATEWAY_NOTIFY_TIMEOUT_MS", "GATEWAY_NOTIFY_MAX_BODY_BYTES",
+        "GATEWAY_DEMO_SIM_URL"}) {
     EXPECT_NE(all.find(name), std::string::npos) << name << " missing from: " << all;
   }
-  EXPECT_GE(problems.size(), 9u);
+  EXPECT_GE(problems.size(), 12u);
 }
 
 TEST(GatewayConfigTest, RejectsUpstreamWithoutPort) {
@@ -121,6 +135,33 @@ TEST(GatewayConfigTest, RejectsOutOfRangeLimits) {
   ASSERT_FALSE(cfg.ok());
   EXPECT_NE(cfg.status().message().find("GATEWAY_MAX_BODY_BYTES"), absl::string_view::npos);
   EXPECT_NE(cfg.status().message().find("GATEWAY_READ_TIMEOUT_MS"), absl::string_view::npos);
+}
+
+TEST(GatewayConfigTest, ServerBodyCapIsTheLargestRouteCap) {
+  GatewayConfig cfg;
+  cfg.max_body_bytes = 65536;
+  cfg.notify_max_body_bytes = 2 * 1024 * 1024;
+  cfg.routes = RouteSet::kAll;
+  EXPECT_EQ(ServerMaxBodyBytes(cfg), 2u * 1024 * 1024);
+  cfg.routes = RouteSet::kNotify;
+  EXPECT_EQ(ServerMaxBodyBytes(cfg), 2u * 1024 * 1024);
+  cfg.routes = RouteSet::kApi;
+  EXPECT_EQ(ServerMaxBodyBytes(cfg), 65536u);
+  cfg.routes = RouteSet::kAll;
+  cfg.max_body_bytes = 4 * 1024 * 1024;
+  EXPECT_EQ(ServerMaxBodyBytes(cfg), 4u * 1024 * 1024);
+}
+
+TEST(GatewayConfigTest, SimulatorUrlMustBeAnOrigin) {
+  for (const char* ok : {"http://127.0.0.1:8090", "https://sim.example.com", "http://[::1]:8090",
+                         "http://wechat-sim:8090"}) {
+    EXPECT_TRUE(IsHttpOrigin(ok)) << ok;
+  }
+  for (const char* bad : {"", "127.0.0.1:8090", "ftp://x", "http://", "http://x/path", "http://x?q",
+                          "http://x:", "http://a b", "http://x'; script-src *",
+                          "http://x\"><script>", "http://x;y"}) {
+    EXPECT_FALSE(IsHttpOrigin(bad)) << bad;
+  }
 }
 
 }  // namespace

@@ -1,22 +1,40 @@
 #include "services/notify-gateway/gateway.h"
 
 #include "services/notify-gateway/handlers/auth.h"
+#include "services/notify-gateway/handlers/demo.h"
 #include "services/notify-gateway/handlers/infra.h"
+#include "services/notify-gateway/handlers/notify.h"
 #include "services/notify-gateway/handlers/orders.h"
+#include "services/notify-gateway/handlers/payments.h"
 
 namespace paymesh::gateway {
+
+RouterOptions RouterOptionsFrom(const GatewayConfig& cfg) {
+  RouterOptions options;
+  options.routes = cfg.routes;
+  options.trust_forwarded_for = cfg.trust_forwarded_for;
+  options.max_body_bytes = cfg.max_body_bytes;
+  options.notify_max_body_bytes = cfg.notify_max_body_bytes;
+  options.demo_sim_url = cfg.demo_sim_url;
+  return options;
+}
 
 std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& upstreams) {
   auto ctx = std::make_shared<HandlerContext>();
   ctx->upstreams = &upstreams;
   ctx->trust_forwarded_for = options.trust_forwarded_for;
-  auto router = std::make_unique<Router>();
+  ctx->now = options.now;
+  auto router = std::make_unique<Router>(options.max_body_bytes);
   AddInfraRoutes(*router, ctx);
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kApi) {
     AddAuthRoutes(*router, ctx);
     AddOrderRoutes(*router, ctx);
+    AddPaymentRoutes(*router, ctx);
+    AddDemoRoutes(*router, options.demo_sim_url);
   }
-  // RouteSet::kNotify: the /wechat/notify/* endpoints arrive with the payment work.
+  if (options.routes == RouteSet::kAll || options.routes == RouteSet::kNotify) {
+    AddNotifyRoutes(*router, ctx, options.notify_max_body_bytes);
+  }
   return router;
 }
 

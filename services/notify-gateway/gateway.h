@@ -2,7 +2,11 @@
 
 // The gateway's routes for a route mode (docs/architecture.md "REST API").
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "services/notify-gateway/config.h"
 #include "services/notify-gateway/router.h"
@@ -13,10 +17,17 @@ namespace paymesh::gateway {
 struct RouterOptions {
   RouteSet routes = RouteSet::kAll;
   bool trust_forwarded_for = false;
+  size_t max_body_bytes = 65536;  // every route but the notification endpoints
+  size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;
+  std::string demo_sim_url = "http://127.0.0.1:8090";
+  std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now;
 };
 
-// Every mode serves /healthz, /readyz and /metrics; `all` and `api` add the REST API; `notify`
-// is for the WeChat notification endpoints. `upstreams` must outlive the router.
+RouterOptions RouterOptionsFrom(const GatewayConfig& cfg);
+
+// Every mode serves /healthz, /readyz and /metrics. `all` and `api` add the REST API and the demo
+// page; `all` and `notify` add the WeChat notification endpoints. `upstreams` must outlive the
+// router.
 std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& upstreams);
 
 }  // namespace paymesh::gateway

@@ -8,38 +8,20 @@
 #include <utility>
 #include <vector>
 
-#include "services/notify-gateway/gateway.h"
 #include "services/notify-gateway/handlers/orders.h"
-#include "services/notify-gateway/testing/fake_upstreams.h"
-#include "services/notify-gateway/testing/run.h"
+#include "services/notify-gateway/testing/harness.h"
 
 namespace paymesh::gateway {
 namespace {
 
-using testing::FakeUpstreams;
-using testing::RunSync;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::Body;
+using testing::ErrorCode;
+using testing::ErrorMessage;
+using testing::HeaderOf;
+using testing::Headers;
+using testing::kAliceId;
+using testing::kToken;
 using HealthResponse = ::grpc::health::v1::HealthCheckResponse;
-
-constexpr char kToken[] = "tok.alice_123-x";
-constexpr char kAliceId[] = "user-alice";
-
-std::string HeaderOf(const http::Response& res, std::string_view name) {
-  for (const auto& [k, v] : res.headers) {
-    if (k == name) return v;
-  }
-  return "";
-}
-
-boost::json::value Body(const http::Response& res) { return boost::json::parse(res.body); }
-
-std::string ErrorCode(const http::Response& res) {
-  return std::string(Body(res).at("error").at("code").as_string());
-}
-
-std::string ErrorMessage(const http::Response& res) {
-  return std::string(Body(res).at("error").at("message").as_string());
-}
 
 order::v1::Order SampleOrder() {
   order::v1::Order order;
@@ -58,36 +40,7 @@ order::v1::Order SampleOrder() {
   return order;
 }
 
-class GatewayTest : public ::testing::Test {
- protected:
-  GatewayTest() { Build(RouteSet::kAll, false); }
-
-  void Build(RouteSet routes, bool trust_forwarded_for) {
-    router_ = BuildRouter({.routes = routes, .trust_forwarded_for = trust_forwarded_for}, fake_);
-    fake_.AddToken(kToken, kAliceId);
-  }
-
-  http::Response Call(std::string method, std::string target, std::string body = "",
-                      Headers headers = {}) {
-    http::Request req;
-    req.method = std::move(method);
-    req.target = std::move(target);
-    req.body = std::move(body);
-    req.headers = std::move(headers);
-    req.remote_ip = "10.0.0.7";
-    req.request_id = "rid-test";
-    return RunSync(router_->Handle(req));
-  }
-
-  http::Response Authed(std::string method, std::string target, std::string body = "",
-                        Headers extra = {}) {
-    extra.emplace_back("Authorization", std::string("Bearer ") + kToken);
-    return Call(std::move(method), std::move(target), std::move(body), std::move(extra));
-  }
-
-  FakeUpstreams fake_;
-  std::unique_ptr<Router> router_;
-};
+class GatewayTest : public testing::GatewayHarness {};
 
 // ---- infrastructure routes --------------------------------------------------------------------
 
@@ -131,20 +84,51 @@ TEST_F(GatewayTest, MetricsExposeRequestCounters) {
   EXPECT_NE(res.body.find("route=\"/healthz\""), std::string::npos) << res.body;
 }
 
-TEST_F(GatewayTest, NotifyModeServesOnlyInfrastructure) {
+TEST_F(GatewayTest, NotifyModeServesInfrastructureAndNotificationsOnly) {
   Build(RouteSet::kNotify, false);
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
   EXPECT_EQ(Call("GET", "/readyz").status, 200);
   EXPECT_EQ(Call("GET", "/metrics").status, 200);
+  EXPECT_EQ(Call("POST", "/wechat/notify/pay", "{}").status, 204);
+  EXPECT_EQ(Call("POST", "/wechat/notify/refund", "{}").status, 204);
+  EXPECT_EQ(fake_.notification_calls.size(), 2u);
   EXPECT_EQ(Call("GET", "/api/v1/products").status, 404);
   EXPECT_EQ(Call("POST", "/api/v1/auth/login", R"({"username":"a","password":"b"})").status, 404);
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"native"})").status, 404);
+  EXPECT_EQ(Authed("GET", "/api/v1/orders/ord-1/qrcode.svg").status, 404);
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/sync").status, 404);
+  EXPECT_EQ(Call("GET", "/").status, 404);
+  EXPECT_EQ(Call("GET", "/demo").status, 404);
   EXPECT_EQ(fake_.login_calls.size(), 0u);
+  EXPECT_TRUE(fake_.create_payment_calls.empty());
+  EXPECT_TRUE(fake_.verify_calls.empty());
 }
 
-TEST_F(GatewayTest, ApiModeServesTheApi) {
+TEST_F(GatewayTest, ApiModeServesTheApiButNoNotifications) {
   Build(RouteSet::kApi, false);
   EXPECT_EQ(Call("GET", "/api/v1/products").status, 200);
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(Call("GET", "/demo").status, 200);
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"native"})").status, 200);
+  EXPECT_EQ(Call("POST", "/wechat/notify/pay", "{}").status, 404);
+  EXPECT_EQ(Call("POST", "/wechat/notify/refund", "{}").status, 404);
+  EXPECT_TRUE(fake_.notification_calls.empty());
+}
+
+TEST_F(GatewayTest, ApiBodiesOverTheApiCapAre413) {
+  RouterOptions options;
+  options.max_body_bytes = 2048;
+  options.notify_max_body_bytes = 8192;
+  Build(options);
+  const std::string big = R"({"username":"a","password":")" + std::string(3000, 'p') + R"("})";
+  http::Response res = Call("POST", "/api/v1/auth/login", big);
+  EXPECT_EQ(res.status, 413);
+  EXPECT_EQ(ErrorCode(res), "PAYLOAD_TOO_LARGE");
+  EXPECT_TRUE(fake_.login_calls.empty());
+  // The notification endpoints have their own, larger cap.
+  EXPECT_EQ(Call("POST", "/wechat/notify/pay", std::string(5000, ' ')).status, 204);
+  EXPECT_EQ(Call("POST", "/wechat/notify/pay", std::string(9000, ' ')).status, 413);
+  EXPECT_EQ(fake_.notification_calls.size(), 1u);
 }
 
 // ---- routing ----------------------------------------------------------------------------------
@@ -440,6 +424,44 @@ TEST_F(GatewayTest, ClientCannotChooseTheUser) {
   ASSERT_EQ(fake_.get_order_calls.size(), 1u);
   EXPECT_EQ(fake_.get_order_calls[0].user_id(), kAliceId);
   EXPECT_EQ(fake_.get_order_calls[0].order_id(), "ord-1");
+}
+
+TEST_F(GatewayTest, OrderJsonShowsThePaymentFields) {
+  order::v1::Order order = SampleOrder();
+  order.set_description("Tea x1");
+  fake_.order_result = order;
+  auto body = Body(Authed("GET", "/api/v1/orders/ord-1"));
+  EXPECT_EQ(body.at("description").as_string(), "Tea x1");
+  EXPECT_TRUE(body.at("transaction_id").is_null());
+  EXPECT_TRUE(body.at("paid_at").is_null());
+  EXPECT_FALSE(body.at("late_payment").as_bool());
+  EXPECT_FALSE(body.at("flagged").as_bool());
+
+  order.set_state("PAID");
+  order.set_transaction_id("4200000001202611210000000001");
+  order.set_paid_at("2026-11-21T10:05:00Z");
+  order.set_late_payment(true);
+  order.set_flagged(true);
+  order.set_flag_reason("paid after close; amount 1 fen short");
+  order.mutable_prepay()->set_code_url("weixin://wxpay/bizpayurl?pr=x");
+  fake_.order_result = order;
+  http::Response res = Authed("GET", "/api/v1/orders/ord-1");
+  body = Body(res);
+  EXPECT_EQ(body.at("state").as_string(), "PAID");
+  EXPECT_EQ(body.at("transaction_id").as_string(), "4200000001202611210000000001");
+  EXPECT_EQ(body.at("paid_at").as_string(), "2026-11-21T10:05:00Z");
+  EXPECT_TRUE(body.at("late_payment").as_bool());
+  EXPECT_TRUE(body.at("flagged").as_bool());
+  // Internal: the review note, the owner and the prepay.
+  for (const char* hidden : {"flag_reason", "user_id", "prepay"}) {
+    EXPECT_FALSE(body.as_object().contains(hidden)) << hidden;
+  }
+  EXPECT_EQ(res.body.find("amount 1 fen short"), std::string::npos);
+  // The foundation fields are unchanged.
+  for (const char* field : {"id", "out_trade_no", "state", "total_fen", "currency", "items",
+                            "created_at", "updated_at"}) {
+    EXPECT_TRUE(body.as_object().contains(field)) << field;
+  }
 }
 
 TEST_F(GatewayTest, ReplayedOrderIs201WithHeader) {

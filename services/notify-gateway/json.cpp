@@ -142,6 +142,11 @@ json::object OrderObject(const order::v1::Order& order) {
   o["items"] = std::move(items);
   o["created_at"] = order.created_at();
   o["updated_at"] = order.updated_at();
+  o["description"] = order.description();
+  o["transaction_id"] = StringOrNull(order.transaction_id());
+  o["paid_at"] = StringOrNull(order.paid_at());
+  o["late_payment"] = order.late_payment();
+  o["flagged"] = order.flagged();
   return o;
 }
 
@@ -169,6 +174,25 @@ std::string OrdersJson(const order::v1::ListOrdersResponse& orders) {
   root["orders"] = std::move(list);
   root["next_cursor"] = StringOrNull(orders.next_cursor());
   return json::serialize(root);
+}
+
+std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment) {
+  json::object o;
+  o["order_id"] = payment.order_id();
+  o["out_trade_no"] = payment.out_trade_no();
+  o["channel"] = payment.channel();
+  o["code_url"] = payment.code_url();
+  o["expires_at"] = payment.expires_at();
+  o["reused"] = payment.reused();
+  return json::serialize(o);
+}
+
+std::string SyncJson(const payment::v1::QueryPaymentResponse& sync) {
+  json::object o;
+  o["trade_state"] = sync.trade_state();
+  o["outcome"] = StringOrNull(sync.outcome());
+  o["order_state"] = sync.order_state();
+  return json::serialize(o);
 }
 
 }  // namespace paymesh::gateway

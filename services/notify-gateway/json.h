@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "paymesh/auth/v1/auth.pb.h"
 #include "paymesh/order/v1/order.pb.h"
+#include "paymesh/payment/v1/payment.pb.h"
 
 namespace paymesh::gateway {
 
@@ -51,9 +52,15 @@ absl::StatusOr<const boost::json::array*> RequiredArray(const JsonObject& object
 boost::json::object UserObject(const auth::v1::User& user);
 std::string UserJson(const auth::v1::User& user);
 std::string TokenJson(const auth::v1::TokenPair& pair);  // login / refresh answer
+// The order without user_id, prepay and flag_reason; transaction_id and paid_at are null until
+// paid.
 boost::json::object OrderObject(const order::v1::Order& order);
 std::string OrderJson(const order::v1::Order& order);
 std::string ProductsJson(const order::v1::ListProductsResponse& products);
 std::string OrdersJson(const order::v1::ListOrdersResponse& orders);
+// {order_id, out_trade_no, channel, code_url, expires_at, reused}
+std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment);
+// {trade_state, outcome, order_state}; outcome is null when nothing was applied.
+std::string SyncJson(const payment::v1::QueryPaymentResponse& sync);
 
 }  // namespace paymesh::gateway

@@ -28,14 +28,15 @@ int main() {
 
   gateway::GrpcUpstreams upstreams(rpc::MakeChannel(cfg->auth_addr),
                                    rpc::MakeChannel(cfg->order_addr),
-                                   rpc::MakeChannel(cfg->payment_addr), cfg->upstream_timeout);
-  std::unique_ptr<gateway::Router> router = gateway::BuildRouter(
-      {.routes = cfg->routes, .trust_forwarded_for = cfg->trust_forwarded_for}, upstreams);
+                                   rpc::MakeChannel(cfg->payment_addr),
+                                   {.call = cfg->upstream_timeout, .notify = cfg->notify_timeout});
+  std::unique_ptr<gateway::Router> router =
+      gateway::BuildRouter(gateway::RouterOptionsFrom(*cfg), upstreams);
 
   http::ServerOptions options;
   options.threads = cfg->threads;
   options.max_header_bytes = cfg->max_header_bytes;
-  options.max_body_bytes = cfg->max_body_bytes;
+  options.max_body_bytes = gateway::ServerMaxBodyBytes(*cfg);  // the router caps each route
   options.read_timeout = cfg->read_timeout;
   options.idle_timeout = cfg->idle_timeout;
   http::Server server(options, [&router](http::Request& req) { return router->Handle(req); });

@@ -61,10 +61,11 @@ std::string_view PathParams::Get(std::string_view name) const {
   return {};
 }
 
-void Router::Add(std::string method, std::string pattern, RouteHandler handler) {
+void Router::Add(std::string method, std::string pattern, RouteHandler handler,
+                 std::optional<size_t> max_body_bytes) {
   std::vector<std::string> segments = Segments(pattern);
-  routes_.push_back(
-      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
+                          std::move(handler), max_body_bytes.value_or(default_max_body_bytes_)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
@@ -113,6 +114,10 @@ boost::asio::awaitable<http::Response> Router::Dispatch(http::Request& req,
         http::ErrorJson("METHOD_NOT_ALLOWED", "method not allowed; use " + allow, req.request_id));
     res.SetHeader("Allow", allow);
     co_return res;
+  }
+  if (req.body.size() > match.route->max_body_bytes) {
+    co_return http::Response::Json(
+        413, http::ErrorJson("PAYLOAD_TOO_LARGE", "request body too large", req.request_id));
   }
   co_return co_await match.route->handler(req, match.params);
 }

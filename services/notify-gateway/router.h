@@ -5,9 +5,15 @@
 //   gateway_http_requests_total{route,method,code}
 //   gateway_http_request_duration_seconds{route}
 // where `route` is the pattern ("/api/v1/orders/{id}"), never the raw path.
+//
+// Each route has a body cap (the HTTP server has one global cap, the largest of them): a larger
+// body is a JSON 413 PAYLOAD_TOO_LARGE and never reaches the handler.
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,9 +35,14 @@ using RouteHandler =
 
 class Router {
  public:
+  // `max_body_bytes` is the body cap of routes added without one.
+  explicit Router(size_t max_body_bytes = std::numeric_limits<size_t>::max())
+      : default_max_body_bytes_(max_body_bytes) {}
+
   // `pattern` is a path whose segments are literals or "{name}" (matching one non-empty
   // segment). Not thread-safe: add every route before serving.
-  void Add(std::string method, std::string pattern, RouteHandler handler);
+  void Add(std::string method, std::string pattern, RouteHandler handler,
+           std::optional<size_t> max_body_bytes = std::nullopt);
 
   // Runs the matching handler. An unknown path is a JSON 404, a known path with another method a
   // JSON 405 with `Allow`, a handler that throws a JSON 500. Thread-safe; never throws.
@@ -43,6 +54,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
+    size_t max_body_bytes;
   };
   struct Match {
     const Route* route = nullptr;  // null: no route for this method
@@ -53,6 +65,7 @@ class Router {
   Match Find(std::string_view method, std::string_view path) const;
   boost::asio::awaitable<http::Response> Dispatch(http::Request& req, std::string* route) const;
 
+  size_t default_max_body_bytes_;
   std::vector<Route> routes_;
 };
 

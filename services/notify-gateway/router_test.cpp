@@ -115,6 +115,27 @@ TEST_F(RouterTest, MetricsUseTheRoutePatternNotThePath) {
   EXPECT_NE(text.find("gateway_http_request_duration_seconds"), std::string::npos);
 }
 
+TEST(RouterBodyCapTest, EachRouteHasItsOwnCap) {
+  Router router(/*max_body_bytes=*/10);
+  int calls = 0;
+  auto count = [&calls](http::Request&, const PathParams&) -> awaitable<http::Response> {
+    ++calls;
+    co_return http::Response::Json(200, "{}");
+  };
+  router.Add("POST", "/small", count);
+  router.Add("POST", "/large", count, 100);
+  auto post = [&router](std::string target, size_t bytes) {
+    http::Request req = MakeRequest("POST", std::move(target));
+    req.body.assign(bytes, 'x');
+    return RunSync(router.Handle(req)).status;
+  };
+  EXPECT_EQ(post("/small", 10), 200);
+  EXPECT_EQ(post("/small", 11), 413);
+  EXPECT_EQ(post("/large", 100), 200);
+  EXPECT_EQ(post("/large", 101), 413);
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(RouterTest, InventedMethodsShareOneLabel) {
   auto& requests = metrics::Registry::Default().AddCounter("gateway_http_requests_total", "",
                                                            {"route", "method", "code"});

@@ -16,6 +16,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
 #include "paymesh/order/v1/order.grpc.pb.h"
+#include "paymesh/payment/v1/payment.grpc.pb.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -79,6 +80,7 @@ std::string_view BackendName(Backend backend) {
 struct GrpcUpstreams::Stubs {
   std::unique_ptr<auth::v1::AuthService::Stub> auth;
   std::unique_ptr<order::v1::OrderService::Stub> order;
+  std::unique_ptr<payment::v1::PaymentService::Stub> payment;
   std::unique_ptr<HealthStub> auth_health;
   std::unique_ptr<HealthStub> order_health;
   std::unique_ptr<HealthStub> payment_health;
@@ -86,11 +88,11 @@ struct GrpcUpstreams::Stubs {
 
 GrpcUpstreams::GrpcUpstreams(std::shared_ptr<::grpc::Channel> auth,
                              std::shared_ptr<::grpc::Channel> order,
-                             std::shared_ptr<::grpc::Channel> payment,
-                             std::chrono::milliseconds timeout)
-    : stubs_(std::make_unique<Stubs>()), timeout_(timeout) {
+                             std::shared_ptr<::grpc::Channel> payment, UpstreamTimeouts timeouts)
+    : stubs_(std::make_unique<Stubs>()), timeouts_(timeouts) {
   stubs_->auth = auth::v1::AuthService::NewStub(auth);
   stubs_->order = order::v1::OrderService::NewStub(order);
+  stubs_->payment = payment::v1::PaymentService::NewStub(payment);
   stubs_->auth_health = ::grpc::health::v1::Health::NewStub(auth);
   stubs_->order_health = ::grpc::health::v1::Health::NewStub(order);
   stubs_->payment_health = ::grpc::health::v1::Health::NewStub(payment);
@@ -99,13 +101,15 @@ GrpcUpstreams::GrpcUpstreams(std::shared_ptr<::grpc::Channel> auth,
 GrpcUpstreams::~GrpcUpstreams() = default;
 
 // Each method names its stub call once; the rest is Unary().
-#define PAYMESH_GATEWAY_UNARY(Resp, stub, Method)                                    \
+#define PAYMESH_GATEWAY_UNARY_WITH(Resp, stub, Method, timeout)                      \
   Unary<Resp>(                                                                       \
       [s = stubs_->stub.get()](::grpc::ClientContext* ctx, const auto* r, Resp* out, \
                                std::function<void(::grpc::Status)> done) {           \
         s->async()->Method(ctx, r, out, std::move(done));                            \
       },                                                                             \
-      std::move(req), timeout_, std::move(request_id))
+      std::move(req), timeout, std::move(request_id))
+#define PAYMESH_GATEWAY_UNARY(Resp, stub, Method) \
+  PAYMESH_GATEWAY_UNARY_WITH(Resp, stub, Method, timeouts_.call)
 
 Async<auth::v1::RegisterResponse> GrpcUpstreams::Register(auth::v1::RegisterRequest req,
                                                           std::string request_id) {
@@ -156,7 +160,24 @@ Async<order::v1::ListOrdersResponse> GrpcUpstreams::ListOrders(order::v1::ListOr
   return PAYMESH_GATEWAY_UNARY(order::v1::ListOrdersResponse, order, ListOrders);
 }
 
+Async<payment::v1::CreatePaymentResponse> GrpcUpstreams::CreatePayment(
+    payment::v1::CreatePaymentRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(payment::v1::CreatePaymentResponse, payment, CreatePayment);
+}
+
+Async<payment::v1::HandleNotificationResponse> GrpcUpstreams::HandleNotification(
+    payment::v1::HandleNotificationRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY_WITH(payment::v1::HandleNotificationResponse, payment,
+                                    HandleNotification, timeouts_.notify);
+}
+
+Async<payment::v1::QueryPaymentResponse> GrpcUpstreams::QueryPayment(
+    payment::v1::QueryPaymentRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(payment::v1::QueryPaymentResponse, payment, QueryPayment);
+}
+
 #undef PAYMESH_GATEWAY_UNARY
+#undef PAYMESH_GATEWAY_UNARY_WITH
 
 Async<HealthResponse> GrpcUpstreams::Health(Backend backend, std::string request_id) {
   HealthStub* stub = backend == Backend::kAuth    ? stubs_->auth_health.get()
@@ -167,7 +188,7 @@ Async<HealthResponse> GrpcUpstreams::Health(Backend backend, std::string request
              std::function<void(::grpc::Status)> done) {
         stub->async()->Check(ctx, r, out, std::move(done));
       },
-      HealthRequest(), std::min(timeout_, kMaxHealthTimeout), std::move(request_id));
+      HealthRequest(), std::min(timeouts_.call, kMaxHealthTimeout), std::move(request_id));
 }
 
 }  // namespace paymesh::gateway

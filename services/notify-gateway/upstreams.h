@@ -16,6 +16,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "paymesh/auth/v1/auth.pb.h"
 #include "paymesh/order/v1/order.pb.h"
+#include "paymesh/payment/v1/payment.pb.h"
 
 namespace grpc {
 class Channel;
@@ -54,17 +55,30 @@ class Upstreams {
   virtual Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                           std::string request_id) = 0;
 
+  virtual Async<payment::v1::CreatePaymentResponse> CreatePayment(
+      payment::v1::CreatePaymentRequest req, std::string request_id) = 0;
+  // A WeChat notification; its deadline is the notify timeout (WeChat waits 5 s at most).
+  virtual Async<payment::v1::HandleNotificationResponse> HandleNotification(
+      payment::v1::HandleNotificationRequest req, std::string request_id) = 0;
+  virtual Async<payment::v1::QueryPaymentResponse> QueryPayment(
+      payment::v1::QueryPaymentRequest req, std::string request_id) = 0;
+
   // grpc.health.v1.Health/Check (overall server health) on one backend, with a short deadline.
   virtual Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                                 std::string request_id) = 0;
 };
 
+struct UpstreamTimeouts {
+  std::chrono::milliseconds call{3000};    // every call but the two below
+  std::chrono::milliseconds notify{4000};  // HandleNotification
+  // Health uses min(call, 1 s).
+};
+
 // Upstreams over gRPC channels, bridging the callback API into awaitables.
 class GrpcUpstreams : public Upstreams {
  public:
-  // `timeout` is the deadline of every call but Health, which uses min(timeout, 1 s).
   GrpcUpstreams(std::shared_ptr<::grpc::Channel> auth, std::shared_ptr<::grpc::Channel> order,
-                std::shared_ptr<::grpc::Channel> payment, std::chrono::milliseconds timeout);
+                std::shared_ptr<::grpc::Channel> payment, UpstreamTimeouts timeouts);
   ~GrpcUpstreams() override;
 
   Async<auth::v1::RegisterResponse> Register(auth::v1::RegisterRequest req,
@@ -83,13 +97,19 @@ class GrpcUpstreams : public Upstreams {
   Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
   Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                   std::string request_id) override;
+  Async<payment::v1::CreatePaymentResponse> CreatePayment(payment::v1::CreatePaymentRequest req,
+                                                          std::string request_id) override;
+  Async<payment::v1::HandleNotificationResponse> HandleNotification(
+      payment::v1::HandleNotificationRequest req, std::string request_id) override;
+  Async<payment::v1::QueryPaymentResponse> QueryPayment(payment::v1::QueryPaymentRequest req,
+                                                        std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 
  private:
   struct Stubs;  // generated stubs stay out of this header
   std::unique_ptr<Stubs> stubs_;
-  std::chrono::milliseconds timeout_;
+  UpstreamTimeouts timeouts_;
 };
 
 }  // namespace paymesh::gateway

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "common/rpc/call.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
+#include "paymesh/payment/v1/payment.grpc.pb.h"
 #include "services/notify-gateway/testing/run.h"
 
 namespace paymesh::gateway {
@@ -64,6 +66,73 @@ class FakeAuthService : public auth::v1::AuthService::CallbackService {
   std::vector<std::string> request_ids_;
 };
 
+// Echoes what it received: route and body into the response, and the deadline each call
+// arrived with (time left, in ms).
+class FakePaymentService : public payment::v1::PaymentService::CallbackService {
+ public:
+  ::grpc::ServerUnaryReactor* CreatePayment(::grpc::CallbackServerContext* ctx,
+                                            const payment::v1::CreatePaymentRequest* req,
+                                            payment::v1::CreatePaymentResponse* resp) override {
+    Record("CreatePayment", *ctx);
+    resp->set_order_id(req->order_id());
+    resp->set_code_url("weixin://wxpay/bizpayurl?pr=" + req->user_id());
+    return Finish(ctx, ::grpc::Status::OK);
+  }
+
+  ::grpc::ServerUnaryReactor* HandleNotification(
+      ::grpc::CallbackServerContext* ctx, const payment::v1::HandleNotificationRequest* req,
+      payment::v1::HandleNotificationResponse* resp) override {
+    Record("HandleNotification", *ctx);
+    if (req->body() == "forged") {
+      return Finish(ctx, ::grpc::Status(::grpc::StatusCode::UNAUTHENTICATED, "bad signature"));
+    }
+    resp->set_outcome(req->route() + ":" + req->body() + ":" + req->headers().at("request-id"));
+    return Finish(ctx, ::grpc::Status::OK);
+  }
+
+  ::grpc::ServerUnaryReactor* QueryPayment(::grpc::CallbackServerContext* ctx,
+                                           const payment::v1::QueryPaymentRequest* req,
+                                           payment::v1::QueryPaymentResponse* resp) override {
+    Record("QueryPayment", *ctx);
+    resp->set_trade_state("SUCCESS");
+    resp->set_order_state(req->order_id());
+    return Finish(ctx, ::grpc::Status::OK);
+  }
+
+  // Milliseconds each method's last call had left before its deadline.
+  std::map<std::string, int64_t> time_left_ms() {
+    std::lock_guard lock(mu_);
+    return time_left_ms_;
+  }
+  std::vector<std::string> request_ids() {
+    std::lock_guard lock(mu_);
+    return request_ids_;
+  }
+
+ private:
+  static ::grpc::ServerUnaryReactor* Finish(::grpc::CallbackServerContext* ctx,
+                                            ::grpc::Status status) {
+    auto* reactor = ctx->DefaultReactor();
+    reactor->Finish(std::move(status));
+    return reactor;
+  }
+
+  void Record(const std::string& method, const ::grpc::CallbackServerContext& ctx) {
+    std::lock_guard lock(mu_);
+    time_left_ms_[method] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                ctx.deadline() - std::chrono::system_clock::now())
+                                .count();
+    auto it = ctx.client_metadata().find(rpc::kRequestIdHeader);
+    if (it != ctx.client_metadata().end()) {
+      request_ids_.emplace_back(it->second.data(), it->second.size());
+    }
+  }
+
+  std::mutex mu_;
+  std::map<std::string, int64_t> time_left_ms_;
+  std::vector<std::string> request_ids_;
+};
+
 // A loopback port with nothing listening on it.
 int DeadPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -85,13 +154,14 @@ class GrpcUpstreamsTest : public ::testing::Test {
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", ::grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&auth_);
+    builder.RegisterService(&payment_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
-    const std::string live = "127.0.0.1:" + std::to_string(port);
-    const std::string dead = "127.0.0.1:" + std::to_string(DeadPort());
-    upstreams_ = std::make_unique<GrpcUpstreams>(rpc::MakeChannel(live), rpc::MakeChannel(live),
-                                                 rpc::MakeChannel(dead), 300ms);
+    live_ = "127.0.0.1:" + std::to_string(port);
+    upstreams_ = std::make_unique<GrpcUpstreams>(rpc::MakeChannel(live_), rpc::MakeChannel(live_),
+                                                 rpc::MakeChannel(live_),
+                                                 UpstreamTimeouts{.call = 300ms, .notify = 5000ms});
   }
 
   void TearDown() override {
@@ -106,6 +176,8 @@ class GrpcUpstreamsTest : public ::testing::Test {
   }
 
   FakeAuthService auth_;
+  FakePaymentService payment_;
+  std::string live_;
   std::unique_ptr<::grpc::Server> server_;
   std::unique_ptr<GrpcUpstreams> upstreams_;
 };
@@ -142,7 +214,10 @@ TEST_F(GrpcUpstreamsTest, HealthOfALiveAndADeadBackend) {
   auto live = RunSync(upstreams_->Health(Backend::kAuth, "rid-5"));
   ASSERT_TRUE(live.ok()) << live.status();
   EXPECT_EQ(live->status(), ::grpc::health::v1::HealthCheckResponse::SERVING);
-  auto dead = RunSync(upstreams_->Health(Backend::kPayment, "rid-6"));
+  const std::string dead_addr = "127.0.0.1:" + std::to_string(DeadPort());
+  GrpcUpstreams partly_down(rpc::MakeChannel(live_), rpc::MakeChannel(live_),
+                            rpc::MakeChannel(dead_addr), UpstreamTimeouts{.call = 300ms});
+  auto dead = RunSync(partly_down.Health(Backend::kPayment, "rid-6"));
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable) << dead.status();
 }
@@ -159,6 +234,52 @@ TEST_F(GrpcUpstreamsTest, ManySequentialCallsResumeTheSameCoroutine) {
     co_return ok;
   };
   EXPECT_EQ(RunSync(many()), 50);
+}
+
+TEST_F(GrpcUpstreamsTest, PaymentCallsReachPaymentWithTheRequestId) {
+  payment::v1::CreatePaymentRequest create;
+  create.set_user_id("u1");
+  create.set_order_id("ord-1");
+  auto created = RunSync(upstreams_->CreatePayment(create, "rid-pay"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->order_id(), "ord-1");
+  EXPECT_EQ(created->code_url(), "weixin://wxpay/bizpayurl?pr=u1");
+
+  payment::v1::HandleNotificationRequest notify;
+  notify.set_route("pay");
+  notify.set_body("{\"a\": \"\xe6\x94\xaf\"}\r\n");
+  (*notify.mutable_headers())["request-id"] = "wx-1";
+  auto handled = RunSync(upstreams_->HandleNotification(notify, "rid-notify"));
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(handled->outcome(), "pay:" + notify.body() + ":wx-1");
+
+  payment::v1::QueryPaymentRequest query;
+  query.set_order_id("ord-2");
+  auto queried = RunSync(upstreams_->QueryPayment(query, "rid-sync"));
+  ASSERT_TRUE(queried.ok()) << queried.status();
+  EXPECT_EQ(queried->order_state(), "ord-2");
+  EXPECT_EQ(payment_.request_ids(),
+            (std::vector<std::string>{"rid-pay", "rid-notify", "rid-sync"}));
+
+  notify.set_body("forged");
+  auto rejected = RunSync(upstreams_->HandleNotification(notify, "rid-forged"));
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(GrpcUpstreamsTest, NotificationsGetTheirOwnDeadline) {
+  payment::v1::HandleNotificationRequest notify;
+  (*notify.mutable_headers())["request-id"] = "wx-2";
+  ASSERT_TRUE(RunSync(upstreams_->HandleNotification(notify, "rid-a")).ok());
+  ASSERT_TRUE(RunSync(upstreams_->CreatePayment({}, "rid-b")).ok());
+  ASSERT_TRUE(RunSync(upstreams_->QueryPayment({}, "rid-c")).ok());
+  const auto left = payment_.time_left_ms();
+  // 5000 ms for notifications, 300 ms for the rest (gRPC rounds timeouts on the wire, so
+  // compare loosely).
+  EXPECT_GT(left.at("HandleNotification"), 2000);
+  EXPECT_LT(left.at("HandleNotification"), 6000);
+  EXPECT_LT(left.at("CreatePayment"), 1000);
+  EXPECT_LT(left.at("QueryPayment"), 1000);
 }
 
 }  // namespace

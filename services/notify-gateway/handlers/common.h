@@ -3,6 +3,8 @@
 // What every handler shares: its dependencies, JSON responses and errors, and Bearer auth.
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +20,8 @@ struct HandlerContext {
   Upstreams* upstreams = nullptr;
   // Take the client IP from the first X-Forwarded-For entry (only behind a trusted ingress).
   bool trust_forwarded_for = false;
+  // The wall clock (injected by tests): whether a prepay has expired.
+  std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now;
 };
 
 using ContextHandler = boost::asio::awaitable<http::Response> (*)(const HandlerContext&,
@@ -47,6 +51,9 @@ struct Caller {
 // missing or garbled; otherwise auth's verdict (presented as above).
 boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext& ctx,
                                                             const http::Request& req);
+
+// Order ids longer than this are not looked up (404).
+inline constexpr size_t kMaxOrderIdBytes = 128;
 
 // The client address for rate limiting: the socket peer, or the first X-Forwarded-For entry
 // when trusted and present.

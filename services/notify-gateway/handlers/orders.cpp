@@ -19,7 +19,6 @@ using boost::asio::awaitable;
 constexpr size_t kMaxItems = 100;
 constexpr size_t kMaxSkuBytes = 64;
 constexpr size_t kMaxCursorBytes = 512;
-constexpr size_t kMaxOrderIdBytes = 128;
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 

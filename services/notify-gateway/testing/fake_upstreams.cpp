@@ -80,6 +80,27 @@ Async<order::v1::ListOrdersResponse> FakeUpstreams::ListOrders(order::v1::ListOr
   co_return orders_result;
 }
 
+Async<payment::v1::CreatePaymentResponse> FakeUpstreams::CreatePayment(
+    payment::v1::CreatePaymentRequest req, std::string request_id) {
+  create_payment_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return create_payment_result;
+}
+
+Async<payment::v1::HandleNotificationResponse> FakeUpstreams::HandleNotification(
+    payment::v1::HandleNotificationRequest req, std::string request_id) {
+  notification_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return notification_result;
+}
+
+Async<payment::v1::QueryPaymentResponse> FakeUpstreams::QueryPayment(
+    payment::v1::QueryPaymentRequest req, std::string request_id) {
+  query_payment_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return query_payment_result;
+}
+
 Async<::grpc::health::v1::HealthCheckResponse> FakeUpstreams::Health(Backend backend,
                                                                      std::string request_id) {
   request_ids.push_back(std::move(request_id));

@@ -31,6 +31,12 @@ class FakeUpstreams : public Upstreams {
       order::v1::CreateOrderResponse();
   absl::StatusOr<order::v1::Order> order_result = order::v1::Order();
   absl::StatusOr<order::v1::ListOrdersResponse> orders_result = order::v1::ListOrdersResponse();
+  absl::StatusOr<payment::v1::CreatePaymentResponse> create_payment_result =
+      payment::v1::CreatePaymentResponse();
+  absl::StatusOr<payment::v1::HandleNotificationResponse> notification_result =
+      payment::v1::HandleNotificationResponse();
+  absl::StatusOr<payment::v1::QueryPaymentResponse> query_payment_result =
+      payment::v1::QueryPaymentResponse();
   std::map<Backend, absl::StatusOr<::grpc::health::v1::HealthCheckResponse>> health;
 
   // What was sent.
@@ -44,6 +50,9 @@ class FakeUpstreams : public Upstreams {
   std::vector<order::v1::CreateOrderRequest> create_order_calls;
   std::vector<order::v1::GetOrderRequest> get_order_calls;
   std::vector<order::v1::ListOrdersRequest> list_orders_calls;
+  std::vector<payment::v1::CreatePaymentRequest> create_payment_calls;
+  std::vector<payment::v1::HandleNotificationRequest> notification_calls;
+  std::vector<payment::v1::QueryPaymentRequest> query_payment_calls;
   std::vector<std::string> request_ids;  // of every call, in order
 
   // Total calls of any RPC.
@@ -65,6 +74,12 @@ class FakeUpstreams : public Upstreams {
   Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
   Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                   std::string request_id) override;
+  Async<payment::v1::CreatePaymentResponse> CreatePayment(payment::v1::CreatePaymentRequest req,
+                                                          std::string request_id) override;
+  Async<payment::v1::HandleNotificationResponse> HandleNotification(
+      payment::v1::HandleNotificationRequest req, std::string request_id) override;
+  Async<payment::v1::QueryPaymentResponse> QueryPayment(payment::v1::QueryPaymentRequest req,
+                                                        std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 

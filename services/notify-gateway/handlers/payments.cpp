@@ -1,0 +1,155 @@
+#include "services/notify-gateway/handlers/payments.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "common/log/log.h"
+#include "services/notify-gateway/json.h"
+#include "services/notify-gateway/qr.h"
+
+namespace paymesh::gateway {
+namespace {
+
+using boost::asio::awaitable;
+
+constexpr size_t kMaxChannelBytes = 32;
+constexpr int kPngPixelsPerModule = 8;
+constexpr char kNoActivePayment[] = "no active payment: POST /pay first";
+
+enum class ImageFormat { kSvg, kPng };
+
+// The {id} of an order route, or NOT_FOUND when it cannot be an order id.
+absl::StatusOr<std::string> OrderId(const PathParams& params) {
+  const std::string_view id = params.Get("id");
+  if (id.size() > kMaxOrderIdBytes) return absl::NotFoundError("order not found");
+  return std::string(id);
+}
+
+http::Response UpstreamError(const http::Request& req, const absl::Status& status,
+                             Backend backend) {
+  return ErrorResponse(req, PresentUpstreamError(backend, status, req.request_id));
+}
+
+// {"channel":"native"}: the only channel so far.
+absl::StatusOr<std::string> ParseChannel(std::string_view body) {
+  absl::StatusOr<JsonObject> root = ParseObject(body, {"channel"});
+  if (!root.ok()) return root.status();
+  absl::StatusOr<std::string> channel = RequiredString(*root, "channel", kMaxChannelBytes);
+  if (!channel.ok()) return channel.status();
+  if (*channel != "native") {
+    return absl::InvalidArgumentError("field 'channel' must be \"native\"");
+  }
+  return channel;
+}
+
+awaitable<http::Response> Pay(const HandlerContext& ctx, http::Request& req,
+                              const PathParams& params) {
+  absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
+  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  absl::StatusOr<std::string> id = OrderId(params);
+  if (!id.ok()) co_return ErrorResponse(req, id.status());
+  absl::StatusOr<std::string> channel = ParseChannel(req.body);
+  if (!channel.ok()) co_return ErrorResponse(req, channel.status());
+
+  payment::v1::CreatePaymentRequest in;
+  in.set_user_id(caller->user_id);
+  in.set_order_id(std::move(*id));
+  in.set_channel(std::move(*channel));
+  in.set_client_ip(ClientIp(ctx, req));
+  auto out = co_await ctx.upstreams->CreatePayment(std::move(in), req.request_id);
+  if (!out.ok()) co_return UpstreamError(req, out.status(), Backend::kPayment);
+  co_return JsonResponse(200, PaymentJson(*out));
+}
+
+absl::StatusOr<http::Response> RenderQrImage(const std::string& text, ImageFormat format) {
+  absl::StatusOr<QrCode> qr = EncodeQr(text);
+  if (!qr.ok()) return qr.status();
+  http::Response res;
+  if (format == ImageFormat::kPng) {
+    absl::StatusOr<std::string> png = RenderQrPng(*qr, kPngPixelsPerModule);
+    if (!png.ok()) return png.status();
+    res = http::Response::Text(200, std::move(*png), "image/png");
+  } else {
+    res = http::Response::Text(200, RenderQrSvg(*qr), "image/svg+xml");
+  }
+  res.SetHeader("Cache-Control", "no-store");
+  return res;
+}
+
+awaitable<http::Response> QrImage(const HandlerContext& ctx, http::Request& req,
+                                  const PathParams& params, ImageFormat format) {
+  absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
+  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  absl::StatusOr<std::string> id = OrderId(params);
+  if (!id.ok()) co_return ErrorResponse(req, id.status());
+  order::v1::GetOrderRequest in;
+  in.set_user_id(caller->user_id);
+  in.set_order_id(std::move(*id));
+  auto order = co_await ctx.upstreams->GetOrder(std::move(in), req.request_id);
+  if (!order.ok()) co_return UpstreamError(req, order.status(), Backend::kOrder);
+  absl::StatusOr<std::string> code_url = ActiveCodeUrl(*order, ctx.now());
+  if (!code_url.ok()) co_return ErrorResponse(req, code_url.status());
+
+  absl::StatusOr<http::Response> image = RenderQrImage(*code_url, format);
+  if (!image.ok()) {
+    log::RequestScope scope(req.request_id);
+    log::Error("QR rendering failed", {{"error", std::string(image.status().message())}});
+    co_return ErrorResponse(req, absl::InternalError("internal error"));
+  }
+  co_return std::move(*image);
+}
+
+awaitable<http::Response> QrSvg(const HandlerContext& ctx, http::Request& req,
+                                const PathParams& params) {
+  return QrImage(ctx, req, params, ImageFormat::kSvg);
+}
+
+awaitable<http::Response> QrPng(const HandlerContext& ctx, http::Request& req,
+                                const PathParams& params) {
+  return QrImage(ctx, req, params, ImageFormat::kPng);
+}
+
+awaitable<http::Response> Sync(const HandlerContext& ctx, http::Request& req,
+                               const PathParams& params) {
+  absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
+  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  absl::StatusOr<std::string> id = OrderId(params);
+  if (!id.ok()) co_return ErrorResponse(req, id.status());
+  if (!req.body.empty()) {  // nothing to say, but a body must still be a JSON object
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+  }
+  payment::v1::QueryPaymentRequest in;
+  in.set_user_id(caller->user_id);
+  in.set_order_id(std::move(*id));
+  auto out = co_await ctx.upstreams->QueryPayment(std::move(in), req.request_id);
+  if (!out.ok()) co_return UpstreamError(req, out.status(), Backend::kPayment);
+  co_return JsonResponse(200, SyncJson(*out));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order,
+                                          std::chrono::system_clock::time_point now) {
+  const order::v1::Prepay& prepay = order.prepay();
+  if (order.state() != "PAYING" || prepay.code_url().empty()) {
+    return absl::FailedPreconditionError(kNoActivePayment);
+  }
+  absl::Time expires;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, prepay.expires_at(), &expires, &error) &&
+      expires <= absl::FromChrono(now)) {
+    return absl::FailedPreconditionError(kNoActivePayment);
+  }
+  return prepay.code_url();
+}
+
+void AddPaymentRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {
+  router.Add("POST", "/api/v1/orders/{id}/pay", Bind(ctx, Pay));
+  router.Add("GET", "/api/v1/orders/{id}/qrcode.svg", Bind(ctx, QrSvg));
+  router.Add("GET", "/api/v1/orders/{id}/qrcode.png", Bind(ctx, QrPng));
+  router.Add("POST", "/api/v1/orders/{id}/sync", Bind(ctx, Sync));
+}
+
+}  // namespace paymesh::gateway
