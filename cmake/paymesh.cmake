@@ -19,6 +19,9 @@ endfunction()
 function(paymesh_embed_migrations target dir)
   file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
   list(SORT sql_files)
+  # The SQL is read at configure time: re-run configure when any file changes, not only when
+  # one is added.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql_files})
   set(body "")
   foreach(f ${sql_files})
     get_filename_component(name ${f} NAME)

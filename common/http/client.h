@@ -31,7 +31,7 @@
 namespace paymesh::http {
 
 struct ClientOptions {
-  std::string ca_file;          // extra trusted CA (PEM); the system store is always used too
+  std::string ca_file{};  // extra trusted CA (PEM); the system store is always used too
   bool allow_insecure = false;  // allow http:// URLs
   std::chrono::milliseconds timeout{5000};
   size_t max_response_bytes = 1024 * 1024;
