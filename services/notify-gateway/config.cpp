@@ -87,6 +87,8 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
                                     milliseconds(1), milliseconds(60000));
   cfg.notify_timeout = env.Millis("GATEWAY_NOTIFY_TIMEOUT_MS", cfg.notify_timeout, milliseconds(1),
                                   milliseconds(60000));
+  cfg.payment_timeout = env.Millis("GATEWAY_PAYMENT_TIMEOUT_MS", cfg.payment_timeout,
+                                   milliseconds(1), milliseconds(60000));
   cfg.max_body_bytes =
       static_cast<size_t>(env.Int("GATEWAY_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024));
   cfg.notify_max_body_bytes = static_cast<size_t>(

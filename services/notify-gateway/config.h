@@ -32,6 +32,9 @@ struct GatewayConfig {
   std::chrono::milliseconds upstream_timeout{3000};
   // Deadline of payment.HandleNotification: WeChat gives up on an answer after 5 s.
   std::chrono::milliseconds notify_timeout{4000};
+  // Deadline of payment.CreatePayment and QueryPayment, which call WeChat (with retries) and
+  // order in turn.
+  std::chrono::milliseconds payment_timeout{10000};
   size_t max_body_bytes = 65536;  // the REST API's cap
   // The /wechat/notify/* cap: a notification's ciphertext alone may be 1 MiB.
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;

@@ -65,6 +65,7 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   env["GATEWAY_TRUST_FORWARDED_FOR"] = "1";
   env["LOG_LEVEL"] = "debug";
   env["GATEWAY_NOTIFY_TIMEOUT_MS"] = "1500";
+  env["GATEWAY_PAYMENT_TIMEOUT_MS"] = "7000";
   env["GATEWAY_NOTIFY_MAX_BODY_BYTES"] = "2097152";
   env["GATEWAY_DEMO_SIM_URL"] = "https://sim.example.com:9443/";
   absl::StatusOr<GatewayConfig> cfg = Load(env);
@@ -73,6 +74,7 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   EXPECT_EQ(cfg->routes, RouteSet::kNotify);
   EXPECT_EQ(cfg->public_url, "https://pay.example.com");
   EXPECT_EQ(cfg->upstream_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(cfg->payment_timeout, std::chrono::milliseconds(7000));
   EXPECT_EQ(cfg->max_body_bytes, 2048u);
   EXPECT_EQ(cfg->max_header_bytes, 4096u);
   EXPECT_EQ(cfg->read_timeout, std::chrono::milliseconds(500));
@@ -102,6 +104,7 @@ TEST(GatewayConfigTest, ReportsEveryProblemAtOnce) {
   env["GATEWAY_THREADS"] = "0";
   env["LOG_LEVEL"] = "loud";
   env["GATEWAY_NOTIFY_TIMEOUT_MS"] = "0";
+  env["GATEWAY_PAYMENT_TIMEOUT_MS"] = "-5";
   env["GATEWAY_NOTIFY_MAX_BODY_BYTES"] = "lots";
   env["GATEWAY_DEMO_SIM_URL"] = "http://sim:8090/path";
   std::vector<std::string> problems;
@@ -112,11 +115,11 @@ TEST(GatewayConfigTest, ReportsEveryProblemAtOnce) {
   for (const char* name :
        {"GATEWAY_LISTEN_ADDR", "GATEWAY_ROUTES", "GATEWAY_PUBLIC_URL", "AUTH_GRPC_ADDR",
         "ORDER_GRPC_ADDR", "PAYMENT_GRPC_ADDR", "GATEWAY_UPSTREAM_TIMEOUT_MS", "GATEWAY_THREADS",
-        "LOG_LEVEL", "GATEWAY_NOTIFY_TIMEOUT_MS", "GATEWAY_NOTIFY_MAX_BODY_BYTES",
-        "GATEWAY_DEMO_SIM_URL"}) {
+        "LOG_LEVEL", "GATEWAY_NOTIFY_TIMEOUT_MS", "GATEWAY_PAYMENT_TIMEOUT_MS",
+        "GATEWAY_NOTIFY_MAX_BODY_BYTES", "GATEWAY_DEMO_SIM_URL"}) {
     EXPECT_NE(all.find(name), std::string::npos) << name << " missing from: " << all;
   }
-  EXPECT_GE(problems.size(), 12u);
+  EXPECT_GE(problems.size(), 13u);
 }
 
 TEST(GatewayConfigTest, RejectsUpstreamWithoutPort) {

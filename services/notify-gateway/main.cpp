@@ -29,7 +29,9 @@ int main() {
   gateway::GrpcUpstreams upstreams(rpc::MakeChannel(cfg->auth_addr),
                                    rpc::MakeChannel(cfg->order_addr),
                                    rpc::MakeChannel(cfg->payment_addr),
-                                   {.call = cfg->upstream_timeout, .notify = cfg->notify_timeout});
+                                   {.call = cfg->upstream_timeout,
+                                    .notify = cfg->notify_timeout,
+                                    .payment = cfg->payment_timeout});
   std::unique_ptr<gateway::Router> router =
       gateway::BuildRouter(gateway::RouterOptionsFrom(*cfg), upstreams);
 

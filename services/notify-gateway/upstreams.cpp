@@ -162,7 +162,8 @@ Async<order::v1::ListOrdersResponse> GrpcUpstreams::ListOrders(order::v1::ListOr
 
 Async<payment::v1::CreatePaymentResponse> GrpcUpstreams::CreatePayment(
     payment::v1::CreatePaymentRequest req, std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(payment::v1::CreatePaymentResponse, payment, CreatePayment);
+  return PAYMESH_GATEWAY_UNARY_WITH(payment::v1::CreatePaymentResponse, payment, CreatePayment,
+                                    timeouts_.payment);
 }
 
 Async<payment::v1::HandleNotificationResponse> GrpcUpstreams::HandleNotification(
@@ -173,7 +174,8 @@ Async<payment::v1::HandleNotificationResponse> GrpcUpstreams::HandleNotification
 
 Async<payment::v1::QueryPaymentResponse> GrpcUpstreams::QueryPayment(
     payment::v1::QueryPaymentRequest req, std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(payment::v1::QueryPaymentResponse, payment, QueryPayment);
+  return PAYMESH_GATEWAY_UNARY_WITH(payment::v1::QueryPaymentResponse, payment, QueryPayment,
+                                    timeouts_.payment);
 }
 
 #undef PAYMESH_GATEWAY_UNARY

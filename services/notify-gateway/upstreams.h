@@ -69,8 +69,9 @@ class Upstreams {
 };
 
 struct UpstreamTimeouts {
-  std::chrono::milliseconds call{3000};    // every call but the two below
+  std::chrono::milliseconds call{3000};    // every call but the ones below
   std::chrono::milliseconds notify{4000};  // HandleNotification
+  std::chrono::milliseconds payment{10000};  // CreatePayment, QueryPayment
   // Health uses min(call, 1 s).
 };
 
