@@ -1,17 +1,22 @@
 #include "tests/support/stack.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
 #include "tests/support/test_env.h"
 
@@ -43,6 +48,53 @@ absl::Status WriteSecretFile(const std::string& path, const std::string& content
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InternalError(absl::StrCat("cannot read ", path));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// A loopback port held bound with SO_REUSEADDR but not listening: the kernel gives it to no
+// port-0 bind and no outgoing connection, while a server that sets SO_REUSEADDR too may bind and
+// listen on it (see stack.h). Released on destruction.
+class PortReservation {
+ public:
+  static absl::StatusOr<PortReservation> Take() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+    PortReservation reservation(fd);
+    const int on = 1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof(addr);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return absl::InternalError(absl::StrCat("reserving a port: ", std::strerror(errno)));
+    }
+    reservation.port_ = ntohs(addr.sin_port);
+    return reservation;
+  }
+
+  PortReservation(PortReservation&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+  PortReservation& operator=(PortReservation&&) = delete;
+  ~PortReservation() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+  int port() const { return port_; }
+
+ private:
+  explicit PortReservation(int fd) : fd_(fd) {}
+  int fd_;
+  int port_ = 0;
+};
+
 }  // namespace
 
 const char* ServiceName(Service service) {
@@ -55,6 +107,8 @@ const char* ServiceName(Service service) {
       return "payment";
     case Service::kGateway:
       return "notify-gateway";
+    case Service::kWechatSim:
+      return "wechat-sim";
   }
   return "?";
 }
@@ -66,46 +120,63 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(const StackOptions& options)
     return absl::FailedPreconditionError("TEST_PG_DSN and TEST_REDIS_URL are required");
   }
   ASSIGN_OR_RETURN(std::string dir, MakeTempDir());
-  Keys keys{crypto::Ed25519PrivateKey::Generate(), crypto::RsaPrivateKey::Generate(),
-            crypto::RsaPrivateKey::Generate(), crypto::RandomAlnum(32)};
-  std::unique_ptr<Stack> stack(new Stack(dir, std::move(keys), options.start_timeout));
+  std::unique_ptr<Stack> stack(
+      new Stack(dir, crypto::Ed25519PrivateKey::Generate(), options.start_timeout));
   RETURN_IF_ERROR(stack->Configure(options, pg_dsn, redis_url));
 
-  // Auth and order come up side by side; payment needs order's address, the gateway everyone's.
+  // The simulator, auth and order come up side by side; payment needs the simulator's files,
+  // order's address and the gateway's (reserved) port, the gateway everyone's address.
   // Addresses are only filled in where a test did not set its own.
+  RETURN_IF_ERROR(stack->Spawn(Service::kWechatSim));
   RETURN_IF_ERROR(stack->Spawn(Service::kAuth));
   RETURN_IF_ERROR(stack->Spawn(Service::kOrder));
+  RETURN_IF_ERROR(stack->AwaitServing(Service::kWechatSim));
+  RETURN_IF_ERROR(stack->ConfigureWechatPay());
+
+  ASSIGN_OR_RETURN(PortReservation gateway_port, PortReservation::Take());
+  auto& payment_env = stack->children_[Service::kPayment].env;
+  auto& gateway_env = stack->children_[Service::kGateway].env;
+  gateway_env.try_emplace("GATEWAY_LISTEN_ADDR", Loopback(gateway_port.port()));
+  const std::string gateway_url = absl::StrCat("http://", gateway_env["GATEWAY_LISTEN_ADDR"]);
+  gateway_env.try_emplace("GATEWAY_PUBLIC_URL", gateway_url);
+  payment_env.try_emplace("WECHATPAY_NOTIFY_URL", gateway_url + "/wechat/notify/pay");
+
   RETURN_IF_ERROR(stack->AwaitServing(Service::kOrder));
   const std::string order_addr = Loopback(stack->Port(Service::kOrder));
-  stack->children_[Service::kPayment].env.try_emplace("ORDER_GRPC_ADDR", order_addr);
+  payment_env.try_emplace("ORDER_GRPC_ADDR", order_addr);
   RETURN_IF_ERROR(stack->Spawn(Service::kPayment));
   RETURN_IF_ERROR(stack->AwaitServing(Service::kAuth));
   RETURN_IF_ERROR(stack->AwaitServing(Service::kPayment));
 
-  auto& gateway_env = stack->children_[Service::kGateway].env;
   gateway_env.try_emplace("AUTH_GRPC_ADDR", Loopback(stack->Port(Service::kAuth)));
   gateway_env.try_emplace("ORDER_GRPC_ADDR", order_addr);
   gateway_env.try_emplace("PAYMENT_GRPC_ADDR", Loopback(stack->Port(Service::kPayment)));
   RETURN_IF_ERROR(stack->Spawn(Service::kGateway));
   RETURN_IF_ERROR(stack->AwaitServing(Service::kGateway));
+  if (gateway_env["GATEWAY_LISTEN_ADDR"] == Loopback(gateway_port.port()) &&
+      stack->gateway_port() != gateway_port.port()) {
+    return absl::InternalError(absl::StrCat("the gateway serves on port ", stack->gateway_port(),
+                                            ", not on the reserved ", gateway_port.port()));
+  }
   return stack;
 }
 
 absl::Status Stack::Configure(const StackOptions& options, const std::string& pg_dsn,
                               const std::string& redis_url) {
   const std::string signing_key_path = dir_ + "/auth_signing_key.pem";
-  const std::string merchant_key_path = dir_ + "/wechatpay_merchant_key.pem";
-  const std::string platform_key_path = dir_ + "/wechatpay_platform_public_key.pem";
-  const std::string apiv3_key_path = dir_ + "/wechatpay_apiv3_key";
-  RETURN_IF_ERROR(WriteSecretFile(signing_key_path, keys_.signing.ToPem()));
-  RETURN_IF_ERROR(WriteSecretFile(merchant_key_path, keys_.merchant.ToPem()));
-  RETURN_IF_ERROR(WriteSecretFile(platform_key_path, keys_.platform.PublicKey().ToPem()));
-  RETURN_IF_ERROR(WriteSecretFile(apiv3_key_path, keys_.apiv3));
+  RETURN_IF_ERROR(WriteSecretFile(signing_key_path, signing_key_.ToPem()));
 
   const std::map<std::string, std::string> grpc_base = {
       {"LOG_LEVEL", "info"},
       {"GRPC_LISTEN_ADDR", "127.0.0.1:0"},
       {"METRICS_LISTEN_ADDR", "127.0.0.1:0"},
+  };
+  children_[Service::kWechatSim].env = {
+      {"LOG_LEVEL", "info"},
+      {"SIM_LISTEN_ADDR", "127.0.0.1:0"},
+      {"SIM_STATE_DIR", dir_ + "/wechat-sim"},
+      // WeChat's retry ladder (15 s, 15 s, 30 s, 3 min, ...) in hundredths: 150 ms, 150 ms, ...
+      {"SIM_TIME_SCALE", "0.01"},
   };
   children_[Service::kAuth].env = grpc_base;
   children_[Service::kAuth].env.insert({
@@ -118,32 +189,51 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
   children_[Service::kOrder].env = grpc_base;
   children_[Service::kOrder].env.insert({{"PG_DSN", pg_dsn}, {"PG_POOL_SIZE", "4"}});
   children_[Service::kPayment].env = grpc_base;
-  children_[Service::kPayment].env.insert({
-      {"WECHATPAY_MCHID", "1900000109"},
-      {"WECHAT_APPID", "wxe2e0000000000001"},
-      {"WECHATPAY_MERCHANT_SERIAL", crypto::HexUpper(crypto::RandomBytes(20))},
-      {"WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", merchant_key_path},
-      {"WECHATPAY_APIV3_KEY_FILE", apiv3_key_path},
-      {"WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", platform_key_path},
-      {"WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "PUB_KEY_ID_0100000000000000000000000000"},
-      // Nothing listens on the discard port: WeChat Pay is unreachable unless a test points
-      // payment at a simulator.
-      {"WECHATPAY_BASE_URL", "http://127.0.0.1:9"},
-      {"ALLOW_INSECURE_UPSTREAMS", "1"},
-      {"WECHATPAY_NOTIFY_URL", "http://127.0.0.1:9/api/v1/notify/wechatpay"},
-  });
-  children_[Service::kGateway].env = {
-      {"LOG_LEVEL", "info"},
-      {"GATEWAY_LISTEN_ADDR", "127.0.0.1:0"},
-  };
+  children_[Service::kGateway].env = {{"LOG_LEVEL", "info"}};
   for (const auto& [service, env] : options.env) {
     for (const auto& [k, v] : env) children_[service].env[k] = v;
   }
   return absl::OkStatus();
 }
 
+absl::Status Stack::ConfigureWechatPay() {
+  const std::string state_dir = children_.at(Service::kWechatSim).env.at("SIM_STATE_DIR");
+  // The file names are the simulator's contract (tools/wechat-sim/README.md, "State directory").
+  auto read = [&](const char* name) { return ReadTextFile(state_dir + "/" + name); };
+  ASSIGN_OR_RETURN(std::string mchid, read("mchid"));
+  ASSIGN_OR_RETURN(std::string appid, read("appid"));
+  ASSIGN_OR_RETURN(std::string merchant_serial, read("merchant_serial"));
+  ASSIGN_OR_RETURN(std::string platform_key_id, read("platform_public_key_id"));
+  ASSIGN_OR_RETURN(std::string apiv3_key, read("apiv3_key"));
+  ASSIGN_OR_RETURN(std::string merchant_pem, read("merchant_private_key.pem"));
+  ASSIGN_OR_RETURN(std::string platform_pem, read("platform_private_key.pem"));
+  ASSIGN_OR_RETURN(crypto::RsaPrivateKey merchant_key,
+                   crypto::RsaPrivateKey::FromPem(merchant_pem));
+  ASSIGN_OR_RETURN(crypto::RsaPrivateKey platform_key,
+                   crypto::RsaPrivateKey::FromPem(platform_pem));
+  wechat_.emplace(WechatPayMerchant{state_dir, mchid, appid, merchant_serial, platform_key_id,
+                                    apiv3_key, std::move(merchant_key), std::move(platform_key)});
+
+  auto& env = children_[Service::kPayment].env;
+  env.try_emplace("WECHATPAY_MCHID", wechat_->mchid);
+  env.try_emplace("WECHAT_APPID", wechat_->appid);
+  env.try_emplace("WECHATPAY_MERCHANT_SERIAL", wechat_->merchant_serial);
+  env.try_emplace("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", state_dir + "/merchant_private_key.pem");
+  env.try_emplace("WECHATPAY_APIV3_KEY_FILE", state_dir + "/apiv3_key");
+  env.try_emplace("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", state_dir + "/platform_public_key.pem");
+  env.try_emplace("WECHATPAY_PLATFORM_PUBLIC_KEY_ID", wechat_->platform_key_id);
+  env.try_emplace("WECHATPAY_BASE_URL", absl::StrCat("http://", Loopback(sim_port())));
+  env.try_emplace("ALLOW_INSECURE_UPSTREAMS", "1");
+  children_[Service::kGateway].env.try_emplace("GATEWAY_DEMO_SIM_URL",
+                                               absl::StrCat("http://", Loopback(sim_port())));
+  return absl::OkStatus();
+}
+
 Stack::~Stack() {
-  if (children_.count(Service::kGateway)) children_[Service::kGateway].process.reset();
+  // The gateway first (no request reaches a stopped backend), then WeChat (no more deliveries).
+  for (Service first : {Service::kGateway, Service::kWechatSim}) {
+    if (children_.count(first)) children_[first].process.reset();
+  }
   children_.clear();
   if (::testing::UnitTest::GetInstance()->Failed()) {
     std::cerr << "e2e: service logs kept in " << dir_ << "\n";
@@ -174,9 +264,9 @@ absl::Status Stack::AwaitServing(Service service) {
         line.status().code(),
         absl::StrCat(ServiceName(service), " did not start: ", line.status().message()));
   }
-  const bool gateway = service == Service::kGateway;
-  const auto port = IntField(*line, gateway ? "http_port" : "grpc_port");
-  const auto metrics_port = gateway ? std::optional<int64_t>(0) : IntField(*line, "metrics_port");
+  const bool http = service == Service::kGateway || service == Service::kWechatSim;
+  const auto port = IntField(*line, http ? "http_port" : "grpc_port");
+  const auto metrics_port = http ? std::optional<int64_t>(0) : IntField(*line, "metrics_port");
   if (!port || *port <= 0 || !metrics_port) {
     return absl::InternalError(
         absl::StrCat(ServiceName(service), ": the serving line lacks integer ports: ", *line));
@@ -217,6 +307,8 @@ absl::Status Stack::Restart(Service service) {
   // The others were told these ports: the new process must listen on them again.
   if (service == Service::kGateway) {
     child.env["GATEWAY_LISTEN_ADDR"] = Loopback(child.port);
+  } else if (service == Service::kWechatSim) {
+    child.env["SIM_LISTEN_ADDR"] = Loopback(child.port);
   } else {
     child.env["GRPC_LISTEN_ADDR"] = Loopback(child.port);
     child.env["METRICS_LISTEN_ADDR"] = Loopback(child.metrics_port);

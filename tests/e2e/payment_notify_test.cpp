@@ -1,0 +1,168 @@
+// POST /wechat/notify/pay with hand-made notifications, signed (or not) with the simulator's
+// platform key: what cannot be verified is 401, what is verified but malformed is 400, both with
+// WeChat's {"code":"FAIL"} body; a verified payment for an order we do not know is acknowledged
+// and kept in order's inbox rather than lost.
+
+#include <ctime>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/crypto/crypto.h"
+#include "common/crypto/rsa.h"
+#include "common/wechatpay/notification.h"
+#include "common/wechatpay/signing.h"
+#include "common/wechatpay/verifier.h"
+#include "tests/e2e/payment_util.h"
+#include "tests/support/test_env.h"
+
+namespace paymesh::e2e {
+namespace {
+
+namespace json = boost::json;
+
+using Inbox = std::vector<std::pair<std::string, std::string>>;
+
+std::string Rfc3339Beijing(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S+08:00", t, absl::FixedTimeZone(8 * 3600));
+}
+
+class PaymentNotifyTest : public PaymentTest {
+ protected:
+  const testing::WechatPayMerchant& merchant() { return stack().wechat(); }
+
+  // A TRANSACTION.SUCCESS envelope as WeChat sends it, the transaction encrypted under the
+  // APIv3 key.
+  std::string Envelope(const std::string& id, const std::string& out_trade_no,
+                       const std::string& mchid) {
+    wechatpay::Transaction t;
+    t.appid = merchant().appid;
+    t.mchid = mchid;
+    t.out_trade_no = out_trade_no;
+    t.transaction_id = "4200" + crypto::HexUpper(crypto::RandomBytes(6)) + "0000000000000000";
+    t.trade_type = "NATIVE";
+    t.trade_state = "SUCCESS";
+    t.trade_state_desc = "支付成功";
+    t.bank_type = "OTHERS";
+    t.success_time = Rfc3339Beijing(absl::Now());
+    t.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+    t.amount_total = 100;
+    t.amount_payer_total = 100;
+    t.currency = "CNY";
+    t.payer_currency = "CNY";
+    absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
+        wechatpay::SerializeTransaction(t), merchant().apiv3_key, "transaction", "transaction");
+    EXPECT_TRUE(resource.ok()) << resource.status();
+    if (!resource.ok()) return "";
+    wechatpay::Envelope e;
+    e.id = id;
+    e.create_time = Rfc3339Beijing(absl::Now());
+    e.event_type = "TRANSACTION.SUCCESS";
+    e.resource_type = "encrypt-resource";
+    e.summary = "支付成功";
+    e.resource = *resource;
+    return wechatpay::SerializeEnvelope(e);
+  }
+  std::string Envelope(const std::string& id, const std::string& out_trade_no) {
+    return Envelope(id, out_trade_no, merchant().mchid);
+  }
+
+  // Wechatpay-* headers for `body` signed with `key` at `timestamp` (now by default).
+  HttpHeaders Signed(const std::string& body, const crypto::RsaPrivateKey& key,
+                     int64_t timestamp = std::time(nullptr)) {
+    const wechatpay::SignatureHeaders h = wechatpay::SignResponse(
+        key, merchant().platform_key_id, body, timestamp, wechatpay::NewNonce());
+    return {{"Content-Type", "application/json"},
+            {"Wechatpay-Timestamp", h.timestamp},
+            {"Wechatpay-Nonce", h.nonce},
+            {"Wechatpay-Signature", h.signature},
+            {"Wechatpay-Serial", h.serial},
+            {"Wechatpay-Signature-Type", h.signature_type},
+            {"Request-ID", "08F1" + crypto::HexUpper(crypto::RandomBytes(12))}};
+  }
+  HttpHeaders Signed(const std::string& body) { return Signed(body, merchant().platform_key); }
+
+  HttpResponse Notify(const std::string& body, const HttpHeaders& headers) {
+    return testing::Send(stack().host(), stack().gateway_port(), "POST", "/wechat/notify/pay",
+                         headers, body);
+  }
+};
+
+std::string NewNotificationId() { return testing::UniqueName("e2e-notify-"); }
+std::string NewOutTradeNo() { return testing::UniqueName("E2EUNKNOWN"); }
+
+void Replace(HttpHeaders& headers, const std::string& name, const std::string& value) {
+  for (auto& [k, v] : headers) {
+    if (k == name) v = value;
+  }
+}
+
+// WeChat's failure answer: `status` with {"code":"FAIL","message":<non-empty>}.
+::testing::AssertionResult IsFail(const HttpResponse& r, int status) {
+  if (r.status != status) {
+    return ::testing::AssertionFailure() << "expected HTTP " << status << ", got " << r;
+  }
+  boost::system::error_code ec;
+  const json::value v = json::parse(r.body, ec);
+  if (ec || Str(v, {"code"}) != "FAIL" || Str(v, {"message"}).empty()) {
+    return ::testing::AssertionFailure() << "not {\"code\":\"FAIL\",\"message\":…}: " << r;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(PaymentNotifyTest, WhatDoesNotVerifyIs401AndChangesNothing) {
+  const std::string out_trade_no = NewOutTradeNo();
+  const std::string body = Envelope(NewNotificationId(), out_trade_no);
+  ASSERT_FALSE(body.empty());
+
+  // Signed with a key that is not WeChat's.
+  EXPECT_TRUE(IsFail(Notify(body, Signed(body, crypto::RsaPrivateKey::Generate())), 401));
+  // WeChat's signature, but over other bytes.
+  HttpHeaders headers = Signed(body);
+  EXPECT_TRUE(IsFail(Notify(body + " ", headers), 401));
+  // A signature probe.
+  Replace(headers, "Wechatpay-Signature", "WECHATPAY/SIGNTEST/" + crypto::RandomAlnum(64));
+  EXPECT_TRUE(IsFail(Notify(body, headers), 401));
+  // An unknown key id.
+  headers = Signed(body);
+  Replace(headers, "Wechatpay-Serial", "PUB_KEY_ID_0100000000000000000000000000");
+  EXPECT_TRUE(IsFail(Notify(body, headers), 401));
+  // Signed correctly, ten minutes ago.
+  EXPECT_TRUE(
+      IsFail(Notify(body, Signed(body, merchant().platform_key, std::time(nullptr) - 600)), 401));
+  // No signature at all.
+  EXPECT_TRUE(IsFail(Notify(body, {{"Content-Type", "application/json"}}), 401));
+
+  EXPECT_TRUE(InboxRows(out_trade_no).empty());
+}
+
+TEST_F(PaymentNotifyTest, VerifiedButMalformedIs400) {
+  for (const std::string& body : {std::string(R"({"id":"abc","event_type":)"), std::string("[]"),
+                                  std::string(R"({"id":"only-an-id"})")}) {
+    EXPECT_TRUE(IsFail(Notify(body, Signed(body)), 400)) << body;
+  }
+  // Well-formed and verified, but for another merchant.
+  const std::string out_trade_no = NewOutTradeNo();
+  const std::string body = Envelope(NewNotificationId(), out_trade_no, "1900000999");
+  EXPECT_TRUE(IsFail(Notify(body, Signed(body)), 400));
+  EXPECT_TRUE(InboxRows(out_trade_no).empty());
+}
+
+TEST_F(PaymentNotifyTest, VerifiedPaymentForAnUnknownOrderIsAcknowledgedAndKept) {
+  const std::string id = NewNotificationId();
+  const std::string out_trade_no = NewOutTradeNo();
+  const std::string body = Envelope(id, out_trade_no);
+  ASSERT_FALSE(body.empty());
+
+  HttpResponse r = Notify(body, Signed(body));
+  EXPECT_EQ(r.status, 204) << r;
+  EXPECT_TRUE(r.body.empty()) << r;
+  EXPECT_EQ(InboxRows(out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
+
+  // WeChat delivers it again: acknowledged again, still one row.
+  r = Notify(body, Signed(body));
+  EXPECT_EQ(r.status, 204) << r;
+  EXPECT_EQ(InboxRows(out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
+}
+
+}  // namespace
+}  // namespace paymesh::e2e
