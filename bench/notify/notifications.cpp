@@ -1,13 +1,14 @@
 #include "bench/notify/notifications.h"
 
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
+#include "common/time/rfc3339.h"
 #include "common/wechatpay/notification.h"
 #include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
@@ -58,7 +59,7 @@ wechatpay::Transaction PaidTransaction(const WechatIdentity& wechat, const PaidO
   t.trade_state = "SUCCESS";
   t.trade_state_desc = "支付成功";
   t.bank_type = "OTHERS";
-  t.success_time = FormatBeijingTime(now_unix);
+  t.success_time = time::FormatChina(std::chrono::system_clock::from_time_t(now_unix));
   t.payer_openid = "obench" + crypto::RandomAlnum(22);
   t.amount_total = order.total_fen;
   t.amount_payer_total = order.total_fen;
@@ -101,7 +102,7 @@ absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& w
         wechatpay::EncryptResource(plaintext, wechat.apiv3_key, "transaction", "transaction"));
     wechatpay::Envelope envelope;
     envelope.id = NotificationId();
-    envelope.create_time = FormatBeijingTime(now_unix);
+    envelope.create_time = time::FormatChina(std::chrono::system_clock::from_time_t(now_unix));
     envelope.event_type = "TRANSACTION.SUCCESS";
     envelope.resource_type = "encrypt-resource";
     envelope.summary = "支付成功";
@@ -125,14 +126,5 @@ absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& w
   return out;
 }
 
-std::string FormatBeijingTime(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds + 8 * 3600);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];  // ample for any int fields, so the compiler can prove no truncation
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
 
 }  // namespace paymesh::bench

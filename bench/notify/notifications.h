@@ -39,7 +39,5 @@ absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& w
                                                          const std::string& target,
                                                          int64_t now_unix);
 
-// RFC 3339 in China Standard Time, as WeChat writes times: 2024-05-01T12:00:00+08:00.
-std::string FormatBeijingTime(int64_t unix_seconds);
 
 }  // namespace paymesh::bench

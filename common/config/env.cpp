@@ -114,6 +114,15 @@ std::string RedactUrl(std::string_view url) {
   return RedactPasswordParams(RedactUserinfo(url), /*url_query=*/true);
 }
 
+bool IsHostPort(std::string_view addr) {
+  const size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == addr.size()) return false;
+  int port = -1;
+  const char* end = addr.data() + addr.size();
+  auto [ptr, ec] = std::from_chars(addr.data() + colon + 1, end, port);
+  return ec == std::errc() && ptr == end && port >= 0 && port <= 65535;
+}
+
 Lookup ProcessEnv() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* value = std::getenv(std::string(name).c_str());
@@ -195,6 +204,14 @@ std::string EnvReader::OneOf(std::string_view name, std::string_view default_val
   AddProblem(std::string(name) + " must be one of " + Join(allowed, "|") + ", got \"" + *value +
              "\"");
   return std::string(default_value);
+}
+
+std::string EnvReader::ListenAddr(std::string_view name, std::string_view default_value) {
+  std::string addr = String(name, default_value);
+  if (!IsHostPort(addr)) {
+    AddProblem(std::string(name) + " must be host:port, got \"" + addr + "\"");
+  }
+  return addr;
 }
 
 std::optional<Secret> EnvReader::ReadSecretFile(std::string_view name, const std::string& path) {

@@ -5,7 +5,7 @@
 // first, so start-up reports all of them at once through Finish().
 //
 //   config::EnvReader env;                       // or EnvReader(fake_lookup) in tests
-//   cfg.grpc_addr = env.String("GRPC_LISTEN_ADDR", "0.0.0.0:50051");
+//   cfg.grpc_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051");
 //   cfg.pg_dsn    = env.RequiredSecretOrString("PG_DSN");
 //   cfg.key       = env.RequiredSecretFile("AUTH_TOKEN_SIGNING_KEY_FILE");
 //   RETURN_IF_ERROR(env.Finish());
@@ -39,6 +39,9 @@ class Secret {
 };
 std::ostream& operator<<(std::ostream& os, const Secret& s);
 
+// "host:port" with a decimal port in 0..65535 (0 picks a free port when listening).
+bool IsHostPort(std::string_view addr);
+
 // Removes the password (and any `password=` parameter) from a DSN or URL, for logging.
 std::string RedactUrl(std::string_view url);
 
@@ -66,6 +69,8 @@ class EnvReader {
   // One of `allowed`.
   std::string OneOf(std::string_view name, std::string_view default_value,
                     const std::vector<std::string>& allowed);
+  // A listen address: IsHostPort, else a problem ("NAME must be host:port, got ...").
+  std::string ListenAddr(std::string_view name, std::string_view default_value);
 
   // Secrets: the variable names a file whose content (trailing newline trimmed) is the value.
   Secret RequiredSecretFile(std::string_view name);

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace paymesh::config {
 namespace {
@@ -114,6 +115,48 @@ TEST(EnvTest, OneOf) {
   EXPECT_EQ(env.OneOf("LEVEL", "info", {"debug", "info"}), "info");
   EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("LEVEL"));
   EXPECT_THAT(std::string(env.Finish().message()), HasSubstr("debug|info"));
+}
+
+TEST(EnvTest, ListenAddrAcceptsHostPortAndDefaults) {
+  auto env = Reader({{"GRPC_LISTEN_ADDR", "127.0.0.1:0"},
+                     {"METRICS_LISTEN_ADDR", "[::1]:9999"},
+                     {"SIM_LISTEN_ADDR", "localhost:65535"},
+                     {"EMPTY_ADDR", ""}});
+  EXPECT_EQ(env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051"), "127.0.0.1:0");
+  EXPECT_EQ(env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9091"), "[::1]:9999");
+  EXPECT_EQ(env.ListenAddr("SIM_LISTEN_ADDR", "127.0.0.1:8090"), "localhost:65535");
+  EXPECT_EQ(env.ListenAddr("UNSET_ADDR", "0.0.0.0:8080"), "0.0.0.0:8080");
+  EXPECT_EQ(env.ListenAddr("EMPTY_ADDR", "0.0.0.0:9093"), "0.0.0.0:9093");
+  EXPECT_TRUE(env.Finish().ok());
+  EXPECT_TRUE(env.problems().empty());
+}
+
+TEST(EnvTest, ListenAddrProblemNamesTheVariableAndValue) {
+  const std::vector<std::string> bad = {"nowhere", "host:99999", "host:65536", ":80",      "host:",
+                                        "host:-1", "host:80x",   "host: 80",   "host:+80", "80"};
+  std::map<std::string, std::string> vars;
+  for (size_t i = 0; i < bad.size(); ++i) vars["ADDR_" + std::to_string(i)] = bad[i];
+  auto env = Reader(vars);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    // The value read comes back as is; Finish() is what stops the start-up.
+    EXPECT_EQ(env.ListenAddr("ADDR_" + std::to_string(i), "0.0.0.0:1"), bad[i]);
+  }
+  ASSERT_EQ(env.problems().size(), bad.size());
+  for (size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_EQ(env.problems()[i],
+              "ADDR_" + std::to_string(i) + " must be host:port, got \"" + bad[i] + "\"");
+  }
+  EXPECT_EQ(env.Finish().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(EnvTest, IsHostPort) {
+  for (const char* good : {"0.0.0.0:0", "127.0.0.1:50051", "[::1]:9999", "order:65535", "h:1"}) {
+    EXPECT_TRUE(IsHostPort(good)) << good;
+  }
+  for (const char* bad : {"", ":", "order", "order:", ":50051", "order:65536", "order:-1",
+                          "order:5005x", "order: 1", "order:+1", "order:1 "}) {
+    EXPECT_FALSE(IsHostPort(bad)) << bad;
+  }
 }
 
 TEST(EnvTest, SecretFilesAreReadAndTrimmedOnce) {

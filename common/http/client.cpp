@@ -24,6 +24,8 @@
 #include <optional>
 #include <thread>
 
+#include "common/strings/ascii.h"
+
 namespace paymesh::http {
 namespace {
 
@@ -140,9 +142,8 @@ asio::awaitable<absl::StatusOr<ClientResponse>> WriteAndRead(
 }  // namespace
 
 std::string_view ClientResponse::Header(std::string_view name) const {
-  const std::string wanted = Lower(name);
   for (const auto& [key, value] : headers) {
-    if (Lower(key) == wanted) return value;
+    if (strings::EqualsIgnoreCase(key, name)) return value;
   }
   return {};
 }

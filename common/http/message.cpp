@@ -5,20 +5,10 @@
 
 #include "common/crypto/crypto.h"
 #include "common/http/server.h"
+#include "common/strings/ascii.h"
 
 namespace paymesh::http {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // RFC 3986 unreserved characters, which percent-encoding leaves alone.
 bool IsUnreserved(char c) {
@@ -57,7 +47,7 @@ std::string Decode(std::string_view s, bool plus_is_space) {
 
 std::string_view Request::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (strings::EqualsIgnoreCase(key, name)) return value;
   }
   return {};
 }
@@ -75,7 +65,7 @@ std::string_view Request::Query() const {
 
 void Response::SetHeader(std::string name, std::string value) {
   for (auto& [key, existing] : headers) {
-    if (EqualsIgnoreCase(key, name)) {
+    if (strings::EqualsIgnoreCase(key, name)) {
       existing = std::move(value);
       return;
     }

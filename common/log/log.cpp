@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <ctime>
 #include <mutex>
 #include <string>
+
+#include "common/time/rfc3339.h"
 
 namespace paymesh::log {
 namespace {
@@ -108,23 +108,6 @@ void AppendValue(std::string& out, const Field& field) {
   }
 }
 
-std::string FormatTimestamp(std::chrono::system_clock::time_point ts) {
-  const auto ms_since_epoch =
-      std::chrono::duration_cast<std::chrono::milliseconds>(ts.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms_since_epoch / 1000);
-  int millis = static_cast<int>(ms_since_epoch % 1000);
-  if (millis < 0) {
-    millis += 1000;
-    seconds -= 1;
-  }
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
-}
-
 void WriteAll(int fd, const std::string& line) {
   size_t done = 0;
   while (done < line.size()) {
@@ -135,6 +118,31 @@ void WriteAll(int fd, const std::string& line) {
     }
     done += static_cast<size_t>(n);
   }
+}
+
+std::string FormatAt(std::chrono::system_clock::time_point ts, Level level, std::string_view msg,
+                     std::span<const Field> fields) {
+  std::string service;
+  {
+    std::lock_guard<std::mutex> lock(g_service_mu);
+    service = g_service;
+  }
+  std::string out = "{\"ts\":\"" + time::FormatUtc(ts, time::Precision::kMilliseconds) +
+                    "\",\"level\":\"" + LevelName(level) + '"';
+  AppendKey(out, "service");
+  AppendString(out, service);
+  AppendKey(out, "msg");
+  AppendString(out, msg);
+  if (!t_request_id.empty()) {
+    AppendKey(out, "request_id");
+    AppendString(out, t_request_id);
+  }
+  for (const Field& field : fields) {
+    AppendKey(out, field.key);
+    AppendValue(out, field);
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
@@ -163,26 +171,7 @@ void Init(std::string service, Level min_level) {
 
 std::string FormatLineAt(std::chrono::system_clock::time_point ts, Level level,
                          std::string_view msg, std::initializer_list<Field> fields) {
-  std::string service;
-  {
-    std::lock_guard<std::mutex> lock(g_service_mu);
-    service = g_service;
-  }
-  std::string out = "{\"ts\":\"" + FormatTimestamp(ts) + "\",\"level\":\"" + LevelName(level) + '"';
-  AppendKey(out, "service");
-  AppendString(out, service);
-  AppendKey(out, "msg");
-  AppendString(out, msg);
-  if (!t_request_id.empty()) {
-    AppendKey(out, "request_id");
-    AppendString(out, t_request_id);
-  }
-  for (const Field& field : fields) {
-    AppendKey(out, field.key);
-    AppendValue(out, field);
-  }
-  out += '}';
-  return out;
+  return FormatAt(ts, level, msg, std::span<const Field>(fields.begin(), fields.size()));
 }
 
 std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields) {
@@ -190,8 +179,12 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
 }
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  Write(level, msg, std::span<const Field>(fields.begin(), fields.size()));
+}
+
+void Write(Level level, std::string_view msg, std::span<const Field> fields) {
   if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
-  std::string line = FormatLine(level, msg, fields);
+  std::string line = FormatAt(std::chrono::system_clock::now(), level, msg, fields);
   line += '\n';
   std::lock_guard<std::mutex> lock(g_write_mu);
   WriteAll(STDOUT_FILENO, line);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -45,6 +46,8 @@ struct Field {
 };
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
+// As Write, with fields assembled at run time.
+void Write(Level level, std::string_view msg, std::span<const Field> fields);
 inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kDebug, m, f);
 }

@@ -1,37 +1,15 @@
 #include "services/auth/config.h"
 
-#include <charconv>
 #include <chrono>
-#include <string_view>
 
 #include "common/error/status_macros.h"
 
 namespace paymesh::auth {
-namespace {
-
-// "host:port" with a port in 0..65535 (0 picks a free one).
-bool IsListenAddr(const std::string& addr) {
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) return false;
-  int port = -1;
-  const char* end = addr.data() + addr.size();
-  auto [ptr, ec] = std::from_chars(addr.data() + colon + 1, end, port);
-  return ec == std::errc() && ptr == end && port >= 0 && port <= 65535;
-}
-
-std::string ListenAddr(config::EnvReader& env, std::string_view name,
-                       std::string_view default_value) {
-  std::string addr = env.String(name, default_value);
-  if (!IsListenAddr(addr)) env.AddProblem(std::string(name) + ": must be host:port");
-  return addr;
-}
-
-}  // namespace
 
 absl::StatusOr<AuthConfig> LoadAuthConfig(config::EnvReader& env) {
   AuthConfig cfg;
-  cfg.grpc_listen_addr = ListenAddr(env, "GRPC_LISTEN_ADDR", "0.0.0.0:50051");
-  cfg.metrics_listen_addr = ListenAddr(env, "METRICS_LISTEN_ADDR", "0.0.0.0:9091");
+  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051");
+  cfg.metrics_listen_addr = env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9091");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
   cfg.pg_dsn = env.RequiredSecretOrString("PG_DSN").Reveal();  // or PG_DSN_FILE (k8s Secret)

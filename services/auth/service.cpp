@@ -1,29 +1,18 @@
 #include "services/auth/service.h"
 
-#include <ctime>
-
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
 #include "common/rpc/call.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::auth {
 namespace {
-
-// RFC 3339 in UTC with second precision: "2026-11-21T10:00:00Z".
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
 
 void ToProto(const User& user, v1::User* out) {
   out->set_id(user.id);
   out->set_username(user.username);
   out->set_mobile_masked(user.mobile.empty() ? "" : log::MaskMobile(user.mobile));
-  out->set_created_at(FormatRfc3339(user.created_at));
+  out->set_created_at(time::FormatUtc(user.created_at));  // "2026-11-21T10:00:00Z"
 }
 
 void ToProto(const TokenPair& pair, v1::TokenPair* out) {

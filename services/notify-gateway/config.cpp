@@ -4,22 +4,13 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 
 namespace paymesh::gateway {
 namespace {
 
-// "host:port" with a numeric port in 0..65535 (0 picks a free port).
-bool IsHostPort(const std::string& addr) {
-  const size_t colon = addr.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  int port = -1;
-  return absl::SimpleAtoi(addr.substr(colon + 1), &port) && port >= 0 && port <= 65535;
-}
-
 std::string RequiredAddr(config::EnvReader& env, std::string_view name) {
   std::string addr = env.RequiredString(name);
-  if (!addr.empty() && !IsHostPort(addr)) {
+  if (!addr.empty() && !config::IsHostPort(addr)) {
     env.AddProblem(std::string(name) + " must be host:port, got '" + addr + "'");
   }
   return addr;
@@ -68,10 +59,7 @@ std::string_view RouteSetName(RouteSet routes) {
 absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   using std::chrono::milliseconds;
   GatewayConfig cfg;
-  cfg.listen_addr = env.String("GATEWAY_LISTEN_ADDR", cfg.listen_addr);
-  if (!IsHostPort(cfg.listen_addr)) {
-    env.AddProblem("GATEWAY_LISTEN_ADDR must be host:port, got '" + cfg.listen_addr + "'");
-  }
+  cfg.listen_addr = env.ListenAddr("GATEWAY_LISTEN_ADDR", cfg.listen_addr);
   const std::string routes = env.OneOf("GATEWAY_ROUTES", "all", {"all", "api", "notify"});
   cfg.routes = routes == "api"      ? RouteSet::kApi
                : routes == "notify" ? RouteSet::kNotify

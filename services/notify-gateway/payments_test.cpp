@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-#include "absl/time/time.h"
+#include "common/time/rfc3339.h"
 #include "services/notify-gateway/qr.h"
 #include "services/notify-gateway/testing/harness.h"
 
@@ -25,10 +25,9 @@ using testing::kAliceId;
 constexpr char kCodeUrl[] = "weixin://wxpay/bizpayurl?pr=abcdefg";
 
 std::chrono::system_clock::time_point TimeOf(const std::string& rfc3339) {
-  absl::Time t;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &error)) << error;
-  return absl::ToChronoTime(t);
+  const absl::StatusOr<std::chrono::system_clock::time_point> t = time::Parse(rfc3339);
+  EXPECT_TRUE(t.ok()) << rfc3339 << ": " << t.status();
+  return t.value_or(std::chrono::system_clock::time_point{});
 }
 
 order::v1::Order PayingOrder(std::string expires_at) {

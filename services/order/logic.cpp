@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <map>
 #include <set>
 #include <utility>
@@ -53,17 +52,6 @@ std::tm UtcFields(Timestamp t) {
 Order WithDescription(Order order) {
   order.description = Describe(order.items);
   return order;
-}
-
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// The value of a run of decimal digits (callers bound its length).
-int Digits(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
 }
 
 absl::Status ReplayOrReject(const StoredOrder& stored, const std::string& request_hash) {
@@ -300,65 +288,6 @@ bool IsUuid(std::string_view s) {
     if (dash ? s[i] != '-' : !IsHex(s[i])) return false;
   }
   return true;
-}
-
-std::string FormatRfc3339(Timestamp t) {
-  std::tm tm = UtcFields(t);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    t - std::chrono::floor<std::chrono::seconds>(t))
-                    .count();
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return buf;
-}
-
-absl::StatusOr<Timestamp> ParseRfc3339(std::string_view text) {
-  const absl::Status bad = absl::InvalidArgumentError("not an RFC 3339 time");
-  // yyyy-mm-ddThh:mm:ss
-  if (text.size() < 20 || text.size() > 40) return bad;
-  for (size_t i : {4u, 7u}) {
-    if (text[i] != '-') return bad;
-  }
-  if ((text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') return bad;
-  const std::string_view year = text.substr(0, 4), month = text.substr(5, 2),
-                         day = text.substr(8, 2), hour = text.substr(11, 2),
-                         minute = text.substr(14, 2), second = text.substr(17, 2);
-  for (std::string_view part : {year, month, day, hour, minute, second}) {
-    if (!IsDigits(part)) return bad;
-  }
-  std::string_view rest = text.substr(19);
-  std::chrono::microseconds fraction{0};
-  if (rest.front() == '.') {
-    size_t n = 1;
-    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
-    std::string_view digits = rest.substr(1, n - 1);
-    if (digits.empty() || digits.size() > 9) return bad;
-    std::string micros(digits.substr(0, 6));
-    micros.resize(6, '0');
-    fraction = std::chrono::microseconds(Digits(micros));
-    rest.remove_prefix(n);
-  }
-  std::chrono::minutes offset{0};
-  if (rest != "Z" && rest != "z") {
-    if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':' ||
-        !IsDigits(rest.substr(1, 2)) || !IsDigits(rest.substr(4, 2))) {
-      return bad;
-    }
-    const int h = Digits(rest.substr(1, 2)), m = Digits(rest.substr(4, 2));
-    if (h > 23 || m > 59) return bad;
-    offset = std::chrono::minutes((rest[0] == '-' ? -1 : 1) * (h * 60 + m));
-  }
-  const std::chrono::year_month_day date{std::chrono::year(Digits(year)),
-                                         std::chrono::month(static_cast<unsigned>(Digits(month))),
-                                         std::chrono::day(static_cast<unsigned>(Digits(day)))};
-  // A leap second (:60) is not representable here; WeChat does not send one.
-  if (!date.ok() || Digits(hour) > 23 || Digits(minute) > 59 || Digits(second) > 59) return bad;
-  const auto local = std::chrono::sys_days(date) + std::chrono::hours(Digits(hour)) +
-                     std::chrono::minutes(Digits(minute)) + std::chrono::seconds(Digits(second)) +
-                     fraction;
-  return Timestamp(local - offset);
 }
 
 }  // namespace paymesh::order

@@ -162,9 +162,4 @@ bool IsUuid(std::string_view s);
 // The lowercase form the store keys on.
 std::string CanonicalUuid(std::string_view s);
 
-// RFC 3339 in UTC with milliseconds: "2026-11-21T10:00:00.123Z".
-std::string FormatRfc3339(Timestamp t);
-// "yyyy-mm-ddThh:mm:ss[.fraction](Z|±hh:mm)", as WeChat writes times; INVALID_ARGUMENT otherwise.
-absl::StatusOr<Timestamp> ParseRfc3339(std::string_view text);
-
 }  // namespace paymesh::order

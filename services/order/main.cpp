@@ -2,16 +2,14 @@
 // wait for SIGTERM/SIGINT → drain. No logic here.
 
 #include <chrono>
-#include <iostream>
 
 #include "common/config/env.h"
 #include "common/exec/worker_pool.h"
-#include "common/http/metrics_endpoint.h"
 #include "common/log/log.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
-#include "common/rpc/call.h"
 #include "common/rpc/server.h"
+#include "common/service/serve.h"
 #include "services/order/config.h"
 #include "services/order/logic.h"
 #include "services/order/migrations.h"
@@ -22,7 +20,6 @@ namespace paymesh::order {
 namespace {
 
 constexpr size_t kWorkerQueue = 1024;
-constexpr std::chrono::seconds kDrainGrace{10};
 
 Timestamp Now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
@@ -38,32 +35,11 @@ int Run(const OrderConfig& cfg) {
   OrderLogic logic(store, Now);
   // Declared after the logic it runs, so it is joined before the logic goes away.
   exec::WorkerPool workers(cfg.pg_pool_size, kWorkerQueue);
-  OrderGrpcService service(logic, workers);
-
-  rpc::SetServiceName("order");
-  rpc::Server server;
-  server.AddService(&service);
-  absl::StatusOr<int> grpc_port = server.Start(cfg.grpc_listen_addr);
-  if (!grpc_port.ok()) {
-    log::Error("gRPC listener failed", {{"error", std::string(grpc_port.status().message())}});
-    return 1;
-  }
-  int metrics_port = 0;
-  auto metrics = http::StartMetricsServer(cfg.metrics_listen_addr, &metrics_port);
-  if (!metrics.ok()) {
-    log::Error("metrics listener failed", {{"error", std::string(metrics.status().message())}});
-    server.Shutdown(std::chrono::milliseconds(0));
-    return 1;
-  }
-  log::Info("serving", {{"grpc_port", *grpc_port}, {"metrics_port", metrics_port}});
-
-  int signal = rpc::WaitForTerminationSignal();
-  log::Info("draining", {{"signal", signal}});
-  server.Shutdown(kDrainGrace);
-  workers.Shutdown();
-  (*metrics)->Stop();
-  log::Info("stopped");
-  return 0;
+  OrderGrpcService grpc_service(logic, workers);
+  return service::Serve({.name = "order",
+                         .grpc_listen_addr = cfg.grpc_listen_addr,
+                         .metrics_listen_addr = cfg.metrics_listen_addr},
+                        {&grpc_service}, workers);
 }
 
 }  // namespace
@@ -73,11 +49,7 @@ int main() {
   paymesh::rpc::BlockTerminationSignals();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::order::OrderConfig> cfg = paymesh::order::LoadOrderConfig(env);
-  if (!cfg.ok()) {
-    std::cerr << "order: invalid configuration\n";
-    for (const std::string& problem : env.problems()) std::cerr << "  " << problem << "\n";
-    return 2;
-  }
+  if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("order", env);
   paymesh::log::Init("order", cfg->log_level);
   return paymesh::order::Run(*cfg);
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/time/rfc3339.h"
 #include "services/order/logic.h"
 
 namespace paymesh::order {
@@ -124,11 +125,12 @@ absl::StatusOr<Prepay> ParsePrepay(const PrepayInput& input) {
       return absl::InvalidArgumentError("prepay.expires_at is required");
     }
   } else {
-    absl::StatusOr<Timestamp> expires_at = ParseRfc3339(input.expires_at);
+    absl::StatusOr<std::chrono::system_clock::time_point> expires_at =
+        time::Parse(input.expires_at);
     if (!expires_at.ok()) {
       return absl::InvalidArgumentError("prepay.expires_at must be an RFC 3339 time");
     }
-    prepay.expires_at = *expires_at;
+    prepay.expires_at = std::chrono::floor<std::chrono::microseconds>(*expires_at);
   }
   return prepay;
 }
@@ -178,9 +180,9 @@ absl::StatusOr<PaymentNotice> ParsePaymentNotice(const ApplyPaymentInput& input)
   notice.report = r;
   notice.applicable = success;
   if (!r.success_time.empty()) {
-    absl::StatusOr<Timestamp> t = ParseRfc3339(r.success_time);
+    absl::StatusOr<std::chrono::system_clock::time_point> t = time::Parse(r.success_time);
     if (!t.ok()) return absl::InvalidArgumentError("report.success_time must be an RFC 3339 time");
-    notice.success_at = *t;
+    notice.success_at = std::chrono::floor<std::chrono::microseconds>(*t);
   }
   return notice;
 }

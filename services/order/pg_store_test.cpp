@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/pg/migrate.h"
+#include "common/time/rfc3339.h"
 #include "services/order/logic.h"
 #include "services/order/migrations.h"
 #include "tests/support/test_env.h"
@@ -355,7 +356,8 @@ TEST_F(OrderPgStoreTest, PrepayRoundTripsAndIsAuditedWithoutTheLink) {
   EXPECT_EQ(got->prepay->channel, "native");
   EXPECT_EQ(got->prepay->code_url, "weixin://wxpay/bizpayurl?pr=NwY5Mz9");
   EXPECT_EQ(got->prepay->prepay_id, "");
-  EXPECT_EQ(FormatRfc3339(got->prepay->expires_at.value()), "2026-11-21T10:30:00.250Z");
+  EXPECT_EQ(time::FormatUtc(got->prepay->expires_at.value(), time::Precision::kMilliseconds),
+            "2026-11-21T10:30:00.250Z");
   EXPECT_EQ(got->description, "West Lake Longjing green tea, 250 g ×1 等2件");
   EXPECT_EQ(Text("SELECT detail::text FROM order_events WHERE order_id = $1::uuid "
                  "AND event_type = 'prepay_issued'",
@@ -384,7 +386,8 @@ TEST_F(OrderPgStoreTest, DuplicateNotificationIdIsAppliedOnce) {
   EXPECT_EQ(first->outcome, PaymentOutcome::kApplied);
   EXPECT_EQ(first->order->state, OrderState::kPaid);
   EXPECT_EQ(first->order->transaction_id, "4200000001");
-  EXPECT_EQ(FormatRfc3339(first->order->paid_at.value()), "2026-11-21T10:01:02.000Z");
+  EXPECT_EQ(time::FormatUtc(first->order->paid_at.value(), time::Precision::kMilliseconds),
+            "2026-11-21T10:01:02.000Z");
 
   auto again = logic_->ApplyPayment(Report(o, "n-1", "4200000001"));
   ASSERT_TRUE(again.ok()) << again.status();

@@ -2,8 +2,15 @@
 
 #include "common/error/status_macros.h"
 #include "common/rpc/call.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::order {
+namespace {
+
+// Times in the API: RFC 3339 UTC with milliseconds, "2026-11-21T10:00:07.890Z".
+std::string ApiTime(Timestamp t) { return time::FormatUtc(t, time::Precision::kMilliseconds); }
+
+}  // namespace
 
 void ToProto(const Order& order, v1::Order* out) {
   out->set_id(order.id);
@@ -20,8 +27,8 @@ void ToProto(const Order& order, v1::Order* out) {
     p->set_unit_price_fen(item.unit_price_fen);
     p->set_line_total_fen(item.line_total_fen);
   }
-  out->set_created_at(FormatRfc3339(order.created_at));
-  out->set_updated_at(FormatRfc3339(order.updated_at));
+  out->set_created_at(ApiTime(order.created_at));
+  out->set_updated_at(ApiTime(order.updated_at));
   out->set_description(order.description);
   if (order.prepay.has_value() && order.state == OrderState::kPaying) {
     v1::Prepay* p = out->mutable_prepay();
@@ -30,11 +37,11 @@ void ToProto(const Order& order, v1::Order* out) {
     p->set_prepay_id(order.prepay->prepay_id);
     p->set_h5_url(order.prepay->h5_url);
     if (order.prepay->expires_at.has_value()) {
-      p->set_expires_at(FormatRfc3339(*order.prepay->expires_at));
+      p->set_expires_at(ApiTime(*order.prepay->expires_at));
     }
   }
   out->set_transaction_id(order.transaction_id);
-  if (order.paid_at.has_value()) out->set_paid_at(FormatRfc3339(*order.paid_at));
+  if (order.paid_at.has_value()) out->set_paid_at(ApiTime(*order.paid_at));
   out->set_late_payment(order.late_payment);
   out->set_flagged(order.flagged);
   out->set_flag_reason(order.flag_reason);

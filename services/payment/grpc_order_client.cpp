@@ -5,7 +5,7 @@
 #include "common/log/log.h"
 #include "common/rpc/call.h"
 #include "common/rpc/status.h"
-#include "services/payment/time_format.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::payment {
 namespace {
@@ -32,11 +32,11 @@ absl::StatusOr<Order> OrderFromProto(const order::v1::Order& p) {
   o.currency = p.currency();
   o.description = p.description();
   o.transaction_id = p.transaction_id();
-  absl::StatusOr<Timestamp> created = ParseRfc3339(p.created_at());
+  absl::StatusOr<Timestamp> created = time::Parse(p.created_at());
   if (!created.ok()) return absl::InternalError("order answered a malformed created_at");
   o.created_at = *created;
   if (p.has_prepay() && !p.prepay().channel().empty()) {
-    absl::StatusOr<Timestamp> expires = ParseRfc3339(p.prepay().expires_at());
+    absl::StatusOr<Timestamp> expires = time::Parse(p.prepay().expires_at());
     if (expires.ok()) {
       o.prepay = Prepay{p.prepay().channel(), p.prepay().code_url(), *expires};
     } else {
@@ -49,7 +49,7 @@ absl::StatusOr<Order> OrderFromProto(const order::v1::Order& p) {
 void PrepayToProto(const Prepay& prepay, order::v1::Prepay* out) {
   out->set_channel(prepay.channel);
   out->set_code_url(prepay.code_url);
-  out->set_expires_at(FormatRfc3339Utc(prepay.expires_at));
+  out->set_expires_at(time::FormatUtc(prepay.expires_at));
 }
 
 void ReportToProto(const PaymentReport& r, order::v1::PaymentReport* out) {

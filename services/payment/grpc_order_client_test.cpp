@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "common/log/log.h"
-#include "services/payment/time_format.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::payment {
 namespace {
@@ -124,14 +124,14 @@ TEST_F(GrpcOrderClientTest, GetOrderCarriesRequestIdAndDeadlineAndConverts) {
   EXPECT_EQ(order->state, "PAYING");
   EXPECT_EQ(order->total_fen, 2590);
   EXPECT_EQ(order->description, "coffee");
-  EXPECT_EQ(order->created_at, *ParseRfc3339("2026-01-01T00:00:00.123Z"));
+  EXPECT_EQ(order->created_at, *time::Parse("2026-01-01T00:00:00.123Z"));
   ASSERT_TRUE(order->prepay.has_value());
   EXPECT_EQ(order->prepay->code_url, "weixin://wxpay/bizpayurl?pr=x");
-  EXPECT_EQ(FormatRfc3339Utc(order->prepay->expires_at), "2026-01-01T00:30:00Z");
+  EXPECT_EQ(time::FormatUtc(order->prepay->expires_at), "2026-01-01T00:30:00Z");
 }
 
 TEST_F(GrpcOrderClientTest, RecordPrepayAndApplyPaymentSendEveryField) {
-  const Timestamp expires = *ParseRfc3339("2026-01-01T00:29:00Z");
+  const Timestamp expires = *time::Parse("2026-01-01T00:29:00Z");
   ASSERT_TRUE(client_->RecordPrepay("ord-1", Prepay{"native", "weixin://x", expires}).ok());
   EXPECT_EQ(service_.last_prepay.order_id(), "ord-1");
   EXPECT_EQ(service_.last_prepay.prepay().channel(), "native");

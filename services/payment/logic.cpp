@@ -1,12 +1,12 @@
 #include "services/payment/logic.h"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
-#include "services/payment/time_format.h"
+#include "common/strings/ascii.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::payment {
 namespace {
@@ -19,16 +19,9 @@ constexpr char kSourceQuery[] = "query";
 constexpr char kOriginalTypeTransaction[] = "transaction";
 constexpr char kTradeStateOrderNotExist[] = "ORDER_NOT_EXIST";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string HeaderOf(const NotificationHeaders& headers, std::string_view name) {
-  const std::string wanted = Lower(name);
   for (const auto& [key, value] : headers) {
-    if (Lower(key) == wanted) return value;
+    if (strings::EqualsIgnoreCase(key, name)) return value;
   }
   return "";
 }
@@ -68,7 +61,7 @@ const char* ResultOf(absl::StatusCode code) {
 }  // namespace
 
 std::string TimeExpireOf(const Order& order, seconds ttl) {
-  return FormatRfc3339China(floor<seconds>(order.created_at) + ttl);
+  return time::FormatChina(floor<seconds>(order.created_at) + ttl);
 }
 
 std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
@@ -135,7 +128,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   RETURN_IF_ERROR(orders_.RecordPrepay(order.id, record).status());
   log::Info("native prepay issued", {{"order_id", order.id},
                                      {"out_trade_no", order.out_trade_no},
-                                     {"expires_at", FormatRfc3339Utc(record.expires_at)}});
+                                     {"expires_at", time::FormatUtc(record.expires_at)}});
   result.code_url = record.code_url;
   result.expires_at = record.expires_at;
   return result;

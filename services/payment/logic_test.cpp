@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "common/time/rfc3339.h"
 #include "common/wechatpay/signing.h"
 #include "services/payment/testing/fake_clock.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
-#include "services/payment/time_format.h"
 
 namespace paymesh::payment {
 namespace {
@@ -156,7 +156,7 @@ TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
   // created 2025-12-31T23:59:00.4Z + 1800 s, whole seconds, China time.
   EXPECT_EQ(calls[0].time_expire, "2026-01-01T08:29:00+08:00");
   // The code_url lives until time_expire, sooner than WeChat's two hours.
-  EXPECT_EQ(FormatRfc3339Utc(r->expires_at), "2026-01-01T00:29:00Z");
+  EXPECT_EQ(time::FormatUtc(r->expires_at), "2026-01-01T00:29:00Z");
 
   std::vector<std::pair<std::string, Prepay>> recorded = orders_.prepay_calls();
   ASSERT_EQ(recorded.size(), 1u);

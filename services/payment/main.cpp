@@ -2,15 +2,15 @@
 // listeners → wait for SIGTERM/SIGINT → drain. No logic here.
 
 #include <chrono>
-#include <iostream>
+#include <memory>
 
 #include "common/config/env.h"
 #include "common/exec/worker_pool.h"
 #include "common/http/client.h"
-#include "common/http/metrics_endpoint.h"
 #include "common/log/log.h"
 #include "common/rpc/call.h"
 #include "common/rpc/server.h"
+#include "common/service/serve.h"
 #include "common/wechatpay/verifier.h"
 #include "services/payment/config.h"
 #include "services/payment/grpc_order_client.h"
@@ -23,7 +23,6 @@ namespace paymesh::payment {
 namespace {
 
 constexpr size_t kWorkerQueue = 1024;
-constexpr std::chrono::seconds kDrainGrace{10};
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
 
 Timestamp Now() { return std::chrono::system_clock::now(); }
@@ -58,35 +57,13 @@ int Run(const PaymentConfig& cfg) {
                      orders, wechat, verifier, Now);
   // Declared after everything it runs, so it is joined before they go away.
   exec::WorkerPool workers(cfg.worker_threads, kWorkerQueue);
-  PaymentGrpcService service(logic, workers);
-
-  rpc::SetServiceName("payment");
-  rpc::Server server;
-  server.AddService(&service);
-  absl::StatusOr<int> grpc_port = server.Start(cfg.grpc_listen_addr);
-  if (!grpc_port.ok()) {
-    log::Error("gRPC listener failed", {{"error", grpc_port.status().message()}});
-    return 1;
-  }
-  int metrics_port = 0;
-  auto metrics = http::StartMetricsServer(cfg.metrics_listen_addr, &metrics_port);
-  if (!metrics.ok()) {
-    log::Error("metrics listener failed", {{"error", metrics.status().message()}});
-    server.Shutdown(std::chrono::milliseconds(0));
-    return 1;
-  }
-  log::Info("serving", {{"grpc_port", *grpc_port},
-                        {"metrics_port", metrics_port},
-                        {"mchid", cfg.mchid},
-                        {"wechatpay_base_url", cfg.base_url}});
-
-  int signal = rpc::WaitForTerminationSignal();
-  log::Info("draining", {{"signal", signal}});
-  server.Shutdown(kDrainGrace);
-  workers.Shutdown();
-  (*metrics)->Stop();
-  log::Info("stopped");
-  return 0;
+  PaymentGrpcService grpc_service(logic, workers);
+  return service::Serve(
+      {.name = "payment",
+       .grpc_listen_addr = cfg.grpc_listen_addr,
+       .metrics_listen_addr = cfg.metrics_listen_addr,
+       .serving_fields = {{"mchid", cfg.mchid}, {"wechatpay_base_url", cfg.base_url}}},
+      {&grpc_service}, workers);
 }
 
 }  // namespace
@@ -96,11 +73,7 @@ int main() {
   paymesh::rpc::BlockTerminationSignals();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::payment::PaymentConfig> cfg = paymesh::payment::LoadPaymentConfig(env);
-  if (!cfg.ok()) {
-    std::cerr << "payment: invalid configuration\n";
-    for (const std::string& problem : env.problems()) std::cerr << "  " << problem << "\n";
-    return 2;
-  }
+  if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("payment", env);
   paymesh::log::Init("payment", cfg->log_level);
   return paymesh::payment::Run(*cfg);
 }

@@ -2,7 +2,7 @@
 
 #include "common/error/status_macros.h"
 #include "common/rpc/call.h"
-#include "services/payment/time_format.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::payment {
 
@@ -16,7 +16,7 @@ grpc::ServerUnaryReactor* PaymentGrpcService::CreatePayment(grpc::CallbackServer
     resp->set_out_trade_no(result.out_trade_no);
     resp->set_channel(result.channel);
     resp->set_code_url(result.code_url);
-    resp->set_expires_at(FormatRfc3339Utc(result.expires_at));
+    resp->set_expires_at(time::FormatUtc(result.expires_at));
     resp->set_reused(result.reused);
     return absl::OkStatus();
   });

@@ -1,7 +1,6 @@
 #include "services/payment/wechat_client.h"
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <thread>
 #include <utility>
 
@@ -14,24 +13,6 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr size_t kMaxCodeUrlBytes = 512;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string HeaderOf(const http::ClientResponse& r, std::string_view name) {
-  for (const auto& [key, value] : r.headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
-  }
-  return "";
-}
 
 int64_t UnixSeconds(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -195,7 +176,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
                                std::string(resp.status().message()));
   }
 
-  const std::string request_id = HeaderOf(*resp, "Request-ID");
+  const std::string request_id(resp->Header("Request-ID"));
   if (resp->status < 200 || resp->status > 299) {
     *retryable = IsRetryableWechatError(resp->status, resp->body);
     absl::Status st = StatusFromWechatError(resp->status, resp->body);
@@ -208,11 +189,11 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
   }
 
   wechatpay::SignatureHeaders sig;
-  sig.timestamp = HeaderOf(*resp, "Wechatpay-Timestamp");
-  sig.nonce = HeaderOf(*resp, "Wechatpay-Nonce");
-  sig.signature = HeaderOf(*resp, "Wechatpay-Signature");
-  sig.serial = HeaderOf(*resp, "Wechatpay-Serial");
-  sig.signature_type = HeaderOf(*resp, "Wechatpay-Signature-Type");
+  sig.timestamp = resp->Header("Wechatpay-Timestamp");
+  sig.nonce = resp->Header("Wechatpay-Nonce");
+  sig.signature = resp->Header("Wechatpay-Signature");
+  sig.serial = resp->Header("Wechatpay-Serial");
+  sig.signature_type = resp->Header("Wechatpay-Signature-Type");
   if (absl::Status st = verifier_.Verify(sig, resp->body, UnixSeconds(clock_())); !st.ok()) {
     log::Error("wechat pay response signature did not verify", {{"endpoint", call.endpoint},
                                                                 {"http_status", resp->status},

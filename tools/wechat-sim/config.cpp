@@ -1,6 +1,5 @@
 #include "tools/wechat-sim/config.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
@@ -9,16 +8,6 @@ namespace paymesh::wechatsim {
 namespace {
 
 constexpr double kMaxTimeScale = 1000;
-
-// "host:port" with a port in 0..65535 (0 picks a free one).
-bool IsListenAddr(const std::string& addr) {
-  const size_t colon = addr.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) return false;
-  int port = -1;
-  const char* end = addr.data() + addr.size();
-  auto [ptr, ec] = std::from_chars(addr.data() + colon + 1, end, port);
-  return ec == std::errc() && ptr == end && port >= 0 && port <= 65535;
-}
 
 bool AllOf(std::string_view s, bool (*pred)(char)) {
   for (char c : s) {
@@ -33,8 +22,7 @@ bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' 
 
 absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env) {
   SimConfig cfg;
-  cfg.listen_addr = env.String("SIM_LISTEN_ADDR", cfg.listen_addr);
-  if (!IsListenAddr(cfg.listen_addr)) env.AddProblem("SIM_LISTEN_ADDR: must be host:port");
+  cfg.listen_addr = env.ListenAddr("SIM_LISTEN_ADDR", cfg.listen_addr);
   cfg.state_dir = env.RequiredString("SIM_STATE_DIR");
 
   const std::string scale = env.String("SIM_TIME_SCALE", "1");

@@ -1,9 +1,9 @@
 #include "tools/wechat-sim/envelope.h"
 
 #include "common/crypto/crypto.h"
+#include "common/time/rfc3339.h"
 #include "common/wechatpay/notification.h"
 #include "tools/wechat-sim/store.h"
-#include "tools/wechat-sim/time_util.h"
 
 namespace paymesh::wechatsim {
 
@@ -15,7 +15,8 @@ absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string
   if (!resource.ok()) return resource.status();
   wechatpay::Envelope envelope;
   envelope.id = id;
-  envelope.create_time = FormatBeijingTime(now_unix);
+  envelope.create_time =
+      time::FormatChina(std::chrono::sys_seconds(std::chrono::seconds(now_unix)));
   envelope.event_type = "TRANSACTION.SUCCESS";
   envelope.resource_type = "encrypt-resource";
   envelope.summary = "支付成功";

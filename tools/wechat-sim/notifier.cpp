@@ -7,10 +7,10 @@
 
 #include "common/crypto/crypto.h"
 #include "common/log/log.h"
+#include "common/time/rfc3339.h"
 #include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
 #include "tools/wechat-sim/responses.h"
-#include "tools/wechat-sim/time_util.h"
 
 namespace paymesh::wechatsim {
 namespace {
@@ -36,7 +36,7 @@ AttemptRecord Started(const Notification& n, int attempt, AttemptKind kind,
   r.out_trade_no = n.out_trade_no;
   r.attempt = attempt;
   r.kind = kind;
-  r.at = FormatUtcMillis(wall);
+  r.at = time::FormatUtc(wall, time::Precision::kMilliseconds);
   r.at_unix_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
   return r;

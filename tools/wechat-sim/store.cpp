@@ -1,7 +1,7 @@
 #include "tools/wechat-sim/store.h"
 
 #include "common/crypto/crypto.h"
-#include "tools/wechat-sim/time_util.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::wechatsim {
 namespace {
@@ -52,7 +52,10 @@ std::variant<std::string, ApiError> OrderStore::Prepay(const NativeOrderRequest&
   }
   Order order;
   order.request = request;
-  if (!request.time_expire.empty()) order.expire_unix = ParseRfc3339(request.time_expire);
+  if (const auto expire = time::Parse(request.time_expire); expire.ok()) {
+    order.expire_unix =
+        std::chrono::floor<std::chrono::seconds>(*expire).time_since_epoch().count();
+  }
   do {
     order.code_url = kCodeUrlPrefix + crypto::RandomAlnum(10);
   } while (by_code_url_.count(order.code_url) != 0);
@@ -92,7 +95,7 @@ absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_uni
   do {
     order.transaction_id = NewTransactionId();
   } while (by_transaction_id_.count(order.transaction_id) != 0);
-  order.success_time = FormatBeijingTime(now_unix);
+  order.success_time = time::FormatChina(std::chrono::sys_seconds(std::chrono::seconds(now_unix)));
   order.payer_openid = request.openid.empty() ? NewOpenid() : request.openid;
   order.paid_total = request.amount_total.value_or(order.request.amount_total);
   by_transaction_id_.emplace(order.transaction_id, order.request.out_trade_no);

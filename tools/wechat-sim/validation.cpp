@@ -6,7 +6,7 @@
 
 #include "common/http/client.h"
 #include "common/http/message.h"
-#include "tools/wechat-sim/time_util.h"
+#include "common/time/rfc3339.h"
 
 namespace paymesh::wechatsim {
 namespace {
@@ -161,7 +161,7 @@ std::optional<ApiError> ParseNativeRequest(std::string_view body, const Merchant
     return Invalid("notify_url", "应为不超过255字节、不带查询串的http(s)绝对地址");
   }
   if (auto e = Str(o, "time_expire", false, 1, 64, &r.time_expire)) return e;
-  if (!r.time_expire.empty() && !ParseRfc3339(r.time_expire)) {
+  if (!r.time_expire.empty() && !time::Parse(r.time_expire).ok()) {
     return Invalid("time_expire", "应为RFC 3339格式, 如2018-06-08T10:34:56+08:00");
   }
   if (auto e = Str(o, "attach", false, 0, 128, &r.attach)) return e;

@@ -2,28 +2,14 @@
 
 #include <cstdio>
 
-#include "absl/strings/ascii.h"
+#include "common/strings/ascii.h"
 
 namespace paymesh::auth::testing {
-namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 absl::StatusOr<User> FakeUserStore::CreateUser(const NewUser& user) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const UserCredentials& u : users_) {
-    if (EqualsIgnoreCase(u.user.username, user.username)) {
+    if (strings::EqualsIgnoreCase(u.user.username, user.username)) {
       return absl::AlreadyExistsError("username already taken");
     }
     if (!user.mobile.empty() && u.user.mobile == user.mobile) {
@@ -42,7 +28,7 @@ absl::StatusOr<User> FakeUserStore::CreateUser(const NewUser& user) {
 absl::StatusOr<UserCredentials> FakeUserStore::FindByUsername(std::string_view username) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const UserCredentials& u : users_) {
-    if (EqualsIgnoreCase(u.user.username, username)) return u;
+    if (strings::EqualsIgnoreCase(u.user.username, username)) return u;
   }
   return absl::NotFoundError("no such user");
 }

@@ -6,6 +6,7 @@
 #include "common/http/server.h"
 #include "common/http/status_map.h"
 #include "common/log/log.h"
+#include "common/strings/ascii.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -23,15 +24,6 @@ bool IsBearerToken(std::string_view token) {
     const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
                     c == '_' || c == '~' || c == '+' || c == '/';
     if (!ok) return false;
-  }
-  return true;
-}
-
-// True when `text` lower-cased is `lower`.
-bool IsLowerCaseOf(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
   }
   return true;
 }
@@ -92,7 +84,7 @@ absl::StatusOr<std::string> BearerToken(const http::Request& req) {
   if (header.empty()) return absl::UnauthenticatedError("missing bearer token");
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() <= kScheme.size() ||
-      !IsLowerCaseOf(header.substr(0, kScheme.size()), kScheme)) {
+      !strings::EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme)) {
     return absl::UnauthenticatedError("authorization must use the Bearer scheme");
   }
   const std::string_view token = Trim(header.substr(kScheme.size()));

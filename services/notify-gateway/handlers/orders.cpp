@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "common/strings/ascii.h"
 #include "services/notify-gateway/json.h"
 
 namespace paymesh::gateway {
@@ -25,7 +25,7 @@ constexpr int kMaxPageSize = 100;
 // The Idempotency-Key header: "" when absent, INVALID_ARGUMENT when present but malformed.
 absl::StatusOr<std::string> IdempotencyKey(const http::Request& req) {
   for (const auto& [name, value] : req.headers) {
-    if (!absl::EqualsIgnoreCase(name, "Idempotency-Key")) continue;
+    if (!strings::EqualsIgnoreCase(name, "Idempotency-Key")) continue;
     if (!IsValidIdempotencyKey(value)) {
       return absl::InvalidArgumentError(
           "Idempotency-Key must be 1-64 characters of [A-Za-z0-9_.:-]");

@@ -3,8 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "absl/time/time.h"
 #include "common/log/log.h"
+#include "common/time/rfc3339.h"
 #include "services/notify-gateway/json.h"
 #include "services/notify-gateway/qr.h"
 
@@ -136,10 +136,9 @@ absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order,
   if (order.state() != "PAYING" || prepay.code_url().empty()) {
     return absl::FailedPreconditionError(kNoActivePayment);
   }
-  absl::Time expires;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, prepay.expires_at(), &expires, &error) &&
-      expires <= absl::FromChrono(now)) {
+  const absl::StatusOr<std::chrono::system_clock::time_point> expires =
+      time::Parse(prepay.expires_at());
+  if (expires.ok() && *expires <= now) {
     return absl::FailedPreconditionError(kNoActivePayment);
   }
   return prepay.code_url();
