@@ -1,32 +1,14 @@
 #include "bench/notify/db_check.h"
 
+#include "common/pg/array.h"
 #include "common/pg/pool.h"
 
 namespace paymesh::bench {
-namespace {
-
-// A PostgreSQL text[] literal, every element quoted, bound as one parameter.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<PaidCounts> CountPaid(const std::string& pg_dsn,
                                      const std::vector<std::string>& out_trade_nos) {
   pg::Pool pool({.dsn = pg_dsn, .schema = "orders", .size = 1});
-  const std::string numbers = TextArray(out_trade_nos);
+  const std::string numbers = pg::TextArrayLiteral(out_trade_nos);
   return pool.Transact<PaidCounts>([&](pqxx::work& tx) -> absl::StatusOr<PaidCounts> {
     const pqxx::row orders = tx.exec_params1(
         "SELECT count(*), count(*) FILTER (WHERE state = 'PAID') FROM orders "

@@ -268,3 +268,25 @@ std::string Registry::Render() const {
 }
 
 }  // namespace paymesh::metrics
+
+namespace paymesh::metrics {
+
+const char* ResultLabel(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "ok";
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kOutOfRange:
+      return "rejected";
+    default:
+      return "error";
+  }
+}
+
+}  // namespace paymesh::metrics

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace paymesh::metrics {
 
 class Counter {
@@ -71,6 +73,11 @@ class Histogram {
   mutable std::mutex mu_;
   std::map<std::vector<std::string>, Series> series_;
 };
+
+// The `result` label of an outcome (Envoy's trio): "ok"; "rejected" when the caller was at fault
+// (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, UNAUTHENTICATED,
+// PERMISSION_DENIED, RESOURCE_EXHAUSTED, OUT_OF_RANGE); "error" for everything else.
+const char* ResultLabel(absl::StatusCode code);
 
 // Latency buckets in seconds, 1 ms .. 10 s.
 std::vector<double> DefaultLatencyBuckets();

@@ -108,3 +108,25 @@ TEST(MetricsTest, DefaultLatencyBucketsSpanMillisecondsToSeconds) {
 
 }  // namespace
 }  // namespace paymesh::metrics
+
+namespace paymesh::metrics {
+namespace {
+
+TEST(ResultLabelTest, SplitsCallerFaultsFromOurs) {
+  EXPECT_STREQ(ResultLabel(absl::StatusCode::kOk), "ok");
+  for (auto code : {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound,
+                    absl::StatusCode::kAlreadyExists, absl::StatusCode::kFailedPrecondition,
+                    absl::StatusCode::kUnauthenticated, absl::StatusCode::kPermissionDenied,
+                    absl::StatusCode::kResourceExhausted, absl::StatusCode::kOutOfRange}) {
+    EXPECT_STREQ(ResultLabel(code), "rejected") << absl::StatusCodeToString(code);
+  }
+  for (auto code :
+       {absl::StatusCode::kUnavailable, absl::StatusCode::kDeadlineExceeded,
+        absl::StatusCode::kInternal, absl::StatusCode::kUnimplemented, absl::StatusCode::kUnknown,
+        absl::StatusCode::kDataLoss, absl::StatusCode::kAborted, absl::StatusCode::kCancelled}) {
+    EXPECT_STREQ(ResultLabel(code), "error") << absl::StatusCodeToString(code);
+  }
+}
+
+}  // namespace
+}  // namespace paymesh::metrics

@@ -47,29 +47,10 @@ CallMetrics& Metrics() {
   return *g_metrics;
 }
 
-// Envoy's trio: the caller's fault, ours, or fine.
-const char* ResultOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return "ok";
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kOutOfRange:
-      return "rejected";
-    default:
-      return "error";
-  }
-}
-
 void Record(const std::string& method, const absl::Status& status,
             std::chrono::steady_clock::time_point start) {
   CallMetrics& m = Metrics();
-  const char* result = ResultOf(status.code());
+  const char* result = metrics::ResultLabel(status.code());
   m.calls->Inc({method, result});
   m.latency->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), {method});

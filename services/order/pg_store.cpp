@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "common/error/status_macros.h"
+#include "common/pg/array.h"
 
 namespace paymesh::order {
 namespace {
@@ -23,21 +24,6 @@ constexpr char kOrderColumns[] =
     "coalesce(prepay_h5_url, ''), (extract(epoch FROM prepay_expires_at) * 1000000)::bigint, "
     "coalesce(transaction_id, ''), (extract(epoch FROM paid_at) * 1000000)::bigint, "
     "late_payment, flagged, coalesce(flag_reason, '')";
-
-// A PostgreSQL array literal of quoted elements, passed as one text parameter.
-std::string ArrayLiteral(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 Product ProductFromRow(const pqxx::row& r) {
   return Product{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>(),
@@ -98,7 +84,7 @@ absl::StatusOr<std::vector<StoredOrder>> LoadOrders(pqxx::work& tx, const pqxx::
   pqxx::result items = tx.exec_params(
       "SELECT order_id::text, sku, name, quantity, unit_price_fen, line_total_fen "
       "FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no",
-      ArrayLiteral(ids));
+      pg::TextArrayLiteral(ids));
   for (const pqxx::row& r : items) {
     orders[index.at(r[0].as<std::string>())].order.items.push_back(
         OrderItem{r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<int32_t>(),
@@ -245,7 +231,7 @@ absl::StatusOr<std::vector<Product>> PgOrderStore::FindProducts(
         std::vector<Product> out;
         for (const pqxx::row& r : tx.exec_params(std::string("SELECT ") + kProductColumns +
                                                      " FROM products WHERE sku = ANY($1::text[])",
-                                                 ArrayLiteral(skus))) {
+                                                 pg::TextArrayLiteral(skus))) {
           out.push_back(ProductFromRow(r));
         }
         return out;

@@ -46,18 +46,6 @@ PaymentReport ReportOf(const wechatpay::Transaction& tx) {
   return r;
 }
 
-const char* ResultOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return "ok";
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kInvalidArgument:
-      return "rejected";
-    default:
-      return "error";
-  }
-}
-
 }  // namespace
 
 std::string TimeExpireOf(const Order& order, seconds ttl) {
@@ -137,7 +125,8 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
 absl::StatusOr<NotificationResult> PaymentLogic::HandleNotification(
     std::string_view route, const NotificationHeaders& headers, std::string_view body) {
   absl::StatusOr<NotificationResult> result = DoHandleNotification(route, headers, body);
-  notifications_.Inc({ResultOf(result.ok() ? absl::StatusCode::kOk : result.status().code())});
+  notifications_.Inc(
+      {metrics::ResultLabel(result.ok() ? absl::StatusCode::kOk : result.status().code())});
   return result;
 }
 

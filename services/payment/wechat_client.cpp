@@ -44,20 +44,6 @@ bool IsSystemError(std::string_view code) {
   return code == "SYSTEM_ERROR" || code == "SYSTEMERROR" || code == "BANKERROR";
 }
 
-const char* ResultOf(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return "ok";
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kResourceExhausted:
-      return "rejected";
-    default:
-      return "error";
-  }
-}
-
 }  // namespace
 
 void RealSleep(milliseconds d) { std::this_thread::sleep_for(d); }
@@ -222,7 +208,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) 
     sleep_(wait);
   }
   const absl::StatusCode code = result.ok() ? absl::StatusCode::kOk : result.status().code();
-  requests_.Inc({call.endpoint, ResultOf(code)});
+  requests_.Inc({call.endpoint, metrics::ResultLabel(code)});
   latency_.Observe(std::chrono::duration<double>(clock_() - start).count(), {call.endpoint});
   return result;
 }
