@@ -1,5 +1,5 @@
 // The payment side of OrderLogic: prepay, payment reports and the rules they follow
-// (DESIGN.md section 3).
+// (docs/architecture.md, "Order states").
 
 #include <algorithm>
 #include <utility>

@@ -15,7 +15,7 @@ using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
 inline constexpr char kCurrencyCny[] = "CNY";
 
-// DESIGN.md section 3. CREATED, PAYING and PAID are reachable so far (CLOSED only by hand);
+// docs/architecture.md, "Order states". CREATED, PAYING and PAID are reachable so far (CLOSED only by hand);
 // the rest exist so the schema and the API already speak the whole machine.
 enum class OrderState {
   kCreated,

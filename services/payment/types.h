@@ -18,7 +18,7 @@ using Clock = std::function<Timestamp()>;
 inline constexpr char kCurrencyCny[] = "CNY";
 inline constexpr char kChannelNative[] = "native";
 
-// Order states as order names them (DESIGN.md section 3).
+// Order states as order names them (docs/architecture.md, "Order states").
 inline constexpr char kOrderCreated[] = "CREATED";
 inline constexpr char kOrderPaying[] = "PAYING";
 
