@@ -71,12 +71,15 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   cfg.auth_addr = RequiredAddr(env, "AUTH_GRPC_ADDR");
   cfg.order_addr = RequiredAddr(env, "ORDER_GRPC_ADDR");
   cfg.payment_addr = RequiredAddr(env, "PAYMENT_GRPC_ADDR");
+  // Every upstream deadline stays below the server's 10 s shutdown drain, so no gRPC call can
+  // complete into a stopped server.
+  constexpr milliseconds kMaxUpstream(9000);
   cfg.upstream_timeout = env.Millis("GATEWAY_UPSTREAM_TIMEOUT_MS", cfg.upstream_timeout,
-                                    milliseconds(1), milliseconds(60000));
-  cfg.notify_timeout = env.Millis("GATEWAY_NOTIFY_TIMEOUT_MS", cfg.notify_timeout, milliseconds(1),
-                                  milliseconds(60000));
+                                    milliseconds(1), kMaxUpstream);
+  cfg.notify_timeout =
+      env.Millis("GATEWAY_NOTIFY_TIMEOUT_MS", cfg.notify_timeout, milliseconds(1), kMaxUpstream);
   cfg.payment_timeout = env.Millis("GATEWAY_PAYMENT_TIMEOUT_MS", cfg.payment_timeout,
-                                   milliseconds(1), milliseconds(60000));
+                                   milliseconds(1), kMaxUpstream);
   cfg.max_body_bytes =
       static_cast<size_t>(env.Int("GATEWAY_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024));
   cfg.notify_max_body_bytes = static_cast<size_t>(

@@ -34,7 +34,7 @@ struct GatewayConfig {
   std::chrono::milliseconds notify_timeout{4000};
   // Deadline of payment.CreatePayment and QueryPayment, which call WeChat (with retries) and
   // order in turn.
-  std::chrono::milliseconds payment_timeout{10000};
+  std::chrono::milliseconds payment_timeout{8000};
   size_t max_body_bytes = 65536;  // the REST API's cap
   // The /wechat/notify/* cap: a notification's ciphertext alone may be 1 MiB.
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;

@@ -71,7 +71,7 @@ class Upstreams {
 struct UpstreamTimeouts {
   std::chrono::milliseconds call{3000};    // every call but the ones below
   std::chrono::milliseconds notify{4000};  // HandleNotification
-  std::chrono::milliseconds payment{10000};  // CreatePayment, QueryPayment
+  std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment
   // Health uses min(call, 1 s).
 };
 

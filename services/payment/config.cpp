@@ -147,7 +147,7 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   LoadUrls(env, cfg);
   cfg.wechat_timeout = env.Millis("WECHATPAY_TIMEOUT_MS", std::chrono::milliseconds(5000),
                                   std::chrono::milliseconds(100), std::chrono::milliseconds(60000));
-  cfg.order_ttl = std::chrono::seconds(env.Int("PAYMENT_ORDER_TTL_SECONDS", 1800, 60, 7 * 86400));
+  cfg.order_ttl = std::chrono::seconds(env.Int("PAYMENT_ORDER_TTL_SECONDS", 1800, 60, 7200));
 
   absl::Status st = env.Finish();
   if (!st.ok()) return st;

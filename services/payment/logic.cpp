@@ -7,6 +7,7 @@
 #include "common/log/log.h"
 #include "common/strings/ascii.h"
 #include "common/time/rfc3339.h"
+#include "common/wechatpay/signing.h"
 
 namespace paymesh::payment {
 namespace {
@@ -139,7 +140,16 @@ absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
   sig.signature = HeaderOf(headers, "Wechatpay-Signature");
   sig.serial = HeaderOf(headers, "Wechatpay-Serial");
   sig.signature_type = HeaderOf(headers, "Wechatpay-Signature-Type");
-  if (absl::Status st = verifier_.Verify(sig, body, UnixSeconds(clock_())); !st.ok()) {
+  const int64_t now = UnixSeconds(clock_());
+  if (!sig.serial.empty() && !verifier_.HasKey(sig.serial) && !sig.signature.empty() &&
+      !sig.nonce.empty() && wechatpay::CheckTimestamp(sig.timestamp, now).ok()) {
+    // Possibly WeChat signing with a key we do not hold yet (rotation): a 4xx would make it
+    // give up on a real payment, so ask for a retry and alert. Nothing is applied either way.
+    log::Error("notification signed with an unknown platform key: configure it",
+               {{"route", route}, {"serial", sig.serial}, {"wechat_request_id", request_id}});
+    return absl::UnavailableError("unknown Wechatpay-Serial");
+  }
+  if (absl::Status st = verifier_.Verify(sig, body, now); !st.ok()) {
     log::Warn("notification refused", {{"route", route},
                                        {"reason", st.message()},
                                        {"serial", sig.serial},
@@ -195,7 +205,19 @@ absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
   }
 
   ApplyPaymentInput apply{envelope->id, kSourceNotification, event_type, ReportOf(*tx)};
-  ASSIGN_OR_RETURN(ApplyPaymentResult applied, orders_.ApplyPayment(apply));
+  absl::StatusOr<ApplyPaymentResult> applied_or = orders_.ApplyPayment(apply);
+  if (!applied_or.ok()) {
+    // This notification verified: whatever order answers, WeChat must retry it (5xx), never
+    // give up on it (4xx).
+    const absl::StatusCode code = applied_or.status().code();
+    if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+      return applied_or.status();
+    }
+    log::Error("order refused a verified notification",
+               {{"notification_id", envelope->id}, {"error", applied_or.status().message()}});
+    return absl::InternalError("order could not apply the notification");
+  }
+  const ApplyPaymentResult& applied = *applied_or;
   log::Info("notification applied", {{"notification_id", envelope->id},
                                      {"route", route},
                                      {"out_trade_no", tx->out_trade_no},

@@ -342,18 +342,32 @@ TEST_F(PaymentLogicTest, RefusesBadSignaturesWithoutTouchingOrder) {
 
   const crypto::RsaPrivateKey stranger = crypto::RsaPrivateKey::Generate(2048);
   Notification forged = MakeNotification(tx, NowSeconds(), {.key = &stranger});
-  Notification unknown_serial =
-      MakeNotification(tx, NowSeconds(), {.serial = "PUB_KEY_ID_0000000000000000000001"});
-
   Notification missing = MakeNotification(tx, NowSeconds());
   missing.headers.erase("wechatpay-nonce");
 
   int i = 0;
   for (const Notification* n :
-       {&tampered, &stale, &edge, &future, &probe, &forged, &unknown_serial, &missing}) {
+       {&tampered, &stale, &edge, &future, &probe, &forged, &missing}) {
     absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n->headers, n->body);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated) << "case " << i++;
   }
+  EXPECT_TRUE(orders_.apply_calls().empty());
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+}
+
+// A fresh, well-formed notification under a key id we do not hold may be WeChat rotating keys:
+// it is not applied, but answered as retryable (UNAVAILABLE → 5xx), never as a forgery (4xx).
+TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetryableAndAppliesNothing) {
+  orders_.PutOrder(SampleOrder(kOrderPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
+                                    {.serial = "PUB_KEY_ID_0000000000000000000001"});
+  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  // The same unknown serial on a stale notification is still refused outright.
+  Notification stale = MakeNotification(PaidTransaction(), NowSeconds(),
+                                        {.skew = -301, .serial = "PUB_KEY_ID_0000000000000000000001"});
+  EXPECT_EQ(logic_->HandleNotification("pay", stale.headers, stale.body).status().code(),
+            absl::StatusCode::kUnauthenticated);
   EXPECT_TRUE(orders_.apply_calls().empty());
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
 }
