@@ -7,6 +7,7 @@
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/strings/utf8.h"
 
 namespace paymesh::auth {
 namespace {
@@ -23,45 +24,8 @@ bool ValidUsername(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isalnum(c) || c == '_'; });
 }
 
-// Code points in strict UTF-8 (no overlong forms, surrogates or values past U+10FFFF), or -1.
-int64_t Utf8CodePoints(std::string_view s) {
-  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-  int64_t count = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    auto lead = static_cast<unsigned char>(s[i]);
-    size_t len;
-    uint32_t cp;
-    if (lead < 0x80) {
-      len = 1;
-      cp = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      len = 2;
-      cp = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      len = 3;
-      cp = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      len = 4;
-      cp = lead & 0x07;
-    } else {
-      return -1;
-    }
-    if (len > s.size() - i) return -1;
-    for (size_t k = 1; k < len; ++k) {
-      auto cont = static_cast<unsigned char>(s[i + k]);
-      if ((cont & 0xC0) != 0x80) return -1;
-      cp = (cp << 6) | (cont & 0x3F);
-    }
-    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-    i += len;
-    ++count;
-  }
-  return count;
-}
-
 absl::Status ValidatePassword(std::string_view password) {
-  int64_t n = Utf8CodePoints(password);
+  int64_t n = strings::Utf8CodePoints(password);
   if (n < 0) return absl::InvalidArgumentError("password is not valid UTF-8");
   if (n < kMinPassword || n > kMaxPassword) {
     return absl::InvalidArgumentError("password must be 8 to 128 characters");

@@ -275,14 +275,22 @@ TEST_F(GatewayTest, LoginAnswersTokensAndSendsThePeerIp) {
   EXPECT_EQ(fake_.login_calls[0].client_ip(), "10.0.0.7") << "untrusted X-Forwarded-For";
 }
 
-TEST_F(GatewayTest, LoginTrustsTheFirstForwardedForEntryWhenConfigured) {
+// The ingress appends the address it saw: only the last entry is trusted, so a client cannot
+// pick its own rate-limit bucket by sending X-Forwarded-For itself.
+TEST_F(GatewayTest, LoginTrustsTheLastForwardedForEntryWhenConfigured) {
   Build(RouteSet::kAll, true);
   Call("POST", "/api/v1/auth/login", R"({"username":"a","password":"b"})",
-       {{"X-Forwarded-For", " 203.0.113.9 , 10.1.1.1"}});
+       {{"X-Forwarded-For", " 198.51.100.1 , 203.0.113.9 "}});
   Call("POST", "/api/v1/auth/login", R"({"username":"a","password":"b"})");
-  ASSERT_EQ(fake_.login_calls.size(), 2u);
+  Call("POST", "/api/v1/auth/login", R"({"username":"a","password":"b"})",
+       {{"X-Forwarded-For", "2001:db8::7"}});
+  Call("POST", "/api/v1/auth/login", R"({"username":"a","password":"b"})",
+       {{"X-Forwarded-For", "203.0.113.9, not-an-ip"}});
+  ASSERT_EQ(fake_.login_calls.size(), 4u);
   EXPECT_EQ(fake_.login_calls[0].client_ip(), "203.0.113.9");
   EXPECT_EQ(fake_.login_calls[1].client_ip(), "10.0.0.7");
+  EXPECT_EQ(fake_.login_calls[2].client_ip(), "2001:db8::7");
+  EXPECT_EQ(fake_.login_calls[3].client_ip(), "10.0.0.7") << "a non-IP entry is not trusted";
 }
 
 TEST_F(GatewayTest, LoginFailuresMapToHttp) {
@@ -573,7 +581,19 @@ TEST_F(GatewayTest, BadLimitOrCursorIs400) {
     EXPECT_EQ(res.status, 400) << target;
   }
   EXPECT_EQ(Authed("GET", "/api/v1/orders?cursor=" + std::string(600, 'c')).status, 400);
+  EXPECT_EQ(Authed("GET", "/api/v1/orders?cursor=%FF%FE").status, 400);
   EXPECT_TRUE(fake_.list_orders_calls.empty());
+}
+
+// A path parameter that is not UTF-8 names nothing: 404, and the backend is never asked.
+TEST_F(GatewayTest, PathParameterThatIsNotUtf8Is404) {
+  EXPECT_EQ(Authed("GET", "/api/v1/orders/%FF").status, 404);
+  EXPECT_EQ(Authed("GET", "/api/v1/orders/ab%C3").status, 404);
+  EXPECT_TRUE(fake_.get_order_calls.empty());
+  fake_.order_result = absl::NotFoundError("order not found");
+  EXPECT_EQ(Authed("GET", "/api/v1/orders/%E8%AE%A2%E5%8D%95").status, 404);  // valid UTF-8
+  ASSERT_EQ(fake_.get_order_calls.size(), 1u) << "valid UTF-8 reaches the backend";
+  EXPECT_EQ(fake_.get_order_calls[0].order_id(), "订单");
 }
 
 TEST_F(GatewayTest, OrdersRequireAToken) {

@@ -97,6 +97,16 @@ TEST_F(NotifyTest, FirstOccurrenceOfARepeatedHeaderWins) {
   EXPECT_EQ(fake_.notification_calls[0].headers().at("wechatpay-nonce"), "first");
 }
 
+TEST_F(NotifyTest, HeaderThatIsNotUtf8Is400AndNotForwarded) {
+  const double before = Counted("pay", "rejected");
+  http::Response res = Call("POST", "/wechat/notify/pay", kBody,
+                            {{"Wechatpay-Nonce", "abc\xFF"}, {"Wechatpay-Serial", "S"}});
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("\"code\":\"FAIL\""), std::string::npos) << res.body;
+  EXPECT_TRUE(fake_.notification_calls.empty());
+  EXPECT_EQ(Counted("pay", "rejected"), before + 1);
+}
+
 TEST_F(NotifyTest, SuccessIs204WithoutBody) {
   payment::v1::HandleNotificationResponse duplicate;
   duplicate.set_outcome("DUPLICATE");

@@ -93,7 +93,7 @@ TEST_F(PaymentRoutesTest, PayTakesTheForwardedClientIpWhenTrusted) {
   options.trust_forwarded_for = true;
   Build(options);
   Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"native"})",
-         {{"X-Forwarded-For", "203.0.113.9, 10.1.1.1"}});
+         {{"X-Forwarded-For", "10.1.1.1, 203.0.113.9"}});
   ASSERT_EQ(fake_.create_payment_calls.size(), 1u);
   EXPECT_EQ(fake_.create_payment_calls[0].client_ip(), "203.0.113.9");
 }

@@ -9,6 +9,7 @@
 #include "common/http/server.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
+#include "common/strings/utf8.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -77,9 +78,11 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     bool same = true;
     for (size_t i = 0; i < segments.size() && same; ++i) {
       if (IsParam(route.segments[i])) {
-        same = !segments[i].empty();
+        std::string value = http::PercentDecode(segments[i]);
+        // A parameter that is not UTF-8 names nothing (and could not travel in a proto string).
+        same = !value.empty() && strings::IsValidUtf8(value);
         params.values.emplace_back(route.segments[i].substr(1, route.segments[i].size() - 2),
-                                   http::PercentDecode(segments[i]));
+                                   std::move(value));
       } else {
         same = route.segments[i] == segments[i];
       }

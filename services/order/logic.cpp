@@ -271,14 +271,6 @@ std::string Describe(const std::vector<OrderItem>& items) {
   return std::string(TruncateUtf8(items.front().name, room)) + suffix;
 }
 
-std::string_view TruncateUtf8(std::string_view s, size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  size_t end = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of the sequence that was cut.
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end);
-}
-
 std::string CanonicalUuid(std::string_view s) { return Lower(std::string(s)); }
 
 bool IsUuid(std::string_view s) {

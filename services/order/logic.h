@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/strings/utf8.h"
 #include "services/order/store.h"
 #include "services/order/types.h"
 
@@ -140,8 +141,7 @@ absl::StatusOr<PageKey> DecodeCursor(std::string_view cursor);
 // "<first item name> ×<quantity>", plus " 等<lines>件" for more than one line; the name is cut
 // on a UTF-8 boundary so that the whole text fits in kMaxDescriptionBytes.
 std::string Describe(const std::vector<OrderItem>& items);
-// The longest prefix of `s` of at most max_bytes that does not split a UTF-8 sequence.
-std::string_view TruncateUtf8(std::string_view s, size_t max_bytes);
+using strings::TruncateUtf8;  // common/strings/utf8.h
 
 // Channel-specific checks: native needs code_url and expires_at, jsapi/miniprogram prepay_id,
 // h5 h5_url. INVALID_ARGUMENT names the field.

@@ -6,6 +6,7 @@
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
 #include "common/strings/ascii.h"
+#include "common/strings/utf8.h"
 #include "common/time/rfc3339.h"
 #include "common/wechatpay/signing.h"
 
@@ -53,14 +54,6 @@ std::string TimeExpireOf(const Order& order, seconds ttl) {
   return time::FormatChina(floor<seconds>(order.created_at) + ttl);
 }
 
-std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t end = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) so no character is split.
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end));
-}
-
 PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
                            const wechatpay::Verifier& verifier, Clock clock)
     : settings_(std::move(settings)),
@@ -103,7 +96,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   NativePrepayRequest req;
   req.appid = settings_.appid;
   req.mchid = settings_.mchid;
-  req.description = TruncateUtf8(order.description, kMaxDescriptionBytes);
+  req.description = std::string(strings::TruncateUtf8(order.description, kMaxDescriptionBytes));
   if (req.description.empty()) req.description = "Order " + order.out_trade_no;
   req.out_trade_no = order.out_trade_no;
   req.time_expire = TimeExpireOf(order, settings_.order_ttl);

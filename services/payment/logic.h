@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/metrics/metrics.h"
+#include "common/strings/utf8.h"
 #include "common/wechatpay/notification.h"
 #include "common/wechatpay/verifier.h"
 #include "services/payment/order_api.h"
@@ -111,7 +112,6 @@ class PaymentLogic {
 
 // Exposed for tests: the order's WeChat time_expire, created_at + ttl in +08:00, whole seconds.
 std::string TimeExpireOf(const Order& order, std::chrono::seconds ttl);
-// At most `max_bytes` of `text`, cut on a UTF-8 character boundary.
-std::string TruncateUtf8(std::string_view text, size_t max_bytes);
+using strings::TruncateUtf8;  // common/strings/utf8.h: at most max_bytes, cut on a character
 
 }  // namespace paymesh::payment

@@ -1,5 +1,8 @@
 #include "services/notify-gateway/handlers/common.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -107,11 +110,26 @@ boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext
   co_return Caller{verified->user_id(), std::move(*token)};
 }
 
+namespace {
+
+bool IsIpAddress(const std::string& text) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+}  // namespace
+
 std::string ClientIp(const HandlerContext& ctx, const http::Request& req) {
   if (ctx.trust_forwarded_for) {
+    // The ingress appends the peer it saw; entries to its left come from the client and can be
+    // forged, so only the last one is trusted, and only when it is an IP address.
     const std::string_view forwarded = req.Header("X-Forwarded-For");
-    const std::string_view first = Trim(forwarded.substr(0, forwarded.find(',')));
-    if (!first.empty() && first.size() <= kMaxIpBytes) return std::string(first);
+    const size_t comma = forwarded.rfind(',');
+    const std::string_view last =
+        Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+    if (!last.empty() && last.size() <= kMaxIpBytes && IsIpAddress(std::string(last))) {
+      return std::string(last);
+    }
   }
   return req.remote_ip;
 }

@@ -1,5 +1,6 @@
 #include "services/notify-gateway/handlers/notify.h"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <string>
@@ -10,6 +11,7 @@
 #include "common/http/status_map.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
+#include "common/strings/utf8.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -69,7 +71,16 @@ payment::v1::HandleNotificationRequest ToRequest(std::string route, const http::
 }
 
 awaitable<http::Response> Notify(const HandlerContext& ctx, http::Request& req, std::string route) {
-  auto out = co_await ctx.upstreams->HandleNotification(ToRequest(route, req), req.request_id);
+  payment::v1::HandleNotificationRequest forward = ToRequest(route, req);
+  // WeChat's headers are ASCII; a value that is not even UTF-8 cannot verify (nor travel in a
+  // proto string), so it is refused here like any malformed notification.
+  const bool headers_ok = std::all_of(forward.headers().begin(), forward.headers().end(),
+                                      [](const auto& h) { return strings::IsValidUtf8(h.second); });
+  absl::StatusOr<payment::v1::HandleNotificationResponse> out =
+      absl::InvalidArgumentError("notification header is not UTF-8");
+  if (headers_ok) {
+    out = co_await ctx.upstreams->HandleNotification(std::move(forward), req.request_id);
+  }
   http::Response res;
   res.status = 204;
   if (!out.ok()) res = FailureFor(out.status());

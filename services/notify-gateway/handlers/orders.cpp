@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "common/strings/ascii.h"
+#include "common/strings/utf8.h"
 #include "services/notify-gateway/json.h"
 
 namespace paymesh::gateway {
@@ -110,8 +111,8 @@ awaitable<http::Response> ListOrders(const HandlerContext& ctx, http::Request& r
   }
   in.set_page_size(limit);
   std::string cursor = http::QueryParam(req.Query(), "cursor").value_or("");
-  if (cursor.size() > kMaxCursorBytes) {
-    co_return ErrorResponse(req, absl::InvalidArgumentError("cursor is too long"));
+  if (cursor.size() > kMaxCursorBytes || !strings::IsValidUtf8(cursor)) {
+    co_return ErrorResponse(req, absl::InvalidArgumentError("cursor is malformed"));
   }
   in.set_cursor(std::move(cursor));
 
