@@ -237,6 +237,9 @@ asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(ClientReq
   const tcp::resolver::results_type endpoints =
       co_await ex.resolver.async_resolve(url.host, url.port, Await(ec));
   if (ec) co_return ex.Failure("resolve " + url.host, ec);
+  // The deadline may have fired after the resolve finished but before this resumed; Abort() then
+  // found no socket to close, so nothing later would stop. Check before creating one.
+  if (ex.timed_out) co_return absl::DeadlineExceededError("deadline passed during resolve");
   const bhttp::request<bhttp::string_body> msg = BuildRequest(req, url, options.user_agent);
   auto executor = co_await asio::this_coro::executor;
   if (url.scheme == "http") {
