@@ -40,7 +40,7 @@ HttpResponse PollFor(int status, const std::function<HttpResponse()>& request,
   return ::testing::AssertionSuccess();
 }
 
-class AvailabilityTest : public E2eTest {
+class AvailabilityTest : public ShopperTest {
  protected:
   void SetUp() override {
     E2eTest::SetUp();
@@ -52,10 +52,8 @@ class AvailabilityTest : public E2eTest {
         ASSERT_TRUE(restarted.ok()) << restarted;
       }
     }
-    account_ = RegisterUser(api());
-    tokens_ = Login(api(), account_);
-    catalogue_ = Products(api());
-    ASSERT_FALSE(catalogue_.empty());
+    SignInNewShopper();
+    if (HasFatalFailure()) return;
     ExpectReady();
   }
 
@@ -82,10 +80,6 @@ class AvailabilityTest : public E2eTest {
         << "/readyz should name " << service << ": " << r;
     EXPECT_LE(r.elapsed, kQuickAnswer) << r;
   }
-
-  Account account_;
-  Tokens tokens_;
-  std::vector<Product> catalogue_;
 };
 
 TEST_F(AvailabilityTest, OrderDownIs503UntilItIsBack) {

@@ -39,15 +39,12 @@ bool IsIdempotencyKey(const std::string& s) {
   return std::regex_match(s, kKey);
 }
 
-class BadInputTest : public E2eTest {
+class BadInputTest : public ShopperTest {
  protected:
   void SetUp() override {
     E2eTest::SetUp();
     if (HasFatalFailure()) return;
-    account_ = RegisterUser(api());
-    tokens_ = Login(api(), account_);
-    catalogue_ = Products(api());
-    ASSERT_FALSE(catalogue_.empty());
+    SignInNewShopper();
   }
 
   // The user still has no orders: a rejected request created none.
@@ -71,10 +68,6 @@ class BadInputTest : public E2eTest {
     ASSERT_EQ(r.status, 200) << r;
     EXPECT_EQ(Json(r).at("orders").as_array().size(), 1u) << r;
   }
-
-  Account account_;
-  Tokens tokens_;
-  std::vector<Product> catalogue_;
 };
 
 TEST_F(BadInputTest, MalformedAndNonObjectJsonIs400) {

@@ -12,14 +12,13 @@ namespace {
 
 namespace json = boost::json;
 
-class IdempotencyTest : public E2eTest {
+class IdempotencyTest : public ShopperTest {
  protected:
   void SetUp() override {
     E2eTest::SetUp();
     if (HasFatalFailure()) return;
-    account_ = RegisterUser(api());
-    tokens_ = Login(api(), account_);
-    catalogue_ = Products(api());
+    SignInNewShopper();
+    if (HasFatalFailure()) return;
     ASSERT_GE(catalogue_.size(), 2u);
   }
 
@@ -29,10 +28,6 @@ class IdempotencyTest : public E2eTest {
     if (r.status != 200) return 0;
     return Json(r).at("orders").as_array().size();
   }
-
-  Account account_;
-  Tokens tokens_;
-  std::vector<Product> catalogue_;
 };
 
 TEST_F(IdempotencyTest, SameKeySameBodyReplaysTheOrder) {

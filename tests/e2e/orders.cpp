@@ -90,4 +90,12 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
+void ShopperTest::SignInNewShopper() {
+  account_ = RegisterUser(api());
+  tokens_ = Login(api(), account_);
+  ASSERT_FALSE(tokens_.access.empty());
+  catalogue_ = Products(api());
+  ASSERT_FALSE(catalogue_.empty());
+}
+
 }  // namespace paymesh::e2e

@@ -34,4 +34,15 @@ void ExpectOrder(const boost::json::value& order, const std::vector<Line>& cart)
 // Percent-encodes everything outside RFC 3986's unreserved set.
 std::string UrlEncode(const std::string& s);
 
+// A suite whose tests act as a fresh, logged-in shopper.
+class ShopperTest : public E2eTest {
+ protected:
+  // Registers and logs in a new shopper and loads the catalogue, asserting each step.
+  void SignInNewShopper();
+
+  Account account_;
+  Tokens tokens_;
+  std::vector<Product> catalogue_;
+};
+
 }  // namespace paymesh::e2e

@@ -21,11 +21,7 @@ void PaymentTest::SetUp() {
   }
   sim_ = std::make_unique<Sim>(stack());
   ASSERT_TRUE(sim_->ClearFaults());
-  account_ = RegisterUser(api());
-  tokens_ = Login(api(), account_);
-  ASSERT_FALSE(tokens_.access.empty());
-  catalogue_ = Products(api());
-  ASSERT_FALSE(catalogue_.empty());
+  SignInNewShopper();
 }
 
 json::value PaymentTest::CreateOrder(const std::vector<Line>& cart) const {

@@ -22,7 +22,7 @@ namespace paymesh::e2e {
 // 150 ms, 300 ms, 1.8 s apart) on a busy machine; conditions usually hold far sooner.
 inline constexpr std::chrono::milliseconds kDeliveryTimeout{20000};
 
-class PaymentTest : public E2eTest {
+class PaymentTest : public ShopperTest {
  protected:
   // E2eTest::SetUp, every service running, no simulator faults left from an earlier test, a
   // fresh logged-in shopper.
@@ -43,10 +43,6 @@ class PaymentTest : public E2eTest {
   // Polls GET /api/v1/orders/{id} until its state is `state`; returns the last order seen.
   boost::json::value WaitForState(const std::string& order_id, const std::string& state,
                                   std::chrono::milliseconds timeout = kDeliveryTimeout) const;
-
-  Account account_;
-  Tokens tokens_;
-  std::vector<Product> catalogue_;
 
  private:
   std::unique_ptr<Sim> sim_;

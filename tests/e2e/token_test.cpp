@@ -7,6 +7,7 @@
 #include "common/crypto/crypto.h"
 #include "common/crypto/ed25519.h"
 #include "tests/e2e/e2e.h"
+#include "tests/e2e/orders.h"
 
 namespace paymesh::e2e {
 namespace {
@@ -47,14 +48,13 @@ int64_t NowUnix() {
       .count();
 }
 
-class TokenTest : public E2eTest {
+class TokenTest : public ShopperTest {
  protected:
   void SetUp() override {
     E2eTest::SetUp();
     if (HasFatalFailure()) return;
-    account_ = RegisterUser(api());
-    tokens_ = Login(api(), account_);
-    ASSERT_FALSE(tokens_.access.empty());
+    SignInNewShopper();
+    if (HasFatalFailure()) return;
     parts_ = Parse(tokens_.access);
     ASSERT_FALSE(parts_.header.empty());
   }
@@ -92,8 +92,6 @@ class TokenTest : public E2eTest {
     EXPECT_EQ(Str(Json(r), {"id"}), account_.user_id) << r;
   }
 
-  Account account_;
-  Tokens tokens_;
   TokenParts parts_;
 };
 
