@@ -14,6 +14,7 @@
 
 #include "common/pg/migrate.h"
 #include "services/auth/migrations.h"
+#include "tests/support/pg_schema.h"
 #include "tests/support/test_env.h"
 
 namespace paymesh::auth {
@@ -25,22 +26,18 @@ using ::testing::HasSubstr;
 class AuthPgUserStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = paymesh::testing::PgDsn();
-    ASSERT_FALSE(dsn_.empty());
-    schema_ = paymesh::testing::UniqueName("t_");
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.dsn = dsn_, .schema = schema_, .size = 8});
-    absl::Status migrated = pg::Migrate(*pool_, auth_lib_migrations());
-    ASSERT_TRUE(migrated.ok()) << migrated;
-    store_ = std::make_unique<PgUserStore>(pool_.get());
+    db_ = paymesh::testing::ThrowawaySchema::Create(auth_lib_migrations());
+    ASSERT_NE(db_, nullptr);
+    pool_ = &db_->pool();
+    store_ = std::make_unique<PgUserStore>(pool_);
   }
   void TearDown() override {
     store_.reset();
-    pool_.reset();
-    if (!schema_.empty()) paymesh::testing::DropSchema(dsn_, schema_);
+    db_.reset();
   }
 
-  std::string dsn_, schema_;
-  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<paymesh::testing::ThrowawaySchema> db_;
+  pg::Pool* pool_ = nullptr;
   std::unique_ptr<PgUserStore> store_;
 };
 

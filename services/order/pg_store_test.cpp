@@ -17,6 +17,7 @@
 #include "common/time/rfc3339.h"
 #include "services/order/logic.h"
 #include "services/order/migrations.h"
+#include "tests/support/pg_schema.h"
 #include "tests/support/test_env.h"
 
 namespace paymesh::order {
@@ -29,11 +30,9 @@ Timestamp Now() {
 class OrderPgStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = paymesh::testing::PgDsn();
-    ASSERT_FALSE(dsn_.empty());
-    schema_ = paymesh::testing::UniqueName("t_");
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.dsn = dsn_, .schema = schema_, .size = 8});
-    ASSERT_TRUE(pg::Migrate(*pool_, order_lib_migrations()).ok());
+    db_ = paymesh::testing::ThrowawaySchema::Create(order_lib_migrations());
+    ASSERT_NE(db_, nullptr);
+    pool_ = &db_->pool();
     store_ = std::make_unique<PgOrderStore>(*pool_);
     logic_ = std::make_unique<OrderLogic>(*store_, Now);
   }
@@ -41,8 +40,7 @@ class OrderPgStoreTest : public ::testing::Test {
   void TearDown() override {
     logic_.reset();
     store_.reset();
-    pool_.reset();
-    if (!schema_.empty() && !dsn_.empty()) paymesh::testing::DropSchema(dsn_, schema_);
+    db_.reset();
   }
 
   // A single integer from a query in the test schema.
@@ -121,8 +119,8 @@ class OrderPgStoreTest : public ::testing::Test {
 
   static constexpr char kOpenid[] = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 
-  std::string dsn_, schema_;
-  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<paymesh::testing::ThrowawaySchema> db_;
+  pg::Pool* pool_ = nullptr;
   std::unique_ptr<PgOrderStore> store_;
   std::unique_ptr<OrderLogic> logic_;
 };
