@@ -13,5 +13,11 @@ TEST(TextArrayLiteralTest, QuotesAndEscapesEveryElement) {
             R"({"x\"y","back\\slash","NULL","{,}"})");
 }
 
+TEST(Int64ArrayLiteralTest, WritesNullForMissingValues) {
+  EXPECT_EQ(Int64ArrayLiteral({}), "{}");
+  EXPECT_EQ(Int64ArrayLiteral({1, std::nullopt, -3, INT64_MAX}),
+            "{1,NULL,-3,9223372036854775807}");
+}
+
 }  // namespace
 }  // namespace paymesh::pg

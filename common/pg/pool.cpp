@@ -25,16 +25,18 @@ void BackoffBeforeRetry(int attempt) {
 
 // A checked-out connection; goes back to the pool (or is discarded) on destruction.
 struct Pool::Lease {
-  Lease(Pool& p, std::unique_ptr<pqxx::connection> c) : pool(p), conn(std::move(c)) {}
+  Lease(Pool& p, Pooled c) : pool(p), pooled(std::move(c)) {}
   ~Lease() {
-    const bool healthy = !broken && conn != nullptr && conn->is_open();
-    pool.Release(std::move(conn), healthy);
+    const bool healthy = !broken && pooled.conn != nullptr && pooled.conn->is_open();
+    pool.Release(std::move(pooled), healthy);
   }
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
+  pqxx::connection& conn() { return *pooled.conn; }
+
   Pool& pool;
-  std::unique_ptr<pqxx::connection> conn;
+  Pooled pooled;
   bool broken = false;  // saw a connection-level failure: never hand it out again
 };
 
@@ -72,34 +74,50 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() {
   return conn;
 }
 
-absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
+absl::StatusOr<Pool::Pooled> Pool::Acquire() {
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
+  std::optional<Pooled> got;
+  while (!got.has_value()) {
     while (!idle_.empty()) {
-      std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
+      Pooled pooled = std::move(idle_.back());
       idle_.pop_back();
-      if (conn->is_open()) return conn;
+      if (pooled.conn->is_open()) {
+        got = std::move(pooled);
+        break;
+      }
       --open_;  // closed while idle: drop it and look again
     }
-    if (open_ < options_.size) break;
+    if (got.has_value() || open_ < options_.size) break;
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= options_.size) {
       return absl::UnavailableError("no database connection available");
     }
   }
-  ++open_;  // reserve the slot, then connect without holding the lock
-  lock.unlock();
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> conn = Open();
-  if (!conn.ok()) Release(nullptr, false);
-  return conn;
+  if (!got.has_value()) {
+    ++open_;  // reserve the slot, then connect without holding the lock
+    lock.unlock();
+    absl::StatusOr<std::unique_ptr<pqxx::connection>> conn = Open();
+    if (!conn.ok()) {
+      Release(Pooled{}, false);
+      return conn.status();
+    }
+    got = Pooled{std::move(conn).value(), 0};
+    lock.lock();
+  }
+  // Registering a definition is local to libpqxx (it prepares on first use).
+  for (; got->prepared < prepared_.size(); ++got->prepared) {
+    const PreparedStatement& p = prepared_[got->prepared];
+    got->conn->prepare(p.name, p.sql);
+  }
+  return std::move(*got);
 }
 
-void Pool::Release(std::unique_ptr<pqxx::connection> conn, bool healthy) {
+void Pool::Release(Pooled pooled, bool healthy) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (healthy && conn != nullptr) {
-      idle_.push_back(std::move(conn));
+    if (healthy && pooled.conn != nullptr) {
+      idle_.push_back(std::move(pooled));
     } else {
       --open_;
     }
@@ -108,18 +126,24 @@ void Pool::Release(std::unique_ptr<pqxx::connection> conn, bool healthy) {
   // An unhealthy connection is closed here, outside the lock.
 }
 
-absl::Status Pool::TransactVoid(const std::function<absl::Status(pqxx::work&)>& fn) {
+void Pool::Prepare(const std::vector<PreparedStatement>& statements) {
+  std::lock_guard<std::mutex> lock(mu_);
+  prepared_.insert(prepared_.end(), statements.begin(), statements.end());
+}
+
+template <typename Tx>
+absl::Status Pool::Run(const std::function<absl::Status(Tx&)>& fn) {
   bool stale_retry_left = true;
   int attempt = 0;
   while (true) {
     absl::Status st;
-    bool lost = false;  // the connection broke before the commit was sent
+    bool lost = false;  // the connection broke (before the commit, for a transaction)
     {
-      absl::StatusOr<std::unique_ptr<pqxx::connection>> acquired = Acquire();
+      absl::StatusOr<Pooled> acquired = Acquire();
       if (!acquired.ok()) return acquired.status();
       Lease lease(*this, std::move(acquired).value());
       try {
-        pqxx::work tx(*lease.conn);
+        Tx tx(lease.conn());
         st = fn(tx);
         if (st.ok()) tx.commit();
         // Otherwise ~work rolls back.
@@ -136,8 +160,9 @@ absl::Status Pool::TransactVoid(const std::function<absl::Status(pqxx::work&)>& 
       }
       if (st.code() == absl::StatusCode::kUnavailable) lease.broken = true;
     }  // the connection goes back before any backoff
-    // Not in doubt, so nothing was committed. A pooled connection most likely died with a
-    // server restart (and its idle siblings with it); try once more on a fresh one.
+    // A pooled connection most likely died with a server restart (and its idle siblings with
+    // it); try once more on a fresh one. For a transaction nothing was committed (not in
+    // doubt); autocommit statements are idempotent by contract.
     if (lost && stale_retry_left) {
       stale_retry_left = false;
       continue;
@@ -151,13 +176,21 @@ absl::Status Pool::TransactVoid(const std::function<absl::Status(pqxx::work&)>& 
   }
 }
 
+absl::Status Pool::TransactVoid(const std::function<absl::Status(pqxx::work&)>& fn) {
+  return Run<pqxx::work>(fn);
+}
+
+absl::Status Pool::AutoCommitVoid(const std::function<absl::Status(pqxx::nontransaction&)>& fn) {
+  return Run<pqxx::nontransaction>(fn);
+}
+
 absl::Status Pool::WithConnection(const std::function<absl::Status(pqxx::connection&)>& fn) {
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> acquired = Acquire();
+  absl::StatusOr<Pooled> acquired = Acquire();
   if (!acquired.ok()) return acquired.status();
   Lease lease(*this, std::move(acquired).value());
   absl::Status st;
   try {
-    st = fn(*lease.conn);
+    st = fn(lease.conn());
   } catch (const pqxx::broken_connection&) {
     lease.broken = true;
     return absl::UnavailableError("database connection lost");

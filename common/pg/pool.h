@@ -42,6 +42,13 @@ struct PoolOptions {
   int max_retries = 3;
 };
 
+// A named statement (userver's named SQL): prepared once per connection, run with
+// tx.exec_prepared(name, params...).
+struct PreparedStatement {
+  std::string name;
+  std::string sql;
+};
+
 // Maps a SQLSTATE to a Status: 23505 unique_violation → ALREADY_EXISTS, 23xxx other integrity
 // → FAILED_PRECONDITION, 22xxx data exception → INVALID_ARGUMENT, 40001/40P01 → ABORTED,
 // 57014 query_canceled (statement timeout) → DEADLINE_EXCEEDED, 08xxx/57P0x → UNAVAILABLE,
@@ -69,6 +76,20 @@ class Pool {
   absl::StatusOr<T> Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn);
   absl::Status TransactVoid(const std::function<absl::Status(pqxx::work&)>& fn);
 
+  // Runs fn without BEGIN/COMMIT: each statement is its own transaction (autocommit), so one
+  // statement costs one round trip, commit included. For a single statement, or a function call,
+  // that must be all or nothing. Errors as Transact. A serialization failure or deadlock is
+  // retried like Transact, and so is a connection that broke, once, on a fresh one: fn's
+  // statements must therefore be safe to repeat (idempotent), since one that broke mid-way may
+  // have committed.
+  template <typename T>
+  absl::StatusOr<T> AutoCommit(const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& fn);
+  absl::Status AutoCommitVoid(const std::function<absl::Status(pqxx::nontransaction&)>& fn);
+
+  // Adds named statements that every connection of this pool knows (libpqxx sends the PREPARE
+  // when a connection first runs one). Call before running them; names must be unique.
+  void Prepare(const std::vector<PreparedStatement>& statements);
+
   // Runs fn with a raw connection (no transaction), e.g. for advisory locks. fn must leave the
   // session as it found it (settings, locks); a connection that broke is discarded.
   absl::Status WithConnection(const std::function<absl::Status(pqxx::connection&)>& fn);
@@ -80,14 +101,22 @@ class Pool {
 
  private:
   struct Lease;
-  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> conn, bool healthy);
+  // A connection and how many of prepared_ it has registered.
+  struct Pooled {
+    std::unique_ptr<pqxx::connection> conn;
+    size_t prepared = 0;
+  };
+  template <typename Tx>
+  absl::Status Run(const std::function<absl::Status(Tx&)>& fn);
+  absl::StatusOr<Pooled> Acquire();
+  void Release(Pooled conn, bool healthy);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
 
   PoolOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::vector<Pooled> idle_;
+  std::vector<PreparedStatement> prepared_;  // guarded by mu_; append-only
   size_t open_ = 0;
 };
 
@@ -95,6 +124,20 @@ template <typename T>
 absl::StatusOr<T> Pool::Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn) {
   std::optional<T> out;
   absl::Status st = TransactVoid([&](pqxx::work& tx) -> absl::Status {
+    absl::StatusOr<T> r = fn(tx);
+    if (!r.ok()) return r.status();
+    out = std::move(r).value();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return std::move(*out);
+}
+
+template <typename T>
+absl::StatusOr<T> Pool::AutoCommit(
+    const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& fn) {
+  std::optional<T> out;
+  absl::Status st = AutoCommitVoid([&](pqxx::nontransaction& tx) -> absl::Status {
     absl::StatusOr<T> r = fn(tx);
     if (!r.ok()) return r.status();
     out = std::move(r).value();

@@ -118,6 +118,18 @@ grpc::ServerUnaryReactor* RunOnWorkers(grpc::CallbackServerContext* ctx, exec::W
   return reactor;
 }
 
+PendingCall::PendingCall(grpc::CallbackServerContext* ctx, std::string_view method)
+    : reactor_(ctx->DefaultReactor()),
+      method_(method),
+      request_id_(RequestIdOf(*ctx)),
+      start_(std::chrono::steady_clock::now()) {}
+
+void PendingCall::Finish(const absl::Status& status) const {
+  log::RequestScope scope(request_id_);
+  Record(method_, status, start_);
+  reactor_->Finish(ToGrpcStatus(status));
+}
+
 void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout,
                           std::string_view request_id) {
   ctx.set_deadline(std::chrono::system_clock::now() + timeout);

@@ -43,6 +43,23 @@ void SetServiceName(std::string name);
 grpc::ServerUnaryReactor* RunOnWorkers(grpc::CallbackServerContext* ctx, exec::WorkerPool& workers,
                                        std::string_view method, std::function<absl::Status()> work);
 
+// For a handler that answers from elsewhere (a batcher, an asynchronous client call) instead of
+// RunOnWorkers: counts and times the call the same way, then finishes it. Create it in the
+// handler; call Finish exactly once, from any thread.
+class PendingCall {
+ public:
+  PendingCall(grpc::CallbackServerContext* ctx, std::string_view method);
+  grpc::ServerUnaryReactor* reactor() const { return reactor_; }
+  const std::string& request_id() const { return request_id_; }
+  void Finish(const absl::Status& status) const;
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  std::string method_;
+  std::string request_id_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 // Sets deadline = now + timeout and the x-request-id metadata on a fresh ClientContext.
 void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout,
                           std::string_view request_id);

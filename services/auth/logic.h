@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/crypto/password.h"
-#include "services/auth/clock.h"
+#include "common/time/clock.h"
 #include "services/auth/rate_limiter.h"
 #include "services/auth/session_store.h"
 #include "services/auth/store.h"
@@ -44,7 +44,7 @@ class AuthLogic {
     UserStore* users;
     SessionStore* sessions;
     RateLimiter* limiter;
-    const Clock* clock;
+    const time::Clock* clock;
     const TokenCodec* tokens;
   };
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/crypto/crypto.h"
-#include "services/auth/testing/fake_clock.h"
+#include "common/time/testing/fake_clock.h"
 #include "services/auth/testing/fake_rate_limiter.h"
 #include "services/auth/testing/fake_session_store.h"
 #include "services/auth/testing/fake_user_store.h"
@@ -57,7 +57,7 @@ class AuthLogicTest : public ::testing::Test {
   }
 
   AuthOptions options_;
-  testing::FakeClock clock_;
+  time::testing::FakeClock clock_;
   testing::FakeUserStore users_{&clock_};
   testing::FakeSessionStore sessions_{&clock_};
   testing::FakeRateLimiter limiter_{&clock_};

@@ -11,7 +11,7 @@
 #include "common/redis/client.h"
 #include "common/rpc/server.h"
 #include "common/service/serve.h"
-#include "services/auth/clock.h"
+#include "common/time/clock.h"
 #include "services/auth/config.h"
 #include "services/auth/logic.h"
 #include "services/auth/migrations.h"
@@ -36,10 +36,10 @@ int Run(const AuthConfig& cfg) {
   PgUserStore users(&pool);
   RedisSessionStore sessions(&redis);
   RedisRateLimiter limiter(&redis);
-  SystemClock clock;
+
   TokenCodec tokens(*cfg.signing_key);
   absl::StatusOr<std::unique_ptr<AuthLogic>> logic =
-      AuthLogic::Create(cfg.auth, {&users, &sessions, &limiter, &clock, &tokens});
+      AuthLogic::Create(cfg.auth, {&users, &sessions, &limiter, &time::SystemClock(), &tokens});
   if (!logic.ok()) {
     log::Error("cannot start auth logic", {{"error", std::string(logic.status().message())}});
     return 1;

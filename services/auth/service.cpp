@@ -3,7 +3,7 @@
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
 #include "common/rpc/call.h"
-#include "common/time/rfc3339.h"
+#include "common/rpc/timestamp.h"
 
 namespace paymesh::auth {
 namespace {
@@ -12,7 +12,8 @@ void ToProto(const User& user, v1::User* out) {
   out->set_id(user.id);
   out->set_username(user.username);
   out->set_mobile_masked(user.mobile.empty() ? "" : log::MaskMobile(user.mobile));
-  out->set_created_at(time::FormatUtc(user.created_at));  // "2026-11-21T10:00:00Z"
+  rpc::ToProto(std::chrono::floor<std::chrono::microseconds>(user.created_at),
+               out->mutable_created_at());
 }
 
 void ToProto(const TokenPair& pair, v1::TokenPair* out) {
@@ -71,7 +72,8 @@ grpc::ServerUnaryReactor* AuthGrpcService::VerifyToken(grpc::CallbackServerConte
     resp->set_user_id(token.user_id);
     resp->set_session_id(token.session_id);
     for (const std::string& scope : token.scopes) resp->add_scopes(scope);
-    resp->set_expires_at(token.expires_at);
+    rpc::ToProto(time::Timestamp(std::chrono::seconds(token.expires_at)),
+                 resp->mutable_expires_at());
     return absl::OkStatus();
   });
 }

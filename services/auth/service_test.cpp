@@ -10,7 +10,7 @@
 #include <string>
 
 #include "common/crypto/ed25519.h"
-#include "services/auth/testing/fake_clock.h"
+#include "common/time/testing/fake_clock.h"
 #include "services/auth/testing/fake_rate_limiter.h"
 #include "services/auth/testing/fake_session_store.h"
 #include "services/auth/testing/fake_user_store.h"
@@ -40,7 +40,7 @@ class AuthServiceTest : public ::testing::Test {
     workers_.Shutdown();
   }
 
-  testing::FakeClock clock_;  // 2026-01-01T00:00:00Z
+  time::testing::FakeClock clock_;  // 2026-01-01T00:00:00Z
   testing::FakeUserStore users_{&clock_};
   testing::FakeSessionStore sessions_{&clock_};
   testing::FakeRateLimiter limiter_{&clock_};
@@ -62,7 +62,7 @@ TEST_F(AuthServiceTest, RegisterLoginVerifyGetUserLogout) {
   ASSERT_TRUE(stub_->Register(&c1, reg, &registered).ok());
   EXPECT_EQ(registered.user().username(), "Alice");
   EXPECT_EQ(registered.user().mobile_masked(), "138****8000");
-  EXPECT_EQ(registered.user().created_at(), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(registered.user().created_at().seconds(), 1767225600);  // 2026-01-01T00:00:00Z
 
   grpc::ClientContext c2;
   v1::LoginRequest login;
@@ -83,7 +83,7 @@ TEST_F(AuthServiceTest, RegisterLoginVerifyGetUserLogout) {
   ASSERT_TRUE(stub_->VerifyToken(&c3, verify, &verified).ok());
   EXPECT_EQ(verified.user_id(), registered.user().id());
   EXPECT_THAT(verified.scopes(), ElementsAre("user"));
-  EXPECT_EQ(verified.expires_at(), 1767225600 + 900);
+  EXPECT_EQ(verified.expires_at().seconds(), 1767225600 + 900);
 
   grpc::ClientContext c4;
   v1::GetUserRequest get;

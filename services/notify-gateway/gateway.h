@@ -20,7 +20,6 @@ struct RouterOptions {
   size_t max_body_bytes = 65536;  // every route but the notification endpoints
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;
   std::string demo_sim_url = "http://127.0.0.1:8090";
-  std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now;
 };
 
 RouterOptions RouterOptionsFrom(const GatewayConfig& cfg);

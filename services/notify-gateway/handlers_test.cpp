@@ -28,7 +28,7 @@ order::v1::Order SampleOrder() {
   order.set_id("ord-1");
   order.set_user_id(kAliceId);
   order.set_out_trade_no("PM1");
-  order.set_state("CREATED");
+  order.set_state(order::v1::ORDER_STATE_CREATED);
   order.set_total_fen(1299);
   order.set_currency("CNY");
   auto* item = order.add_items();
@@ -224,7 +224,7 @@ TEST_F(GatewayTest, RegisterPassesStringsVerbatimAndAnswers201) {
   out.mutable_user()->set_id("u-9");
   out.mutable_user()->set_username("bob'; DROP TABLE users;--");
   out.mutable_user()->set_mobile_masked("138****8000");
-  out.mutable_user()->set_created_at("2026-11-21T10:00:00Z");
+  *out.mutable_user()->mutable_created_at() = testing::ProtoTime("2026-11-21T10:00:00Z");
   fake_.register_result = out;
   boost::json::object body;
   body["username"] = "bob'; DROP TABLE users;--";
@@ -445,23 +445,23 @@ TEST_F(GatewayTest, OrderJsonShowsThePaymentFields) {
   EXPECT_FALSE(body.at("late_payment").as_bool());
   EXPECT_FALSE(body.at("flagged").as_bool());
 
-  order.set_state("PAID");
+  order.set_state(order::v1::ORDER_STATE_PAID);
   order.set_transaction_id("4200000001202611210000000001");
-  order.set_paid_at("2026-11-21T10:05:00Z");
+  *order.mutable_paid_at() = testing::ProtoTime("2026-11-21T10:05:00Z");
   order.set_late_payment(true);
   order.set_flagged(true);
   order.set_flag_reason("paid after close; amount 1 fen short");
-  order.mutable_prepay()->set_code_url("weixin://wxpay/bizpayurl?pr=x");
+  order.mutable_active_prepay()->set_code_url("weixin://wxpay/bizpayurl?pr=x");
   fake_.order_result = order;
   http::Response res = Authed("GET", "/api/v1/orders/ord-1");
   body = Body(res);
   EXPECT_EQ(body.at("state").as_string(), "PAID");
   EXPECT_EQ(body.at("transaction_id").as_string(), "4200000001202611210000000001");
-  EXPECT_EQ(body.at("paid_at").as_string(), "2026-11-21T10:05:00Z");
+  EXPECT_EQ(body.at("paid_at").as_string(), "2026-11-21T10:05:00.000Z");
   EXPECT_TRUE(body.at("late_payment").as_bool());
   EXPECT_TRUE(body.at("flagged").as_bool());
   // Internal: the review note, the owner and the prepay.
-  for (const char* hidden : {"flag_reason", "user_id", "prepay"}) {
+  for (const char* hidden : {"flag_reason", "user_id", "prepay", "active_prepay"}) {
     EXPECT_FALSE(body.as_object().contains(hidden)) << hidden;
   }
   EXPECT_EQ(res.body.find("amount 1 fen short"), std::string::npos);

@@ -4,6 +4,10 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "common/rpc/timestamp.h"
+#include "common/time/rfc3339.h"
+
 namespace paymesh::gateway {
 namespace {
 
@@ -39,6 +43,50 @@ absl::StatusOr<std::string> StringField(const JsonObject& object, std::string_vi
 json::value StringOrNull(const std::string& s) {
   return s.empty() ? json::value(nullptr) : json::value(s);
 }
+
+// RFC 3339 UTC at `precision`, or null when unset or out of range.
+json::value TimeOrNull(bool has, const google::protobuf::Timestamp& t, time::Precision precision) {
+  if (!has) return nullptr;
+  absl::StatusOr<time::Timestamp> v = rpc::FromProto(t);
+  if (!v.ok()) return nullptr;
+  return json::value(time::FormatUtc(*v, precision));
+}
+
+// A contract enum's value name without its type prefix: ORDER_STATE_PAID → "PAID"; "" for the
+// unspecified value.
+template <typename Enum>
+std::string EnumName(Enum value, const std::string& (*name)(Enum), std::string_view prefix) {
+  if (static_cast<int>(value) == 0) return "";
+  std::string_view full = name(value);
+  if (full.substr(0, prefix.size()) == prefix) full.remove_prefix(prefix.size());
+  return std::string(full);
+}
+
+}  // namespace
+
+std::string StateName(order::v1::OrderState state) {
+  return EnumName(state, order::v1::OrderState_Name<order::v1::OrderState>, "ORDER_STATE_");
+}
+
+std::string ChannelName(order::v1::Channel channel) {
+  return absl::AsciiStrToLower(
+      EnumName(channel, order::v1::Channel_Name<order::v1::Channel>, "CHANNEL_"));
+}
+
+std::optional<order::v1::Channel> ParseChannelName(std::string_view name) {
+  for (order::v1::Channel c : {order::v1::CHANNEL_NATIVE, order::v1::CHANNEL_JSAPI,
+                               order::v1::CHANNEL_MINIPROGRAM, order::v1::CHANNEL_H5}) {
+    if (ChannelName(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
+std::string OutcomeName(order::v1::PaymentOutcome outcome) {
+  return EnumName(outcome, order::v1::PaymentOutcome_Name<order::v1::PaymentOutcome>,
+                  "PAYMENT_OUTCOME_");
+}
+
+namespace {
 
 }  // namespace
 
@@ -106,7 +154,7 @@ json::object UserObject(const auth::v1::User& user) {
   o["id"] = user.id();
   o["username"] = user.username();
   o["mobile"] = StringOrNull(user.mobile_masked());
-  o["created_at"] = user.created_at();
+  o["created_at"] = TimeOrNull(user.has_created_at(), user.created_at(), time::Precision::kSeconds);
   return o;
 }
 
@@ -136,15 +184,17 @@ json::object OrderObject(const order::v1::Order& order) {
   json::object o;
   o["id"] = order.id();
   o["out_trade_no"] = order.out_trade_no();
-  o["state"] = order.state();
+  o["state"] = StateName(order.state());
   o["total_fen"] = order.total_fen();
   o["currency"] = order.currency();
   o["items"] = std::move(items);
-  o["created_at"] = order.created_at();
-  o["updated_at"] = order.updated_at();
+  o["created_at"] =
+      TimeOrNull(order.has_created_at(), order.created_at(), time::Precision::kMilliseconds);
+  o["updated_at"] =
+      TimeOrNull(order.has_updated_at(), order.updated_at(), time::Precision::kMilliseconds);
   o["description"] = order.description();
   o["transaction_id"] = StringOrNull(order.transaction_id());
-  o["paid_at"] = StringOrNull(order.paid_at());
+  o["paid_at"] = TimeOrNull(order.has_paid_at(), order.paid_at(), time::Precision::kMilliseconds);
   o["late_payment"] = order.late_payment();
   o["flagged"] = order.flagged();
   return o;
@@ -180,9 +230,10 @@ std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment) {
   json::object o;
   o["order_id"] = payment.order_id();
   o["out_trade_no"] = payment.out_trade_no();
-  o["channel"] = payment.channel();
+  o["channel"] = ChannelName(payment.channel());
   o["code_url"] = payment.code_url();
-  o["expires_at"] = payment.expires_at();
+  o["expires_at"] =
+      TimeOrNull(payment.has_expires_at(), payment.expires_at(), time::Precision::kSeconds);
   o["reused"] = payment.reused();
   return json::serialize(o);
 }
@@ -190,8 +241,8 @@ std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment) {
 std::string SyncJson(const payment::v1::QueryPaymentResponse& sync) {
   json::object o;
   o["trade_state"] = sync.trade_state();
-  o["outcome"] = StringOrNull(sync.outcome());
-  o["order_state"] = sync.order_state();
+  o["outcome"] = StringOrNull(OutcomeName(sync.outcome()));
+  o["order_state"] = StringOrNull(StateName(sync.order_state()));
   return json::serialize(o);
 }
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,7 +48,14 @@ absl::StatusOr<int64_t> RequiredInt(const JsonObject& object, std::string_view n
 absl::StatusOr<const boost::json::array*> RequiredArray(const JsonObject& object,
                                                         std::string_view name, size_t max_items);
 
-// Response shapes (docs/architecture.md "REST API").
+// The API's names of the contract's enums: "PAID", "native", "APPLIED"; "" for unspecified.
+std::string StateName(order::v1::OrderState state);
+std::string ChannelName(order::v1::Channel channel);
+std::optional<order::v1::Channel> ParseChannelName(std::string_view name);
+std::string OutcomeName(order::v1::PaymentOutcome outcome);
+
+// Response shapes (docs/architecture.md "REST API"). Times are RFC 3339 UTC: orders with
+// milliseconds, the rest in whole seconds.
 // {id, username, mobile, created_at}; mobile is the masked number, or null when none.
 boost::json::object UserObject(const auth::v1::User& user);
 std::string UserJson(const auth::v1::User& user);

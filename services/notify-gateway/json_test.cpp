@@ -1,4 +1,5 @@
 #include "services/notify-gateway/json.h"
+#include "services/notify-gateway/testing/fake_upstreams.h"
 
 #include <gtest/gtest.h>
 
@@ -88,7 +89,7 @@ TEST(ShapeTest, UserMasksAndNullsMobile) {
   auth::v1::User user;
   user.set_id("u1");
   user.set_username("alice");
-  user.set_created_at("2026-01-01T00:00:00Z");
+  *user.mutable_created_at() = testing::ProtoTime("2026-01-01T00:00:00Z");
   auto v = boost::json::parse(UserJson(user)).as_object();
   EXPECT_EQ(v.at("id").as_string(), "u1");
   EXPECT_EQ(v.at("username").as_string(), "alice");
@@ -121,7 +122,7 @@ TEST(ShapeTest, OrderAndPages) {
   order.set_id("o1");
   order.set_user_id("secret-owner");
   order.set_out_trade_no("T1");
-  order.set_state("CREATED");
+  order.set_state(order::v1::ORDER_STATE_CREATED);
   order.set_total_fen(2598);
   order.set_currency("CNY");
   auto* item = order.add_items();
@@ -130,16 +131,17 @@ TEST(ShapeTest, OrderAndPages) {
   item->set_quantity(2);
   item->set_unit_price_fen(1299);
   item->set_line_total_fen(2598);
-  order.set_created_at("c");
-  order.set_updated_at("u");
+  *order.mutable_created_at() = testing::ProtoTime("2026-11-21T10:00:00.123456Z");
+  *order.mutable_updated_at() = testing::ProtoTime("2026-11-21T10:00:01Z");
   const auto v = boost::json::parse(OrderJson(order)).as_object();
   EXPECT_EQ(v.at("id").as_string(), "o1");
   EXPECT_EQ(v.at("out_trade_no").as_string(), "T1");
   EXPECT_EQ(v.at("state").as_string(), "CREATED");
   EXPECT_EQ(v.at("total_fen").as_int64(), 2598);
   EXPECT_EQ(v.at("currency").as_string(), "CNY");
-  EXPECT_EQ(v.at("created_at").as_string(), "c");
-  EXPECT_EQ(v.at("updated_at").as_string(), "u");
+  EXPECT_EQ(v.at("created_at").as_string(), "2026-11-21T10:00:00.123Z");
+  EXPECT_EQ(v.at("updated_at").as_string(), "2026-11-21T10:00:01.000Z");
+  EXPECT_TRUE(v.at("paid_at").is_null());
   EXPECT_FALSE(v.contains("user_id"));
   const auto& i = v.at("items").as_array().at(0).as_object();
   EXPECT_EQ(i.at("sku").as_string(), "SKU-1");

@@ -53,7 +53,8 @@ class NotifyTest : public testing::GatewayHarness {
 
 TEST_F(NotifyTest, ForwardsTheExactBodyAndTheWechatHeaders) {
   payment::v1::HandleNotificationResponse out;
-  out.set_outcome("APPLIED");
+  out.set_verdict(payment::v1::VERDICT_ACK);
+  out.set_outcome(order::v1::PAYMENT_OUTCOME_APPLIED);
   out.set_event_type("TRANSACTION.SUCCESS");
   fake_.notification_result = out;
   http::Response res = Notify();
@@ -109,7 +110,8 @@ TEST_F(NotifyTest, HeaderThatIsNotUtf8Is400AndNotForwarded) {
 
 TEST_F(NotifyTest, SuccessIs204WithoutBody) {
   payment::v1::HandleNotificationResponse duplicate;
-  duplicate.set_outcome("DUPLICATE");
+  duplicate.set_verdict(payment::v1::VERDICT_ACK);
+  duplicate.set_outcome(order::v1::PAYMENT_OUTCOME_DUPLICATE);
   fake_.notification_result = duplicate;
   const double before = Counted("pay", "ok");
   http::Response res = Notify();
@@ -119,38 +121,66 @@ TEST_F(NotifyTest, SuccessIs204WithoutBody) {
   EXPECT_EQ(Counted("pay", "ok"), before + 1);
 }
 
-TEST_F(NotifyTest, FailuresAnswerFailWithTheStatusThatStopsOrRetriesWechat) {
+payment::v1::HandleNotificationResponse Verdict(payment::v1::Verdict verdict,
+                                                payment::v1::RejectReason reason,
+                                                std::string message) {
+  payment::v1::HandleNotificationResponse out;
+  out.set_verdict(verdict);
+  out.set_reject_reason(reason);
+  out.set_fail_message(std::move(message));
+  out.set_event_type("TRANSACTION.SUCCESS");
+  return out;
+}
+
+// The gateway renders payment's verdict and nothing else: every verdict, and a call that failed.
+TEST_F(NotifyTest, EveryVerdictBecomesTheAnswerThatStopsOrRetriesWechat) {
+  using payment::v1::REJECT_REASON_MALFORMED;
+  using payment::v1::REJECT_REASON_UNSPECIFIED;
+  using payment::v1::REJECT_REASON_UNVERIFIED;
   struct Case {
-    absl::Status status;
+    absl::StatusOr<payment::v1::HandleNotificationResponse> answer;
     int http;
     const char* message;
     const char* result;
   };
+  const payment::v1::Verdict kUnknownVerdict = static_cast<payment::v1::Verdict>(17);
   for (const Case& c : {
-           Case{absl::UnauthenticatedError("bad signature for serial PUB_KEY_ID_x"), 401,
-                "signature verification failed", "rejected"},
-           Case{absl::InvalidArgumentError("resource.ciphertext: not base64"), 400,
-                "malformed notification", "rejected"},
-           Case{absl::UnavailableError("order: connection refused 10.0.0.9"), 503,
+           Case{Verdict(payment::v1::VERDICT_REJECT, REJECT_REASON_UNVERIFIED,
+                        "signature verification failed"),
+                401, "signature verification failed", "rejected"},
+           Case{Verdict(payment::v1::VERDICT_REJECT, REJECT_REASON_MALFORMED,
+                        "malformed notification"),
+                400, "malformed notification", "rejected"},
+           Case{Verdict(payment::v1::VERDICT_RETRY, REJECT_REASON_UNSPECIFIED,
+                        "temporarily unavailable, retry later"),
+                503, "temporarily unavailable, retry later", "error"},
+           Case{Verdict(payment::v1::VERDICT_UNSPECIFIED, REJECT_REASON_UNSPECIFIED, ""), 503,
+                "temporarily unavailable, retry later", "error"},
+           Case{Verdict(kUnknownVerdict, REJECT_REASON_UNSPECIFIED, ""), 503,
+                "temporarily unavailable, retry later", "error"},
+           Case{absl::UnavailableError("payment: connection refused 10.0.0.9"), 503,
                 "temporarily unavailable, retry later", "error"},
            Case{absl::DeadlineExceededError("deadline"), 504, "timed out, retry later", "error"},
-           Case{absl::UnimplementedError("unknown method"), 500, "internal error, retry later",
+           Case{absl::InternalError("pq: oops"), 503, "temporarily unavailable, retry later",
                 "error"},
-           Case{absl::InternalError("pq: oops"), 500, "internal error, retry later", "error"},
-           Case{absl::NotFoundError("no such order"), 500, "internal error, retry later", "error"},
+           Case{absl::InvalidArgumentError("what payment would never say"), 503,
+                "temporarily unavailable, retry later", "error"},
        }) {
-    fake_.notification_result = c.status;
+    fake_.notification_result = c.answer;
     const double before = Counted("refund", c.result);
     http::Response res = Notify("/wechat/notify/refund");
-    EXPECT_EQ(res.status, c.http) << c.status;
+    const std::string what = c.answer.ok() ? c.answer->ShortDebugString()
+                                           : c.answer.status().ToString();
+    EXPECT_EQ(res.status, c.http) << what;
     EXPECT_EQ(HeaderOf(res, "Content-Type"), "application/json");
     const auto body = Body(res);
     EXPECT_EQ(body.at("code").as_string(), "FAIL");
     EXPECT_EQ(body.at("message").as_string(), c.message);
     EXPECT_EQ(body.as_object().size(), 2u);
-    // The backend's wording (serials, addresses, driver errors) stays inside.
-    EXPECT_EQ(res.body.find(std::string(c.status.message())), std::string::npos);
-    EXPECT_EQ(Counted("refund", c.result), before + 1) << c.status;
+    if (!c.answer.ok()) {  // the failed call's wording (addresses, driver errors) stays inside
+      EXPECT_EQ(res.body.find(std::string(c.answer.status().message())), std::string::npos);
+    }
+    EXPECT_EQ(Counted("refund", c.result), before + 1) << what;
   }
 }
 

@@ -24,37 +24,22 @@ using testing::kAliceId;
 
 constexpr char kCodeUrl[] = "weixin://wxpay/bizpayurl?pr=abcdefg";
 
-std::chrono::system_clock::time_point TimeOf(const std::string& rfc3339) {
-  const absl::StatusOr<std::chrono::system_clock::time_point> t = time::Parse(rfc3339);
-  EXPECT_TRUE(t.ok()) << rfc3339 << ": " << t.status();
-  return t.value_or(std::chrono::system_clock::time_point{});
-}
-
-order::v1::Order PayingOrder(std::string expires_at) {
+// An order with a prepay that order says is active.
+order::v1::Order PayingOrder() {
   order::v1::Order order;
   order.set_id("ord-1");
   order.set_user_id(kAliceId);
   order.set_out_trade_no("PM1");
-  order.set_state("PAYING");
+  order.set_state(order::v1::ORDER_STATE_PAYING);
   order.set_total_fen(1299);
   order.set_currency("CNY");
-  order.mutable_prepay()->set_channel("native");
-  order.mutable_prepay()->set_code_url(kCodeUrl);
-  order.mutable_prepay()->set_expires_at(std::move(expires_at));
+  order.mutable_active_prepay()->set_channel(order::v1::CHANNEL_NATIVE);
+  order.mutable_active_prepay()->set_code_url(kCodeUrl);
+  *order.mutable_active_prepay()->mutable_expires_at() = testing::ProtoTime("2026-11-21T10:15:00Z");
   return order;
 }
 
-class PaymentRoutesTest : public testing::GatewayHarness {
- protected:
-  // The clock reads 2026-11-21T10:00:00Z.
-  PaymentRoutesTest() { Build(Options()); }
-
-  static RouterOptions Options() {
-    RouterOptions options;
-    options.now = [] { return TimeOf("2026-11-21T10:00:00Z"); };
-    return options;
-  }
-};
+class PaymentRoutesTest : public testing::GatewayHarness {};
 
 // ---- POST /api/v1/orders/{id}/pay ---------------------------------------------------------------
 
@@ -62,9 +47,9 @@ TEST_F(PaymentRoutesTest, PayCreatesANativePaymentForTheTokensUser) {
   payment::v1::CreatePaymentResponse out;
   out.set_order_id("ord-1");
   out.set_out_trade_no("PM1");
-  out.set_channel("native");
+  out.set_channel(order::v1::CHANNEL_NATIVE);
   out.set_code_url(kCodeUrl);
-  out.set_expires_at("2026-11-21T10:15:00Z");
+  *out.mutable_expires_at() = testing::ProtoTime("2026-11-21T10:15:00Z");
   out.set_reused(true);
   fake_.create_payment_result = out;
   http::Response res = Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"native"})",
@@ -83,13 +68,13 @@ TEST_F(PaymentRoutesTest, PayCreatesANativePaymentForTheTokensUser) {
   const auto& sent = fake_.create_payment_calls[0];
   EXPECT_EQ(sent.user_id(), kAliceId);
   EXPECT_EQ(sent.order_id(), "ord-1");
-  EXPECT_EQ(sent.channel(), "native");
+  EXPECT_EQ(sent.channel(), order::v1::CHANNEL_NATIVE);
   EXPECT_EQ(sent.client_ip(), "10.0.0.7") << "untrusted X-Forwarded-For";
   EXPECT_EQ(fake_.request_ids.back(), "rid-test");
 }
 
 TEST_F(PaymentRoutesTest, PayTakesTheForwardedClientIpWhenTrusted) {
-  RouterOptions options = Options();
+  RouterOptions options;
   options.trust_forwarded_for = true;
   Build(options);
   Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"native"})",
@@ -152,22 +137,24 @@ TEST_F(PaymentRoutesTest, OverlongOrderIdIsNotFoundWithoutCallingPayment) {
 
 // ---- GET /api/v1/orders/{id}/qrcode.{svg,png} ---------------------------------------------------
 
+// Order decides what is active (it leaves active_prepay out otherwise); the gateway only reads it.
 TEST_F(PaymentRoutesTest, QrCodeIs409WithoutAnActivePrepay) {
-  order::v1::Order created = PayingOrder("");
-  created.set_state("CREATED");
-  created.clear_prepay();
-  order::v1::Order expired = PayingOrder("2026-11-21T10:00:00Z");  // expires exactly now
-  order::v1::Order expired_china = PayingOrder("2026-11-21T17:59:59+08:00");
-  order::v1::Order no_code = PayingOrder("2026-11-21T10:15:00Z");
-  no_code.mutable_prepay()->clear_code_url();
-  order::v1::Order paid = PayingOrder("2026-11-21T10:15:00Z");
-  paid.set_state("PAID");
-  for (const order::v1::Order& order : {created, expired, expired_china, no_code, paid}) {
+  order::v1::Order created = PayingOrder();
+  created.set_state(order::v1::ORDER_STATE_CREATED);
+  created.clear_active_prepay();
+  order::v1::Order expired = PayingOrder();  // PAYING, but order found its prepay expired
+  expired.clear_active_prepay();
+  order::v1::Order no_code = PayingOrder();
+  no_code.mutable_active_prepay()->clear_code_url();
+  order::v1::Order paid = PayingOrder();
+  paid.set_state(order::v1::ORDER_STATE_PAID);
+  paid.clear_active_prepay();
+  for (const order::v1::Order& order : {created, expired, no_code, paid}) {
     fake_.order_result = order;
     for (const char* target :
          {"/api/v1/orders/ord-1/qrcode.svg", "/api/v1/orders/ord-1/qrcode.png"}) {
       http::Response res = Authed("GET", target);
-      EXPECT_EQ(res.status, 409) << order.state() << " " << order.prepay().expires_at();
+      EXPECT_EQ(res.status, 409) << order.ShortDebugString();
       EXPECT_EQ(ErrorCode(res), "FAILED_PRECONDITION");
       EXPECT_EQ(ErrorMessage(res), "no active payment: POST /pay first");
     }
@@ -175,7 +162,7 @@ TEST_F(PaymentRoutesTest, QrCodeIs409WithoutAnActivePrepay) {
 }
 
 TEST_F(PaymentRoutesTest, QrCodeSvgOfTheCurrentPrepay) {
-  fake_.order_result = PayingOrder("2026-11-21T18:00:01+08:00");  // one second from now
+  fake_.order_result = PayingOrder();
   http::Response res = Authed("GET", "/api/v1/orders/ord-1/qrcode.svg");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(HeaderOf(res, "Content-Type"), "image/svg+xml");
@@ -190,7 +177,7 @@ TEST_F(PaymentRoutesTest, QrCodeSvgOfTheCurrentPrepay) {
 }
 
 TEST_F(PaymentRoutesTest, QrCodePngOfTheCurrentPrepay) {
-  fake_.order_result = PayingOrder("2026-11-21T10:15:00Z");
+  fake_.order_result = PayingOrder();
   http::Response res = Authed("GET", "/api/v1/orders/ord-1/qrcode.png");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(HeaderOf(res, "Content-Type"), "image/png");
@@ -211,14 +198,13 @@ TEST_F(PaymentRoutesTest, QrCodeNeedsATokenAndPassesOrderErrorsThrough) {
   EXPECT_EQ(Authed("GET", "/api/v1/orders/ord-1/qrcode.png").status, 503);
 }
 
-TEST(ActiveCodeUrlTest, ExpiryEdges) {
-  const auto now = TimeOf("2026-11-21T10:00:00Z");
-  EXPECT_TRUE(ActiveCodeUrl(PayingOrder("2026-11-21T10:00:01Z"), now).ok());
-  EXPECT_FALSE(ActiveCodeUrl(PayingOrder("2026-11-21T10:00:00Z"), now).ok());
-  EXPECT_FALSE(ActiveCodeUrl(PayingOrder("2026-11-21T09:59:59Z"), now).ok());
-  EXPECT_TRUE(ActiveCodeUrl(PayingOrder("2026-11-21T18:00:01+08:00"), now).ok());
-  // payment owns the value; one this gateway cannot read does not hide the code.
-  EXPECT_EQ(*ActiveCodeUrl(PayingOrder(""), now), kCodeUrl);
+TEST(ActiveCodeUrlTest, OnlyWhatOrderCallsActive) {
+  EXPECT_EQ(*ActiveCodeUrl(PayingOrder()), kCodeUrl);
+  order::v1::Order order = PayingOrder();
+  order.mutable_active_prepay()->clear_expires_at();
+  EXPECT_EQ(*ActiveCodeUrl(order), kCodeUrl) << "the gateway does not second-guess order";
+  order.clear_active_prepay();
+  EXPECT_EQ(ActiveCodeUrl(order).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 // ---- POST /api/v1/orders/{id}/sync --------------------------------------------------------------
@@ -226,8 +212,8 @@ TEST(ActiveCodeUrlTest, ExpiryEdges) {
 TEST_F(PaymentRoutesTest, SyncAsksPaymentForTheTokensUser) {
   payment::v1::QueryPaymentResponse out;
   out.set_trade_state("SUCCESS");
-  out.set_outcome("APPLIED");
-  out.set_order_state("PAID");
+  out.set_outcome(order::v1::PAYMENT_OUTCOME_APPLIED);
+  out.set_order_state(order::v1::ORDER_STATE_PAID);
   fake_.query_payment_result = out;
   http::Response res = Authed("POST", "/api/v1/orders/ord-1/sync");
   ASSERT_EQ(res.status, 200) << res.body;
@@ -241,7 +227,7 @@ TEST_F(PaymentRoutesTest, SyncAsksPaymentForTheTokensUser) {
 
   out.set_trade_state("NOTPAY");
   out.clear_outcome();
-  out.set_order_state("PAYING");
+  out.set_order_state(order::v1::ORDER_STATE_PAYING);
   fake_.query_payment_result = out;
   body = Body(Authed("POST", "/api/v1/orders/ord-1/sync", "{}"));
   EXPECT_EQ(body.at("trade_state").as_string(), "NOTPAY");

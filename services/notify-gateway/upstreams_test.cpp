@@ -86,7 +86,9 @@ class FakePaymentService : public payment::v1::PaymentService::CallbackService {
     if (req->body() == "forged") {
       return Finish(ctx, ::grpc::Status(::grpc::StatusCode::UNAUTHENTICATED, "bad signature"));
     }
-    resp->set_outcome(req->route() + ":" + req->body() + ":" + req->headers().at("request-id"));
+    resp->set_verdict(payment::v1::VERDICT_ACK);
+    resp->set_fail_message(req->route() + ":" + req->body() + ":" +
+                           req->headers().at("request-id"));
     return Finish(ctx, ::grpc::Status::OK);
   }
 
@@ -95,7 +97,8 @@ class FakePaymentService : public payment::v1::PaymentService::CallbackService {
                                            payment::v1::QueryPaymentResponse* resp) override {
     Record("QueryPayment", *ctx);
     resp->set_trade_state("SUCCESS");
-    resp->set_order_state(req->order_id());
+    resp->set_order_state(req->order_id() == "ord-2" ? order::v1::ORDER_STATE_PAID
+                                                     : order::v1::ORDER_STATE_UNSPECIFIED);
     return Finish(ctx, ::grpc::Status::OK);
   }
 
@@ -251,13 +254,14 @@ TEST_F(GrpcUpstreamsTest, PaymentCallsReachPaymentWithTheRequestId) {
   (*notify.mutable_headers())["request-id"] = "wx-1";
   auto handled = RunSync(upstreams_->HandleNotification(notify, "rid-notify"));
   ASSERT_TRUE(handled.ok()) << handled.status();
-  EXPECT_EQ(handled->outcome(), "pay:" + notify.body() + ":wx-1");
+  EXPECT_EQ(handled->verdict(), payment::v1::VERDICT_ACK);
+  EXPECT_EQ(handled->fail_message(), "pay:" + notify.body() + ":wx-1") << "every byte arrives";
 
   payment::v1::QueryPaymentRequest query;
   query.set_order_id("ord-2");
   auto queried = RunSync(upstreams_->QueryPayment(query, "rid-sync"));
   ASSERT_TRUE(queried.ok()) << queried.status();
-  EXPECT_EQ(queried->order_state(), "ord-2");
+  EXPECT_EQ(queried->order_state(), order::v1::ORDER_STATE_PAID);
   EXPECT_EQ(payment_.request_ids(),
             (std::vector<std::string>{"rid-pay", "rid-notify", "rid-sync"}));
 

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
 #include "common/log/log.h"
+#include "services/order/payment_batcher.h"
 
 namespace paymesh::order {
 
@@ -17,6 +18,9 @@ struct OrderConfig {
   log::Level log_level = log::Level::kInfo;  // LOG_LEVEL
   std::string pg_dsn;       // PG_DSN (required; holds a password: log RedactUrl() only)
   size_t pg_pool_size = 8;  // PG_POOL_SIZE 1..64, also the worker count
+  // Group commit of ApplyPayment: ORDER_APPLY_BATCH_MAX 1..512 (64), ORDER_APPLY_BATCH_WAIT_US
+  // 0..100000 (2000), ORDER_APPLY_EXECUTORS 1..16 (2; each holds one more connection).
+  BatcherOptions apply_batch;
 };
 
 // INVALID_ARGUMENT listing every problem at once.

@@ -63,8 +63,8 @@ absl::Status ReplayOrReject(const StoredOrder& stored, const std::string& reques
 
 }  // namespace
 
-OrderLogic::OrderLogic(OrderStore& store, Clock clock, RandomAlnum random)
-    : store_(store), clock_(std::move(clock)), random_(std::move(random)) {
+OrderLogic::OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random)
+    : store_(store), clock_(clock), random_(std::move(random)) {
   if (!random_) random_ = [](size_t n) { return crypto::RandomAlnum(n); };
 }
 
@@ -109,7 +109,7 @@ absl::StatusOr<CreateOrderResult> OrderLogic::Insert(const CreateOrderInput& inp
   }
   absl::StatusOr<InsertResult> result;
   for (int attempt = 0; attempt < kInsertAttempts; ++attempt) {
-    order.out_trade_no = NewOutTradeNo(clock_(), random_);
+    order.out_trade_no = NewOutTradeNo(clock_.Now(), random_);
     result = store_.InsertOrder(order);
     if (!absl::IsAborted(result.status())) break;
   }

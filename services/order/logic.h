@@ -31,7 +31,6 @@ inline constexpr size_t kMaxDescriptionBytes = 127;  // WeChat's limit for the b
 inline constexpr size_t kMaxReportFieldLength = 128;
 inline constexpr size_t kMaxUrlLength = 2048;
 
-using Clock = std::function<Timestamp()>;
 // n characters of [0-9A-Za-z].
 using RandomAlnum = std::function<std::string(size_t n)>;
 
@@ -51,26 +50,10 @@ struct OrderPage {
   std::string next_cursor;  // "" on the last page
 };
 
-// A prepay as the payment service sends it (times as RFC 3339 text).
-struct PrepayInput {
-  std::string channel;
-  std::string code_url;
-  std::string prepay_id;
-  std::string h5_url;
-  std::string expires_at;
-};
-
-struct ApplyPaymentInput {
-  std::string notification_id;  // WeChat's notification id, or "query:<transaction_id>"
-  std::string source;           // notification, query
-  std::string event_type;       // TRANSACTION.SUCCESS
-  PaymentReport report;
-};
-
 class OrderLogic {
  public:
-  // `random` defaults to the CSPRNG.
-  OrderLogic(OrderStore& store, Clock clock, RandomAlnum random = {});
+  // `random` defaults to the CSPRNG. The store and the clock must outlive the logic.
+  OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random = {});
 
   absl::StatusOr<std::vector<Product>> ListProducts();
 
@@ -94,12 +77,15 @@ class OrderLogic {
   // CREATED → PAYING (event prepay_issued); PAYING → PAYING with the new prepay (an event only
   // when it changed). INVALID_ARGUMENT for a bad prepay, NOT_FOUND for an unknown order,
   // FAILED_PRECONDITION in any other state.
-  absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const PrepayInput& prepay);
+  absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay);
 
-  // Records a payment report and applies it to its order (see OrderStore::ApplyPayment and
-  // DecidePayment). Business outcomes are in PaymentResult; INVALID_ARGUMENT for a malformed
-  // report (nothing recorded), UNAVAILABLE when the database is.
-  absl::StatusOr<PaymentResult> ApplyPayment(const ApplyPaymentInput& input);
+  // Applies reports that passed ValidatePaymentNotice, in one store call
+  // (OrderStore::ApplyPayments: its rules, its codes, one result per notice), and says once,
+  // in a warning, each one that needs a person.
+  absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
+      const std::vector<PaymentNotice>& notices);
+
+  Timestamp Now() const { return clock_.Now(); }
 
  private:
   absl::StatusOr<CreateOrderResult> Insert(const CreateOrderInput& input,
@@ -108,7 +94,7 @@ class OrderLogic {
   absl::StatusOr<Order> Described(absl::StatusOr<Order> order) const;
 
   OrderStore& store_;
-  Clock clock_;
+  const time::Clock& clock_;
   RandomAlnum random_;
 };
 
@@ -144,18 +130,17 @@ std::string Describe(const std::vector<OrderItem>& items);
 using strings::TruncateUtf8;  // common/strings/utf8.h
 
 // Channel-specific checks: native needs code_url and expires_at, jsapi/miniprogram prepay_id,
-// h5 h5_url. INVALID_ARGUMENT names the field.
-absl::StatusOr<Prepay> ParsePrepay(const PrepayInput& input);
+// h5 h5_url; every text bounded and printable. INVALID_ARGUMENT names the field.
+absl::Status ValidatePrepay(const Prepay& prepay);
 // The change RecordPrepay makes to a locked order.
 absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepay);
+// Whether the order's prepay can still be paid at `now`: the order is PAYING and the prepay has
+// not expired. The one answer to "is there an active payment" for every caller.
+bool HasActivePrepay(const Order& order, Timestamp now);
 
-// Field checks of a report; success_time is parsed when present.
-absl::StatusOr<PaymentNotice> ParsePaymentNotice(const ApplyPaymentInput& input);
-// What a new payment (its transaction not seen before) does to its locked order: a wrong amount
-// or currency flags it (AMOUNT_MISMATCH, state unchanged); CREATED/PAYING/PAY_FAILED → PAID;
-// CLOSED → PAID with late_payment and a flag; an already paid order is flagged
-// duplicate_payment. paid_at is the reported success time, else `now`.
-PaymentDecision DecidePayment(const Order& order, const PaymentNotice& notice, Timestamp now);
+// Field checks of a report before it may reach the store: ids present, every text bounded and
+// printable, amounts not negative, a transaction_id with every successful payment.
+absl::Status ValidatePaymentNotice(const PaymentNotice& notice);
 
 // Canonical 8-4-4-4-12 hex uuid (either case).
 bool IsUuid(std::string_view s);

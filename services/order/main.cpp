@@ -21,21 +21,23 @@ namespace {
 
 constexpr size_t kWorkerQueue = 1024;
 
-Timestamp Now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
 int Run(const OrderConfig& cfg) {
-  pg::Pool pool({.dsn = cfg.pg_dsn, .schema = "orders", .size = cfg.pg_pool_size});
+  // The workers' connections plus one per batch executor.
+  pg::Pool pool({.dsn = cfg.pg_dsn,
+                 .schema = "orders",
+                 .size = cfg.pg_pool_size + cfg.apply_batch.executors});
   if (absl::Status st = pg::Migrate(pool, order_lib_migrations()); !st.ok()) {
     log::Error("migrations failed", {{"error", std::string(st.message())}});
     return 1;
   }
   PgOrderStore store(pool);
-  OrderLogic logic(store, Now);
-  // Declared after the logic it runs, so it is joined before the logic goes away.
+  OrderLogic logic(store, time::SystemClock());
+  // Declared after the logic they run, so they are joined before the logic goes away.
+  PaymentBatcher payments(
+      [&logic](const std::vector<PaymentNotice>& notices) { return logic.ApplyPayments(notices); },
+      cfg.apply_batch);
   exec::WorkerPool workers(cfg.pg_pool_size, kWorkerQueue);
-  OrderGrpcService grpc_service(logic, workers);
+  OrderGrpcService grpc_service(logic, workers, payments);
   return service::Serve({.name = "order",
                          .grpc_listen_addr = cfg.grpc_listen_addr,
                          .metrics_listen_addr = cfg.metrics_listen_addr},

@@ -7,19 +7,10 @@
 #include "absl/status/status.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
-#include "common/time/rfc3339.h"
 #include "services/order/logic.h"
 
 namespace paymesh::order {
 namespace {
-
-constexpr std::string_view kChannels[] = {"native", "jsapi", "miniprogram", "h5"};
-constexpr std::string_view kSources[] = {"notification", "query"};
-
-template <size_t N>
-bool OneOf(std::string_view value, const std::string_view (&allowed)[N]) {
-  return std::find(std::begin(allowed), std::end(allowed), value) != std::end(allowed);
-}
 
 bool HasControlChars(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
@@ -41,17 +32,10 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   return absl::OkStatus();
 }
 
-EventDetail PaymentDetail(const PaymentNotice& notice) {
-  EventDetail d;
-  d.transaction_id = notice.report.transaction_id;
-  d.notification_id = notice.notification_id;
-  d.source = notice.source;
-  return d;
-}
-
-bool IsPaid(OrderState s) {
-  return s == OrderState::kPaid || s == OrderState::kPartiallyRefunded ||
-         s == OrderState::kRefunded;
+bool NeedsReview(const PaymentResult& r) {
+  return r.outcome == PaymentOutcome::kAmountMismatch ||
+         r.outcome == PaymentOutcome::kUnknownOrder ||
+         (r.outcome == PaymentOutcome::kApplied && r.flagged);
 }
 
 }  // namespace
@@ -78,61 +62,40 @@ absl::StatusOr<Order> OrderLogic::GetOrderForPayment(const std::string& user_id,
 }
 
 absl::StatusOr<Order> OrderLogic::RecordPrepay(const std::string& order_id,
-                                               const PrepayInput& input) {
-  ASSIGN_OR_RETURN(Prepay prepay, ParsePrepay(input));
+                                               const Prepay& prepay) {
+  RETURN_IF_ERROR(ValidatePrepay(prepay));
   if (!IsUuid(order_id)) return absl::NotFoundError("order not found");
   return Described(store_.UpdateOrder(CanonicalUuid(order_id), [&prepay](const Order& locked) {
     return DecidePrepay(locked, prepay);
   }));
 }
 
-absl::StatusOr<PaymentResult> OrderLogic::ApplyPayment(const ApplyPaymentInput& input) {
-  ASSIGN_OR_RETURN(PaymentNotice notice, ParsePaymentNotice(input));
-  const Timestamp now = clock_();
-  ASSIGN_OR_RETURN(PaymentResult result,
-                   store_.ApplyPayment(notice, [&notice, now](const Order& locked) {
-                     return DecidePayment(locked, notice, now);
-                   }));
-  if (result.order.has_value()) result.order->description = Describe(result.order->items);
+absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(
+    const std::vector<PaymentNotice>& notices) {
+  ASSIGN_OR_RETURN(std::vector<PaymentResult> results, store_.ApplyPayments(notices, clock_.Now()));
   // Anything that needs a person is said once, here; the openid never appears.
-  const bool needs_review = result.outcome == PaymentOutcome::kAmountMismatch ||
-                            result.outcome == PaymentOutcome::kUnknownOrder ||
-                            (result.outcome == PaymentOutcome::kApplied &&
-                             result.order.has_value() && result.order->flagged);
-  if (needs_review) {
-    log::Warn("payment needs review",
-              {{"outcome", OutcomeName(result.outcome)},
-               {"out_trade_no", notice.report.out_trade_no},
-               {"transaction_id", notice.report.transaction_id},
-               {"flag_reason", result.order.has_value() ? result.order->flag_reason : ""}});
+  for (size_t i = 0; i < results.size() && i < notices.size(); ++i) {
+    if (!NeedsReview(results[i])) continue;
+    const PaymentReport& r = notices[i].report;
+    log::Warn("payment needs review", {{"outcome", OutcomeName(results[i].outcome)},
+                                       {"out_trade_no", r.out_trade_no},
+                                       {"transaction_id", r.transaction_id},
+                                       {"flag_reason", results[i].flag_reason}});
   }
-  return result;
+  return results;
 }
 
-absl::StatusOr<Prepay> ParsePrepay(const PrepayInput& input) {
-  if (!OneOf(input.channel, kChannels)) {
-    return absl::InvalidArgumentError(
-        "prepay.channel must be one of native, jsapi, miniprogram, h5");
-  }
+absl::Status ValidatePrepay(const Prepay& prepay) {
+  const Channel c = prepay.channel;
   RETURN_IF_ERROR(
-      CheckText("prepay.code_url", input.code_url, kMaxUrlLength, input.channel == "native"));
-  RETURN_IF_ERROR(CheckText("prepay.prepay_id", input.prepay_id, kMaxReportFieldLength,
-                            input.channel == "jsapi" || input.channel == "miniprogram"));
-  RETURN_IF_ERROR(CheckText("prepay.h5_url", input.h5_url, kMaxUrlLength, input.channel == "h5"));
-  Prepay prepay{input.channel, input.code_url, input.prepay_id, input.h5_url, std::nullopt};
-  if (input.expires_at.empty()) {
-    if (input.channel == "native") {
-      return absl::InvalidArgumentError("prepay.expires_at is required");
-    }
-  } else {
-    absl::StatusOr<std::chrono::system_clock::time_point> expires_at =
-        time::Parse(input.expires_at);
-    if (!expires_at.ok()) {
-      return absl::InvalidArgumentError("prepay.expires_at must be an RFC 3339 time");
-    }
-    prepay.expires_at = std::chrono::floor<std::chrono::microseconds>(*expires_at);
+      CheckText("prepay.code_url", prepay.code_url, kMaxUrlLength, c == Channel::kNative));
+  RETURN_IF_ERROR(CheckText("prepay.prepay_id", prepay.prepay_id, kMaxReportFieldLength,
+                            c == Channel::kJsapi || c == Channel::kMiniprogram));
+  RETURN_IF_ERROR(CheckText("prepay.h5_url", prepay.h5_url, kMaxUrlLength, c == Channel::kH5));
+  if (c == Channel::kNative && !prepay.expires_at.has_value()) {
+    return absl::InvalidArgumentError("prepay.expires_at is required");
   }
-  return prepay;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepay) {
@@ -150,18 +113,20 @@ absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepa
   return change;
 }
 
-absl::StatusOr<PaymentNotice> ParsePaymentNotice(const ApplyPaymentInput& input) {
-  const PaymentReport& r = input.report;
-  RETURN_IF_ERROR(CheckText("notification_id", input.notification_id, kMaxReportFieldLength, true));
-  if (!OneOf(input.source, kSources)) {
-    return absl::InvalidArgumentError("source must be notification or query");
-  }
-  RETURN_IF_ERROR(CheckText("event_type", input.event_type, kMaxReportFieldLength, false));
+bool HasActivePrepay(const Order& order, Timestamp now) {
+  return order.state == OrderState::kPaying && order.prepay.has_value() &&
+         (!order.prepay->expires_at.has_value() || *order.prepay->expires_at > now);
+}
+
+absl::Status ValidatePaymentNotice(const PaymentNotice& notice) {
+  const PaymentReport& r = notice.report;
+  RETURN_IF_ERROR(
+      CheckText("notification_id", notice.notification_id, kMaxReportFieldLength, true));
+  RETURN_IF_ERROR(CheckText("event_type", notice.event_type, kMaxReportFieldLength, false));
   RETURN_IF_ERROR(CheckText("report.out_trade_no", r.out_trade_no, kMaxReportFieldLength, true));
   RETURN_IF_ERROR(CheckText("report.trade_state", r.trade_state, kMaxReportFieldLength, true));
-  const bool success = r.trade_state == kTradeStateSuccess;
-  RETURN_IF_ERROR(
-      CheckText("report.transaction_id", r.transaction_id, kMaxReportFieldLength, success));
+  RETURN_IF_ERROR(CheckText("report.transaction_id", r.transaction_id, kMaxReportFieldLength,
+                            notice.applicable()));
   for (const auto& [field, value] :
        {std::pair<std::string_view, const std::string&>{"report.appid", r.appid},
         {"report.mchid", r.mchid},
@@ -173,61 +138,7 @@ absl::StatusOr<PaymentNotice> ParsePaymentNotice(const ApplyPaymentInput& input)
   if (r.amount_total < 0 || r.payer_total < 0) {
     return absl::InvalidArgumentError("report amounts must not be negative");
   }
-  PaymentNotice notice;
-  notice.notification_id = input.notification_id;
-  notice.source = input.source;
-  notice.event_type = input.event_type;
-  notice.report = r;
-  notice.applicable = success;
-  if (!r.success_time.empty()) {
-    absl::StatusOr<std::chrono::system_clock::time_point> t = time::Parse(r.success_time);
-    if (!t.ok()) return absl::InvalidArgumentError("report.success_time must be an RFC 3339 time");
-    notice.success_at = std::chrono::floor<std::chrono::microseconds>(*t);
-  }
-  return notice;
-}
-
-PaymentDecision DecidePayment(const Order& order, const PaymentNotice& notice, Timestamp now) {
-  const PaymentReport& r = notice.report;
-  PaymentDecision decision;
-  OrderChange& change = decision.change;
-  change.detail = PaymentDetail(notice);
-  change.to_state = order.state;
-
-  if (r.amount_total != order.total_fen || r.currency != order.currency) {
-    decision.outcome = PaymentOutcome::kAmountMismatch;
-    change.event_type = "amount_mismatch";
-    change.detail.reported_fen = r.amount_total;
-    change.detail.expected_fen = order.total_fen;
-    change.flag_reason = "amount_mismatch: reported " + std::to_string(r.amount_total) + " fen";
-    if (r.currency != order.currency) change.flag_reason += " in " + r.currency;
-    change.flag_reason += ", expected " + std::to_string(order.total_fen) + " fen";
-    if (r.currency != order.currency) change.flag_reason += " in " + order.currency;
-    return decision;
-  }
-  if (IsPaid(order.state)) {
-    if (order.transaction_id == r.transaction_id) {  // already applied: nothing to do
-      decision.outcome = PaymentOutcome::kDuplicate;
-      change.event_type.clear();
-      return decision;
-    }
-    // A second, different payment for one order: money to give back.
-    change.event_type = "duplicate_payment";
-    change.flag_reason = "duplicate_payment: " + r.transaction_id + " after " +
-                         order.transaction_id + ", refund required";
-    return decision;
-  }
-  change.to_state = OrderState::kPaid;
-  change.transaction_id = r.transaction_id;
-  change.paid_at = notice.success_at.value_or(now);
-  if (order.state == OrderState::kClosed) {
-    change.event_type = "late_payment";
-    change.late_payment = true;
-    change.flag_reason = "late_payment: paid after close, refund required";
-  } else {
-    change.event_type = "paid";  // CREATED, PAYING, PAY_FAILED
-  }
-  return decision;
+  return absl::OkStatus();
 }
 
 }  // namespace paymesh::order

@@ -1,7 +1,8 @@
 #pragma once
 
 // OrderStore on PostgreSQL (schema `orders`, set as the pool's search_path). The only file
-// of the service that sees SQL; every statement is parameterized.
+// of the service that sees SQL: every statement is named, parameterized and prepared once per
+// connection; ApplyPayments is one call of migrations/0004_apply_payments.sql.
 
 #include "common/pg/pool.h"
 #include "services/order/store.h"
@@ -10,7 +11,8 @@ namespace paymesh::order {
 
 class PgOrderStore : public OrderStore {
  public:
-  explicit PgOrderStore(pg::Pool& pool) : pool_(pool) {}
+  // Registers its statements with `pool`, which must outlive the store.
+  explicit PgOrderStore(pg::Pool& pool);
 
   absl::StatusOr<std::vector<Product>> ListActiveProducts() override;
   absl::StatusOr<std::vector<Product>> FindProducts(const std::vector<std::string>& skus) override;
@@ -22,8 +24,8 @@ class PgOrderStore : public OrderStore {
   absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
   absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                     const OrderDecider& decide) override;
-  absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
-                                             const PaymentDecider& decide) override;
+  absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
+      const std::vector<PaymentNotice>& notices, Timestamp now) override;
   absl::StatusOr<std::vector<Order>> ListOrders(const std::string& user_id,
                                                 const std::optional<PageKey>& after,
                                                 int limit) override;

@@ -2,21 +2,75 @@
 
 #include "common/error/status_macros.h"
 #include "common/rpc/call.h"
-#include "common/time/rfc3339.h"
+#include "common/rpc/timestamp.h"
 
 namespace paymesh::order {
 namespace {
 
-// Times in the API: RFC 3339 UTC with milliseconds, "2026-11-21T10:00:07.890Z".
-std::string ApiTime(Timestamp t) { return time::FormatUtc(t, time::Precision::kMilliseconds); }
+v1::Channel ToProto(Channel c) {
+  switch (c) {
+    case Channel::kNative:
+      return v1::CHANNEL_NATIVE;
+    case Channel::kJsapi:
+      return v1::CHANNEL_JSAPI;
+    case Channel::kMiniprogram:
+      return v1::CHANNEL_MINIPROGRAM;
+    case Channel::kH5:
+      return v1::CHANNEL_H5;
+  }
+  return v1::CHANNEL_UNSPECIFIED;
+}
+
+absl::StatusOr<Timestamp> TimeFromProto(std::string_view field,
+                                        const google::protobuf::Timestamp& t) {
+  absl::StatusOr<Timestamp> out = rpc::FromProto(t);
+  if (!out.ok()) return absl::InvalidArgumentError(std::string(field) + " is out of range");
+  return out;
+}
 
 }  // namespace
 
-void ToProto(const Order& order, v1::Order* out) {
+v1::OrderState ToProto(OrderState state) {
+  switch (state) {
+    case OrderState::kCreated:
+      return v1::ORDER_STATE_CREATED;
+    case OrderState::kPaying:
+      return v1::ORDER_STATE_PAYING;
+    case OrderState::kPaid:
+      return v1::ORDER_STATE_PAID;
+    case OrderState::kPayFailed:
+      return v1::ORDER_STATE_PAY_FAILED;
+    case OrderState::kClosed:
+      return v1::ORDER_STATE_CLOSED;
+    case OrderState::kPartiallyRefunded:
+      return v1::ORDER_STATE_PARTIALLY_REFUNDED;
+    case OrderState::kRefunded:
+      return v1::ORDER_STATE_REFUNDED;
+  }
+  return v1::ORDER_STATE_UNSPECIFIED;
+}
+
+v1::PaymentOutcome ToProto(PaymentOutcome outcome) {
+  switch (outcome) {
+    case PaymentOutcome::kApplied:
+      return v1::PAYMENT_OUTCOME_APPLIED;
+    case PaymentOutcome::kDuplicate:
+      return v1::PAYMENT_OUTCOME_DUPLICATE;
+    case PaymentOutcome::kAmountMismatch:
+      return v1::PAYMENT_OUTCOME_AMOUNT_MISMATCH;
+    case PaymentOutcome::kUnknownOrder:
+      return v1::PAYMENT_OUTCOME_UNKNOWN_ORDER;
+    case PaymentOutcome::kIgnored:
+      return v1::PAYMENT_OUTCOME_IGNORED;
+  }
+  return v1::PAYMENT_OUTCOME_UNSPECIFIED;
+}
+
+void ToProto(const Order& order, Timestamp now, v1::Order* out) {
   out->set_id(order.id);
   out->set_user_id(order.user_id);
   out->set_out_trade_no(order.out_trade_no);
-  out->set_state(std::string(StateName(order.state)));
+  out->set_state(ToProto(order.state));
   out->set_total_fen(order.total_fen);
   out->set_currency(order.currency);
   for (const OrderItem& item : order.items) {
@@ -27,38 +81,84 @@ void ToProto(const Order& order, v1::Order* out) {
     p->set_unit_price_fen(item.unit_price_fen);
     p->set_line_total_fen(item.line_total_fen);
   }
-  out->set_created_at(ApiTime(order.created_at));
-  out->set_updated_at(ApiTime(order.updated_at));
+  rpc::ToProto(order.created_at, out->mutable_created_at());
+  rpc::ToProto(order.updated_at, out->mutable_updated_at());
   out->set_description(order.description);
-  if (order.prepay.has_value() && order.state == OrderState::kPaying) {
-    v1::Prepay* p = out->mutable_prepay();
-    p->set_channel(order.prepay->channel);
+  if (HasActivePrepay(order, now)) {
+    v1::Prepay* p = out->mutable_active_prepay();
+    p->set_channel(ToProto(order.prepay->channel));
     p->set_code_url(order.prepay->code_url);
     p->set_prepay_id(order.prepay->prepay_id);
     p->set_h5_url(order.prepay->h5_url);
     if (order.prepay->expires_at.has_value()) {
-      p->set_expires_at(ApiTime(*order.prepay->expires_at));
+      rpc::ToProto(*order.prepay->expires_at, p->mutable_expires_at());
     }
   }
   out->set_transaction_id(order.transaction_id);
-  if (order.paid_at.has_value()) out->set_paid_at(ApiTime(*order.paid_at));
+  if (order.paid_at.has_value()) rpc::ToProto(*order.paid_at, out->mutable_paid_at());
   out->set_late_payment(order.late_payment);
   out->set_flagged(order.flagged);
   out->set_flag_reason(order.flag_reason);
 }
 
-PrepayInput FromProto(const v1::Prepay& prepay) {
-  return PrepayInput{prepay.channel(), prepay.code_url(), prepay.prepay_id(), prepay.h5_url(),
-                     prepay.expires_at()};
+absl::StatusOr<Prepay> FromProto(const v1::Prepay& p) {
+  Prepay prepay;
+  switch (p.channel()) {
+    case v1::CHANNEL_NATIVE:
+      prepay.channel = Channel::kNative;
+      break;
+    case v1::CHANNEL_JSAPI:
+      prepay.channel = Channel::kJsapi;
+      break;
+    case v1::CHANNEL_MINIPROGRAM:
+      prepay.channel = Channel::kMiniprogram;
+      break;
+    case v1::CHANNEL_H5:
+      prepay.channel = Channel::kH5;
+      break;
+    default:
+      return absl::InvalidArgumentError("prepay.channel must be NATIVE, JSAPI, MINIPROGRAM or H5");
+  }
+  prepay.code_url = p.code_url();
+  prepay.prepay_id = p.prepay_id();
+  prepay.h5_url = p.h5_url();
+  if (p.has_expires_at()) {
+    ASSIGN_OR_RETURN(prepay.expires_at, TimeFromProto("prepay.expires_at", p.expires_at()));
+  }
+  return prepay;
 }
 
-ApplyPaymentInput FromProto(const v1::ApplyPaymentRequest& req) {
+absl::StatusOr<PaymentNotice> FromProto(const v1::ApplyPaymentRequest& req) {
+  PaymentNotice n;
+  n.notification_id = req.notification_id();
+  switch (req.source()) {
+    case v1::REPORT_SOURCE_NOTIFICATION:
+      n.source = ReportSource::kNotification;
+      break;
+    case v1::REPORT_SOURCE_QUERY:
+      n.source = ReportSource::kQuery;
+      break;
+    default:
+      return absl::InvalidArgumentError("source must be NOTIFICATION or QUERY");
+  }
+  n.event_type = req.event_type();
   const v1::PaymentReport& r = req.report();
-  PaymentReport report{r.appid(),        r.mchid(),       r.out_trade_no(), r.transaction_id(),
-                       r.trade_type(),   r.trade_state(), r.success_time(), r.payer_openid(),
-                       r.amount_total(), r.payer_total(), r.currency()};
-  return ApplyPaymentInput{req.notification_id(), req.source(), req.event_type(),
-                           std::move(report)};
+  PaymentReport& report = n.report;
+  report.appid = r.appid();
+  report.mchid = r.mchid();
+  report.out_trade_no = r.out_trade_no();
+  report.transaction_id = r.transaction_id();
+  report.trade_type = r.trade_type();
+  report.trade_state = r.trade_state();
+  if (r.has_success_time()) {
+    ASSIGN_OR_RETURN(report.success_time, TimeFromProto("report.success_time", r.success_time()));
+  }
+  report.payer_openid = r.payer_openid();
+  report.amount_total = r.amount_total();
+  report.payer_total = r.payer_total();
+  report.currency = r.currency();
+  RETURN_IF_ERROR(ValidatePaymentNotice(n));
+  return n;
 }
 
 grpc::ServerUnaryReactor* OrderGrpcService::ListProducts(grpc::CallbackServerContext* ctx,
@@ -86,7 +186,7 @@ grpc::ServerUnaryReactor* OrderGrpcService::CreateOrder(grpc::CallbackServerCont
       input.items.push_back(ItemInput{item.sku(), item.quantity()});
     }
     ASSIGN_OR_RETURN(CreateOrderResult result, logic_.CreateOrder(input));
-    ToProto(result.order, resp->mutable_order());
+    ToProto(result.order, logic_.Now(), resp->mutable_order());
     resp->set_replayed(result.replayed);
     return absl::OkStatus();
   });
@@ -97,7 +197,7 @@ grpc::ServerUnaryReactor* OrderGrpcService::GetOrder(grpc::CallbackServerContext
                                                      v1::Order* resp) {
   return rpc::RunOnWorkers(ctx, workers_, "GetOrder", [this, req, resp]() -> absl::Status {
     ASSIGN_OR_RETURN(Order order, logic_.GetOrder(req->user_id(), req->order_id()));
-    ToProto(order, resp);
+    ToProto(order, logic_.Now(), resp);
     return absl::OkStatus();
   });
 }
@@ -108,7 +208,8 @@ grpc::ServerUnaryReactor* OrderGrpcService::ListOrders(grpc::CallbackServerConte
   return rpc::RunOnWorkers(ctx, workers_, "ListOrders", [this, req, resp]() -> absl::Status {
     ASSIGN_OR_RETURN(OrderPage page,
                      logic_.ListOrders(req->user_id(), req->cursor(), req->page_size()));
-    for (const Order& order : page.orders) ToProto(order, resp->add_orders());
+    const Timestamp now = logic_.Now();
+    for (const Order& order : page.orders) ToProto(order, now, resp->add_orders());
     resp->set_next_cursor(page.next_cursor);
     return absl::OkStatus();
   });
@@ -120,7 +221,7 @@ grpc::ServerUnaryReactor* OrderGrpcService::GetOrderForPayment(
       ctx, workers_, "GetOrderForPayment", [this, req, resp]() -> absl::Status {
         ASSIGN_OR_RETURN(Order order, logic_.GetOrderForPayment(req->user_id(), req->order_id(),
                                                                 req->out_trade_no()));
-        ToProto(order, resp);
+        ToProto(order, logic_.Now(), resp);
         return absl::OkStatus();
       });
 }
@@ -129,8 +230,9 @@ grpc::ServerUnaryReactor* OrderGrpcService::RecordPrepay(grpc::CallbackServerCon
                                                          const v1::RecordPrepayRequest* req,
                                                          v1::Order* resp) {
   return rpc::RunOnWorkers(ctx, workers_, "RecordPrepay", [this, req, resp]() -> absl::Status {
-    ASSIGN_OR_RETURN(Order order, logic_.RecordPrepay(req->order_id(), FromProto(req->prepay())));
-    ToProto(order, resp);
+    ASSIGN_OR_RETURN(Prepay prepay, FromProto(req->prepay()));
+    ASSIGN_OR_RETURN(Order order, logic_.RecordPrepay(req->order_id(), prepay));
+    ToProto(order, logic_.Now(), resp);
     return absl::OkStatus();
   });
 }
@@ -138,12 +240,26 @@ grpc::ServerUnaryReactor* OrderGrpcService::RecordPrepay(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerContext* ctx,
                                                          const v1::ApplyPaymentRequest* req,
                                                          v1::ApplyPaymentResponse* resp) {
-  return rpc::RunOnWorkers(ctx, workers_, "ApplyPayment", [this, req, resp]() -> absl::Status {
-    ASSIGN_OR_RETURN(PaymentResult result, logic_.ApplyPayment(FromProto(*req)));
-    resp->set_outcome(std::string(OutcomeName(result.outcome)));
-    if (result.order.has_value()) ToProto(*result.order, resp->mutable_order());
-    return absl::OkStatus();
-  });
+  rpc::PendingCall call(ctx, "ApplyPayment");
+  absl::StatusOr<PaymentNotice> notice = FromProto(*req);
+  if (!notice.ok()) {
+    call.Finish(notice.status());
+    return call.reactor();
+  }
+  payments_.Submit({.notice = std::move(*notice),
+                    .deadline = ctx->deadline(),
+                    .cancelled = [ctx] { return ctx->IsCancelled(); },
+                    .done = [call, resp](absl::StatusOr<PaymentResult> result) {
+                      if (result.ok()) {
+                        resp->set_outcome(ToProto(result->outcome));
+                        resp->set_order_id(result->order_id);
+                        if (result->order_state.has_value()) {
+                          resp->set_order_state(ToProto(*result->order_state));
+                        }
+                      }
+                      call.Finish(result.status());
+                    }});
+  return call.reactor();
 }
 
 }  // namespace paymesh::order

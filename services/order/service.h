@@ -2,20 +2,23 @@
 
 // gRPC adapter of paymesh.order.v1.OrderService: converts proto ↔ domain and runs OrderLogic
 // on the worker pool (rpc::RunOnWorkers), so no gRPC thread ever waits on PostgreSQL.
+// ApplyPayment is checked on the gRPC thread and then handed to the PaymentBatcher, whose
+// executor answers it after the group commit.
 
 #include <grpcpp/grpcpp.h>
 
 #include "common/exec/worker_pool.h"
 #include "paymesh/order/v1/order.grpc.pb.h"
 #include "services/order/logic.h"
+#include "services/order/payment_batcher.h"
 
 namespace paymesh::order {
 
 class OrderGrpcService final : public v1::OrderService::CallbackService {
  public:
-  // Both must outlive the gRPC server.
-  OrderGrpcService(OrderLogic& logic, exec::WorkerPool& workers)
-      : logic_(logic), workers_(workers) {}
+  // All must outlive the gRPC server.
+  OrderGrpcService(OrderLogic& logic, exec::WorkerPool& workers, PaymentBatcher& payments)
+      : logic_(logic), workers_(workers), payments_(payments) {}
 
   grpc::ServerUnaryReactor* ListProducts(grpc::CallbackServerContext* ctx,
                                          const v1::ListProductsRequest* req,
@@ -41,12 +44,16 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
  private:
   OrderLogic& logic_;
   exec::WorkerPool& workers_;
+  PaymentBatcher& payments_;
 };
 
-// Exposed for tests. The prepay is shown only while the order is PAYING; times are RFC 3339
-// UTC, "" when unset.
-void ToProto(const Order& order, v1::Order* out);
-PrepayInput FromProto(const v1::Prepay& prepay);
-ApplyPaymentInput FromProto(const v1::ApplyPaymentRequest& req);
+// Exposed for tests. The prepay is set only while HasActivePrepay(order, now).
+void ToProto(const Order& order, Timestamp now, v1::Order* out);
+v1::OrderState ToProto(OrderState state);
+v1::PaymentOutcome ToProto(PaymentOutcome outcome);
+// INVALID_ARGUMENT for an unknown channel or source, a time out of range, or (for a report)
+// anything ValidatePaymentNotice refuses.
+absl::StatusOr<Prepay> FromProto(const v1::Prepay& prepay);
+absl::StatusOr<PaymentNotice> FromProto(const v1::ApplyPaymentRequest& req);
 
 }  // namespace paymesh::order

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/rpc/timestamp.h"
+
 namespace paymesh::order {
 namespace {
 
@@ -21,7 +23,7 @@ Order PaidOrder() {
   o.created_at = Timestamp(std::chrono::microseconds(kStartMicros));
   o.updated_at = o.created_at + std::chrono::seconds(90);
   o.description = "Green tea ×1";
-  o.prepay = Prepay{"native", "weixin://wxpay/bizpayurl?pr=abc", "", "",
+  o.prepay = Prepay{Channel::kNative, "weixin://wxpay/bizpayurl?pr=abc", "", "",
                     o.created_at + std::chrono::minutes(30)};
   o.transaction_id = "4200000001";
   o.paid_at = o.created_at + std::chrono::milliseconds(61'500);
@@ -31,44 +33,57 @@ Order PaidOrder() {
   return o;
 }
 
+Timestamp At(const google::protobuf::Timestamp& t) { return rpc::FromProto(t).value(); }
+
 TEST(OrderToProtoTest, PaymentFields) {
+  const Order o = PaidOrder();
   v1::Order p;
-  ToProto(PaidOrder(), &p);
-  EXPECT_EQ(p.state(), "PAID");
+  ToProto(o, o.created_at, &p);
+  EXPECT_EQ(p.state(), v1::ORDER_STATE_PAID);
   EXPECT_EQ(p.description(), "Green tea ×1");
   EXPECT_EQ(p.transaction_id(), "4200000001");
-  EXPECT_EQ(p.paid_at(), "2026-11-21T10:01:01.500Z");
-  EXPECT_EQ(p.updated_at(), "2026-11-21T10:01:30.000Z");
+  EXPECT_EQ(At(p.paid_at()), *o.paid_at);
+  EXPECT_EQ(At(p.created_at()), o.created_at);
+  EXPECT_EQ(At(p.updated_at()), o.updated_at);
   EXPECT_TRUE(p.late_payment());
   EXPECT_TRUE(p.flagged());
   EXPECT_EQ(p.flag_reason(), "late_payment: paid after close, refund required");
-  EXPECT_FALSE(p.has_prepay()) << "a paid order offers no way to pay again";
+  EXPECT_FALSE(p.has_active_prepay()) << "a paid order offers no way to pay again";
 }
 
-TEST(OrderToProtoTest, PrepayWhilePayingAndEmptyTimesWhenUnset) {
+TEST(OrderToProtoTest, ThePrepayIsShownOnlyWhileItCanBePaid) {
   Order o = PaidOrder();
   o.state = OrderState::kPaying;
   o.transaction_id.clear();
   o.paid_at.reset();
+  const Timestamp expires = *o.prepay->expires_at;
   v1::Order p;
-  ToProto(o, &p);
-  ASSERT_TRUE(p.has_prepay());
-  EXPECT_EQ(p.prepay().channel(), "native");
-  EXPECT_EQ(p.prepay().code_url(), "weixin://wxpay/bizpayurl?pr=abc");
-  EXPECT_EQ(p.prepay().expires_at(), "2026-11-21T10:30:00.000Z");
-  EXPECT_EQ(p.paid_at(), "");
+  ToProto(o, expires - std::chrono::seconds(1), &p);
+  ASSERT_TRUE(p.has_active_prepay());
+  EXPECT_EQ(p.active_prepay().channel(), v1::CHANNEL_NATIVE);
+  EXPECT_EQ(p.active_prepay().code_url(), "weixin://wxpay/bizpayurl?pr=abc");
+  EXPECT_EQ(At(p.active_prepay().expires_at()), expires);
+  EXPECT_FALSE(p.has_paid_at());
   EXPECT_EQ(p.transaction_id(), "");
 
-  o.prepay->expires_at.reset();
-  v1::Order q;
-  ToProto(o, &q);
-  EXPECT_EQ(q.prepay().expires_at(), "");
+  v1::Order expired;
+  ToProto(o, expires, &expired);
+  EXPECT_FALSE(expired.has_active_prepay()) << "order's clock says it has expired";
 }
 
-TEST(OrderFromProtoTest, ApplyPaymentRequest) {
+TEST(OrderToProtoTest, EnumsKeepTheirMeaning) {
+  EXPECT_EQ(ToProto(OrderState::kCreated), v1::ORDER_STATE_CREATED);
+  EXPECT_EQ(ToProto(OrderState::kPartiallyRefunded), v1::ORDER_STATE_PARTIALLY_REFUNDED);
+  EXPECT_EQ(ToProto(OrderState::kRefunded), v1::ORDER_STATE_REFUNDED);
+  EXPECT_EQ(ToProto(PaymentOutcome::kApplied), v1::PAYMENT_OUTCOME_APPLIED);
+  EXPECT_EQ(ToProto(PaymentOutcome::kUnknownOrder), v1::PAYMENT_OUTCOME_UNKNOWN_ORDER);
+  EXPECT_EQ(ToProto(PaymentOutcome::kIgnored), v1::PAYMENT_OUTCOME_IGNORED);
+}
+
+v1::ApplyPaymentRequest Request() {
   v1::ApplyPaymentRequest req;
   req.set_notification_id("EV-2018022511223320873");
-  req.set_source("notification");
+  req.set_source(v1::REPORT_SOURCE_NOTIFICATION);
   req.set_event_type("TRANSACTION.SUCCESS");
   v1::PaymentReport* r = req.mutable_report();
   r->set_appid("wxd678efh567hg6787");
@@ -77,41 +92,77 @@ TEST(OrderFromProtoTest, ApplyPaymentRequest) {
   r->set_transaction_id("4200000001");
   r->set_trade_type("NATIVE");
   r->set_trade_state("SUCCESS");
-  r->set_success_time("2018-06-08T10:34:56+08:00");
+  *r->mutable_success_time() = rpc::ToProto(Timestamp(std::chrono::seconds(1528425296)));
   r->set_payer_openid("oUpF8u");
   r->set_amount_total(100);
   r->set_payer_total(90);
   r->set_currency("CNY");
-  const ApplyPaymentInput in = FromProto(req);
-  EXPECT_EQ(in.notification_id, "EV-2018022511223320873");
-  EXPECT_EQ(in.source, "notification");
-  EXPECT_EQ(in.event_type, "TRANSACTION.SUCCESS");
-  EXPECT_EQ(in.report.appid, "wxd678efh567hg6787");
-  EXPECT_EQ(in.report.mchid, "1230000109");
-  EXPECT_EQ(in.report.out_trade_no, "PM1");
-  EXPECT_EQ(in.report.transaction_id, "4200000001");
-  EXPECT_EQ(in.report.trade_type, "NATIVE");
-  EXPECT_EQ(in.report.trade_state, "SUCCESS");
-  EXPECT_EQ(in.report.success_time, "2018-06-08T10:34:56+08:00");
-  EXPECT_EQ(in.report.payer_openid, "oUpF8u");
-  EXPECT_EQ(in.report.amount_total, 100);
-  EXPECT_EQ(in.report.payer_total, 90);
-  EXPECT_EQ(in.report.currency, "CNY");
+  return req;
+}
+
+TEST(OrderFromProtoTest, ApplyPaymentRequest) {
+  const absl::StatusOr<PaymentNotice> n = FromProto(Request());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->notification_id, "EV-2018022511223320873");
+  EXPECT_EQ(n->source, ReportSource::kNotification);
+  EXPECT_EQ(n->event_type, "TRANSACTION.SUCCESS");
+  EXPECT_EQ(n->report.appid, "wxd678efh567hg6787");
+  EXPECT_EQ(n->report.mchid, "1230000109");
+  EXPECT_EQ(n->report.out_trade_no, "PM1");
+  EXPECT_EQ(n->report.transaction_id, "4200000001");
+  EXPECT_EQ(n->report.trade_type, "NATIVE");
+  EXPECT_EQ(n->report.trade_state, "SUCCESS");
+  EXPECT_EQ(n->report.success_time, Timestamp(std::chrono::seconds(1528425296)));
+  EXPECT_EQ(n->report.payer_openid, "oUpF8u");
+  EXPECT_EQ(n->report.amount_total, 100);
+  EXPECT_EQ(n->report.payer_total, 90);
+  EXPECT_EQ(n->report.currency, "CNY");
+
+  v1::ApplyPaymentRequest query = Request();
+  query.set_source(v1::REPORT_SOURCE_QUERY);
+  query.mutable_report()->clear_success_time();
+  const absl::StatusOr<PaymentNotice> q = FromProto(query);
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->source, ReportSource::kQuery);
+  EXPECT_FALSE(q->report.success_time.has_value());
+}
+
+TEST(OrderFromProtoTest, RefusesWhatItCannotMap) {
+  v1::ApplyPaymentRequest no_source = Request();
+  no_source.set_source(v1::REPORT_SOURCE_UNSPECIFIED);
+  EXPECT_EQ(FromProto(no_source).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ApplyPaymentRequest unknown_source = Request();
+  unknown_source.set_source(static_cast<v1::ReportSource>(42));
+  EXPECT_EQ(FromProto(unknown_source).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ApplyPaymentRequest far = Request();
+  far.mutable_report()->mutable_success_time()->set_seconds(INT64_MAX);
+  EXPECT_EQ(FromProto(far).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ApplyPaymentRequest no_id = Request();
+  no_id.set_notification_id("");
+  EXPECT_EQ(FromProto(no_id).status().code(), absl::StatusCode::kInvalidArgument)
+      << "validated before it can reach the batcher";
+
+  v1::Prepay no_channel;
+  no_channel.set_code_url("weixin://x");
+  EXPECT_EQ(FromProto(no_channel).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(OrderFromProtoTest, Prepay) {
   v1::Prepay p;
-  p.set_channel("h5");
+  p.set_channel(v1::CHANNEL_H5);
   p.set_code_url("c");
   p.set_prepay_id("i");
   p.set_h5_url("https://wx.tenpay.com/h5");
-  p.set_expires_at("2026-11-21T10:30:00Z");
-  const PrepayInput in = FromProto(p);
-  EXPECT_EQ(in.channel, "h5");
-  EXPECT_EQ(in.code_url, "c");
-  EXPECT_EQ(in.prepay_id, "i");
-  EXPECT_EQ(in.h5_url, "https://wx.tenpay.com/h5");
-  EXPECT_EQ(in.expires_at, "2026-11-21T10:30:00Z");
+  *p.mutable_expires_at() = rpc::ToProto(Timestamp(std::chrono::seconds(1795257000)));
+  const absl::StatusOr<Prepay> in = FromProto(p);
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->channel, Channel::kH5);
+  EXPECT_EQ(in->code_url, "c");
+  EXPECT_EQ(in->prepay_id, "i");
+  EXPECT_EQ(in->h5_url, "https://wx.tenpay.com/h5");
+  EXPECT_EQ(in->expires_at, Timestamp(std::chrono::seconds(1795257000)));
+  p.clear_expires_at();
+  EXPECT_FALSE(FromProto(p)->expires_at.has_value());
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ struct InsertResult {
 struct EventDetail {
   std::string transaction_id;
   std::string notification_id;
-  std::string source;
-  std::string channel;
+  std::optional<ReportSource> source;
+  std::optional<Channel> channel;
   std::optional<Timestamp> expires_at;
   std::optional<int64_t> reported_fen;
   std::optional<int64_t> expected_fen;
@@ -65,29 +65,6 @@ struct OrderChange {
 // pure (the store may run it again when it retries a serialization failure) and must not
 // return ABORTED.
 using OrderDecider = std::function<absl::StatusOr<OrderChange>(const Order& locked)>;
-
-// A validated payment report on its way into the store.
-struct PaymentNotice {
-  std::string notification_id;
-  std::string source;  // notification, query
-  std::string event_type;
-  PaymentReport report;
-  std::optional<Timestamp> success_at;  // report.success_time, parsed
-  bool applicable = false;              // false: only recorded in the inbox (IGNORED)
-};
-
-struct PaymentDecision {
-  PaymentOutcome outcome = PaymentOutcome::kApplied;
-  OrderChange change;
-};
-
-// Decides what a new payment does to its locked order. Pure, as OrderDecider.
-using PaymentDecider = std::function<PaymentDecision(const Order& locked)>;
-
-struct PaymentResult {
-  PaymentOutcome outcome = PaymentOutcome::kApplied;
-  std::optional<Order> order;  // the order after the call; none when out_trade_no is unknown
-};
 
 class OrderStore {
  public:
@@ -123,17 +100,29 @@ class OrderStore {
   virtual absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                             const OrderDecider& decide) = 0;
 
-  // Applies a payment report, all in one transaction:
-  //  1. inserts the inbox row; an existing notification_id → DUPLICATE, nothing else written;
-  //  2. not applicable → IGNORED;
-  //  3. locks the order by out_trade_no; none → the payment is kept with no order, UNKNOWN_ORDER;
-  //  4. inserts the payment; a known transaction_id → DUPLICATE;
-  //  5. writes what `decide` says (the order change and its event);
-  //  6. records the outcome in the inbox row.
-  // Concurrent calls for one payment serialize on the inbox and payment keys: exactly one of
-  // them reaches `decide`.
-  virtual absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
-                                                     const PaymentDecider& decide) = 0;
+  // Applies validated payment reports, all in one transaction (one round trip for the real
+  // store), and returns one result per notice, in the same order. For each report:
+  //  1. its notification_id is recorded in the inbox; one seen before → DUPLICATE, nothing
+  //     else written;
+  //  2. not a successful payment (trade_state other than SUCCESS) → IGNORED;
+  //  3. the order is locked by out_trade_no; none → the payment is kept with no order,
+  //     UNKNOWN_ORDER;
+  //  4. the payment is recorded; a transaction_id seen before → DUPLICATE;
+  //  5. the change below is written to the order with its audit event;
+  //  6. the outcome is recorded in the inbox row.
+  // The change (docs/architecture.md, "Order states"): an amount or currency that differs from
+  // the order's flags it (AMOUNT_MISMATCH, event amount_mismatch, state unchanged); an order
+  // already paid by the same transaction → DUPLICATE; by another one → flagged
+  // duplicate_payment (APPLIED); CREATED/PAYING/PAY_FAILED → PAID (event paid); CLOSED → PAID
+  // with late_payment and a flag (event late_payment). paid_at is the reported success_time,
+  // else `now`. Reports are applied one after the other, so two deliveries of one notification,
+  // or two reports of one order, in one call are applied exactly once; concurrent calls
+  // serialize on the inbox and payment keys and the order's row lock.
+  // All or nothing: on error nothing was written. UNAVAILABLE (incl. commit outcome unknown) or
+  // ABORTED: retry; any other code means some report broke a constraint — apply them one by
+  // one to tell which.
+  virtual absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
+      const std::vector<PaymentNotice>& notices, Timestamp now) = 0;
 
   // Up to `limit` of the user's orders, newest first by (created_at, id), strictly after
   // `after` when given.

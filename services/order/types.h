@@ -1,22 +1,24 @@
 #pragma once
 
-// Domain values of the order service. Money is int64 fen; times are UTC microseconds.
+// Domain values of the order service. Money is int64 fen; times are time::Timestamp (UTC µs).
+// The names below are the ones PostgreSQL stores.
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/time/clock.h"
+
 namespace paymesh::order {
 
-using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+using time::Timestamp;
 
 inline constexpr char kCurrencyCny[] = "CNY";
 
-// docs/architecture.md, "Order states". CREATED, PAYING and PAID are reachable so far (CLOSED only by hand);
-// the rest exist so the schema and the API already speak the whole machine.
+// docs/architecture.md, "Order states". CREATED, PAYING and PAID are reachable so far (CLOSED only
+// by hand); the rest exist so the schema and the API already speak the whole machine.
 enum class OrderState {
   kCreated,
   kPaying,
@@ -27,33 +29,53 @@ enum class OrderState {
   kRefunded
 };
 
-inline constexpr std::string_view StateName(OrderState s) {
-  switch (s) {
-    case OrderState::kCreated:
-      return "CREATED";
-    case OrderState::kPaying:
-      return "PAYING";
-    case OrderState::kPaid:
-      return "PAID";
-    case OrderState::kPayFailed:
-      return "PAY_FAILED";
-    case OrderState::kClosed:
-      return "CLOSED";
-    case OrderState::kPartiallyRefunded:
-      return "PARTIALLY_REFUNDED";
-    case OrderState::kRefunded:
-      return "REFUNDED";
-  }
-  return "CREATED";
-}
+inline constexpr std::string_view kStateNames[] = {
+    "CREATED", "PAYING", "PAID", "PAY_FAILED", "CLOSED", "PARTIALLY_REFUNDED", "REFUNDED"};
 
-inline std::optional<OrderState> ParseState(std::string_view name) {
-  for (OrderState s :
-       {OrderState::kCreated, OrderState::kPaying, OrderState::kPaid, OrderState::kPayFailed,
-        OrderState::kClosed, OrderState::kPartiallyRefunded, OrderState::kRefunded}) {
-    if (StateName(s) == name) return s;
+// How a buyer pays (WeChat's prepay endpoints).
+enum class Channel { kNative, kJsapi, kMiniprogram, kH5 };
+inline constexpr std::string_view kChannelNames[] = {"native", "jsapi", "miniprogram", "h5"};
+
+// Where a payment report came from.
+enum class ReportSource { kNotification, kQuery };
+inline constexpr std::string_view kSourceNames[] = {"notification", "query"};
+
+// What ApplyPayments did with a report.
+enum class PaymentOutcome {
+  kApplied,         // the order changed (paid, late payment, duplicate payment flagged)
+  kDuplicate,       // this notification or transaction was applied before
+  kAmountMismatch,  // recorded and flagged; the order is not paid
+  kUnknownOrder,    // recorded without an order, for reconciliation
+  kIgnored          // recorded only: not a successful payment
+};
+inline constexpr std::string_view kOutcomeNames[] = {"APPLIED", "DUPLICATE", "AMOUNT_MISMATCH",
+                                                    "UNKNOWN_ORDER", "IGNORED"};
+
+// The stored name of an enum value above, and back (nullopt for an unknown name).
+template <typename Enum, size_t N>
+constexpr std::string_view NameOf(Enum value, const std::string_view (&names)[N]) {
+  return names[static_cast<size_t>(value)];
+}
+template <typename Enum, size_t N>
+std::optional<Enum> ParseName(std::string_view name, const std::string_view (&names)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<Enum>(i);
   }
   return std::nullopt;
+}
+
+inline constexpr std::string_view StateName(OrderState s) { return NameOf(s, kStateNames); }
+inline std::optional<OrderState> ParseState(std::string_view name) {
+  return ParseName<OrderState>(name, kStateNames);
+}
+inline constexpr std::string_view ChannelName(Channel c) { return NameOf(c, kChannelNames); }
+inline std::optional<Channel> ParseChannel(std::string_view name) {
+  return ParseName<Channel>(name, kChannelNames);
+}
+inline constexpr std::string_view SourceName(ReportSource s) { return NameOf(s, kSourceNames); }
+inline constexpr std::string_view OutcomeName(PaymentOutcome o) { return NameOf(o, kOutcomeNames); }
+inline std::optional<PaymentOutcome> ParseOutcome(std::string_view name) {
+  return ParseName<PaymentOutcome>(name, kOutcomeNames);
 }
 
 struct Product {
@@ -81,7 +103,7 @@ struct OrderItem {
 
 // What WeChat issued for paying an order; which link is set depends on the channel.
 struct Prepay {
-  std::string channel;    // native, jsapi, miniprogram, h5
+  Channel channel = Channel::kNative;
   std::string code_url;   // native
   std::string prepay_id;  // jsapi, miniprogram
   std::string h5_url;     // h5
@@ -117,8 +139,8 @@ struct PaymentReport {
   std::string out_trade_no;
   std::string transaction_id;
   std::string trade_type;
-  std::string trade_state;   // SUCCESS, NOTPAY, CLOSED, ...
-  std::string success_time;  // RFC 3339 as reported; "" unless SUCCESS
+  std::string trade_state;                  // SUCCESS, NOTPAY, CLOSED, ...
+  std::optional<Timestamp> success_time;    // as reported, when reported
   std::string payer_openid;  // stored with the payment only; never logged or audited
   int64_t amount_total = 0;  // fen
   int64_t payer_total = 0;
@@ -127,24 +149,27 @@ struct PaymentReport {
 
 inline constexpr char kTradeStateSuccess[] = "SUCCESS";
 
-// How ApplyPayment dealt with a report.
-enum class PaymentOutcome { kApplied, kDuplicate, kAmountMismatch, kUnknownOrder, kIgnored };
+// One report on its way into the store.
+struct PaymentNotice {
+  std::string notification_id;  // WeChat's notification id, or "query:<transaction_id>"
+  ReportSource source = ReportSource::kNotification;
+  std::string event_type;       // TRANSACTION.SUCCESS
+  PaymentReport report;
 
-inline constexpr std::string_view OutcomeName(PaymentOutcome o) {
-  switch (o) {
-    case PaymentOutcome::kApplied:
-      return "APPLIED";
-    case PaymentOutcome::kDuplicate:
-      return "DUPLICATE";
-    case PaymentOutcome::kAmountMismatch:
-      return "AMOUNT_MISMATCH";
-    case PaymentOutcome::kUnknownOrder:
-      return "UNKNOWN_ORDER";
-    case PaymentOutcome::kIgnored:
-      return "IGNORED";
-  }
-  return "IGNORED";
-}
+  // Only a successful payment can change an order; anything else is recorded (IGNORED).
+  bool applicable() const { return report.trade_state == kTradeStateSuccess; }
+};
+
+// What applying one report did, and the order as it is afterwards.
+struct PaymentResult {
+  PaymentOutcome outcome = PaymentOutcome::kApplied;
+  std::string order_id;                   // "" when out_trade_no matched no order
+  std::optional<OrderState> order_state;  // set with order_id
+  bool flagged = false;                   // the order needs review, because of flag_reason
+  std::string flag_reason;
+
+  bool operator==(const PaymentResult&) const = default;
+};
 
 // Position in a user's order list: orders strictly older than (created_at, id) come next.
 struct PageKey {

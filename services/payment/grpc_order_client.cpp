@@ -1,14 +1,50 @@
 #include "services/payment/grpc_order_client.h"
 
+#include <memory>
 #include <utility>
 
 #include "common/log/log.h"
 #include "common/rpc/call.h"
 #include "common/rpc/status.h"
+#include "common/rpc/timestamp.h"
 #include "common/time/rfc3339.h"
 
 namespace paymesh::payment {
 namespace {
+
+namespace ov1 = order::v1;
+
+// types.h mirrors the contract's enums value for value; these hold it to that.
+static_assert(static_cast<int>(OrderState::kCreated) == ov1::ORDER_STATE_CREATED);
+static_assert(static_cast<int>(OrderState::kPaying) == ov1::ORDER_STATE_PAYING);
+static_assert(static_cast<int>(OrderState::kPaid) == ov1::ORDER_STATE_PAID);
+static_assert(static_cast<int>(OrderState::kPayFailed) == ov1::ORDER_STATE_PAY_FAILED);
+static_assert(static_cast<int>(OrderState::kClosed) == ov1::ORDER_STATE_CLOSED);
+static_assert(static_cast<int>(OrderState::kPartiallyRefunded) ==
+              ov1::ORDER_STATE_PARTIALLY_REFUNDED);
+static_assert(static_cast<int>(OrderState::kRefunded) == ov1::ORDER_STATE_REFUNDED);
+static_assert(ov1::OrderState_MAX == ov1::ORDER_STATE_REFUNDED);
+static_assert(static_cast<int>(Channel::kNative) == ov1::CHANNEL_NATIVE);
+static_assert(static_cast<int>(Channel::kJsapi) == ov1::CHANNEL_JSAPI);
+static_assert(static_cast<int>(Channel::kMiniprogram) == ov1::CHANNEL_MINIPROGRAM);
+static_assert(static_cast<int>(Channel::kH5) == ov1::CHANNEL_H5);
+static_assert(ov1::Channel_MAX == ov1::CHANNEL_H5);
+static_assert(static_cast<int>(PaymentOutcome::kApplied) == ov1::PAYMENT_OUTCOME_APPLIED);
+static_assert(static_cast<int>(PaymentOutcome::kDuplicate) == ov1::PAYMENT_OUTCOME_DUPLICATE);
+static_assert(static_cast<int>(PaymentOutcome::kAmountMismatch) ==
+              ov1::PAYMENT_OUTCOME_AMOUNT_MISMATCH);
+static_assert(static_cast<int>(PaymentOutcome::kUnknownOrder) ==
+              ov1::PAYMENT_OUTCOME_UNKNOWN_ORDER);
+static_assert(static_cast<int>(PaymentOutcome::kIgnored) == ov1::PAYMENT_OUTCOME_IGNORED);
+static_assert(ov1::PaymentOutcome_MAX == ov1::PAYMENT_OUTCOME_IGNORED);
+static_assert(static_cast<int>(ReportSource::kNotification) == ov1::REPORT_SOURCE_NOTIFICATION);
+static_assert(static_cast<int>(ReportSource::kQuery) == ov1::REPORT_SOURCE_QUERY);
+
+// A value a newer peer may send that this build does not know reads as unspecified.
+template <typename Enum>
+Enum Checked(int value, bool (*is_valid)(int)) {
+  return is_valid(value) ? static_cast<Enum>(value) : static_cast<Enum>(0);
+}
 
 // A failure of the call itself says which RPC failed; order's own messages pass unchanged.
 absl::Status FromCall(const grpc::Status& status, const char* rpc) {
@@ -22,60 +58,67 @@ absl::Status FromCall(const grpc::Status& status, const char* rpc) {
 
 }  // namespace
 
-absl::StatusOr<Order> OrderFromProto(const order::v1::Order& p) {
+absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
   Order o;
   o.id = p.id();
   o.user_id = p.user_id();
   o.out_trade_no = p.out_trade_no();
-  o.state = p.state();
+  o.state = Checked<OrderState>(p.state(), ov1::OrderState_IsValid);
   o.total_fen = p.total_fen();
   o.currency = p.currency();
   o.description = p.description();
   o.transaction_id = p.transaction_id();
-  absl::StatusOr<Timestamp> created = time::Parse(p.created_at());
+  absl::StatusOr<Timestamp> created = rpc::FromProto(p.created_at());
   if (!created.ok()) return absl::InternalError("order answered a malformed created_at");
   o.created_at = *created;
-  if (p.has_prepay() && !p.prepay().channel().empty()) {
-    absl::StatusOr<Timestamp> expires = time::Parse(p.prepay().expires_at());
-    if (expires.ok()) {
-      o.prepay = Prepay{p.prepay().channel(), p.prepay().code_url(), *expires};
+  if (p.has_active_prepay()) {
+    const ov1::Prepay& prepay = p.active_prepay();
+    absl::StatusOr<Timestamp> expires = rpc::FromProto(prepay.expires_at());
+    if (expires.ok() && prepay.has_expires_at()) {
+      o.active_prepay = Prepay{Checked<Channel>(prepay.channel(), ov1::Channel_IsValid),
+                               prepay.code_url(), *expires};
     } else {
-      log::Warn("order holds a prepay with a malformed expires_at", {{"order_id", o.id}});
+      log::Warn("order holds a prepay without a usable expires_at", {{"order_id", o.id}});
     }
   }
   return o;
 }
 
-void PrepayToProto(const Prepay& prepay, order::v1::Prepay* out) {
-  out->set_channel(prepay.channel);
+void PrepayToProto(const Prepay& prepay, ov1::Prepay* out) {
+  out->set_channel(static_cast<ov1::Channel>(prepay.channel));
   out->set_code_url(prepay.code_url);
-  out->set_expires_at(time::FormatUtc(prepay.expires_at));
+  rpc::ToProto(prepay.expires_at, out->mutable_expires_at());
 }
 
-void ReportToProto(const PaymentReport& r, order::v1::PaymentReport* out) {
-  out->set_appid(r.appid);
-  out->set_mchid(r.mchid);
-  out->set_out_trade_no(r.out_trade_no);
-  out->set_transaction_id(r.transaction_id);
-  out->set_trade_type(r.trade_type);
-  out->set_trade_state(r.trade_state);
-  out->set_success_time(r.success_time);
-  out->set_payer_openid(r.payer_openid);
-  out->set_amount_total(r.amount_total);
-  out->set_payer_total(r.payer_total);
-  out->set_currency(r.currency);
+absl::Status ReportToProto(const wechatpay::Transaction& tx, ov1::PaymentReport* out) {
+  out->set_appid(tx.appid);
+  out->set_mchid(tx.mchid);
+  out->set_out_trade_no(tx.out_trade_no);
+  out->set_transaction_id(tx.transaction_id);
+  out->set_trade_type(tx.trade_type);
+  out->set_trade_state(tx.trade_state);
+  if (!tx.success_time.empty()) {
+    absl::StatusOr<std::chrono::system_clock::time_point> t = time::Parse(tx.success_time);
+    if (!t.ok()) return absl::InvalidArgumentError("success_time is not an RFC 3339 time");
+    rpc::ToProto(std::chrono::floor<std::chrono::microseconds>(*t), out->mutable_success_time());
+  }
+  out->set_payer_openid(tx.payer_openid);
+  out->set_amount_total(tx.amount_total);
+  out->set_payer_total(tx.amount_payer_total);
+  out->set_currency(tx.currency);
+  return absl::OkStatus();
 }
 
 GrpcOrderClient::GrpcOrderClient(std::shared_ptr<grpc::Channel> channel,
                                  std::chrono::milliseconds timeout)
-    : stub_(order::v1::OrderService::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(ov1::OrderService::NewStub(std::move(channel))), timeout_(timeout) {}
 
 absl::StatusOr<Order> GrpcOrderClient::GetOrderForPayment(const std::string& user_id,
                                                           const std::string& order_id) {
-  order::v1::GetOrderForPaymentRequest req;
+  ov1::GetOrderForPaymentRequest req;
   req.set_user_id(user_id);
   req.set_order_id(order_id);
-  order::v1::Order resp;
+  ov1::Order resp;
   grpc::ClientContext ctx;
   rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
   grpc::Status st = stub_->GetOrderForPayment(&ctx, req, &resp);
@@ -85,10 +128,10 @@ absl::StatusOr<Order> GrpcOrderClient::GetOrderForPayment(const std::string& use
 
 absl::StatusOr<Order> GrpcOrderClient::RecordPrepay(const std::string& order_id,
                                                     const Prepay& prepay) {
-  order::v1::RecordPrepayRequest req;
+  ov1::RecordPrepayRequest req;
   req.set_order_id(order_id);
   PrepayToProto(prepay, req.mutable_prepay());
-  order::v1::Order resp;
+  ov1::Order resp;
   grpc::ClientContext ctx;
   rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
   grpc::Status st = stub_->RecordPrepay(&ctx, req, &resp);
@@ -96,25 +139,39 @@ absl::StatusOr<Order> GrpcOrderClient::RecordPrepay(const std::string& order_id,
   return OrderFromProto(resp);
 }
 
-absl::StatusOr<ApplyPaymentResult> GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input) {
-  order::v1::ApplyPaymentRequest req;
-  req.set_notification_id(input.notification_id);
-  req.set_source(input.source);
-  req.set_event_type(input.event_type);
-  ReportToProto(input.report, req.mutable_report());
-  order::v1::ApplyPaymentResponse resp;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
-  grpc::Status st = stub_->ApplyPayment(&ctx, req, &resp);
-  if (!st.ok()) return FromCall(st, "ApplyPayment");
-  ApplyPaymentResult result;
-  result.outcome = resp.outcome();
-  if (resp.has_order()) {
-    absl::StatusOr<Order> order = OrderFromProto(resp.order());
-    if (!order.ok()) return order.status();
-    result.order = std::move(*order);
+void GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
+                                   ApplyDone done) {
+  // Lives until gRPC has called back.
+  struct Call {
+    grpc::ClientContext ctx;
+    ov1::ApplyPaymentRequest req;
+    ov1::ApplyPaymentResponse resp;
+    ApplyDone done;
+  };
+  auto call = std::make_shared<Call>();
+  call->req.set_notification_id(input.notification_id);
+  call->req.set_source(static_cast<ov1::ReportSource>(input.source));
+  call->req.set_event_type(input.event_type);
+  if (absl::Status st = ReportToProto(input.transaction, call->req.mutable_report()); !st.ok()) {
+    done(st);
+    return;
   }
-  return result;
+  call->done = std::move(done);
+  rpc::PrepareClientContext(call->ctx, timeout_, request_id);
+  stub_->async()->ApplyPayment(&call->ctx, &call->req, &call->resp,
+                               [call](grpc::Status status) {
+                                 if (!status.ok()) {
+                                   call->done(FromCall(status, "ApplyPayment"));
+                                   return;
+                                 }
+                                 ApplyPaymentResult result;
+                                 result.outcome = Checked<PaymentOutcome>(
+                                     call->resp.outcome(), ov1::PaymentOutcome_IsValid);
+                                 result.order_id = call->resp.order_id();
+                                 result.order_state = Checked<OrderState>(
+                                     call->resp.order_state(), ov1::OrderState_IsValid);
+                                 call->done(std::move(result));
+                               });
 }
 
 }  // namespace paymesh::payment

@@ -1,8 +1,8 @@
 #pragma once
 
-// OrderApi over gRPC: blocking calls to paymesh.order.v1.OrderService, each with a deadline and
-// the x-request-id of the calling thread's log RequestScope. Thread-safe (gRPC stubs are);
-// calls block, so use it from worker threads.
+// OrderApi over gRPC: calls to paymesh.order.v1.OrderService, each with a deadline and the
+// request id (the calling thread's log RequestScope for the blocking calls). Thread-safe (gRPC
+// stubs are). The decrypted transaction is put on the contract here, and only here.
 
 #include <grpcpp/grpcpp.h>
 
@@ -25,7 +25,8 @@ class GrpcOrderClient final : public OrderApi {
   absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id,
                                            const std::string& order_id) override;
   absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) override;
-  absl::StatusOr<ApplyPaymentResult> ApplyPayment(const ApplyPaymentInput& input) override;
+  void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
+                    ApplyDone done) override;
 
  private:
   std::unique_ptr<order::v1::OrderService::Stub> stub_;
@@ -36,6 +37,7 @@ class GrpcOrderClient final : public OrderApi {
 // whose expires_at cannot be read is dropped (it will be replaced, never reused).
 absl::StatusOr<Order> OrderFromProto(const order::v1::Order& proto);
 void PrepayToProto(const Prepay& prepay, order::v1::Prepay* out);
-void ReportToProto(const PaymentReport& report, order::v1::PaymentReport* out);
+// INVALID_ARGUMENT when success_time is not an RFC 3339 time.
+absl::Status ReportToProto(const wechatpay::Transaction& tx, order::v1::PaymentReport* out);
 
 }  // namespace paymesh::payment

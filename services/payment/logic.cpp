@@ -1,6 +1,7 @@
 #include "services/payment/logic.h"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include "common/error/status_macros.h"
@@ -16,8 +17,6 @@ namespace {
 using std::chrono::floor;
 using std::chrono::seconds;
 
-constexpr char kSourceNotification[] = "notification";
-constexpr char kSourceQuery[] = "query";
 constexpr char kOriginalTypeTransaction[] = "transaction";
 constexpr char kTradeStateOrderNotExist[] = "ORDER_NOT_EXIST";
 
@@ -28,39 +27,99 @@ std::string HeaderOf(const NotificationHeaders& headers, std::string_view name) 
   return "";
 }
 
-int64_t UnixSeconds(Timestamp t) {
-  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+int64_t UnixSeconds(Timestamp t) { return floor<seconds>(t).time_since_epoch().count(); }
+
+NotificationAnswer Reject(RejectReason reason, const char* message) {
+  return NotificationAnswer{Verdict::kReject, reason, message, "", PaymentOutcome::kUnspecified};
 }
 
-PaymentReport ReportOf(const wechatpay::Transaction& tx) {
-  PaymentReport r;
-  r.appid = tx.appid;
-  r.mchid = tx.mchid;
-  r.out_trade_no = tx.out_trade_no;
-  r.transaction_id = tx.transaction_id;
-  r.trade_type = tx.trade_type;
-  r.trade_state = tx.trade_state;
-  r.success_time = tx.success_time;
-  r.payer_openid = tx.payer_openid;
-  r.amount_total = tx.amount_total;
-  r.payer_total = tx.amount_payer_total;
-  r.currency = tx.currency;
-  return r;
+NotificationAnswer Retry() {
+  return NotificationAnswer{Verdict::kRetry, RejectReason::kUnspecified,
+                            "temporarily unavailable, retry later", "",
+                            PaymentOutcome::kUnspecified};
+}
+
+const char* VerdictLabel(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAck:
+      return "ok";
+    case Verdict::kReject:
+      return "rejected";
+    default:
+      return "error";
+  }
 }
 
 }  // namespace
+
+const char* StateName(OrderState state) {
+  switch (state) {
+    case OrderState::kCreated:
+      return "CREATED";
+    case OrderState::kPaying:
+      return "PAYING";
+    case OrderState::kPaid:
+      return "PAID";
+    case OrderState::kPayFailed:
+      return "PAY_FAILED";
+    case OrderState::kClosed:
+      return "CLOSED";
+    case OrderState::kPartiallyRefunded:
+      return "PARTIALLY_REFUNDED";
+    case OrderState::kRefunded:
+      return "REFUNDED";
+    case OrderState::kUnspecified:
+      break;
+  }
+  return "UNSPECIFIED";
+}
+
+const char* OutcomeName(PaymentOutcome outcome) {
+  switch (outcome) {
+    case PaymentOutcome::kApplied:
+      return "APPLIED";
+    case PaymentOutcome::kDuplicate:
+      return "DUPLICATE";
+    case PaymentOutcome::kAmountMismatch:
+      return "AMOUNT_MISMATCH";
+    case PaymentOutcome::kUnknownOrder:
+      return "UNKNOWN_ORDER";
+    case PaymentOutcome::kIgnored:
+      return "IGNORED";
+    case PaymentOutcome::kUnspecified:
+      break;
+  }
+  return "UNSPECIFIED";
+}
+
+NotificationAnswer VerdictOf(const NotificationFate& fate) {
+  NotificationAnswer answer;
+  if (fate.status.ok()) {
+    answer = NotificationAnswer{Verdict::kAck, RejectReason::kUnspecified, "", "", fate.outcome};
+  } else if (fate.verified) {
+    answer = Retry();
+  } else if (absl::IsUnauthenticated(fate.status)) {
+    answer = Reject(RejectReason::kUnverified, "signature verification failed");
+  } else if (absl::IsInvalidArgument(fate.status)) {
+    answer = Reject(RejectReason::kMalformed, "malformed notification");
+  } else {
+    answer = Retry();
+  }
+  answer.event_type = fate.event_type;
+  return answer;
+}
 
 std::string TimeExpireOf(const Order& order, seconds ttl) {
   return time::FormatChina(floor<seconds>(order.created_at) + ttl);
 }
 
 PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
-                           const wechatpay::Verifier& verifier, Clock clock)
+                           const wechatpay::Verifier& verifier, const time::Clock& clock)
     : settings_(std::move(settings)),
       orders_(orders),
       wechat_(wechat),
       verifier_(verifier),
-      clock_(std::move(clock)),
+      clock_(clock),
       notifications_(metrics::Registry::Default().AddCounter(
           "payment_notifications_total", "WeChat Pay notifications by result", {"result"})) {}
 
@@ -68,25 +127,27 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   if (input.user_id.empty() || input.order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
-  if (input.channel != kChannelNative) {
+  if (input.channel != Channel::kNative) {
     return absl::InvalidArgumentError("channel not supported yet");
   }
   ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(input.user_id, input.order_id));
-  if (order.state != kOrderCreated && order.state != kOrderPaying) {
-    return absl::FailedPreconditionError("order is " + order.state + " and cannot be paid");
+  if (order.state != OrderState::kCreated && order.state != OrderState::kPaying) {
+    return absl::FailedPreconditionError(std::string("order is ") + StateName(order.state) +
+                                         " and cannot be paid");
   }
   if (order.total_fen <= 0 || order.currency != kCurrencyCny) {
     return absl::FailedPreconditionError("order amount cannot be paid with WeChat Pay");
   }
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.Now();
   const Timestamp time_expire = floor<seconds>(order.created_at) + settings_.order_ttl;
   if (now >= time_expire) return absl::FailedPreconditionError("order expired");
 
-  CreatePaymentResult result{order.id, order.out_trade_no, kChannelNative, "", {}, false};
-  if (order.prepay && order.prepay->channel == kChannelNative && !order.prepay->code_url.empty() &&
-      order.prepay->expires_at > now + kPrepayReuseMargin) {
-    result.code_url = order.prepay->code_url;
-    result.expires_at = order.prepay->expires_at;
+  CreatePaymentResult result{order.id, order.out_trade_no, Channel::kNative, "", {}, false};
+  const std::optional<Prepay>& active = order.active_prepay;
+  if (active && active->channel == Channel::kNative && !active->code_url.empty() &&
+      active->expires_at > now + kPrepayReuseMargin) {
+    result.code_url = active->code_url;
+    result.expires_at = active->expires_at;
     result.reused = true;
     return result;
   }
@@ -106,7 +167,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   ASSIGN_OR_RETURN(NativePrepay prepay, wechat_.CreateNative(req));
 
   const Timestamp lifetime_end = floor<seconds>(now) + kPrepayLifetime;
-  const Prepay record{kChannelNative, prepay.code_url, std::min(lifetime_end, time_expire)};
+  const Prepay record{Channel::kNative, prepay.code_url, std::min(lifetime_end, time_expire)};
   RETURN_IF_ERROR(orders_.RecordPrepay(order.id, record).status());
   log::Info("native prepay issued", {{"order_id", order.id},
                                      {"out_trade_no", order.out_trade_no},
@@ -116,16 +177,51 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   return result;
 }
 
-absl::StatusOr<NotificationResult> PaymentLogic::HandleNotification(
-    std::string_view route, const NotificationHeaders& headers, std::string_view body) {
-  absl::StatusOr<NotificationResult> result = DoHandleNotification(route, headers, body);
-  notifications_.Inc(
-      {metrics::ResultLabel(result.ok() ? absl::StatusCode::kOk : result.status().code())});
-  return result;
+void PaymentLogic::HandleNotification(std::string_view route, const NotificationHeaders& headers,
+                                      std::string_view body, const std::string& request_id,
+                                      std::function<void(NotificationAnswer)> done) {
+  NotificationFate fate;
+  absl::StatusOr<ApplyPaymentInput> report = Check(route, headers, body, &fate.event_type);
+  if (!report.ok()) {
+    fate.status = report.status();
+    Answer(fate, done);
+    return;
+  }
+  fate.verified = true;
+  const std::string notification_id = report->notification_id;
+  orders_.ApplyPayment(
+      *report, request_id,
+      [this, fate, notification_id, request_id, done = std::move(done)](
+          absl::StatusOr<ApplyPaymentResult> applied) mutable {
+        if (applied.ok()) {
+          fate.outcome = applied->outcome;
+        } else {
+          fate.status = applied.status();
+          // Unreachable is a warning (WeChat retries); a refusal needs a person.
+          const bool unreachable = absl::IsUnavailable(fate.status) ||
+                                   absl::IsDeadlineExceeded(fate.status);
+          log::RequestScope scope(request_id);
+          log::Write(unreachable ? log::Level::kWarn : log::Level::kError,
+                     "order did not apply a verified notification",
+                     {{"notification_id", notification_id},
+                      {"code", absl::StatusCodeToString(fate.status.code())},
+                      {"error", fate.status.message()}});
+        }
+        Answer(fate, done);
+      });
 }
 
-absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
-    std::string_view route, const NotificationHeaders& headers, std::string_view body) {
+void PaymentLogic::Answer(const NotificationFate& fate,
+                          const std::function<void(NotificationAnswer)>& done) {
+  NotificationAnswer answer = VerdictOf(fate);
+  notifications_.Inc({VerdictLabel(answer.verdict)});
+  done(std::move(answer));
+}
+
+absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
+                                                      const NotificationHeaders& headers,
+                                                      std::string_view body,
+                                                      std::string* event_type) {
   const std::string request_id = HeaderOf(headers, "Request-ID");
   wechatpay::SignatureHeaders sig;
   sig.timestamp = HeaderOf(headers, "Wechatpay-Timestamp");
@@ -133,7 +229,7 @@ absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
   sig.signature = HeaderOf(headers, "Wechatpay-Signature");
   sig.serial = HeaderOf(headers, "Wechatpay-Serial");
   sig.signature_type = HeaderOf(headers, "Wechatpay-Signature-Type");
-  const int64_t now = UnixSeconds(clock_());
+  const int64_t now = UnixSeconds(clock_.Now());
   if (!sig.serial.empty() && !verifier_.HasKey(sig.serial) && !sig.signature.empty() &&
       !sig.nonce.empty() && wechatpay::CheckTimestamp(sig.timestamp, now).ok()) {
     // Possibly WeChat signing with a key we do not hold yet (rotation): a 4xx would make it
@@ -156,16 +252,14 @@ absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
               {{"route", route}, {"error", envelope.status().message()}});
     return envelope.status();
   }
-  const std::string& event_type = envelope->event_type;
-  if (event_type != kEventTransactionSuccess) {
+  *event_type = envelope->event_type;
+  if (envelope->event_type != kEventTransactionSuccess) {
     // Answered 5xx on purpose: WeChat keeps re-sending until these are handled, a 4xx would
     // make it give up on them.
     log::Warn("notification event not handled yet",
-              {{"notification_id", envelope->id}, {"event_type", event_type}});
-    if (event_type.rfind("REFUND.", 0) == 0) {
-      return absl::UnimplementedError("refund notifications are not handled yet");
-    }
-    return absl::UnimplementedError("notification event " + event_type + " is not handled");
+              {{"notification_id", envelope->id}, {"event_type", envelope->event_type}});
+    return absl::UnimplementedError("notification event " + envelope->event_type +
+                                    " is not handled");
   }
   if (envelope->resource.original_type != kOriginalTypeTransaction) {
     return absl::InvalidArgumentError("TRANSACTION.SUCCESS must carry a transaction resource");
@@ -189,34 +283,15 @@ absl::StatusOr<NotificationResult> PaymentLogic::DoHandleNotification(
     return tx.status();
   }
   if (absl::Status st = CheckOurs(*tx); !st.ok()) {
-    log::Error("notification for another merchant or app",
-               {{"notification_id", envelope->id}, {"out_trade_no", tx->out_trade_no}});
-    return absl::InvalidArgumentError(st.message());
+    log::Warn("notification for another merchant or app",
+              {{"notification_id", envelope->id}, {"out_trade_no", tx->out_trade_no}});
+    return st;
   }
   if (tx->trade_state == kTradeStateSuccess && tx->transaction_id.empty()) {
     return absl::InvalidArgumentError("successful transaction without transaction_id");
   }
-
-  ApplyPaymentInput apply{envelope->id, kSourceNotification, event_type, ReportOf(*tx)};
-  absl::StatusOr<ApplyPaymentResult> applied_or = orders_.ApplyPayment(apply);
-  if (!applied_or.ok()) {
-    // This notification verified: whatever order answers, WeChat must retry it (5xx), never
-    // give up on it (4xx).
-    const absl::StatusCode code = applied_or.status().code();
-    if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
-      return applied_or.status();
-    }
-    log::Error("order refused a verified notification",
-               {{"notification_id", envelope->id}, {"error", applied_or.status().message()}});
-    return absl::InternalError("order could not apply the notification");
-  }
-  const ApplyPaymentResult& applied = *applied_or;
-  log::Info("notification applied", {{"notification_id", envelope->id},
-                                     {"route", route},
-                                     {"out_trade_no", tx->out_trade_no},
-                                     {"outcome", applied.outcome},
-                                     {"wechat_request_id", request_id}});
-  return NotificationResult{applied.outcome, event_type};
+  return ApplyPaymentInput{envelope->id, ReportSource::kNotification, envelope->event_type,
+                           std::move(*tx)};
 }
 
 absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string& user_id,
@@ -225,7 +300,7 @@ absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string&
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
   ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
-  QueryPaymentResult result{"", "", order.state};
+  QueryPaymentResult result{"", PaymentOutcome::kUnspecified, order.state};
   absl::StatusOr<wechatpay::Transaction> tx = wechat_.QueryByOutTradeNo(order.out_trade_no);
   if (tx.status().code() == absl::StatusCode::kNotFound) {
     // Never sent to WeChat (no prepay yet): nothing to apply.
@@ -243,14 +318,20 @@ absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string&
     return absl::UnavailableError("wechat pay reported SUCCESS without transaction_id");
   }
 
-  ApplyPaymentInput apply{"query:" + tx->transaction_id, kSourceQuery, kEventTransactionSuccess,
-                          ReportOf(*tx)};
-  ASSIGN_OR_RETURN(ApplyPaymentResult applied, orders_.ApplyPayment(apply));
-  log::Info(
-      "query applied",
-      {{"order_id", order.id}, {"out_trade_no", order.out_trade_no}, {"outcome", applied.outcome}});
+  const std::string notification_id = "query:" + tx->transaction_id;
+  std::promise<absl::StatusOr<ApplyPaymentResult>> promise;
+  std::future<absl::StatusOr<ApplyPaymentResult>> future = promise.get_future();
+  orders_.ApplyPayment(
+      ApplyPaymentInput{notification_id, ReportSource::kQuery, kEventTransactionSuccess,
+                        std::move(*tx)},
+      log::CurrentRequestId(),
+      [&promise](absl::StatusOr<ApplyPaymentResult> r) { promise.set_value(std::move(r)); });
+  ASSIGN_OR_RETURN(ApplyPaymentResult applied, future.get());
+  log::Info("query applied", {{"order_id", order.id},
+                              {"out_trade_no", order.out_trade_no},
+                              {"outcome", OutcomeName(applied.outcome)}});
   result.outcome = applied.outcome;
-  if (applied.order) result.order_state = applied.order->state;
+  if (applied.order_state != OrderState::kUnspecified) result.order_state = applied.order_state;
   return result;
 }
 

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "common/time/rfc3339.h"
 #include "common/wechatpay/signing.h"
-#include "services/payment/testing/fake_clock.h"
+#include "common/time/testing/fake_clock.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 
@@ -14,7 +16,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using testing::FakeClock;
+using time::testing::FakeClock;
 using testing::FakeOrderApi;
 using testing::FakeWechatPayApi;
 
@@ -102,16 +104,16 @@ class PaymentLogicTest : public ::testing::Test {
                                                             .notify_url = kNotifyUrl,
                                                             .apiv3_key = kApiV3Key,
                                                             .order_ttl = seconds(1800)},
-                                            orders_, wechat_, verifier_, clock_.AsClock());
+                                            orders_, wechat_, verifier_, clock_);
   }
 
   // Created a minute before the test's "now" (2026-01-01T00:00:00Z).
-  Order SampleOrder(std::string state = kOrderCreated) {
+  Order SampleOrder(OrderState state = OrderState::kCreated) {
     Order o;
     o.id = kOrderId;
     o.user_id = kUserId;
     o.out_trade_no = kOutTradeNo;
-    o.state = std::move(state);
+    o.state = state;
     o.total_fen = 2590;
     o.currency = "CNY";
     o.description = "Pour-over coffee x2";
@@ -119,9 +121,20 @@ class PaymentLogicTest : public ::testing::Test {
     return o;
   }
 
-  absl::StatusOr<CreatePaymentResult> Pay(std::string channel = "native") {
-    return logic_->CreatePayment({kUserId, kOrderId, std::move(channel), "203.0.113.7"});
+  absl::StatusOr<CreatePaymentResult> Pay(Channel channel = Channel::kNative) {
+    return logic_->CreatePayment({kUserId, kOrderId, channel, "203.0.113.7"});
   }
+
+  // HandleNotification's answer (the fake order API answers inline).
+  NotificationAnswer Handle(std::string_view route, const NotificationHeaders& headers,
+                            std::string_view body) {
+    std::optional<NotificationAnswer> answer;
+    logic_->HandleNotification(route, headers, body, "req-1",
+                               [&answer](NotificationAnswer a) { answer = std::move(a); });
+    EXPECT_TRUE(answer.has_value()) << "done must run exactly once";
+    return answer.value_or(NotificationAnswer{});
+  }
+  NotificationAnswer Handle(const Notification& n) { return Handle("pay", n.headers, n.body); }
 
   int64_t NowSeconds() const { return Seconds(clock_.Now()); }
 
@@ -141,7 +154,7 @@ TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
   EXPECT_FALSE(r->reused);
   EXPECT_EQ(r->order_id, kOrderId);
   EXPECT_EQ(r->out_trade_no, kOutTradeNo);
-  EXPECT_EQ(r->channel, "native");
+  EXPECT_EQ(r->channel, Channel::kNative);
   EXPECT_EQ(r->code_url, std::string("weixin://wxpay/bizpayurl?pr=") + kOutTradeNo);
 
   std::vector<NativePrepayRequest> calls = wechat_.native_calls();
@@ -161,10 +174,10 @@ TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
   std::vector<std::pair<std::string, Prepay>> recorded = orders_.prepay_calls();
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].first, kOrderId);
-  EXPECT_EQ(recorded[0].second.channel, "native");
+  EXPECT_EQ(recorded[0].second.channel, Channel::kNative);
   EXPECT_EQ(recorded[0].second.code_url, r->code_url);
   EXPECT_EQ(recorded[0].second.expires_at, r->expires_at);
-  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
 
 TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
@@ -173,7 +186,7 @@ TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
                                                           .notify_url = kNotifyUrl,
                                                           .apiv3_key = kApiV3Key,
                                                           .order_ttl = hours(24)},
-                                          orders_, wechat_, verifier_, clock_.AsClock());
+                                          orders_, wechat_, verifier_, clock_);
   orders_.PutOrder(SampleOrder());
   absl::StatusOr<CreatePaymentResult> r = Pay();
   ASSERT_TRUE(r.ok()) << r.status();
@@ -182,9 +195,9 @@ TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
 }
 
 TEST_F(PaymentLogicTest, ReusesAStillValidCodeUrl) {
-  Order order = SampleOrder(kOrderPaying);
-  order.prepay =
-      Prepay{"native", "weixin://wxpay/bizpayurl?pr=earlier", clock_.Now() + minutes(10)};
+  Order order = SampleOrder(OrderState::kPaying);
+  order.active_prepay =
+      Prepay{Channel::kNative, "weixin://wxpay/bizpayurl?pr=earlier", clock_.Now() + minutes(10)};
   orders_.PutOrder(order);
   absl::StatusOr<CreatePaymentResult> r = Pay();
   ASSERT_TRUE(r.ok()) << r.status();
@@ -223,10 +236,11 @@ TEST_F(PaymentLogicTest, RefusesAnExpiredOrder) {
 }
 
 TEST_F(PaymentLogicTest, RefusesOrdersThatCannotBePaid) {
-  for (const char* state : {"PAID", "CLOSED", "PAY_FAILED", "REFUNDED"}) {
+  for (OrderState state : {OrderState::kPaid, OrderState::kClosed, OrderState::kPayFailed,
+                           OrderState::kRefunded, OrderState::kUnspecified}) {
     orders_.PutOrder(SampleOrder(state));
     absl::StatusOr<CreatePaymentResult> r = Pay();
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << state;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << StateName(state);
   }
   Order free = SampleOrder();
   free.total_fen = 0;
@@ -238,10 +252,10 @@ TEST_F(PaymentLogicTest, RefusesOrdersThatCannotBePaid) {
 
 TEST_F(PaymentLogicTest, OnlyTheNativeChannelForNow) {
   orders_.PutOrder(SampleOrder());
-  for (const char* channel : {"jsapi", "h5", ""}) {
+  for (Channel channel : {Channel::kJsapi, Channel::kH5, Channel::kUnspecified}) {
     absl::StatusOr<CreatePaymentResult> r = Pay(channel);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << channel;
-    EXPECT_EQ(r.status().message(), "channel not supported yet") << channel;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), "channel not supported yet");
   }
   EXPECT_TRUE(wechat_.native_calls().empty());
 }
@@ -277,43 +291,39 @@ TEST_F(PaymentLogicTest, DescriptionIsCutOnACharacterBoundary) {
   EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab");
 }
 
-// --- HandleNotification --------------------------------------------------------------------
+// --- HandleNotification ------------------------------------------------------------------
 
 TEST_F(PaymentLogicTest, AppliesAVerifiedNotification) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds());
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, "APPLIED");
-  EXPECT_EQ(r->event_type, "TRANSACTION.SUCCESS");
+  NotificationAnswer a = Handle(n);
+  EXPECT_EQ(a.verdict, Verdict::kAck);
+  EXPECT_EQ(a.outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(a.event_type, "TRANSACTION.SUCCESS");
+  EXPECT_EQ(a.fail_message, "");
 
   std::vector<ApplyPaymentInput> calls = orders_.apply_calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].notification_id, "7f8fcdb2-573a-547a-901e-4c34f9761293");
-  EXPECT_EQ(calls[0].source, "notification");
+  EXPECT_EQ(calls[0].source, ReportSource::kNotification);
   EXPECT_EQ(calls[0].event_type, "TRANSACTION.SUCCESS");
-  const PaymentReport& report = calls[0].report;
-  EXPECT_EQ(report.appid, kAppid);
-  EXPECT_EQ(report.mchid, kMchid);
-  EXPECT_EQ(report.out_trade_no, kOutTradeNo);
-  EXPECT_EQ(report.transaction_id, kTransactionId);
-  EXPECT_EQ(report.trade_type, "NATIVE");
-  EXPECT_EQ(report.trade_state, "SUCCESS");
-  EXPECT_EQ(report.success_time, "2026-01-01T08:01:00+08:00");
-  EXPECT_EQ(report.payer_openid, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
-  EXPECT_EQ(report.amount_total, 2590);
-  EXPECT_EQ(report.payer_total, 2590);
-  EXPECT_EQ(report.currency, "CNY");
-  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, "PAID");
+  const wechatpay::Transaction& tx = calls[0].transaction;
+  EXPECT_EQ(tx.appid, kAppid);
+  EXPECT_EQ(tx.mchid, kMchid);
+  EXPECT_EQ(tx.out_trade_no, kOutTradeNo);
+  EXPECT_EQ(tx.transaction_id, kTransactionId);
+  EXPECT_EQ(tx.success_time, "2026-01-01T08:01:00+08:00");
+  EXPECT_EQ(tx.amount_total, 2590);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaid);
 
-  // WeChat delivering it again changes nothing.
-  absl::StatusOr<NotificationResult> again = logic_->HandleNotification("pay", n.headers, n.body);
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(again->outcome, "DUPLICATE");
+  // WeChat delivering it again changes nothing, and is acknowledged.
+  NotificationAnswer again = Handle(n);
+  EXPECT_EQ(again.verdict, Verdict::kAck);
+  EXPECT_EQ(again.outcome, PaymentOutcome::kDuplicate);
 }
 
 TEST_F(PaymentLogicTest, HeaderNamesAreCaseInsensitive) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds());
   NotificationHeaders canonical;
   for (const auto& [k, v] : n.headers) {
@@ -321,13 +331,13 @@ TEST_F(PaymentLogicTest, HeaderNamesAreCaseInsensitive) {
     name[0] = static_cast<char>(std::toupper(name[0]));
     canonical[name == "Wechatpay-timestamp" ? "WECHATPAY-TIMESTAMP" : name] = v;
   }
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", canonical, n.body);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, "APPLIED");
+  NotificationAnswer a = Handle("pay", canonical, n.body);
+  EXPECT_EQ(a.verdict, Verdict::kAck);
+  EXPECT_EQ(a.outcome, PaymentOutcome::kApplied);
 }
 
-TEST_F(PaymentLogicTest, RefusesBadSignaturesWithoutTouchingOrder) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+TEST_F(PaymentLogicTest, RejectsBadSignaturesWithoutTouchingOrder) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   const wechatpay::Transaction tx = PaidTransaction();
 
   Notification tampered = MakeNotification(tx, NowSeconds());
@@ -348,53 +358,54 @@ TEST_F(PaymentLogicTest, RefusesBadSignaturesWithoutTouchingOrder) {
   int i = 0;
   for (const Notification* n :
        {&tampered, &stale, &edge, &future, &probe, &forged, &missing}) {
-    absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n->headers, n->body);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnauthenticated) << "case " << i++;
+    NotificationAnswer a = Handle(*n);
+    EXPECT_EQ(a.verdict, Verdict::kReject) << "case " << i;
+    EXPECT_EQ(a.reject_reason, RejectReason::kUnverified) << "case " << i;
+    EXPECT_EQ(a.fail_message, "signature verification failed") << "case " << i++;
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
-  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
 
 // A fresh, well-formed notification under a key id we do not hold may be WeChat rotating keys:
-// it is not applied, but answered as retryable (UNAVAILABLE → 5xx), never as a forgery (4xx).
-TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetryableAndAppliesNothing) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+// it is not applied, but answered RETRY (5xx), never as a forgery (4xx).
+TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetriedAndAppliesNothing) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
                                     {.serial = "PUB_KEY_ID_0000000000000000000001"});
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
-  // The same unknown serial on a stale notification is still refused outright.
+  EXPECT_EQ(Handle(n).verdict, Verdict::kRetry);
+  // The same unknown serial on a stale notification is still rejected outright.
   Notification stale = MakeNotification(PaidTransaction(), NowSeconds(),
                                         {.skew = -301, .serial = "PUB_KEY_ID_0000000000000000000001"});
-  EXPECT_EQ(logic_->HandleNotification("pay", stale.headers, stale.body).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Handle(stale).verdict, Verdict::kReject);
   EXPECT_TRUE(orders_.apply_calls().empty());
-  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, kOrderPaying);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
 
 TEST_F(PaymentLogicTest, AcceptsA299SecondOldNotification) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds(), {.skew = -299});
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, "APPLIED");
+  NotificationAnswer a = Handle(n);
+  EXPECT_EQ(a.verdict, Verdict::kAck);
+  EXPECT_EQ(a.outcome, PaymentOutcome::kApplied);
 }
 
-TEST_F(PaymentLogicTest, RefusesAnotherMerchantsOrAppsTransaction) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+TEST_F(PaymentLogicTest, RejectsAnotherMerchantsOrAppsTransactionAsMalformed) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   wechatpay::Transaction foreign_mch = PaidTransaction();
   foreign_mch.mchid = "1900000999";
   wechatpay::Transaction foreign_app = PaidTransaction();
   foreign_app.appid = "wx0000000000000000";
   for (const wechatpay::Transaction& tx : {foreign_mch, foreign_app}) {
-    Notification n = MakeNotification(tx, NowSeconds());
-    absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    NotificationAnswer a = Handle(MakeNotification(tx, NowSeconds()));
+    EXPECT_EQ(a.verdict, Verdict::kReject);
+    EXPECT_EQ(a.reject_reason, RejectReason::kMalformed);
+    EXPECT_EQ(a.event_type, "TRANSACTION.SUCCESS");
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
-TEST_F(PaymentLogicTest, MalformedSignedBodyIsInvalidArgument) {
+TEST_F(PaymentLogicTest, AMalformedSignedBodyIsRejectedAsMalformed) {
   const std::string body = R"({"id":"x","event_type":"TRANSACTION.SUCCESS"})";
   wechatpay::SignatureHeaders h = wechatpay::SignResponse(PlatformKey(), kPlatformKeyId, body,
                                                           NowSeconds(), wechatpay::NewNonce());
@@ -402,78 +413,132 @@ TEST_F(PaymentLogicTest, MalformedSignedBodyIsInvalidArgument) {
                                  {"wechatpay-nonce", h.nonce},
                                  {"wechatpay-signature", h.signature},
                                  {"wechatpay-serial", h.serial}};
-  EXPECT_EQ(logic_->HandleNotification("pay", headers, body).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  NotificationAnswer a = Handle("pay", headers, body);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_EQ(a.reject_reason, RejectReason::kMalformed);
+  EXPECT_EQ(a.fail_message, "malformed notification");
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, AWrongApiV3KeyIsOurFaultSoWechatRetries) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
                                     {.apiv3_key = "ffffffffffffffffffffffffffffffff"});
-  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body).status().code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(Handle(n).verdict, Verdict::kRetry);
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, RefundEventsAreLeftForWechatToRetry) {
-  orders_.PutOrder(SampleOrder("PAID"));
+  orders_.PutOrder(SampleOrder(OrderState::kPaid));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
                                     {.event_type = "REFUND.SUCCESS", .original_type = "refund"});
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("refund", n.headers, n.body);
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(r.status().message(), "refund notifications are not handled yet");
+  NotificationAnswer a = Handle("refund", n.headers, n.body);
+  EXPECT_EQ(a.verdict, Verdict::kRetry);
+  EXPECT_EQ(a.event_type, "REFUND.SUCCESS");
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
-TEST_F(PaymentLogicTest, OrderUnreachableIsUnavailable) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+TEST_F(PaymentLogicTest, OrderUnreachableIsRetried) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   orders_.SetUnavailable(true);
   Notification n = MakeNotification(PaidTransaction(), NowSeconds());
-  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body).status().code(),
-            absl::StatusCode::kUnavailable);
+  NotificationAnswer a = Handle(n);
+  EXPECT_EQ(a.verdict, Verdict::kRetry);
+  EXPECT_EQ(a.fail_message, "temporarily unavailable, retry later");
   // Once order is back, WeChat's next attempt of the same notification applies it.
   orders_.SetUnavailable(false);
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, "APPLIED");
+  NotificationAnswer r = Handle(n);
+  EXPECT_EQ(r.verdict, Verdict::kAck);
+  EXPECT_EQ(r.outcome, PaymentOutcome::kApplied);
+}
+
+// Whatever order says after the notification verified, WeChat must never give up on it.
+TEST_F(PaymentLogicTest, OrderRefusingAVerifiedNotificationIsRetriedNeverRejected) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
+  for (absl::Status refusal :
+       {absl::InvalidArgumentError("report.trade_type is too long"),
+        absl::FailedPreconditionError("check violation"), absl::InternalError("bug"),
+        absl::DeadlineExceededError("slow")}) {
+    orders_.FailNextApply(refusal);
+    EXPECT_EQ(Handle(n).verdict, Verdict::kRetry) << refusal;
+  }
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
 
 TEST_F(PaymentLogicTest, UnknownOrderIsRecordedByOrderNotRefused) {
-  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
-  absl::StatusOr<NotificationResult> r = logic_->HandleNotification("pay", n.headers, n.body);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, "UNKNOWN_ORDER");
+  NotificationAnswer a = Handle(MakeNotification(PaidTransaction(), NowSeconds()));
+  EXPECT_EQ(a.verdict, Verdict::kAck);
+  EXPECT_EQ(a.outcome, PaymentOutcome::kUnknownOrder);
   EXPECT_EQ(orders_.apply_calls().size(), 1u);
+}
+
+TEST(VerdictOfTest, EveryFateHasOneAnswer) {
+  struct Row {
+    bool verified;
+    absl::Status status;
+    Verdict verdict;
+    RejectReason reason;
+  };
+  const Row table[] = {
+      {true, absl::OkStatus(), Verdict::kAck, RejectReason::kUnspecified},
+      {true, absl::UnavailableError("order down"), Verdict::kRetry, RejectReason::kUnspecified},
+      {true, absl::InvalidArgumentError("order refused"), Verdict::kRetry,
+       RejectReason::kUnspecified},
+      {true, absl::UnauthenticatedError("?"), Verdict::kRetry, RejectReason::kUnspecified},
+      {false, absl::UnauthenticatedError("bad signature"), Verdict::kReject,
+       RejectReason::kUnverified},
+      {false, absl::InvalidArgumentError("bad envelope"), Verdict::kReject,
+       RejectReason::kMalformed},
+      {false, absl::UnavailableError("unknown serial"), Verdict::kRetry,
+       RejectReason::kUnspecified},
+      {false, absl::InternalError("does not decrypt"), Verdict::kRetry,
+       RejectReason::kUnspecified},
+      {false, absl::UnimplementedError("REFUND.SUCCESS"), Verdict::kRetry,
+       RejectReason::kUnspecified},
+  };
+  for (const Row& row : table) {
+    NotificationFate fate{row.verified, row.status, "TRANSACTION.SUCCESS",
+                          row.status.ok() ? PaymentOutcome::kDuplicate
+                                          : PaymentOutcome::kUnspecified};
+    NotificationAnswer a = VerdictOf(fate);
+    EXPECT_EQ(a.verdict, row.verdict) << row.verified << " " << row.status;
+    EXPECT_EQ(a.reject_reason, row.reason) << row.verified << " " << row.status;
+    EXPECT_EQ(a.event_type, "TRANSACTION.SUCCESS");
+    EXPECT_EQ(a.fail_message.empty(), row.verdict == Verdict::kAck) << row.status;
+    EXPECT_EQ(a.outcome, row.verdict == Verdict::kAck ? PaymentOutcome::kDuplicate
+                                                      : PaymentOutcome::kUnspecified);
+  }
 }
 
 // --- QueryPayment --------------------------------------------------------------------------
 
 TEST_F(PaymentLogicTest, QueryAppliesASuccess) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   wechat_.PutTransaction(PaidTransaction());
   absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->trade_state, "SUCCESS");
-  EXPECT_EQ(r->outcome, "APPLIED");
-  EXPECT_EQ(r->order_state, "PAID");
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order_state, OrderState::kPaid);
   EXPECT_EQ(wechat_.query_calls(), std::vector<std::string>{kOutTradeNo});
 
   std::vector<ApplyPaymentInput> calls = orders_.apply_calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].notification_id, std::string("query:") + kTransactionId);
-  EXPECT_EQ(calls[0].source, "query");
+  EXPECT_EQ(calls[0].source, ReportSource::kQuery);
   EXPECT_EQ(calls[0].event_type, "TRANSACTION.SUCCESS");
-  EXPECT_EQ(calls[0].report.transaction_id, kTransactionId);
-  EXPECT_EQ(calls[0].report.amount_total, 2590);
+  EXPECT_EQ(calls[0].transaction.transaction_id, kTransactionId);
+  EXPECT_EQ(calls[0].transaction.amount_total, 2590);
 
   // The notification for the same transaction arriving later is a duplicate.
-  Notification n = MakeNotification(PaidTransaction(), NowSeconds());
-  EXPECT_EQ(logic_->HandleNotification("pay", n.headers, n.body)->outcome, "DUPLICATE");
+  NotificationAnswer a = Handle(MakeNotification(PaidTransaction(), NowSeconds()));
+  EXPECT_EQ(a.verdict, Verdict::kAck);
+  EXPECT_EQ(a.outcome, PaymentOutcome::kDuplicate);
 }
 
 TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   for (const char* state : {"NOTPAY", "CLOSED", "PAYERROR"}) {
     wechatpay::Transaction tx = PaidTransaction();
     tx.trade_state = state;
@@ -482,8 +547,8 @@ TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
     absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->trade_state, state);
-    EXPECT_EQ(r->outcome, "");
-    EXPECT_EQ(r->order_state, kOrderPaying);
+    EXPECT_EQ(r->outcome, PaymentOutcome::kUnspecified);
+    EXPECT_EQ(r->order_state, OrderState::kPaying);
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
@@ -493,12 +558,12 @@ TEST_F(PaymentLogicTest, QueryOfAnOrderWechatNeverSaw) {
   absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->trade_state, "ORDER_NOT_EXIST");
-  EXPECT_EQ(r->order_state, kOrderCreated);
+  EXPECT_EQ(r->order_state, OrderState::kCreated);
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, QueryChecksOwnershipAndPassesFailuresOn) {
-  orders_.PutOrder(SampleOrder(kOrderPaying));
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
   EXPECT_EQ(logic_->QueryPayment("someone-else", kOrderId).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(wechat_.query_calls().empty());

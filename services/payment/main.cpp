@@ -25,8 +25,6 @@ namespace {
 constexpr size_t kWorkerQueue = 1024;
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
 
-Timestamp Now() { return std::chrono::system_clock::now(); }
-
 int Run(const PaymentConfig& cfg) {
   wechatpay::Verifier verifier;
   verifier.AddKey(cfg.platform_public_key_id, *cfg.platform_public_key);
@@ -47,14 +45,14 @@ int Run(const PaymentConfig& cfg) {
                           .platform_key_id = cfg.platform_public_key_id,
                           .timeout = cfg.wechat_timeout,
                           .user_agent = kUserAgent},
-                         *cfg.merchant_private_key, verifier, transport, Now);
+                         *cfg.merchant_private_key, verifier, transport, time::SystemClock());
   GrpcOrderClient orders(rpc::MakeChannel(cfg.order_grpc_addr));
   PaymentLogic logic({.appid = cfg.appid,
                       .mchid = cfg.mchid,
                       .notify_url = cfg.notify_url,
                       .apiv3_key = cfg.apiv3_key.Reveal(),
                       .order_ttl = cfg.order_ttl},
-                     orders, wechat, verifier, Now);
+                     orders, wechat, verifier, time::SystemClock());
   // Declared after everything it runs, so it is joined before they go away.
   exec::WorkerPool workers(cfg.worker_threads, kWorkerQueue);
   PaymentGrpcService grpc_service(logic, workers);

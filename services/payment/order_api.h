@@ -3,11 +3,14 @@
 // The order service as payment sees it: the only way payment reads or changes an order.
 // GrpcOrderClient (grpc_order_client.h) is the real one, testing/fake_order_api.h the fake.
 //
-// Every call blocks (a gRPC call with a deadline, carrying the log RequestScope's request id):
-// call it from worker threads. Codes: NOT_FOUND for an unknown or foreign order;
-// FAILED_PRECONDITION for a state that refuses the change; UNAVAILABLE / DEADLINE_EXCEEDED when
-// order cannot be reached in time (the caller must not assume anything was written).
+// Every call is a gRPC call with a deadline, carrying the request id. GetOrderForPayment and
+// RecordPrepay block: call them from worker threads. ApplyPayment does not block: `done` runs
+// once, on a gRPC thread (or inline), when order has answered. Codes: NOT_FOUND for an unknown
+// or foreign order; FAILED_PRECONDITION for a state that refuses the change; INVALID_ARGUMENT
+// for a report order refuses; UNAVAILABLE / DEADLINE_EXCEEDED when order cannot be reached in
+// time (the caller must not assume anything was written).
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,7 +28,11 @@ class OrderApi {
   // CREATED or PAYING → PAYING with this prepay. Idempotent.
   virtual absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) = 0;
   // Applies what WeChat reported, idempotently on the notification id and the transaction id.
-  virtual absl::StatusOr<ApplyPaymentResult> ApplyPayment(const ApplyPaymentInput& input) = 0;
+  // INVALID_ARGUMENT, before any call, for a transaction that cannot be put on the contract
+  // (a success_time that does not parse).
+  using ApplyDone = std::function<void(absl::StatusOr<ApplyPaymentResult>)>;
+  virtual void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
+                            ApplyDone done) = 0;
 };
 
 }  // namespace paymesh::payment

@@ -1,22 +1,48 @@
 #include "services/payment/service.h"
 
+#include <string>
+#include <utility>
+
 #include "common/error/status_macros.h"
 #include "common/rpc/call.h"
-#include "common/time/rfc3339.h"
+#include "common/rpc/timestamp.h"
 
 namespace paymesh::payment {
+namespace {
+
+static_assert(static_cast<int>(Verdict::kAck) == v1::VERDICT_ACK);
+static_assert(static_cast<int>(Verdict::kRetry) == v1::VERDICT_RETRY);
+static_assert(static_cast<int>(Verdict::kReject) == v1::VERDICT_REJECT);
+static_assert(v1::Verdict_MAX == v1::VERDICT_REJECT);
+static_assert(static_cast<int>(RejectReason::kUnverified) == v1::REJECT_REASON_UNVERIFIED);
+static_assert(static_cast<int>(RejectReason::kMalformed) == v1::REJECT_REASON_MALFORMED);
+static_assert(v1::RejectReason_MAX == v1::REJECT_REASON_MALFORMED);
+// OrderState, Channel and PaymentOutcome: see grpc_order_client.cpp.
+
+}  // namespace
+
+void ToProto(const NotificationAnswer& answer, v1::HandleNotificationResponse* out) {
+  out->set_verdict(static_cast<v1::Verdict>(answer.verdict));
+  out->set_reject_reason(static_cast<v1::RejectReason>(answer.reject_reason));
+  out->set_fail_message(answer.fail_message);
+  out->set_event_type(answer.event_type);
+  out->set_outcome(static_cast<order::v1::PaymentOutcome>(answer.outcome));
+}
 
 grpc::ServerUnaryReactor* PaymentGrpcService::CreatePayment(grpc::CallbackServerContext* ctx,
                                                             const v1::CreatePaymentRequest* req,
                                                             v1::CreatePaymentResponse* resp) {
   return rpc::RunOnWorkers(ctx, workers_, "CreatePayment", [this, req, resp]() -> absl::Status {
-    CreatePaymentInput input{req->user_id(), req->order_id(), req->channel(), req->client_ip()};
+    const Channel channel = order::v1::Channel_IsValid(req->channel())
+                                ? static_cast<Channel>(req->channel())
+                                : Channel::kUnspecified;
+    CreatePaymentInput input{req->user_id(), req->order_id(), channel, req->client_ip()};
     ASSIGN_OR_RETURN(CreatePaymentResult result, logic_.CreatePayment(input));
     resp->set_order_id(result.order_id);
     resp->set_out_trade_no(result.out_trade_no);
-    resp->set_channel(result.channel);
+    resp->set_channel(static_cast<order::v1::Channel>(result.channel));
     resp->set_code_url(result.code_url);
-    resp->set_expires_at(time::FormatUtc(result.expires_at));
+    rpc::ToProto(result.expires_at, resp->mutable_expires_at());
     resp->set_reused(result.reused);
     return absl::OkStatus();
   });
@@ -25,15 +51,15 @@ grpc::ServerUnaryReactor* PaymentGrpcService::CreatePayment(grpc::CallbackServer
 grpc::ServerUnaryReactor* PaymentGrpcService::HandleNotification(
     grpc::CallbackServerContext* ctx, const v1::HandleNotificationRequest* req,
     v1::HandleNotificationResponse* resp) {
-  return rpc::RunOnWorkers(
-      ctx, workers_, "HandleNotification", [this, req, resp]() -> absl::Status {
-        NotificationHeaders headers(req->headers().begin(), req->headers().end());
-        ASSIGN_OR_RETURN(NotificationResult result,
-                         logic_.HandleNotification(req->route(), headers, req->body()));
-        resp->set_outcome(result.outcome);
-        resp->set_event_type(result.event_type);
-        return absl::OkStatus();
-      });
+  // Checked right here (CPU only) and handed to order asynchronously: no worker thread waits.
+  rpc::PendingCall call(ctx, "HandleNotification");
+  NotificationHeaders headers(req->headers().begin(), req->headers().end());
+  logic_.HandleNotification(req->route(), headers, req->body(), call.request_id(),
+                            [call, resp](NotificationAnswer answer) {
+                              ToProto(answer, resp);
+                              call.Finish(absl::OkStatus());
+                            });
+  return call.reactor();
 }
 
 grpc::ServerUnaryReactor* PaymentGrpcService::QueryPayment(grpc::CallbackServerContext* ctx,
@@ -43,8 +69,8 @@ grpc::ServerUnaryReactor* PaymentGrpcService::QueryPayment(grpc::CallbackServerC
     ASSIGN_OR_RETURN(QueryPaymentResult result,
                      logic_.QueryPayment(req->user_id(), req->order_id()));
     resp->set_trade_state(result.trade_state);
-    resp->set_outcome(result.outcome);
-    resp->set_order_state(result.order_state);
+    resp->set_outcome(static_cast<order::v1::PaymentOutcome>(result.outcome));
+    resp->set_order_state(static_cast<order::v1::OrderState>(result.order_state));
     return absl::OkStatus();
   });
 }

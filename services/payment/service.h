@@ -1,8 +1,9 @@
 #pragma once
 
-// gRPC adapter of paymesh.payment.v1.PaymentService: converts proto ↔ domain and runs
-// PaymentLogic on the worker pool (rpc::RunOnWorkers, metrics prefix "payment"), so no gRPC
-// thread ever waits on WeChat or order.
+// gRPC adapter of paymesh.payment.v1.PaymentService: converts proto ↔ domain. CreatePayment and
+// QueryPayment run PaymentLogic on the worker pool (rpc::RunOnWorkers, metrics prefix
+// "payment"), so no gRPC thread ever waits on WeChat or order; HandleNotification checks on the
+// gRPC thread and answers when order's asynchronous reply arrives.
 
 #include <grpcpp/grpcpp.h>
 
@@ -32,5 +33,8 @@ class PaymentGrpcService final : public v1::PaymentService::CallbackService {
   PaymentLogic& logic_;
   exec::WorkerPool& workers_;
 };
+
+// Exposed for tests.
+void ToProto(const NotificationAnswer& answer, v1::HandleNotificationResponse* out);
 
 }  // namespace paymesh::payment

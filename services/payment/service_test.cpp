@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "common/wechatpay/signing.h"
-#include "services/payment/testing/fake_clock.h"
+#include "common/rpc/timestamp.h"
+#include "common/time/rfc3339.h"
+#include "common/time/testing/fake_clock.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 
@@ -35,7 +37,7 @@ class PaymentServiceTest : public ::testing::Test {
                         .notify_url = "https://pay.example.com/wechat/notify/pay",
                         .apiv3_key = kApiV3Key,
                         .order_ttl = std::chrono::seconds(1800)},
-        orders_, wechat_, verifier_, clock_.AsClock());
+        orders_, wechat_, verifier_, clock_);
     service_ = std::make_unique<PaymentGrpcService>(*logic_, workers_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
@@ -47,7 +49,7 @@ class PaymentServiceTest : public ::testing::Test {
     order.id = "ord-1";
     order.user_id = "user-1";
     order.out_trade_no = "PM20260101000001abc";
-    order.state = kOrderCreated;
+    order.state = OrderState::kCreated;
     order.total_fen = 2590;
     order.currency = "CNY";
     order.description = "coffee";
@@ -88,7 +90,7 @@ class PaymentServiceTest : public ::testing::Test {
     return req;
   }
 
-  testing::FakeClock clock_;
+  time::testing::FakeClock clock_;
   testing::FakeOrderApi orders_;
   testing::FakeWechatPayApi wechat_;
   wechatpay::Verifier verifier_;
@@ -103,15 +105,15 @@ TEST_F(PaymentServiceTest, CreatePaymentThenReuse) {
   v1::CreatePaymentRequest req;
   req.set_user_id("user-1");
   req.set_order_id("ord-1");
-  req.set_channel("native");
+  req.set_channel(order::v1::CHANNEL_NATIVE);
   v1::CreatePaymentResponse first;
   grpc::ClientContext c1;
   ASSERT_TRUE(stub_->CreatePayment(&c1, req, &first).ok());
   EXPECT_EQ(first.order_id(), "ord-1");
   EXPECT_EQ(first.out_trade_no(), "PM20260101000001abc");
-  EXPECT_EQ(first.channel(), "native");
+  EXPECT_EQ(first.channel(), order::v1::CHANNEL_NATIVE);
   EXPECT_EQ(first.code_url(), "weixin://wxpay/bizpayurl?pr=PM20260101000001abc");
-  EXPECT_EQ(first.expires_at(), "2026-01-01T00:30:00Z");
+  EXPECT_EQ(time::FormatUtc(*rpc::FromProto(first.expires_at())), "2026-01-01T00:30:00Z");
   EXPECT_FALSE(first.reused());
 
   v1::CreatePaymentResponse second;
@@ -121,35 +123,58 @@ TEST_F(PaymentServiceTest, CreatePaymentThenReuse) {
   EXPECT_EQ(second.code_url(), first.code_url());
   EXPECT_EQ(wechat_.native_calls().size(), 1u);
 
-  req.set_channel("jsapi");
+  req.set_channel(order::v1::CHANNEL_JSAPI);
   grpc::ClientContext c3;
   EXPECT_EQ(stub_->CreatePayment(&c3, req, &second).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(PaymentServiceTest, NotificationCodesReachTheCaller) {
+// Every verdict comes back as a field of an OK call; status codes are for the call itself.
+TEST_F(PaymentServiceTest, NotificationVerdictsReachTheCaller) {
+  const auto handle = [this](const v1::HandleNotificationRequest& req) {
+    v1::HandleNotificationResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status st = stub_->HandleNotification(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp;
+  };
   v1::HandleNotificationRequest good = Notification();
-  v1::HandleNotificationResponse resp;
-  grpc::ClientContext c1;
-  grpc::Status st = stub_->HandleNotification(&c1, good, &resp);
-  ASSERT_TRUE(st.ok()) << st.error_message();
-  EXPECT_EQ(resp.outcome(), "APPLIED");
+  v1::HandleNotificationResponse resp = handle(good);
+  EXPECT_EQ(resp.verdict(), v1::VERDICT_ACK);
+  EXPECT_EQ(resp.outcome(), order::v1::PAYMENT_OUTCOME_APPLIED);
   EXPECT_EQ(resp.event_type(), "TRANSACTION.SUCCESS");
 
   v1::HandleNotificationRequest tampered = good;
   tampered.mutable_body()->append(" ");
-  grpc::ClientContext c2;
-  EXPECT_EQ(stub_->HandleNotification(&c2, tampered, &resp).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  resp = handle(tampered);
+  EXPECT_EQ(resp.verdict(), v1::VERDICT_REJECT);
+  EXPECT_EQ(resp.reject_reason(), v1::REJECT_REASON_UNVERIFIED);
+  EXPECT_EQ(resp.fail_message(), "signature verification failed");
 
-  grpc::ClientContext c3;
-  EXPECT_EQ(stub_->HandleNotification(&c3, Notification("REFUND.SUCCESS"), &resp).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  resp = handle(Notification("REFUND.SUCCESS"));
+  EXPECT_EQ(resp.verdict(), v1::VERDICT_RETRY);
+  EXPECT_EQ(resp.event_type(), "REFUND.SUCCESS");
 
   orders_.SetUnavailable(true);
-  grpc::ClientContext c4;
-  EXPECT_EQ(stub_->HandleNotification(&c4, good, &resp).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  resp = handle(good);
+  EXPECT_EQ(resp.verdict(), v1::VERDICT_RETRY);
+  EXPECT_EQ(resp.outcome(), order::v1::PAYMENT_OUTCOME_UNSPECIFIED);
+}
+
+TEST(PaymentToProtoTest, EveryAnswerFieldIsCarried) {
+  v1::HandleNotificationResponse out;
+  ToProto(NotificationAnswer{Verdict::kReject, RejectReason::kMalformed, "malformed notification",
+                             "TRANSACTION.SUCCESS", PaymentOutcome::kUnspecified},
+          &out);
+  EXPECT_EQ(out.verdict(), v1::VERDICT_REJECT);
+  EXPECT_EQ(out.reject_reason(), v1::REJECT_REASON_MALFORMED);
+  EXPECT_EQ(out.fail_message(), "malformed notification");
+  EXPECT_EQ(out.event_type(), "TRANSACTION.SUCCESS");
+  ToProto(NotificationAnswer{Verdict::kAck, RejectReason::kUnspecified, "", "",
+                             PaymentOutcome::kAmountMismatch},
+          &out);
+  EXPECT_EQ(out.verdict(), v1::VERDICT_ACK);
+  EXPECT_EQ(out.outcome(), order::v1::PAYMENT_OUTCOME_AMOUNT_MISMATCH);
 }
 
 TEST_F(PaymentServiceTest, QueryPayment) {
@@ -166,8 +191,8 @@ TEST_F(PaymentServiceTest, QueryPayment) {
   grpc::ClientContext ctx;
   ASSERT_TRUE(stub_->QueryPayment(&ctx, req, &resp).ok());
   EXPECT_EQ(resp.trade_state(), "NOTPAY");
-  EXPECT_EQ(resp.outcome(), "");
-  EXPECT_EQ(resp.order_state(), "CREATED");
+  EXPECT_EQ(resp.outcome(), order::v1::PAYMENT_OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(resp.order_state(), order::v1::ORDER_STATE_CREATED);
 }
 
 }  // namespace

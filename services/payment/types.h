@@ -1,26 +1,51 @@
 #pragma once
 
-// Domain values of the payment service. Money is int64 fen; times are UTC. Payment owns no rows:
-// an Order here is order's view of it, fetched through order_api.h.
+// Domain values of the payment service. Money is int64 fen; times are time::Timestamp (UTC µs).
+// Payment owns no rows: an Order here is order's view of it, fetched through order_api.h.
+//
+// The enums mirror the contract's (paymesh.order.v1 / paymesh.payment.v1) value for value, so
+// that the adapters convert them with a checked cast (grpc_order_client.cpp, service.cpp).
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 
+#include "common/time/clock.h"
+#include "common/wechatpay/notification.h"
+
 namespace paymesh::payment {
 
-using Timestamp = std::chrono::system_clock::time_point;
-// The time source; unit tests inject a fake.
-using Clock = std::function<Timestamp()>;
+using time::Timestamp;
 
 inline constexpr char kCurrencyCny[] = "CNY";
-inline constexpr char kChannelNative[] = "native";
 
-// Order states as order names them (docs/architecture.md, "Order states").
-inline constexpr char kOrderCreated[] = "CREATED";
-inline constexpr char kOrderPaying[] = "PAYING";
+// paymesh.order.v1.OrderState.
+enum class OrderState {
+  kUnspecified = 0,
+  kCreated = 1,
+  kPaying = 2,
+  kPaid = 3,
+  kPayFailed = 4,
+  kClosed = 5,
+  kPartiallyRefunded = 6,
+  kRefunded = 7
+};
+
+// paymesh.order.v1.Channel.
+enum class Channel { kUnspecified = 0, kNative = 1, kJsapi = 2, kMiniprogram = 3, kH5 = 4 };
+
+// paymesh.order.v1.PaymentOutcome: what order did with a report.
+enum class PaymentOutcome {
+  kUnspecified = 0,
+  kApplied = 1,
+  kDuplicate = 2,
+  kAmountMismatch = 3,
+  kUnknownOrder = 4,
+  kIgnored = 5
+};
+
+// paymesh.order.v1.ReportSource.
+enum class ReportSource { kUnspecified = 0, kNotification = 1, kQuery = 2 };
 
 // WeChat's names.
 inline constexpr char kEventTransactionSuccess[] = "TRANSACTION.SUCCESS";
@@ -28,7 +53,7 @@ inline constexpr char kTradeStateSuccess[] = "SUCCESS";
 
 // What WeChat issued for one payment attempt.
 struct Prepay {
-  std::string channel;  // native
+  Channel channel = Channel::kNative;
   std::string code_url;
   Timestamp expires_at;  // after it, a new prepay is needed
 };
@@ -37,40 +62,35 @@ struct Order {
   std::string id;
   std::string user_id;
   std::string out_trade_no;
-  std::string state;  // CREATED, PAYING, PAID, CLOSED, ...
+  OrderState state = OrderState::kUnspecified;
   int64_t total_fen = 0;
   std::string currency;
   std::string description;  // for WeChat's bill
   Timestamp created_at;
-  std::optional<Prepay> prepay;
+  std::optional<Prepay> active_prepay;  // order's word: still payable
   std::string transaction_id;
 };
 
-// What WeChat reported about one transaction (a decrypted notification or a query answer).
-struct PaymentReport {
-  std::string appid;
-  std::string mchid;
-  std::string out_trade_no;
-  std::string transaction_id;
-  std::string trade_type;
-  std::string trade_state;
-  std::string success_time;
-  std::string payer_openid;
-  int64_t amount_total = 0;  // fen
-  int64_t payer_total = 0;   // fen
-  std::string currency;
-};
-
+// A verified, decrypted report on its way to order.
 struct ApplyPaymentInput {
   std::string notification_id;  // WeChat's notification id, or "query:<transaction_id>"
-  std::string source;           // notification | query
-  std::string event_type;       // TRANSACTION.SUCCESS
-  PaymentReport report;
+  ReportSource source = ReportSource::kNotification;
+  std::string event_type;  // TRANSACTION.SUCCESS
+  wechatpay::Transaction transaction;
 };
 
 struct ApplyPaymentResult {
-  std::string outcome;         // APPLIED, DUPLICATE, AMOUNT_MISMATCH, UNKNOWN_ORDER, IGNORED
-  std::optional<Order> order;  // absent for UNKNOWN_ORDER
+  PaymentOutcome outcome = PaymentOutcome::kUnspecified;
+  std::string order_id;                             // "" for UNKNOWN_ORDER
+  OrderState order_state = OrderState::kUnspecified;  // unspecified without an order
 };
+
+// paymesh.payment.v1.Verdict and RejectReason: what WeChat is told about one delivery.
+enum class Verdict { kUnspecified = 0, kAck = 1, kRetry = 2, kReject = 3 };
+enum class RejectReason { kUnspecified = 0, kUnverified = 1, kMalformed = 2 };
+
+// Upper-case names, as the API shows them ("PAID", "APPLIED"), for messages and logs.
+const char* StateName(OrderState state);
+const char* OutcomeName(PaymentOutcome outcome);
 
 }  // namespace paymesh::payment

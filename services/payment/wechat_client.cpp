@@ -108,12 +108,12 @@ absl::Status StatusFromWechatError(int http_status, std::string_view body) {
 
 WechatPayClient::WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
                                  const wechatpay::Verifier& verifier, HttpTransport& transport,
-                                 Clock clock, Sleeper sleep)
+                                 const time::Clock& clock, Sleeper sleep)
     : options_(std::move(options)),
       merchant_key_(std::move(merchant_key)),
       verifier_(verifier),
       transport_(transport),
-      clock_(std::move(clock)),
+      clock_(clock),
       sleep_(std::move(sleep)),
       requests_(metrics::Registry::Default().AddCounter(
           "payment_wechat_requests_total", "WeChat Pay API calls by endpoint and result",
@@ -130,7 +130,7 @@ WechatPayClient::WechatPayClient(WechatClientOptions options, crypto::RsaPrivate
 absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, Timestamp deadline,
                                                               bool* retryable) {
   *retryable = false;
-  const Timestamp now = clock_();
+  const Timestamp now = clock_.Now();
   const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - now);
   if (remaining <= milliseconds(0)) {
     return absl::DeadlineExceededError("wechat pay call ran out of time");
@@ -180,7 +180,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
   sig.signature = resp->Header("Wechatpay-Signature");
   sig.serial = resp->Header("Wechatpay-Serial");
   sig.signature_type = resp->Header("Wechatpay-Signature-Type");
-  if (absl::Status st = verifier_.Verify(sig, resp->body, UnixSeconds(clock_())); !st.ok()) {
+  if (absl::Status st = verifier_.Verify(sig, resp->body, UnixSeconds(clock_.Now())); !st.ok()) {
     log::Error("wechat pay response signature did not verify", {{"endpoint", call.endpoint},
                                                                 {"http_status", resp->status},
                                                                 {"reason", st.message()},
@@ -192,7 +192,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
 }
 
 absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) {
-  const Timestamp start = clock_();
+  const Timestamp start = clock_.Now();
   const Timestamp deadline = start + options_.timeout;
   absl::StatusOr<http::ClientResponse> result = absl::UnknownError("not attempted");
   for (int attempt = 1;; ++attempt) {
@@ -201,7 +201,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) 
     if (result.ok() || !retryable || attempt >= options_.max_attempts) break;
     const size_t i = std::min(static_cast<size_t>(attempt - 1), options_.backoff.size() - 1);
     const milliseconds wait = options_.backoff.empty() ? milliseconds(0) : options_.backoff[i];
-    if (clock_() + wait >= deadline) break;
+    if (clock_.Now() + wait >= deadline) break;
     log::Info("retrying wechat pay call", {{"endpoint", call.endpoint},
                                            {"attempt", attempt + 1},
                                            {"error", result.status().message()}});
@@ -209,7 +209,7 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) 
   }
   const absl::StatusCode code = result.ok() ? absl::StatusCode::kOk : result.status().code();
   requests_.Inc({call.endpoint, metrics::ResultLabel(code)});
-  latency_.Observe(std::chrono::duration<double>(clock_() - start).count(), {call.endpoint});
+  latency_.Observe(std::chrono::duration<double>(clock_.Now() - start).count(), {call.endpoint});
   return result;
 }
 

@@ -50,10 +50,10 @@ struct WechatClientOptions {
 
 class WechatPayClient final : public WechatPayApi {
  public:
-  // `verifier` and `transport` must outlive the client.
+  // `verifier`, `transport` and `clock` must outlive the client.
   WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
-                  const wechatpay::Verifier& verifier, HttpTransport& transport, Clock clock,
-                  Sleeper sleep = RealSleep);
+                  const wechatpay::Verifier& verifier, HttpTransport& transport,
+                  const time::Clock& clock, Sleeper sleep = RealSleep);
 
   absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
@@ -75,7 +75,7 @@ class WechatPayClient final : public WechatPayApi {
   crypto::RsaPrivateKey merchant_key_;
   const wechatpay::Verifier& verifier_;
   HttpTransport& transport_;
-  Clock clock_;
+  const time::Clock& clock_;
   Sleeper sleep_;
   metrics::Counter& requests_;
   metrics::Histogram& latency_;

@@ -6,14 +6,14 @@
 
 #include "common/crypto/crypto.h"
 #include "common/wechatpay/signing.h"
-#include "services/payment/testing/fake_clock.h"
+#include "common/time/testing/fake_clock.h"
 #include "services/payment/testing/fake_http_transport.h"
 
 namespace paymesh::payment {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::FakeClock;
+using time::testing::FakeClock;
 using testing::FakeHttpTransport;
 
 constexpr char kBaseUrl[] = "https://api.mch.weixin.qq.com";
@@ -84,7 +84,7 @@ class WechatClientTest : public ::testing::Test {
                             .merchant_serial = kMerchantSerial,
                             .platform_key_id = kPlatformKeyId,
                             .timeout = milliseconds(5000)},
-        MerchantKey(), verifier_, transport_, clock_.AsClock(), [this](milliseconds d) {
+        MerchantKey(), verifier_, transport_, clock_, [this](milliseconds d) {
           sleeps_.push_back(d);
           clock_.Advance(d);
         });
@@ -356,7 +356,7 @@ TEST_F(WechatClientTest, RetriesStayWithinTheCallBudget) {
                          .merchant_serial = kMerchantSerial,
                          .platform_key_id = kPlatformKeyId,
                          .timeout = milliseconds(250)},
-                        MerchantKey(), verifier_, transport_, clock_.AsClock(),
+                        MerchantKey(), verifier_, transport_, clock_,
                         [this](milliseconds d) {
                           sleeps_.push_back(d);
                           clock_.Advance(d);

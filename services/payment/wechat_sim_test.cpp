@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <map>
 #include <set>
@@ -43,7 +44,7 @@ std::string ReadFile(const std::filesystem::path& path) {
   return text;
 }
 
-Timestamp WallClock() { return std::chrono::system_clock::now(); }
+
 
 // Polls `done` every 20 ms until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& done, milliseconds timeout) {
@@ -111,11 +112,14 @@ class WechatSimTest : public ::testing::Test {
     if (logic == nullptr) return http::Response::Json(503, R"({"code":"FAIL","message":"down"})");
     NotificationHeaders headers;
     for (const auto& [k, v] : req.headers) headers[k] = v;
-    absl::StatusOr<NotificationResult> r = logic->HandleNotification("pay", headers, req.body);
-    if (r.ok()) return http::Response::Text(204, "");
-    const int status = r.status().code() == absl::StatusCode::kUnauthenticated   ? 401
-                       : r.status().code() == absl::StatusCode::kInvalidArgument ? 400
-                                                                                 : 500;
+    std::promise<NotificationAnswer> answer;
+    logic->HandleNotification("pay", headers, req.body, "",
+                              [&answer](NotificationAnswer a) { answer.set_value(std::move(a)); });
+    const NotificationAnswer a = answer.get_future().get();
+    if (a.verdict == Verdict::kAck) return http::Response::Text(204, "");
+    const int status = a.verdict != Verdict::kReject                      ? 503
+                       : a.reject_reason == RejectReason::kUnverified ? 401
+                                                                          : 400;
     return http::Response::Json(status, R"({"code":"FAIL","message":"refused"})");
   }
 
@@ -141,7 +145,7 @@ class WechatSimTest : public ::testing::Test {
                                                        .notify_url = *notify_url_,
                                                        .apiv3_key = ReadFile(state / "apiv3_key"),
                                                        .order_ttl = seconds(1800)},
-                                       orders_, *wechat_, verifier_, WallClock);
+                                       orders_, *wechat_, verifier_, time::SystemClock());
     current_logic_.store(logic_.get());
 
     out_trade_no_ = paymesh::testing::UniqueName("PM");
@@ -149,11 +153,11 @@ class WechatSimTest : public ::testing::Test {
     order.id = "ord-" + out_trade_no_;
     order.user_id = "user-1";
     order.out_trade_no = out_trade_no_;
-    order.state = kOrderCreated;
+    order.state = OrderState::kCreated;
     order.total_fen = 1;
     order.currency = "CNY";
     order.description = "paymesh sim test";
-    order.created_at = WallClock();
+    order.created_at = time::SystemClock().Now();
     orders_.PutOrder(order);
   }
 
@@ -170,7 +174,7 @@ class WechatSimTest : public ::testing::Test {
                             .merchant_serial = ReadFile(*state_dir_ / "state" / "merchant_serial"),
                             .platform_key_id = key_id_,
                             .timeout = milliseconds(3000)},
-        key, verifier, *transport_, WallClock);
+        key, verifier, *transport_, time::SystemClock());
   }
 
   NativePrepayRequest Prepay(int64_t total = 1) {
@@ -212,7 +216,9 @@ class WechatSimTest : public ::testing::Test {
     return out;
   }
 
-  bool OrderPaid() { return orders_.GetOrder("ord-" + out_trade_no_)->state == "PAID"; }
+  bool OrderPaid() {
+    return orders_.GetOrder("ord-" + out_trade_no_)->state == OrderState::kPaid;
+  }
 
   static inline std::filesystem::path* state_dir_ = nullptr;
   static inline paymesh::testing::ChildProcess* sim_ = nullptr;
@@ -262,7 +268,7 @@ TEST_F(WechatSimTest, CloseIsVerifiedOverTheEmpty204) {
 
 TEST_F(WechatSimTest, PaidThroughTheSignedEncryptedNotification) {
   absl::StatusOr<CreatePaymentResult> pay =
-      logic_->CreatePayment({"user-1", "ord-" + out_trade_no_, "native", "127.0.0.1"});
+      logic_->CreatePayment({"user-1", "ord-" + out_trade_no_, Channel::kNative, "127.0.0.1"});
   ASSERT_TRUE(pay.ok()) << pay.status();
   http::ClientResponse paid =
       Control("POST", "/sim/pay", R"({"code_url":")" + pay->code_url + R"("})");
@@ -271,15 +277,15 @@ TEST_F(WechatSimTest, PaidThroughTheSignedEncryptedNotification) {
   ASSERT_TRUE(Eventually([&] { return OrderPaid(); }, seconds(10)));
   std::vector<ApplyPaymentInput> applied = orders_.apply_calls();
   ASSERT_EQ(applied.size(), 1u);
-  EXPECT_EQ(applied[0].source, "notification");
-  EXPECT_EQ(applied[0].report.out_trade_no, out_trade_no_);
-  EXPECT_EQ(applied[0].report.amount_total, 1);
-  EXPECT_FALSE(applied[0].report.transaction_id.empty());
+  EXPECT_EQ(applied[0].source, ReportSource::kNotification);
+  EXPECT_EQ(applied[0].transaction.out_trade_no, out_trade_no_);
+  EXPECT_EQ(applied[0].transaction.amount_total, 1);
+  EXPECT_FALSE(applied[0].transaction.transaction_id.empty());
 
   absl::StatusOr<QueryPaymentResult> query = logic_->QueryPayment("user-1", "ord-" + out_trade_no_);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->trade_state, "SUCCESS");
-  EXPECT_EQ(query->outcome, "DUPLICATE");
+  EXPECT_EQ(query->outcome, PaymentOutcome::kDuplicate);
 
   EXPECT_EQ(wechat_->Close(out_trade_no_).code(), absl::StatusCode::kFailedPrecondition);
 }

@@ -107,7 +107,7 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
        .mchid = kMchid,
        .merchant_serial = keys.merchant_serial,
        .platform_key_id = keys.platform_key_id},
-      *merchant_key, verifier, recording, [] { return std::chrono::system_clock::now(); });
+      *merchant_key, verifier, recording, time::SystemClock());
 
   const std::string paid_no = "PMCROSS" + crypto::RandomAlnum(16);
   const std::string closed_no = "PMCROSS" + crypto::RandomAlnum(16);
@@ -191,33 +191,44 @@ int Check(const std::string& state_dir, const std::string& in_path) {
   order.id = "00000000-0000-4000-8000-000000000001";
   order.user_id = "u1";
   order.out_trade_no = std::string(tx.at("out_trade_no").as_string());
-  order.state = "PAYING";
+  order.state = payment::OrderState::kPaying;
   order.total_fen = tx.at("amount").at("total").as_int64();
   order.currency = "CNY";
-  order.created_at = std::chrono::system_clock::now();
+  order.created_at = time::SystemClock().Now();
   orders.PutOrder(order);
   wechatpay::Verifier verifier;
   verifier.AddKey(keys->platform_key_id, keys->platform_key.PublicKey());
   payment::PaymentLogic logic({.appid = kAppid, .mchid = kMchid, .notify_url = "https://x/n",
                                .apiv3_key = keys->apiv3_key},
-                              orders, wechat, verifier, [] { return std::chrono::system_clock::now(); });
+                              orders, wechat, verifier, time::SystemClock());
+  const auto handle = [&logic](const payment::NotificationHeaders& headers,
+                               const std::string& body) {
+    payment::NotificationAnswer answer;
+    logic.HandleNotification("pay", headers, body, "",
+                             [&answer](payment::NotificationAnswer a) { answer = std::move(a); });
+    return answer;  // the fake order API answers inline
+  };
 
   payment::NotificationHeaders headers;
   for (const auto& [k, v] : produced.at("headers").as_object()) {
     headers[std::string(k)] = std::string(v.as_string());
   }
   const std::string body(produced.at("body").as_string());
-  auto tampered = logic.HandleNotification("pay", headers, body + " ");
-  if (tampered.ok() || tampered.status().code() != absl::StatusCode::kUnauthenticated) {
+  const payment::NotificationAnswer tampered = handle(headers, body + " ");
+  if (tampered.verdict != payment::Verdict::kReject ||
+      tampered.reject_reason != payment::RejectReason::kUnverified) {
     return Fail("a tampered Node notification was not refused");
   }
-  auto result = logic.HandleNotification("pay", headers, body);
-  if (!result.ok()) return Fail("Node notification refused: " + result.status().ToString());
+  const payment::NotificationAnswer result = handle(headers, body);
+  if (result.verdict != payment::Verdict::kAck) {
+    return Fail("Node notification refused: " + result.fail_message);
+  }
   auto calls = orders.apply_calls();
-  if (result->outcome != "APPLIED" || calls.size() != 1 ||
-      calls[0].report.transaction_id != std::string(tx.at("transaction_id").as_string()) ||
-      calls[0].report.amount_total != order.total_fen) {
-    return Fail("Node notification did not reach order intact (outcome " + result->outcome + ")");
+  if (result.outcome != payment::PaymentOutcome::kApplied || calls.size() != 1 ||
+      calls[0].transaction.transaction_id != std::string(tx.at("transaction_id").as_string()) ||
+      calls[0].transaction.amount_total != order.total_fen) {
+    return Fail(std::string("Node notification did not reach order intact (outcome ") +
+                payment::OutcomeName(result.outcome) + ")");
   }
   std::cout << "ok   Node notification accepted and applied; tampered copy refused\n";
   return 0;

@@ -7,14 +7,14 @@
 #include <mutex>
 #include <string>
 
-#include "services/auth/clock.h"
+#include "common/time/clock.h"
 #include "services/auth/rate_limiter.h"
 
 namespace paymesh::auth::testing {
 
 class FakeRateLimiter : public RateLimiter {
  public:
-  explicit FakeRateLimiter(const Clock* clock) : clock_(clock) {}
+  explicit FakeRateLimiter(const time::Clock* clock) : clock_(clock) {}
 
   absl::StatusOr<int64_t> Hit(const std::string& bucket, std::chrono::seconds window) override;
 
@@ -26,7 +26,7 @@ class FakeRateLimiter : public RateLimiter {
     int64_t count = 0;
     std::chrono::system_clock::time_point ends;
   };
-  const Clock* clock_;
+  const time::Clock* clock_;
   mutable std::mutex mu_;
   std::map<std::string, Window> windows_;
 };

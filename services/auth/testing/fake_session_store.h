@@ -7,14 +7,14 @@
 #include <mutex>
 #include <string>
 
-#include "services/auth/clock.h"
+#include "common/time/clock.h"
 #include "services/auth/session_store.h"
 
 namespace paymesh::auth::testing {
 
 class FakeSessionStore : public SessionStore {
  public:
-  explicit FakeSessionStore(const Clock* clock) : clock_(clock) {}
+  explicit FakeSessionStore(const time::Clock* clock) : clock_(clock) {}
 
   absl::Status Create(const Session& session, std::chrono::seconds ttl) override;
   absl::StatusOr<Session> Get(const std::string& session_id) override;
@@ -35,7 +35,7 @@ class FakeSessionStore : public SessionStore {
   // Drops expired entries; mu_ held.
   void Expire();
 
-  const Clock* clock_;
+  const time::Clock* clock_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> sessions_;
 };

@@ -5,14 +5,14 @@
 #include <mutex>
 #include <vector>
 
-#include "services/auth/clock.h"
+#include "common/time/clock.h"
 #include "services/auth/store.h"
 
 namespace paymesh::auth::testing {
 
 class FakeUserStore : public UserStore {
  public:
-  explicit FakeUserStore(const Clock* clock) : clock_(clock) {}
+  explicit FakeUserStore(const time::Clock* clock) : clock_(clock) {}
 
   absl::StatusOr<User> CreateUser(const NewUser& user) override;
   absl::StatusOr<UserCredentials> FindByUsername(std::string_view username) override;
@@ -21,7 +21,7 @@ class FakeUserStore : public UserStore {
   size_t size() const;
 
  private:
-  const Clock* clock_;
+  const time::Clock* clock_;
   mutable std::mutex mu_;
   std::vector<UserCredentials> users_;
   int next_id_ = 1;

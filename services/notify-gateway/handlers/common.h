@@ -20,8 +20,6 @@ struct HandlerContext {
   Upstreams* upstreams = nullptr;
   // Take the client IP from the first X-Forwarded-For entry (only behind a trusted ingress).
   bool trust_forwarded_for = false;
-  // The wall clock (injected by tests): whether a prepay has expired.
-  std::function<std::chrono::system_clock::time_point()> now = std::chrono::system_clock::now;
 };
 
 using ContextHandler = boost::asio::awaitable<http::Response> (*)(const HandlerContext&,

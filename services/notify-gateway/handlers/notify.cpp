@@ -8,8 +8,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "common/http/status_map.h"
-#include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/strings/utf8.h"
 
@@ -38,22 +36,27 @@ http::Response Fail(int status, std::string_view message) {
   return http::Response::Json(status, boost::json::serialize(body));
 }
 
-// What WeChat gets for a failed HandleNotification: 4xx for a notification that will never be
-// accepted, 5xx (retry later) for everything else.
-http::Response FailureFor(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kUnauthenticated:
-      return Fail(401, "signature verification failed");
-    case absl::StatusCode::kInvalidArgument:
-      return Fail(400, "malformed notification");
-    case absl::StatusCode::kUnavailable:
-      return Fail(503, "temporarily unavailable, retry later");
-    case absl::StatusCode::kDeadlineExceeded:
-      return Fail(504, "timed out, retry later");
-    default:
-      return Fail(500, "internal error, retry later");
+}  // namespace
+
+http::Response AnswerFor(const payment::v1::HandleNotificationResponse& verdict) {
+  switch (verdict.verdict()) {
+    case payment::v1::VERDICT_ACK:
+      return http::Response{.status = 204};
+    case payment::v1::VERDICT_REJECT:
+      return Fail(verdict.reject_reason() == payment::v1::REJECT_REASON_UNVERIFIED ? 401 : 400,
+                  verdict.fail_message());
+    default:  // RETRY, or a verdict this build does not know: never make WeChat give up
+      return Fail(503, verdict.fail_message().empty() ? "temporarily unavailable, retry later"
+                                                      : verdict.fail_message());
   }
 }
+
+http::Response AnswerForFailedCall(const absl::Status& status) {
+  if (absl::IsDeadlineExceeded(status)) return Fail(504, "timed out, retry later");
+  return Fail(503, "temporarily unavailable, retry later");
+}
+
+namespace {
 
 payment::v1::HandleNotificationRequest ToRequest(std::string route, const http::Request& req) {
   payment::v1::HandleNotificationRequest out;
@@ -76,27 +79,16 @@ awaitable<http::Response> Notify(const HandlerContext& ctx, http::Request& req, 
   // proto string), so it is refused here like any malformed notification.
   const bool headers_ok = std::all_of(forward.headers().begin(), forward.headers().end(),
                                       [](const auto& h) { return strings::IsValidUtf8(h.second); });
-  absl::StatusOr<payment::v1::HandleNotificationResponse> out =
-      absl::InvalidArgumentError("notification header is not UTF-8");
-  if (headers_ok) {
-    out = co_await ctx.upstreams->HandleNotification(std::move(forward), req.request_id);
-  }
   http::Response res;
-  res.status = 204;
-  if (!out.ok()) res = FailureFor(out.status());
+  if (!headers_ok) {
+    res = Fail(400, "malformed notification");
+  } else {
+    absl::StatusOr<payment::v1::HandleNotificationResponse> out =
+        co_await ctx.upstreams->HandleNotification(std::move(forward), req.request_id);
+    res = out.ok() ? AnswerFor(*out) : AnswerForFailedCall(out.status());
+  }
   const char* result = res.status < 300 ? "ok" : res.status < 500 ? "rejected" : "error";
   NotifyTotal().Inc({route, result});
-  log::RequestScope scope(req.request_id);
-  if (out.ok()) {
-    log::Info("wechat notification", {{"route", route},
-                                      {"result", result},
-                                      {"event_type", out->event_type()},
-                                      {"outcome", out->outcome()}});
-  } else {
-    log::Warn(
-        "wechat notification",
-        {{"route", route}, {"result", result}, {"code", http::CodeName(out.status().code())}});
-  }
   co_return res;
 }
 

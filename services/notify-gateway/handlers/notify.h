@@ -2,18 +2,23 @@
 
 // POST /wechat/notify/pay and /wechat/notify/refund: WeChat Pay notifications, no auth (the
 // signature is the authentication, checked by payment). The exact raw body and the Wechatpay-*
-// and Request-ID headers go to payment.HandleNotification; the answer waits for its outcome:
-//   OK                        → 204, no body (WeChat stops retrying)
-//   UNAUTHENTICATED           → 401 {"code":"FAIL","message":"signature verification failed"}
-//   INVALID_ARGUMENT          → 400 {"code":"FAIL","message":"malformed notification"}
-//   UNAVAILABLE / DEADLINE_EXCEEDED / anything else → 503 / 504 / 500 FAIL (WeChat retries)
-// Either path accepts either event type; the path goes to payment as `route`. Counted in
-// gateway_wechat_notify_total{route,result} (result ok|rejected|error). Logs carry the outcome
-// and the request id, never the body, signature or serial.
+// and Request-ID headers go to payment.HandleNotification, which answers with a verdict once
+// the outcome is committed; this handler only renders it (AnswerFor):
+//   ACK                       → 204, no body (WeChat stops delivering)
+//   REJECT, unverified        → 401 {"code":"FAIL","message":<payment's message>}
+//   REJECT, malformed         → 400 FAIL
+//   RETRY                     → 503 FAIL (WeChat delivers it again)
+// When the call to payment itself fails, 503 (504 for its deadline): WeChat retries. Either
+// path accepts either event type; the path goes to payment as `route`. Counted in
+// gateway_wechat_notify_total{route,result} (result ok|rejected|error); the access log line
+// carries the status and the request id, never the body, signature or serial.
 
 #include <cstddef>
 #include <memory>
 
+#include "absl/status/status.h"
+#include "common/http/message.h"
+#include "paymesh/payment/v1/payment.pb.h"
 #include "services/notify-gateway/handlers/common.h"
 #include "services/notify-gateway/router.h"
 
@@ -21,5 +26,10 @@ namespace paymesh::gateway {
 
 void AddNotifyRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx,
                      size_t max_body_bytes);
+
+// WeChat's answer for payment's verdict, and for a call to payment that failed. Exposed for
+// tests.
+http::Response AnswerFor(const payment::v1::HandleNotificationResponse& verdict);
+http::Response AnswerForFailedCall(const absl::Status& status);
 
 }  // namespace paymesh::gateway

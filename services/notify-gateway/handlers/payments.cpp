@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "common/log/log.h"
-#include "common/time/rfc3339.h"
 #include "services/notify-gateway/json.h"
 #include "services/notify-gateway/qr.h"
 
@@ -32,15 +31,16 @@ http::Response UpstreamError(const http::Request& req, const absl::Status& statu
 }
 
 // {"channel":"native"}: the only channel so far.
-absl::StatusOr<std::string> ParseChannel(std::string_view body) {
+absl::StatusOr<order::v1::Channel> ParseChannel(std::string_view body) {
   absl::StatusOr<JsonObject> root = ParseObject(body, {"channel"});
   if (!root.ok()) return root.status();
-  absl::StatusOr<std::string> channel = RequiredString(*root, "channel", kMaxChannelBytes);
-  if (!channel.ok()) return channel.status();
-  if (*channel != "native") {
+  absl::StatusOr<std::string> name = RequiredString(*root, "channel", kMaxChannelBytes);
+  if (!name.ok()) return name.status();
+  const std::optional<order::v1::Channel> channel = ParseChannelName(*name);
+  if (channel != order::v1::CHANNEL_NATIVE) {
     return absl::InvalidArgumentError("field 'channel' must be \"native\"");
   }
-  return channel;
+  return *channel;
 }
 
 awaitable<http::Response> Pay(const HandlerContext& ctx, http::Request& req,
@@ -49,13 +49,13 @@ awaitable<http::Response> Pay(const HandlerContext& ctx, http::Request& req,
   if (!caller.ok()) co_return ErrorResponse(req, caller.status());
   absl::StatusOr<std::string> id = OrderId(params);
   if (!id.ok()) co_return ErrorResponse(req, id.status());
-  absl::StatusOr<std::string> channel = ParseChannel(req.body);
+  absl::StatusOr<order::v1::Channel> channel = ParseChannel(req.body);
   if (!channel.ok()) co_return ErrorResponse(req, channel.status());
 
   payment::v1::CreatePaymentRequest in;
   in.set_user_id(caller->user_id);
   in.set_order_id(std::move(*id));
-  in.set_channel(std::move(*channel));
+  in.set_channel(*channel);
   in.set_client_ip(ClientIp(ctx, req));
   auto out = co_await ctx.upstreams->CreatePayment(std::move(in), req.request_id);
   if (!out.ok()) co_return UpstreamError(req, out.status(), Backend::kPayment);
@@ -88,7 +88,7 @@ awaitable<http::Response> QrImage(const HandlerContext& ctx, http::Request& req,
   in.set_order_id(std::move(*id));
   auto order = co_await ctx.upstreams->GetOrder(std::move(in), req.request_id);
   if (!order.ok()) co_return UpstreamError(req, order.status(), Backend::kOrder);
-  absl::StatusOr<std::string> code_url = ActiveCodeUrl(*order, ctx.now());
+  absl::StatusOr<std::string> code_url = ActiveCodeUrl(*order);
   if (!code_url.ok()) co_return ErrorResponse(req, code_url.status());
 
   absl::StatusOr<http::Response> image = RenderQrImage(*code_url, format);
@@ -130,18 +130,12 @@ awaitable<http::Response> Sync(const HandlerContext& ctx, http::Request& req,
 
 }  // namespace
 
-absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order,
-                                          std::chrono::system_clock::time_point now) {
-  const order::v1::Prepay& prepay = order.prepay();
-  if (order.state() != "PAYING" || prepay.code_url().empty()) {
+absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order) {
+  // Order sets active_prepay only while it can still be paid.
+  if (!order.has_active_prepay() || order.active_prepay().code_url().empty()) {
     return absl::FailedPreconditionError(kNoActivePayment);
   }
-  const absl::StatusOr<std::chrono::system_clock::time_point> expires =
-      time::Parse(prepay.expires_at());
-  if (expires.ok() && *expires <= now) {
-    return absl::FailedPreconditionError(kNoActivePayment);
-  }
-  return prepay.code_url();
+  return order.active_prepay().code_url();
 }
 
 void AddPaymentRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {

@@ -5,7 +5,6 @@
 //   GET  /api/v1/orders/{id}/qrcode.svg|.png  the QR code of the current native prepay
 //   POST /api/v1/orders/{id}/sync             asks WeChat and applies what it reports
 
-#include <chrono>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -17,10 +16,8 @@ namespace paymesh::gateway {
 
 void AddPaymentRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx);
 
-// The code_url of the order's native prepay while the order is PAYING and the prepay has not
-// expired at `now`; else FAILED_PRECONDITION. An expiry that cannot be read counts as valid
-// (payment owns that value; WeChat refuses an expired code anyway).
-absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order,
-                                          std::chrono::system_clock::time_point now);
+// The code_url of the order's active prepay (order alone decides what is active); else
+// FAILED_PRECONDITION.
+absl::StatusOr<std::string> ActiveCodeUrl(const order::v1::Order& order);
 
 }  // namespace paymesh::gateway

@@ -8,9 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "common/rpc/timestamp.h"
+#include "common/time/rfc3339.h"
 #include "services/notify-gateway/upstreams.h"
 
 namespace paymesh::gateway::testing {
+
+// An RFC 3339 time as the contract carries it.
+inline google::protobuf::Timestamp ProtoTime(std::string_view rfc3339) {
+  return rpc::ToProto(std::chrono::floor<std::chrono::microseconds>(*time::Parse(rfc3339)));
+}
 
 class FakeUpstreams : public Upstreams {
  public:
@@ -33,8 +40,12 @@ class FakeUpstreams : public Upstreams {
   absl::StatusOr<order::v1::ListOrdersResponse> orders_result = order::v1::ListOrdersResponse();
   absl::StatusOr<payment::v1::CreatePaymentResponse> create_payment_result =
       payment::v1::CreatePaymentResponse();
-  absl::StatusOr<payment::v1::HandleNotificationResponse> notification_result =
-      payment::v1::HandleNotificationResponse();
+  // ACK unless a test says otherwise.
+  absl::StatusOr<payment::v1::HandleNotificationResponse> notification_result = [] {
+    payment::v1::HandleNotificationResponse ack;
+    ack.set_verdict(payment::v1::VERDICT_ACK);
+    return ack;
+  }();
   absl::StatusOr<payment::v1::QueryPaymentResponse> query_payment_result =
       payment::v1::QueryPaymentResponse();
   std::map<Backend, absl::StatusOr<::grpc::health::v1::HealthCheckResponse>> health;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -15,9 +16,69 @@ bool Newer(const PageKey& a, const PageKey& b) {
   return a.id > b.id;
 }
 
+// migrations/0004_apply_payments.sql's decision, for a locked order and a payment not seen
+// before (the store contract test holds the two to the same rules).
+OrderChange DecidePayment(const Order& order, const PaymentNotice& notice, Timestamp now,
+                          PaymentOutcome* outcome) {
+  const PaymentReport& r = notice.report;
+  OrderChange change;
+  change.detail.transaction_id = r.transaction_id;
+  change.detail.notification_id = notice.notification_id;
+  change.detail.source = notice.source;
+  change.to_state = order.state;
+  if (r.amount_total != order.total_fen || r.currency != order.currency) {
+    *outcome = PaymentOutcome::kAmountMismatch;
+    change.event_type = "amount_mismatch";
+    change.detail.reported_fen = r.amount_total;
+    change.detail.expected_fen = order.total_fen;
+    const bool other_currency = r.currency != order.currency;
+    change.flag_reason = "amount_mismatch: reported " + std::to_string(r.amount_total) + " fen" +
+                         (other_currency ? " in " + r.currency : "") + ", expected " +
+                         std::to_string(order.total_fen) + " fen" +
+                         (other_currency ? " in " + order.currency : "");
+    return change;
+  }
+  if (order.state == OrderState::kPaid || order.state == OrderState::kPartiallyRefunded ||
+      order.state == OrderState::kRefunded) {
+    if (order.transaction_id == r.transaction_id) {
+      *outcome = PaymentOutcome::kDuplicate;
+      return OrderChange{};
+    }
+    *outcome = PaymentOutcome::kApplied;
+    change.event_type = "duplicate_payment";
+    change.flag_reason = "duplicate_payment: " + r.transaction_id + " after " +
+                         order.transaction_id + ", refund required";
+    return change;
+  }
+  *outcome = PaymentOutcome::kApplied;
+  change.to_state = OrderState::kPaid;
+  change.transaction_id = r.transaction_id;
+  change.paid_at = r.success_time.value_or(now);
+  if (order.state == OrderState::kClosed) {
+    change.event_type = "late_payment";
+    change.late_payment = true;
+    change.flag_reason = "late_payment: paid after close, refund required";
+  } else {
+    change.event_type = "paid";
+  }
+  return change;
+}
+
+PaymentResult ResultFor(PaymentOutcome outcome, const Order* order) {
+  PaymentResult result;
+  result.outcome = outcome;
+  if (order != nullptr) {
+    result.order_id = order->id;
+    result.order_state = order->state;
+    result.flagged = order->flagged;
+    result.flag_reason = order->flag_reason;
+  }
+  return result;
+}
+
 }  // namespace
 
-FakeOrderStore::FakeOrderStore(Clock clock) : clock_(std::move(clock)) {}
+FakeOrderStore::FakeOrderStore(const time::Clock& clock) : clock_(clock) {}
 
 void FakeOrderStore::PutProduct(Product product) {
   std::lock_guard lock(mu_);
@@ -85,7 +146,7 @@ absl::StatusOr<InsertResult> FakeOrderStore::InsertOrder(const NewOrder& order) 
   stored.order.total_fen = order.total_fen;
   stored.order.currency = order.currency;
   stored.order.items = order.items;
-  stored.order.created_at = clock_();
+  stored.order.created_at = clock_.Now();
   stored.order.updated_at = stored.order.created_at;
   stored.request_hash = order.request_hash;
   if (!order.idempotency_key.empty()) {
@@ -148,7 +209,8 @@ std::optional<PaymentOutcome> FakeOrderStore::inbox_outcome(
   return it->second;
 }
 
-std::optional<PaymentNotice> FakeOrderStore::payment(const std::string& transaction_id) const {
+std::optional<FakeOrderStore::RecordedPayment> FakeOrderStore::payment(
+    const std::string& transaction_id) const {
   std::lock_guard lock(mu_);
   auto it = payments_.find(transaction_id);
   if (it == payments_.end()) return std::nullopt;
@@ -172,7 +234,7 @@ Order* FakeOrderStore::FindByOutTradeNo(const std::string& out_trade_no) {
 void FakeOrderStore::Write(Order& order, const OrderChange& change) {
   events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
   order.state = change.to_state;
-  order.updated_at = clock_();
+  order.updated_at = clock_.Now();
   if (change.prepay.has_value()) order.prepay = change.prepay;
   if (!change.transaction_id.empty()) {
     order.transaction_id = change.transaction_id;
@@ -208,35 +270,50 @@ absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
   return *order;
 }
 
-absl::StatusOr<PaymentResult> FakeOrderStore::ApplyPayment(const PaymentNotice& notice,
-                                                           const PaymentDecider& decide) {
+absl::StatusOr<std::vector<PaymentResult>> FakeOrderStore::ApplyPayments(
+    const std::vector<PaymentNotice>& notices, Timestamp now) {
   std::lock_guard lock(mu_);
+  if (!fail_applies_.ok()) {
+    absl::Status st = fail_applies_;
+    fail_applies_ = absl::OkStatus();
+    return st;
+  }
+  std::vector<PaymentResult> results;
+  for (const PaymentNotice& notice : notices) results.push_back(ApplyOne(notice, now));
+  return results;
+}
+
+PaymentResult FakeOrderStore::ApplyOne(const PaymentNotice& notice, Timestamp now) {
   Order* order = FindByOutTradeNo(notice.report.out_trade_no);
-  auto current = [&]() -> std::optional<Order> {
-    if (order == nullptr) return std::nullopt;
-    return *order;
-  };
   if (!inbox_.emplace(notice.notification_id, PaymentOutcome::kDuplicate).second) {
-    return PaymentResult{PaymentOutcome::kDuplicate, current()};
+    return ResultFor(PaymentOutcome::kDuplicate, order);
   }
   PaymentOutcome& outcome = inbox_[notice.notification_id];
-  if (!notice.applicable) {
+  if (!notice.applicable()) {
     outcome = PaymentOutcome::kIgnored;
-    return PaymentResult{outcome, current()};
+    return ResultFor(outcome, order);
   }
-  const bool new_payment = payments_.emplace(notice.report.transaction_id, notice).second;
+  const bool new_payment =
+      payments_
+          .emplace(notice.report.transaction_id,
+                   RecordedPayment{notice, order == nullptr ? "" : order->id})
+          .second;
   if (order == nullptr) {
     outcome = PaymentOutcome::kUnknownOrder;
-    return PaymentResult{outcome, std::nullopt};
+    return ResultFor(outcome, nullptr);
   }
   if (!new_payment) {
     outcome = PaymentOutcome::kDuplicate;
-    return PaymentResult{outcome, current()};
+    return ResultFor(outcome, order);
   }
-  PaymentDecision decision = decide(*order);
-  outcome = decision.outcome;
-  if (!decision.change.event_type.empty()) Write(*order, decision.change);
-  return PaymentResult{outcome, current()};
+  const OrderChange change = DecidePayment(*order, notice, now, &outcome);
+  if (!change.event_type.empty()) Write(*order, change);
+  return ResultFor(outcome, order);
+}
+
+void FakeOrderStore::FailNextApply(absl::Status status) {
+  std::lock_guard lock(mu_);
+  fail_applies_ = std::move(status);
 }
 
 }  // namespace paymesh::order::testing

@@ -1,8 +1,8 @@
 #pragma once
 
 // In-memory OrderStore for unit tests: same contract as PgOrderStore (ownership, idempotency,
-// newest-first paging, the payment inbox), plus knobs to inspect writes and to simulate
-// out_trade_no collisions.
+// newest-first paging, the payment inbox and ApplyPayments' rules, held equal by the store
+// contract test), plus knobs to inspect writes and to simulate failures.
 
 #include <cstddef>
 #include <map>
@@ -18,8 +18,8 @@ namespace paymesh::order::testing {
 
 class FakeOrderStore : public OrderStore {
  public:
-  // New orders are stamped with `clock`.
-  explicit FakeOrderStore(Clock clock);
+  // New orders are stamped with `clock`, which must outlive the store.
+  explicit FakeOrderStore(const time::Clock& clock);
 
   void PutProduct(Product product);
   // The next `n` InsertOrder calls fail with ABORTED, as a taken out_trade_no would.
@@ -37,14 +37,20 @@ class FakeOrderStore : public OrderStore {
     EventDetail detail;
   };
 
+  // The next ApplyPayments call fails with `status` and writes nothing.
+  void FailNextApply(absl::Status status);
   // Puts an order in a state no RPC reaches yet (e.g. CLOSED).
   void SetState(const std::string& order_id, OrderState state);
   // Every event of RecordPrepay/ApplyPayment changes, oldest first ('created' is not kept).
   std::vector<Event> events() const;
   // The recorded outcome of a notification id, or nullopt if it was never received.
   std::optional<PaymentOutcome> inbox_outcome(const std::string& notification_id) const;
-  // The payment recorded under a transaction id, if any.
-  std::optional<PaymentNotice> payment(const std::string& transaction_id) const;
+  // The payment recorded under a transaction id, if any, and its order ("" for none).
+  struct RecordedPayment {
+    PaymentNotice notice;
+    std::string order_id;
+  };
+  std::optional<RecordedPayment> payment(const std::string& transaction_id) const;
 
   // Every NewOrder passed to InsertOrder, including failed and deduplicated ones.
   std::vector<NewOrder> insert_calls() const;
@@ -63,15 +69,16 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
   absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                     const OrderDecider& decide) override;
-  absl::StatusOr<PaymentResult> ApplyPayment(const PaymentNotice& notice,
-                                             const PaymentDecider& decide) override;
+  absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
+      const std::vector<PaymentNotice>& notices, Timestamp now) override;
 
  private:
   Order* Find(const std::string& order_id);  // requires mu_
   Order* FindByOutTradeNo(const std::string& out_trade_no);
   void Write(Order& order, const OrderChange& change);
+  PaymentResult ApplyOne(const PaymentNotice& notice, Timestamp now);  // requires mu_
 
-  Clock clock_;
+  const time::Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, Product> products_;
   std::vector<StoredOrder> orders_;
@@ -79,8 +86,9 @@ class FakeOrderStore : public OrderStore {
   std::vector<NewOrder> insert_calls_;
   std::vector<Event> events_;
   std::map<std::string, PaymentOutcome> inbox_;    // notification id → outcome
-  std::map<std::string, PaymentNotice> payments_;  // transaction id → report
+  std::map<std::string, RecordedPayment> payments_;  // transaction id → report
   int fail_inserts_ = 0;
+  absl::Status fail_applies_;
   bool hide_lookups_ = false;
 };
 

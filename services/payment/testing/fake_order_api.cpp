@@ -49,35 +49,54 @@ absl::StatusOr<Order> FakeOrderApi::RecordPrepay(const std::string& order_id,
   auto it = orders_.find(order_id);
   if (it == orders_.end()) return absl::NotFoundError("order not found");
   Order& order = it->second;
-  if (order.state != kOrderCreated && order.state != kOrderPaying) {
-    return absl::FailedPreconditionError("order is " + order.state);
+  if (order.state != OrderState::kCreated && order.state != OrderState::kPaying) {
+    return absl::FailedPreconditionError(std::string("order is ") + StateName(order.state));
   }
-  order.state = kOrderPaying;
-  order.prepay = prepay;
+  order.state = OrderState::kPaying;
+  order.active_prepay = prepay;
   return order;
 }
 
-absl::StatusOr<ApplyPaymentResult> FakeOrderApi::ApplyPayment(const ApplyPaymentInput& input) {
+void FakeOrderApi::FailNextApply(absl::Status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_apply_ = std::move(status);
+}
+
+void FakeOrderApi::ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
+                                ApplyDone done) {
+  absl::StatusOr<ApplyPaymentResult> result = Apply(input);
+  done(std::move(result));
+}
+
+absl::StatusOr<ApplyPaymentResult> FakeOrderApi::Apply(const ApplyPaymentInput& input) {
   std::lock_guard<std::mutex> lock(mu_);
   if (unavailable_) return absl::UnavailableError("order unreachable");
+  if (!fail_apply_.ok()) {
+    absl::Status st = fail_apply_;
+    fail_apply_ = absl::OkStatus();
+    return st;
+  }
   apply_calls_.push_back(input);
+  const wechatpay::Transaction& tx = input.transaction;
   Order* order = nullptr;
   for (auto& [id, o] : orders_) {
-    if (o.out_trade_no == input.report.out_trade_no) order = &o;
+    if (o.out_trade_no == tx.out_trade_no) order = &o;
   }
-  if (order == nullptr) return ApplyPaymentResult{"UNKNOWN_ORDER", std::nullopt};
+  if (order == nullptr) return ApplyPaymentResult{PaymentOutcome::kUnknownOrder, "", {}};
+  const auto result = [order](PaymentOutcome outcome) {
+    return ApplyPaymentResult{outcome, order->id, order->state};
+  };
   const bool seen = seen_notifications_.count(input.notification_id) > 0 ||
-                    seen_transactions_.count(input.report.transaction_id) > 0;
+                    seen_transactions_.count(tx.transaction_id) > 0;
   seen_notifications_.insert(input.notification_id);
-  if (seen) return ApplyPaymentResult{"DUPLICATE", *order};
-  if (input.report.trade_state != kTradeStateSuccess) return ApplyPaymentResult{"IGNORED", *order};
-  seen_transactions_.insert(input.report.transaction_id);
-  if (input.report.amount_total != order->total_fen) {
-    return ApplyPaymentResult{"AMOUNT_MISMATCH", *order};
-  }
-  order->state = "PAID";
-  order->transaction_id = input.report.transaction_id;
-  return ApplyPaymentResult{"APPLIED", *order};
+  if (seen) return result(PaymentOutcome::kDuplicate);
+  if (tx.trade_state != kTradeStateSuccess) return result(PaymentOutcome::kIgnored);
+  seen_transactions_.insert(tx.transaction_id);
+  if (tx.amount_total != order->total_fen) return result(PaymentOutcome::kAmountMismatch);
+  order->state = OrderState::kPaid;
+  order->transaction_id = tx.transaction_id;
+  order->active_prepay.reset();
+  return result(PaymentOutcome::kApplied);
 }
 
 }  // namespace paymesh::payment::testing

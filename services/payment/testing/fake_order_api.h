@@ -30,11 +30,18 @@ class FakeOrderApi final : public OrderApi {
   absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id,
                                            const std::string& order_id) override;
   absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) override;
-  absl::StatusOr<ApplyPaymentResult> ApplyPayment(const ApplyPaymentInput& input) override;
+  // The next ApplyPayment answers `status` and changes nothing.
+  void FailNextApply(absl::Status status);
+  // Answers inline.
+  void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
+                    ApplyDone done) override;
 
  private:
+  absl::StatusOr<ApplyPaymentResult> Apply(const ApplyPaymentInput& input);
+
   mutable std::mutex mu_;
   bool unavailable_ = false;
+  absl::Status fail_apply_;
   std::map<std::string, Order> orders_;
   std::set<std::string> seen_notifications_;
   std::set<std::string> seen_transactions_;

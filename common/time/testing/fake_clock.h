@@ -5,26 +5,26 @@
 #include <chrono>
 #include <mutex>
 
-#include "services/payment/types.h"
+#include "common/time/clock.h"
 
-namespace paymesh::payment::testing {
+namespace paymesh::time::testing {
 
-class FakeClock {
+class FakeClock final : public Clock {
  public:
   // 2026-01-01T00:00:00Z by default.
   explicit FakeClock(Timestamp start = Timestamp(std::chrono::seconds(1767225600))) : now_(start) {}
 
-  Timestamp Now() const {
+  Timestamp Now() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return now_;
   }
-  void Advance(std::chrono::milliseconds by) {
+  void Set(Timestamp t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ = t;
+  }
+  void Advance(std::chrono::microseconds by) {
     std::lock_guard<std::mutex> lock(mu_);
     now_ += by;
-  }
-  // A Clock reading this one, which must outlive it.
-  Clock AsClock() {
-    return [this] { return Now(); };
   }
 
  private:
@@ -32,4 +32,4 @@ class FakeClock {
   Timestamp now_;
 };
 
-}  // namespace paymesh::payment::testing
+}  // namespace paymesh::time::testing

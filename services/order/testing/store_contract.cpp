@@ -1,0 +1,372 @@
+#include "services/order/testing/store_contract.h"
+
+#include <gmock/gmock.h>
+
+#include <cstdio>
+#include <utility>
+
+namespace paymesh::order::testing {
+
+using std::chrono::seconds;
+
+const Timestamp StoreContractTest::kNow{seconds(1795255500)};
+const Timestamp StoreContractTest::kSuccessTime{seconds(1795255262)};
+
+void StoreContractTest::SetUp() {
+  harness_ = GetParam()();
+  ASSERT_NE(harness_, nullptr);
+}
+
+Order StoreContractTest::PlaceOrder() {
+  char out_trade_no[40];
+  std::snprintf(out_trade_no, sizeof(out_trade_no), "PM20261121100000contract%04d", ++orders_);
+  NewOrder order;
+  order.user_id = "u1";
+  order.out_trade_no = out_trade_no;
+  order.total_fen = 1234;
+  order.items = {{"TEST-1FEN", "Payment test item", 1, 1234, 1234}};
+  absl::StatusOr<InsertResult> r = store().InsertOrder(order);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? r->stored.order : Order{};
+}
+
+void StoreContractTest::Force(const Order& order, OrderState state) {
+  absl::StatusOr<Order> r = store().UpdateOrder(order.id, [state](const Order& locked) {
+    OrderChange change;
+    change.event_type = "forced";
+    change.to_state = state;
+    if (state == OrderState::kPaid || state == OrderState::kPartiallyRefunded ||
+        state == OrderState::kRefunded) {
+      change.transaction_id = ForcedTransaction(locked);
+      change.paid_at = kNow;
+    }
+    return absl::StatusOr<OrderChange>(change);
+  });
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
+std::string StoreContractTest::ForcedTransaction(const Order& order) {
+  return "forced-" + order.out_trade_no;
+}
+
+Order StoreContractTest::Get(const std::string& order_id) {
+  absl::StatusOr<Order> r = store().GetOrderById(order_id);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.value_or(Order{});
+}
+
+std::vector<StoreHarness::AuditEvent> StoreContractTest::EventsOf(const std::string& order_id,
+                                                                  const std::string& type) {
+  std::vector<StoreHarness::AuditEvent> out;
+  for (StoreHarness::AuditEvent& e : harness().Events(order_id)) {
+    if (e.event_type == type) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+PaymentNotice StoreContractTest::Report(const Order& order, std::string notification_id,
+                                        std::string transaction_id) {
+  PaymentNotice n;
+  n.notification_id = std::move(notification_id);
+  n.source = ReportSource::kNotification;
+  n.event_type = "TRANSACTION.SUCCESS";
+  PaymentReport& r = n.report;
+  r.appid = "wxd678efh567hg6787";
+  r.mchid = "1230000109";
+  r.out_trade_no = order.out_trade_no;
+  r.transaction_id = std::move(transaction_id);
+  r.trade_type = "NATIVE";
+  r.trade_state = "SUCCESS";
+  r.success_time = kSuccessTime;
+  r.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  r.amount_total = order.total_fen;
+  r.payer_total = order.total_fen;
+  r.currency = "CNY";
+  return n;
+}
+
+absl::StatusOr<PaymentResult> StoreContractTest::Apply(const PaymentNotice& notice) {
+  absl::StatusOr<std::vector<PaymentResult>> r = ApplyAll({notice});
+  if (!r.ok()) return r.status();
+  if (r->size() != 1) return absl::InternalError("expected one result");
+  return r->front();
+}
+
+absl::StatusOr<std::vector<PaymentResult>> StoreContractTest::ApplyAll(
+    const std::vector<PaymentNotice>& notices) {
+  return store().ApplyPayments(notices, kNow);
+}
+
+namespace {
+
+using ::testing::StartsWith;
+
+TEST_P(StoreContractTest, SuccessPaysAPayingOrder) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaying);
+  auto r = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kApplied, o.id, OrderState::kPaid, false, ""}));
+  const Order paid = Get(o.id);
+  EXPECT_EQ(paid.state, OrderState::kPaid);
+  EXPECT_EQ(paid.transaction_id, "4200000001");
+  EXPECT_EQ(paid.paid_at, kSuccessTime);
+  EXPECT_FALSE(paid.flagged);
+  EXPECT_FALSE(paid.late_payment);
+  EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
+  EXPECT_EQ(harness().PaymentOrder("4200000001"), o.id);
+
+  auto events = EventsOf(o.id, "paid");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaid);
+  EXPECT_EQ(events[0].detail.transaction_id, "4200000001");
+  EXPECT_EQ(events[0].detail.notification_id, "n-1");
+  EXPECT_EQ(events[0].detail.source, ReportSource::kNotification);
+  EXPECT_FALSE(events[0].detail.reported_fen.has_value());
+}
+
+TEST_P(StoreContractTest, WithoutASuccessTimeTheOrderIsPaidNow) {
+  const Order o = PlaceOrder();
+  PaymentNotice n = Report(o, "query:4200000001");
+  n.source = ReportSource::kQuery;
+  n.report.success_time.reset();
+  ASSERT_EQ(Apply(n)->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(Get(o.id).paid_at, kNow);
+  auto events = EventsOf(o.id, "paid");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kCreated);
+  EXPECT_EQ(events[0].detail.source, ReportSource::kQuery);
+}
+
+TEST_P(StoreContractTest, ARepeatedNotificationIsADuplicate) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1"))->outcome, PaymentOutcome::kApplied);
+  auto again = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, (PaymentResult{PaymentOutcome::kDuplicate, o.id, OrderState::kPaid, false, ""}));
+  EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_P(StoreContractTest, TheSameTransactionUnderAnotherIdIsADuplicate) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1"))->outcome, PaymentOutcome::kApplied);
+  auto again = Apply(Report(o, "query:4200000001"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ(harness().InboxOutcome("query:4200000001"), PaymentOutcome::kDuplicate);
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_P(StoreContractTest, AWrongAmountIsFlaggedAndNeverPaid) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaying);
+  PaymentNotice n = Report(o, "n-1");
+  n.report.amount_total = 1;
+  auto r = Apply(n);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string reason = "amount_mismatch: reported 1 fen, expected 1234 fen";
+  EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kAmountMismatch, o.id, OrderState::kPaying, true,
+                               reason}));
+  const Order got = Get(o.id);
+  EXPECT_EQ(got.state, OrderState::kPaying);
+  EXPECT_TRUE(got.transaction_id.empty());
+  EXPECT_FALSE(got.paid_at.has_value());
+  EXPECT_EQ(got.flag_reason, reason);
+  EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ(harness().PaymentOrder("4200000001"), o.id) << "the money is recorded";
+  auto events = EventsOf(o.id, "amount_mismatch");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].detail.reported_fen, 1);
+  EXPECT_EQ(events[0].detail.expected_fen, 1234);
+  EXPECT_TRUE(EventsOf(o.id, "paid").empty());
+}
+
+TEST_P(StoreContractTest, AWrongCurrencyIsAMismatchToo) {
+  const Order o = PlaceOrder();
+  PaymentNotice n = Report(o, "n-1");
+  n.report.currency = "USD";
+  auto r = Apply(n);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ(r->order_state, OrderState::kCreated);
+  EXPECT_EQ(r->flag_reason, "amount_mismatch: reported 1234 fen in USD, expected 1234 fen in CNY");
+}
+
+TEST_P(StoreContractTest, APaymentForAClosedOrderIsKeptAndFlagged) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kClosed);
+  auto r = Apply(Report(o, "n-1"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kApplied, o.id, OrderState::kPaid, true,
+                               "late_payment: paid after close, refund required"}));
+  const Order got = Get(o.id);
+  EXPECT_TRUE(got.late_payment);
+  EXPECT_EQ(got.transaction_id, "4200000001");
+  auto events = EventsOf(o.id, "late_payment");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kClosed);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaid);
+  EXPECT_TRUE(EventsOf(o.id, "paid").empty());
+}
+
+TEST_P(StoreContractTest, ASecondTransactionForAPaidOrderIsFlagged) {
+  const Order o = PlaceOrder();
+  ASSERT_EQ(Apply(Report(o, "n-1", "4200000001"))->outcome, PaymentOutcome::kApplied);
+  auto r = Apply(Report(o, "n-2", "4200000002"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order_state, OrderState::kPaid);
+  EXPECT_TRUE(r->flagged);
+  EXPECT_THAT(r->flag_reason, StartsWith("duplicate_payment: 4200000002 after 4200000001"));
+  EXPECT_EQ(Get(o.id).transaction_id, "4200000001");
+  EXPECT_EQ(harness().PaymentOrder("4200000002"), o.id);
+  auto events = EventsOf(o.id, "duplicate_payment");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kPaid);
+  EXPECT_EQ(events[0].to_state, OrderState::kPaid);
+  EXPECT_EQ(events[0].detail.transaction_id, "4200000002");
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+}
+
+TEST_P(StoreContractTest, AnUnknownOrderIsRecordedNotAnError) {
+  Order ghost;
+  ghost.out_trade_no = "PM20261121100000NOSUCHORDER1";
+  ghost.total_fen = 990;
+  auto r = Apply(Report(ghost, "n-ghost", "4200000777"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kUnknownOrder, "", std::nullopt, false, ""}));
+  EXPECT_EQ(harness().InboxOutcome("n-ghost"), PaymentOutcome::kUnknownOrder);
+  EXPECT_EQ(harness().PaymentOrder("4200000777"), "");
+  auto again = Apply(Report(ghost, "n-ghost", "4200000777"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcome, PaymentOutcome::kDuplicate);
+}
+
+TEST_P(StoreContractTest, NotPaidReportsAreIgnoredButRecorded) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaying);
+  PaymentNotice n = Report(o, "query:notpay-1", "");
+  n.source = ReportSource::kQuery;
+  n.report.trade_state = "NOTPAY";
+  n.report.success_time.reset();
+  auto r = Apply(n);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kIgnored, o.id, OrderState::kPaying, false, ""}));
+  EXPECT_EQ(harness().InboxOutcome("query:notpay-1"), PaymentOutcome::kIgnored);
+  EXPECT_EQ(harness().Events(o.id).size(), 1u);  // the forced one only
+}
+
+TEST_P(StoreContractTest, OutcomeTable) {
+  struct Row {
+    OrderState from;
+    OrderState to;
+    std::string event;  // "" = nothing written
+    PaymentOutcome outcome;
+    bool flagged;
+    bool late;
+  };
+  const std::vector<Row> table = {
+      {OrderState::kCreated, OrderState::kPaid, "paid", PaymentOutcome::kApplied, false, false},
+      {OrderState::kPaying, OrderState::kPaid, "paid", PaymentOutcome::kApplied, false, false},
+      {OrderState::kPayFailed, OrderState::kPaid, "paid", PaymentOutcome::kApplied, false, false},
+      {OrderState::kClosed, OrderState::kPaid, "late_payment", PaymentOutcome::kApplied, true,
+       true},
+      {OrderState::kPaid, OrderState::kPaid, "duplicate_payment", PaymentOutcome::kApplied, true,
+       false},
+      {OrderState::kPartiallyRefunded, OrderState::kPartiallyRefunded, "duplicate_payment",
+       PaymentOutcome::kApplied, true, false},
+      {OrderState::kRefunded, OrderState::kRefunded, "duplicate_payment",
+       PaymentOutcome::kApplied, true, false},
+  };
+  int n = 0;
+  for (const Row& row : table) {
+    const std::string where(StateName(row.from));
+    const Order o = PlaceOrder();
+    if (row.from != OrderState::kCreated) Force(o, row.from);
+    const std::string txn = "42000000" + std::to_string(++n);
+    auto r = Apply(Report(o, "n-" + std::to_string(n), txn));
+    ASSERT_TRUE(r.ok()) << where << ": " << r.status();
+    EXPECT_EQ(r->outcome, row.outcome) << where;
+    EXPECT_EQ(r->order_state, row.to) << where;
+    EXPECT_EQ(r->flagged, row.flagged) << where;
+    const Order got = Get(o.id);
+    EXPECT_EQ(got.late_payment, row.late) << where;
+    const bool pays = row.event == "paid" || row.event == "late_payment";
+    EXPECT_EQ(got.transaction_id, pays ? txn : ForcedTransaction(o)) << where;
+    auto events = EventsOf(o.id, row.event);
+    ASSERT_EQ(events.size(), 1u) << where;
+    EXPECT_EQ(events[0].from_state, row.from) << where;
+    EXPECT_EQ(events[0].to_state, row.to) << where;
+
+    // A wrong amount never changes the state, whatever it is.
+    const Order other = PlaceOrder();
+    if (row.from != OrderState::kCreated) Force(other, row.from);
+    ++n;
+    PaymentNotice wrong = Report(other, "n-" + std::to_string(n), "42000000" + std::to_string(n));
+    wrong.report.amount_total = 1233;
+    auto m = Apply(wrong);
+    ASSERT_TRUE(m.ok()) << where << ": " << m.status();
+    EXPECT_EQ(m->outcome, PaymentOutcome::kAmountMismatch) << where;
+    EXPECT_EQ(m->order_state, row.from) << where;
+    EXPECT_EQ(EventsOf(other.id, "amount_mismatch").size(), 1u) << where;
+  }
+}
+
+// ---- batches ---------------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, ResultsComeBackInTheOrderOfTheNotices) {
+  std::vector<Order> orders;
+  for (int i = 0; i < 5; ++i) orders.push_back(PlaceOrder());
+  std::vector<PaymentNotice> batch;
+  for (int i = 4; i >= 0; --i) {  // newest out_trade_no first: not the store's lock order
+    batch.push_back(Report(orders[i], "n-" + std::to_string(i), "420000000" + std::to_string(i)));
+  }
+  auto r = ApplyAll(batch);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ((*r)[i].order_id, orders[4 - i].id) << i;
+    EXPECT_EQ((*r)[i].outcome, PaymentOutcome::kApplied) << i;
+    EXPECT_EQ(Get(orders[4 - i].id).transaction_id, "420000000" + std::to_string(4 - i));
+  }
+}
+
+TEST_P(StoreContractTest, TwoDeliveriesOfOneNotificationInOneBatchApplyOnce) {
+  const Order o = PlaceOrder();
+  auto r = ApplyAll({Report(o, "n-1"), Report(o, "n-1")});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kDuplicate);
+  EXPECT_EQ((*r)[1].order_state, OrderState::kPaid);
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+  EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
+}
+
+TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {
+  const Order o = PlaceOrder();
+  auto r = ApplyAll({Report(o, "n-1", "4200000001"), Report(o, "n-2", "4200000001"),
+                     Report(o, "n-3", "4200000003")});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kDuplicate) << "same transaction, other id";
+  EXPECT_EQ((*r)[2].outcome, PaymentOutcome::kApplied) << "a second payment: flagged";
+  EXPECT_TRUE((*r)[2].flagged);
+  EXPECT_EQ(Get(o.id).transaction_id, "4200000001");
+  EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
+  EXPECT_EQ(EventsOf(o.id, "duplicate_payment").size(), 1u);
+}
+
+TEST_P(StoreContractTest, AnEmptyBatchWritesNothing) {
+  auto r = ApplyAll({});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->empty());
+}
+
+}  // namespace
+}  // namespace paymesh::order::testing
