@@ -4,6 +4,8 @@
 // bench/notify/run.sh starts the stack it runs against. Exit: 0 all good, 1 a failed request or
 // check, 2 bad usage.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -92,9 +94,15 @@ int Main(const BenchOptions& opt) {
   run.time_cap = std::min<std::chrono::milliseconds>(
       opt.time_cap,
       std::chrono::duration_cast<std::chrono::milliseconds>(signatures_expire - Clock::now()));
+  std::vector<WatchedProcess> watched = opt.cpu;
+  watched.push_back({"notify-bench", static_cast<int>(getpid())});  // the load itself
+  const CpuSample cpu_before = SampleCpu(watched);
   const RunStats stats = Run(run, replay);
+  const CpuSample cpu_after = SampleCpu(watched);
   const ReplaySummary summary = Summarize(replay, stats, 204);
   Print(std::cout, summary);
+  PrintCpuPerUnit(std::cout, cpu_before, cpu_after, static_cast<double>(summary.answered),
+                  "notification");
 
   std::vector<std::string> numbers;
   numbers.reserve(orders->size());

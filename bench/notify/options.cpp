@@ -85,6 +85,13 @@ absl::StatusOr<BenchOptions> ParseOptions(const std::vector<std::string>& args,
           std::chrono::seconds(Integer(flag, value, 1, kMaxReplaySeconds.count(), problems));
     } else if (flag == "--timeout-ms") {
       out.request_timeout = std::chrono::milliseconds(Integer(flag, value, 1, 600000, problems));
+    } else if (flag == "--cpu") {
+      WatchedProcess watched;
+      if (ParseWatch(value, &watched)) {
+        out.cpu.push_back(std::move(watched));
+      } else {
+        problems.Add("--cpu must be NAME=PID, got \"" + value + "\"");
+      }
     } else {
       problems.Add("unknown flag \"" + flag + "\"");
     }

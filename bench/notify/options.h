@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/common/cpu.h"
 
 namespace paymesh::bench {
 
@@ -26,12 +27,14 @@ struct BenchOptions {
   double dup_ratio = 0;  // 0–1: the share of notifications sent a second time
   std::chrono::seconds time_cap{120};
   std::chrono::milliseconds request_timeout{10000};
+  std::vector<WatchedProcess> cpu;  // --cpu NAME=PID (repeatable): CPU time per notification
 };
 
 inline constexpr char kUsage[] =
     "usage: PG_DSN=... notify-bench --gateway HOST:PORT --sim-state DIR\n"
     "                    [-n ORDERS=2000] [-c CONNECTIONS=32] [--dup RATIO=0]\n"
-    "                    [--setup-connections 8] [--time-cap SECONDS=120] [--timeout-ms 10000]\n";
+    "                    [--setup-connections 8] [--time-cap SECONDS=120] [--timeout-ms 10000]\n"
+    "                    [--cpu NAME=PID ...]\n";
 
 // INVALID_ARGUMENT listing every unknown flag, missing value or value out of range, and a
 // missing `pg_dsn`.

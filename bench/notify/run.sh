@@ -2,11 +2,13 @@
 # Notification throughput benchmark (see bench/README.md).
 #   bench/notify/run.sh [-n ORDERS=2000] [-c CONNECTIONS=32] [--dup RATIO=0]
 #                       [--setup-connections 8] [--time-cap SECONDS=120] [--timeout-ms 10000]
-#                       [--no-build]
-# Starts its own PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 55512 / 56512)
-# and the whole stack on loopback with port 0 (wechat-sim, auth, order, payment, notify-gateway),
-# runs build/bin/notify-bench against it, and stops everything on exit. Logs go to a temp dir,
-# which is kept (and printed) when the run fails. BUILD_DIR picks another build directory.
+#                       [--durable] [--no-build]
+# Starts its own PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 55512 / 56512;
+# --durable: fsync, synchronous_commit and full_page_writes on) and the whole stack on loopback
+# with port 0 (wechat-sim, auth, order, payment, notify-gateway), runs build/bin/notify-bench
+# against it, prints the CPU time per notification of each process and order's group-commit
+# batch sizes, and stops everything on exit. Logs go to a temp dir, which is kept (and printed)
+# when the run fails. BUILD_DIR picks another build directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
@@ -18,11 +20,12 @@ TARGETS=(notify-bench wechat-sim auth order payment notify-gateway)
 
 log() { echo "[bench] $*" >&2; }
 
-build=1 bench_args=()
+build=1 durable=0 bench_args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --durable) durable=1 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) bench_args+=("$arg") ;;
   esac
 done
@@ -84,7 +87,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 stores_started=1
-store_env="$(scripts/lib/datastores.sh start "$WORK/data" "$PG_PORT" "$REDIS_PORT")"
+store_env="$(PG_DURABLE="$durable" scripts/lib/datastores.sh start "$WORK/data" "$PG_PORT" "$REDIS_PORT")"
 eval "$store_env"
 
 (umask 077 && openssl genpkey -algorithm ed25519 -out "$WORK/keys/auth_signing_key.pem")
@@ -97,6 +100,7 @@ start_service auth GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 
 start_service order GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 PG_DSN="$PG_DSN"
 AUTH_PORT="$(serving_port auth grpc_port)"
 ORDER_PORT="$(serving_port order grpc_port)"
+ORDER_METRICS_PORT="$(serving_port order metrics_port)"
 # The simulator never delivers in this bench (the driver plays WeChat's notifier), so the notify
 # URL payment registers is never called.
 start_service payment GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
@@ -120,14 +124,22 @@ until curl -fsS "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; do
   sleep 0.2
 done
 
-log "stack up (gateway 127.0.0.1:$GATEWAY_PORT); $(nproc) cores; load:$(uptime | sed 's/.*load average://')"
+log "stack up (gateway 127.0.0.1:$GATEWAY_PORT, durable=$durable); $(nproc) cores; load:$(uptime | sed 's/.*load average://')"
+postmaster="$(head -n1 "$WORK/data/pg/data/postmaster.pid")"
+cpu_args=(--cpu "notify-gateway=${PID_OF[notify-gateway]}" --cpu "payment=${PID_OF[payment]}"
+          --cpu "order=${PID_OF[order]}" --cpu "postgresql=$postmaster")
 # In the background so that a signal reaches the trap at once; cleanup stops the driver too.
 PG_DSN="$PG_DSN" "$BIN/notify-bench" --gateway "127.0.0.1:$GATEWAY_PORT" --sim-state "$sim" \
-  "${bench_args[@]}" &
+  "${cpu_args[@]}" "${bench_args[@]}" &
 PIDS=("$!" "${PIDS[@]}")
 set +e
 wait "${PIDS[0]}"
 status=$?
 set -e
+# Group commit as order saw it: commits and the mean number of reports in each.
+curl -fsS "http://127.0.0.1:$ORDER_METRICS_PORT/metrics" 2>/dev/null |
+  awk '/^order_apply_batch_size_sum/ {s=$2} /^order_apply_batch_size_count/ {c=$2}
+       END {if (c > 0) printf "batches      %d commits, %.1f reports per commit\n", c, s / c}'
+
 log "done; load:$(uptime | sed 's/.*load average://')"
 exit "$status"

@@ -2,6 +2,9 @@
 # Starts or stops a throwaway PostgreSQL and Redis on loopback.
 #   datastores.sh start BASE_DIR PG_PORT REDIS_PORT   → prints `export ...` lines (PG_DSN, REDIS_URL)
 #   datastores.sh stop  BASE_DIR PG_PORT REDIS_PORT [--purge]
+# PostgreSQL runs without durability (fsync, synchronous_commit, full_page_writes off), which is
+# what tests and the dev stack want; PG_DURABLE=1 keeps PostgreSQL's durable defaults (benchmarks
+# of what production runs).
 # Works as root (initdb/pg_ctl run as the `postgres` user, which they require) or as a normal
 # user. Exits non-zero when a server does not come up: callers must treat that as a failure.
 set -euo pipefail
@@ -28,9 +31,10 @@ pg_start() {
       || { log "initdb failed"; cat "$BASE/pg/initdb.log" >&2; exit 1; }
   fi
   if ! "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
-    # Throwaway cluster: durability off for speed.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PG_DURABLE:-0}" = 1 ] && durability=""
     "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$BASE/pg/server.log" -w -t 30 start -o \
-      "-p $PG_PORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      "-p $PG_PORT -k $PGSOCK -c listen_addresses=127.0.0.1 $durability -c max_connections=300" \
       >/dev/null || { log "postgres did not start"; cat "$BASE/pg/server.log" >&2; exit 1; }
   fi
   local psql=("${AS_PG[@]}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p "$PG_PORT" -U postgres -d postgres)

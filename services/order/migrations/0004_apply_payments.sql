@@ -1,14 +1,165 @@
--- ApplyPayments in one round trip: every report of a batch is applied by one call of this
--- function, in the caller's single (autocommit) transaction. The rules are the contract of
--- OrderStore::ApplyPayments (services/order/store.h, docs/architecture.md "Order states");
+-- ApplyPayments in one round trip: every report of a batch is applied by one call of
+-- apply_payments(), in the caller's single (autocommit) transaction. The rules are the contract
+-- of OrderStore::ApplyPayments (services/order/store.h, docs/architecture.md "Order states");
 -- FakeOrderStore mirrors them and the store contract test holds both to it.
 --
--- Reports are applied one after the other, ordered by (out_trade_no, notification_id) so that
--- concurrent batches take their locks in the same order. Each statement below sees what the
--- earlier ones did, so two deliveries of one notification, or two reports of one order, in one
--- batch are applied exactly once. Arrays are parallel, one element per report; the result has
--- one row per report, r_idx being its 1-based position in the arrays.
+-- Arrays are parallel, one element per report; the result has one row per report, r_idx being
+-- its 1-based position in the arrays. Success times and "now" travel as microseconds since the
+-- epoch.
 
+-- A batch in which no notification id, out_trade_no or transaction id appears twice: its reports
+-- cannot touch each other's rows, so each step below is one statement for the whole batch
+-- (executor start-up and constraint checks paid once per statement, not once per report).
+-- Orders are locked in out_trade_no order, as every caller does, so concurrent batches do not
+-- deadlock. Lookups are LATERAL index probes, whatever the planner guesses about the arrays.
+CREATE FUNCTION apply_payment_set(
+  p_notification_ids text[], p_sources text[], p_event_types text[], p_out_trade_nos text[],
+  p_transaction_ids text[], p_appids text[], p_mchids text[], p_trade_types text[],
+  p_trade_states text[], p_success_us bigint[], p_payer_openids text[],
+  p_amount_totals bigint[], p_payer_totals bigint[], p_currencies text[], p_now_us bigint)
+RETURNS TABLE (r_idx int, r_outcome text, r_order_id uuid, r_state text, r_flagged boolean,
+               r_flag_reason text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_new text[];   -- notification ids seen for the first time
+  v_paid text[];  -- transaction ids recorded for the first time
+  d_idx int[];
+  d_outcome text[];
+  d_order uuid[];
+  d_from text[];
+  d_to text[];
+  d_event text[];
+  d_reason text[];
+BEGIN
+  -- 1. The inbox rows are the gate: a delivery seen before (or racing a concurrent one, which
+  -- waits here for the other's commit) changes nothing. The openid stays out of this copy.
+  WITH ins AS (
+    INSERT INTO notification_inbox (notification_id, source, event_type, out_trade_no,
+                                    transaction_id, outcome, report)
+    SELECT t.n, t.src, t.ev, t.otn, NULLIF(t.txn, ''), 'RECEIVED',
+           jsonb_build_object('appid', t.appid, 'mchid', t.mchid, 'out_trade_no', t.otn,
+                              'transaction_id', t.txn, 'trade_type', t.ttype,
+                              'trade_state', t.tstate,
+                              'success_time', 'epoch'::timestamptz + t.sus * interval '1 microsecond',
+                              'amount_total', t.amt, 'payer_total', t.ptot, 'currency', t.cur)
+    FROM unnest(p_notification_ids, p_sources, p_event_types, p_out_trade_nos, p_transaction_ids,
+                p_appids, p_mchids, p_trade_types, p_trade_states, p_success_us,
+                p_amount_totals, p_payer_totals, p_currencies)
+         AS t(n, src, ev, otn, txn, appid, mchid, ttype, tstate, sus, amt, ptot, cur)
+    ORDER BY t.otn
+    ON CONFLICT (notification_id) DO NOTHING
+    RETURNING notification_id)
+  SELECT coalesce(array_agg(notification_id), '{}') INTO v_new FROM ins;
+
+  -- 2. Reports of one order, under any notification id, queue up on its row lock. Only a new,
+  -- successful report can change an order.
+  PERFORM 1 FROM orders o
+  WHERE o.out_trade_no = ANY (ARRAY(
+    SELECT t.otn FROM unnest(p_notification_ids, p_out_trade_nos, p_trade_states) AS t(n, otn, ts)
+    WHERE t.n = ANY (v_new) AND t.ts = 'SUCCESS'))
+  ORDER BY o.out_trade_no
+  FOR UPDATE;
+
+  -- 3. Money WeChat took, recorded once per transaction (with no order when it is unknown).
+  WITH pay AS (
+    INSERT INTO payments (transaction_id, order_id, out_trade_no, trade_state, amount_total,
+                          payer_total, currency, success_time, payer_openid, source)
+    SELECT t.txn, o.id, t.otn, t.ts, t.amt, t.ptot, t.cur,
+           'epoch'::timestamptz + t.sus * interval '1 microsecond', NULLIF(t.openid, ''), t.src
+    FROM unnest(p_notification_ids, p_sources, p_out_trade_nos, p_transaction_ids,
+                p_trade_states, p_success_us, p_payer_openids, p_amount_totals, p_payer_totals,
+                p_currencies) AS t(n, src, otn, txn, ts, sus, openid, amt, ptot, cur)
+    LEFT JOIN LATERAL (SELECT o.id FROM orders o WHERE o.out_trade_no = t.otn) o ON true
+    WHERE t.n = ANY (v_new) AND t.ts = 'SUCCESS'
+    ORDER BY t.otn
+    ON CONFLICT (transaction_id) DO NOTHING
+    RETURNING transaction_id)
+  SELECT coalesce(array_agg(transaction_id), '{}') INTO v_paid FROM pay;
+
+  -- 4. What each report does to its (locked) order.
+  SELECT array_agg(t.idx::int ORDER BY t.idx), array_agg(c.outcome ORDER BY t.idx),
+         array_agg(o.id ORDER BY t.idx), array_agg(o.state ORDER BY t.idx),
+         array_agg(CASE WHEN e.event IN ('paid', 'late_payment') THEN 'PAID' ELSE o.state END
+                   ORDER BY t.idx),
+         array_agg(e.event ORDER BY t.idx),
+         array_agg(CASE e.event
+                     WHEN 'amount_mismatch' THEN
+                       'amount_mismatch: reported ' || t.amt || ' fen'
+                       || CASE WHEN t.cur <> o.currency THEN ' in ' || t.cur ELSE '' END
+                       || ', expected ' || o.total_fen || ' fen'
+                       || CASE WHEN t.cur <> o.currency THEN ' in ' || o.currency ELSE '' END
+                     WHEN 'duplicate_payment' THEN
+                       'duplicate_payment: ' || t.txn || ' after ' || o.transaction_id
+                       || ', refund required'
+                     WHEN 'late_payment' THEN 'late_payment: paid after close, refund required'
+                   END ORDER BY t.idx)
+    INTO d_idx, d_outcome, d_order, d_from, d_to, d_event, d_reason
+  FROM unnest(p_notification_ids, p_out_trade_nos, p_transaction_ids, p_trade_states,
+              p_amount_totals, p_currencies) WITH ORDINALITY AS t(n, otn, txn, ts, amt, cur, idx)
+  LEFT JOIN LATERAL (SELECT * FROM orders o WHERE o.out_trade_no = t.otn) o ON true
+  CROSS JOIN LATERAL (SELECT CASE
+      WHEN NOT (t.n = ANY (v_new)) THEN 'DUPLICATE'
+      WHEN t.ts <> 'SUCCESS' THEN 'IGNORED'
+      WHEN o.id IS NULL THEN 'UNKNOWN_ORDER'
+      WHEN NOT (t.txn = ANY (v_paid)) THEN 'DUPLICATE'
+      WHEN t.amt <> o.total_fen OR t.cur <> o.currency THEN 'AMOUNT_MISMATCH'
+      WHEN o.state IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
+           AND o.transaction_id = t.txn THEN 'DUPLICATE'  -- already applied: nothing to do
+      ELSE 'APPLIED' END AS outcome) c
+  CROSS JOIN LATERAL (SELECT CASE
+      WHEN c.outcome = 'AMOUNT_MISMATCH' THEN 'amount_mismatch'
+      WHEN c.outcome <> 'APPLIED' THEN NULL
+      -- A second, different payment for one order: money to give back.
+      WHEN o.state IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN 'duplicate_payment'
+      WHEN o.state = 'CLOSED' THEN 'late_payment'
+      ELSE 'paid' END AS event) e;  -- CREATED, PAYING, PAY_FAILED
+
+  -- 5. The changes, with the event that caused each (the audit trail).
+  UPDATE orders o SET
+    state = d.to_state, updated_at = now(),
+    transaction_id = CASE WHEN d.event IN ('paid', 'late_payment')
+                       THEN p_transaction_ids[d.idx] ELSE o.transaction_id END,
+    paid_at = CASE WHEN d.event IN ('paid', 'late_payment')
+                THEN 'epoch'::timestamptz
+                     + coalesce(p_success_us[d.idx], p_now_us) * interval '1 microsecond'
+                ELSE o.paid_at END,
+    late_payment = o.late_payment OR d.event = 'late_payment',
+    flagged = o.flagged OR d.reason IS NOT NULL,
+    flag_reason = coalesce(d.reason, o.flag_reason)
+  FROM unnest(d_idx, d_order, d_to, d_event, d_reason) AS d(idx, order_id, to_state, event, reason)
+  WHERE o.id = d.order_id AND d.event IS NOT NULL;
+
+  INSERT INTO order_events (order_id, event_type, from_state, to_state, detail)
+  SELECT d.order_id, d.event, d.from_state, d.to_state, jsonb_strip_nulls(jsonb_build_object(
+           'transaction_id', p_transaction_ids[d.idx],
+           'notification_id', p_notification_ids[d.idx],
+           'source', p_sources[d.idx],
+           'reported_fen', CASE WHEN d.event = 'amount_mismatch' THEN p_amount_totals[d.idx] END,
+           'expected_fen', CASE WHEN d.event = 'amount_mismatch' THEN o.total_fen END,
+           'reason', d.reason))
+  FROM unnest(d_idx, d_order, d_from, d_to, d_event, d_reason)
+       AS d(idx, order_id, from_state, to_state, event, reason)
+  CROSS JOIN LATERAL (SELECT o.total_fen FROM orders o WHERE o.id = d.order_id) o
+  WHERE d.event IS NOT NULL
+  ORDER BY d.idx;
+
+  -- 6. What was done about each new report.
+  UPDATE notification_inbox i SET outcome = d.outcome
+  FROM unnest(d_idx, d_outcome) AS d(idx, outcome)
+  WHERE i.notification_id = p_notification_ids[d.idx] AND i.notification_id = ANY (v_new);
+
+  RETURN QUERY
+  SELECT d.idx, d.outcome, d.order_id, o.state, coalesce(o.flagged, false),
+         coalesce(o.flag_reason, '')
+  FROM unnest(d_idx, d_outcome, d_order) AS d(idx, outcome, order_id)
+  LEFT JOIN LATERAL (SELECT * FROM orders o WHERE o.id = d.order_id) o ON true;
+END
+$$;
+
+-- Any batch. One whose reports share a key (a notification delivered twice, two reports of one
+-- order, a transaction under two ids) is applied one report at a time, in (out_trade_no,
+-- notification_id) order, each seeing what the ones before it did: so each is applied exactly
+-- once, by the same rules.
 CREATE FUNCTION apply_payments(
   p_notification_ids text[], p_sources text[], p_event_types text[], p_out_trade_nos text[],
   p_transaction_ids text[], p_appids text[], p_mchids text[], p_trade_types text[],
@@ -18,147 +169,29 @@ RETURNS TABLE (r_idx int, r_outcome text, r_order_id uuid, r_state text, r_flagg
                r_flag_reason text)
 LANGUAGE plpgsql AS $$
 DECLARE
+  n int := coalesce(array_length(p_notification_ids, 1), 0);
   i int;
-  v_success timestamptz;
-  v_id uuid;
-  v_state text;
-  v_total bigint;
-  v_currency text;
-  v_transaction text;
-  v_flagged boolean;
-  v_reason text;
-  v_outcome text;
-  v_event text;
-  v_to_state text;
-  v_new_reason text;
 BEGIN
+  IF (SELECT count(DISTINCT x) FROM unnest(p_notification_ids) x) = n
+     AND (SELECT count(DISTINCT x) FROM unnest(p_out_trade_nos) x) = n
+     AND (SELECT count(x) = count(DISTINCT x) FROM unnest(p_transaction_ids) x WHERE x <> '')
+  THEN
+    RETURN QUERY SELECT * FROM apply_payment_set(
+      p_notification_ids, p_sources, p_event_types, p_out_trade_nos, p_transaction_ids, p_appids,
+      p_mchids, p_trade_types, p_trade_states, p_success_us, p_payer_openids, p_amount_totals,
+      p_payer_totals, p_currencies, p_now_us);
+    RETURN;
+  END IF;
   FOR i IN
     SELECT s.i FROM generate_subscripts(p_notification_ids, 1) AS s(i)
     ORDER BY p_out_trade_nos[s.i], p_notification_ids[s.i], s.i
   LOOP
-    r_idx := i;
-    v_success := 'epoch'::timestamptz + p_success_us[i] * interval '1 microsecond';
-
-    -- 1. The inbox row is the gate: a delivery seen before (or racing a concurrent one, which
-    -- waits here for the other's commit) changes nothing. The openid stays out of this copy.
-    INSERT INTO notification_inbox (notification_id, source, event_type, out_trade_no,
-                                    transaction_id, outcome, report)
-    VALUES (p_notification_ids[i], p_sources[i], p_event_types[i], p_out_trade_nos[i],
-            NULLIF(p_transaction_ids[i], ''), 'RECEIVED',
-            jsonb_build_object('appid', p_appids[i], 'mchid', p_mchids[i],
-                               'out_trade_no', p_out_trade_nos[i],
-                               'transaction_id', p_transaction_ids[i],
-                               'trade_type', p_trade_types[i], 'trade_state', p_trade_states[i],
-                               'success_time', v_success, 'amount_total', p_amount_totals[i],
-                               'payer_total', p_payer_totals[i], 'currency', p_currencies[i]))
-    ON CONFLICT (notification_id) DO NOTHING;
-    IF NOT FOUND THEN
-      SELECT o.id, o.state, o.flagged, coalesce(o.flag_reason, '')
-        INTO r_order_id, r_state, r_flagged, r_flag_reason
-        FROM orders o WHERE o.out_trade_no = p_out_trade_nos[i];
-      r_outcome := 'DUPLICATE';
-      RETURN NEXT;
-      CONTINUE;
-    END IF;
-
-    -- 2. Only a successful payment can change an order.
-    IF p_trade_states[i] <> 'SUCCESS' THEN
-      v_outcome := 'IGNORED';
-      SELECT o.id, o.state, o.flagged, coalesce(o.flag_reason, '')
-        INTO r_order_id, r_state, r_flagged, r_flag_reason
-        FROM orders o WHERE o.out_trade_no = p_out_trade_nos[i];
-    ELSE
-      -- 3. Reports of one order, under any notification id, queue up on this row lock.
-      SELECT o.id, o.state, o.total_fen, o.currency, coalesce(o.transaction_id, ''), o.flagged,
-             coalesce(o.flag_reason, '')
-        INTO v_id, v_state, v_total, v_currency, v_transaction, v_flagged, v_reason
-        FROM orders o WHERE o.out_trade_no = p_out_trade_nos[i] FOR UPDATE;
-      IF NOT FOUND THEN
-        v_id := NULL;
-      END IF;
-
-      -- 4. Money WeChat took, recorded once per transaction (with no order when unknown).
-      INSERT INTO payments (transaction_id, order_id, out_trade_no, trade_state, amount_total,
-                            payer_total, currency, success_time, payer_openid, source)
-      VALUES (p_transaction_ids[i], v_id, p_out_trade_nos[i], p_trade_states[i],
-              p_amount_totals[i], p_payer_totals[i], p_currencies[i], v_success,
-              NULLIF(p_payer_openids[i], ''), p_sources[i])
-      ON CONFLICT (transaction_id) DO NOTHING;
-
-      IF v_id IS NULL THEN
-        v_outcome := 'UNKNOWN_ORDER';
-        r_order_id := NULL; r_state := NULL; r_flagged := false; r_flag_reason := '';
-      ELSIF NOT FOUND THEN
-        v_outcome := 'DUPLICATE';
-        r_order_id := v_id; r_state := v_state; r_flagged := v_flagged; r_flag_reason := v_reason;
-      ELSE
-        -- 5. The change.
-        v_event := NULL;
-        v_to_state := v_state;
-        v_new_reason := NULL;
-        IF p_amount_totals[i] <> v_total OR p_currencies[i] <> v_currency THEN
-          v_outcome := 'AMOUNT_MISMATCH';
-          v_event := 'amount_mismatch';
-          v_new_reason := 'amount_mismatch: reported ' || p_amount_totals[i] || ' fen'
-            || CASE WHEN p_currencies[i] <> v_currency THEN ' in ' || p_currencies[i] ELSE '' END
-            || ', expected ' || v_total || ' fen'
-            || CASE WHEN p_currencies[i] <> v_currency THEN ' in ' || v_currency ELSE '' END;
-        ELSIF v_state IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN
-          IF v_transaction = p_transaction_ids[i] THEN
-            v_outcome := 'DUPLICATE';  -- already applied: nothing to do
-          ELSE
-            -- A second, different payment for one order: money to give back.
-            v_outcome := 'APPLIED';
-            v_event := 'duplicate_payment';
-            v_new_reason := 'duplicate_payment: ' || p_transaction_ids[i] || ' after '
-              || v_transaction || ', refund required';
-          END IF;
-        ELSE
-          v_outcome := 'APPLIED';
-          v_to_state := 'PAID';
-          IF v_state = 'CLOSED' THEN
-            v_event := 'late_payment';
-            v_new_reason := 'late_payment: paid after close, refund required';
-          ELSE
-            v_event := 'paid';  -- CREATED, PAYING, PAY_FAILED
-          END IF;
-        END IF;
-
-        IF v_event IS NOT NULL THEN
-          UPDATE orders o SET
-            state = v_to_state, updated_at = now(),
-            transaction_id = CASE WHEN v_event IN ('paid', 'late_payment')
-                               THEN p_transaction_ids[i] ELSE o.transaction_id END,
-            paid_at = CASE WHEN v_event IN ('paid', 'late_payment')
-                        THEN coalesce(v_success, 'epoch'::timestamptz
-                                                 + p_now_us * interval '1 microsecond')
-                        ELSE o.paid_at END,
-            late_payment = o.late_payment OR v_event = 'late_payment',
-            flagged = o.flagged OR v_new_reason IS NOT NULL,
-            flag_reason = coalesce(v_new_reason, o.flag_reason)
-          WHERE o.id = v_id
-          RETURNING o.state, o.flagged, coalesce(o.flag_reason, '')
-            INTO r_state, r_flagged, r_flag_reason;
-          INSERT INTO order_events (order_id, event_type, from_state, to_state, detail)
-          VALUES (v_id, v_event, v_state, v_to_state, jsonb_strip_nulls(jsonb_build_object(
-            'transaction_id', p_transaction_ids[i],
-            'notification_id', p_notification_ids[i],
-            'source', p_sources[i],
-            'reported_fen', CASE WHEN v_outcome = 'AMOUNT_MISMATCH' THEN p_amount_totals[i] END,
-            'expected_fen', CASE WHEN v_outcome = 'AMOUNT_MISMATCH' THEN v_total END,
-            'reason', v_new_reason)));
-        ELSE
-          r_state := v_state; r_flagged := v_flagged; r_flag_reason := v_reason;
-        END IF;
-        r_order_id := v_id;
-      END IF;
-    END IF;
-
-    -- 6. What was done about it.
-    UPDATE notification_inbox SET outcome = v_outcome
-      WHERE notification_id = p_notification_ids[i];
-    r_outcome := v_outcome;
-    RETURN NEXT;
+    RETURN QUERY SELECT i, a.r_outcome, a.r_order_id, a.r_state, a.r_flagged, a.r_flag_reason
+    FROM apply_payment_set(
+      p_notification_ids[i:i], p_sources[i:i], p_event_types[i:i], p_out_trade_nos[i:i],
+      p_transaction_ids[i:i], p_appids[i:i], p_mchids[i:i], p_trade_types[i:i],
+      p_trade_states[i:i], p_success_us[i:i], p_payer_openids[i:i], p_amount_totals[i:i],
+      p_payer_totals[i:i], p_currencies[i:i], p_now_us) AS a;
   END LOOP;
 END
 $$;

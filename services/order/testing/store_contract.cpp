@@ -362,6 +362,63 @@ TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {
   EXPECT_EQ(EventsOf(o.id, "duplicate_payment").size(), 1u);
 }
 
+// Every rule at once, in one batch whose reports share no key.
+TEST_P(StoreContractTest, OneBatchAppliesEveryRuleToItsOwnReport) {
+  const Order paying = PlaceOrder();
+  Force(paying, OrderState::kPaying);
+  const Order short_paid = PlaceOrder();
+  const Order closed = PlaceOrder();
+  Force(closed, OrderState::kClosed);
+  const Order notpay = PlaceOrder();
+  const Order seen = PlaceOrder();
+  const Order seen_txn = PlaceOrder();
+  ASSERT_EQ(Apply(Report(seen, "n-seen", "4200000005"))->outcome, PaymentOutcome::kApplied);
+  ASSERT_EQ(Apply(Report(seen_txn, "n-first", "4200000006"))->outcome, PaymentOutcome::kApplied);
+  Order ghost;
+  ghost.out_trade_no = "PM20261121100000NOSUCHORDER2";
+  ghost.total_fen = 5;
+
+  PaymentNotice mismatch = Report(short_paid, "n-2", "4200000002");
+  mismatch.report.amount_total = 1000;
+  PaymentNotice ignored = Report(notpay, "n-4", "");
+  ignored.report.trade_state = "NOTPAY";
+  ignored.report.success_time.reset();
+  auto r = ApplyAll({Report(paying, "n-1", "4200000001"), mismatch,
+                     Report(closed, "n-3", "4200000003"), ignored,
+                     Report(seen, "n-seen", "4200000005"),
+                     Report(seen_txn, "n-second", "4200000006"),
+                     Report(ghost, "n-7", "4200000007")});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 7u);
+  EXPECT_EQ((*r)[0], (PaymentResult{PaymentOutcome::kApplied, paying.id, OrderState::kPaid, false,
+                                    ""}));
+  EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ((*r)[1].order_state, OrderState::kCreated);
+  EXPECT_EQ((*r)[1].flag_reason, "amount_mismatch: reported 1000 fen, expected 1234 fen");
+  EXPECT_EQ((*r)[2].outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ((*r)[2].order_state, OrderState::kPaid);
+  EXPECT_TRUE((*r)[2].flagged);
+  EXPECT_EQ((*r)[3], (PaymentResult{PaymentOutcome::kIgnored, notpay.id, OrderState::kCreated,
+                                    false, ""}));
+  EXPECT_EQ((*r)[4], (PaymentResult{PaymentOutcome::kDuplicate, seen.id, OrderState::kPaid, false,
+                                    ""}));
+  EXPECT_EQ((*r)[5], (PaymentResult{PaymentOutcome::kDuplicate, seen_txn.id, OrderState::kPaid,
+                                    false, ""}));
+  EXPECT_EQ((*r)[6], (PaymentResult{PaymentOutcome::kUnknownOrder, "", std::nullopt, false, ""}));
+
+  EXPECT_EQ(Get(paying.id).paid_at, kSuccessTime);
+  EXPECT_TRUE(Get(closed.id).late_payment);
+  EXPECT_EQ(EventsOf(short_paid.id, "amount_mismatch").at(0).detail.reported_fen, 1000);
+  EXPECT_EQ(EventsOf(closed.id, "late_payment").size(), 1u);
+  EXPECT_EQ(EventsOf(seen.id, "paid").size(), 1u);
+  EXPECT_EQ(harness().InboxOutcome("n-2"), PaymentOutcome::kAmountMismatch);
+  EXPECT_EQ(harness().InboxOutcome("n-4"), PaymentOutcome::kIgnored);
+  EXPECT_EQ(harness().InboxOutcome("n-seen"), PaymentOutcome::kApplied) << "the first one's";
+  EXPECT_EQ(harness().InboxOutcome("n-second"), PaymentOutcome::kDuplicate);
+  EXPECT_EQ(harness().InboxOutcome("n-7"), PaymentOutcome::kUnknownOrder);
+  EXPECT_EQ(harness().PaymentOrder("4200000007"), "");
+}
+
 TEST_P(StoreContractTest, AnEmptyBatchWritesNothing) {
   auto r = ApplyAll({});
   ASSERT_TRUE(r.ok()) << r.status();
