@@ -19,9 +19,15 @@ CREATE FUNCTION apply_payment_set(
   p_amount_totals bigint[], p_payer_totals bigint[], p_currencies text[], p_now_us bigint)
 RETURNS TABLE (r_idx int, r_outcome text, r_order_id uuid, r_state text, r_flagged boolean,
                r_flag_reason text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Every row this function touches is found by key or by address. Its plans are cached per
+-- connection, possibly while the tables are still empty, when a scan looks cheapest; no scan
+-- stays cheap as they grow.
+SET enable_seqscan = off
+AS $$
 DECLARE
   v_new text[];   -- notification ids seen for the first time
+  v_inbox tid[];  -- their inbox rows
   v_paid text[];  -- transaction ids recorded for the first time
   d_idx int[];
   d_outcome text[];
@@ -48,8 +54,9 @@ BEGIN
          AS t(n, src, ev, otn, txn, appid, mchid, ttype, tstate, sus, amt, ptot, cur)
     ORDER BY t.otn
     ON CONFLICT (notification_id) DO NOTHING
-    RETURNING notification_id)
-  SELECT coalesce(array_agg(notification_id), '{}') INTO v_new FROM ins;
+    RETURNING notification_id, ctid)
+  SELECT coalesce(array_agg(notification_id), '{}'), coalesce(array_agg(ctid), '{}')
+    INTO v_new, v_inbox FROM ins;
 
   -- 2. Reports of one order, under any notification id, queue up on its row lock. Only a new,
   -- successful report can change an order.
@@ -143,10 +150,10 @@ BEGIN
   WHERE d.event IS NOT NULL
   ORDER BY d.idx;
 
-  -- 6. What was done about each new report.
-  UPDATE notification_inbox i SET outcome = d.outcome
-  FROM unnest(d_idx, d_outcome) AS d(idx, outcome)
-  WHERE i.notification_id = p_notification_ids[d.idx] AND i.notification_id = ANY (v_new);
+  -- 6. What was done about each new report, by row address.
+  UPDATE notification_inbox i
+  SET outcome = d_outcome[array_position(p_notification_ids, i.notification_id)]
+  WHERE i.ctid = ANY (v_inbox);
 
   RETURN QUERY
   SELECT d.idx, d.outcome, d.order_id, o.state, coalesce(o.flagged, false),
