@@ -9,8 +9,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "common/time/rfc3339.h"
 
@@ -20,7 +24,6 @@ namespace {
 std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
 std::mutex g_service_mu;
 std::string g_service;  // guarded by g_service_mu
-std::mutex g_write_mu;  // one line at a time on stdout
 
 thread_local std::string t_request_id;
 
@@ -145,6 +148,105 @@ std::string FormatAt(std::chrono::system_clock::time_point ts, Level level, std:
   return out;
 }
 
+// Callers format their line and hand it over; one writer thread writes whatever has gathered
+// with one write(2), so no caller (an I/O thread included) ever waits on stdout or on another
+// caller's write. What is pending is bounded: past the cap lines are dropped, counted, and the
+// count is written once the writer catches up. Pending lines are written at exit.
+class Writer {
+ public:
+  static Writer& Get() {
+    static Writer* writer = [] {
+      auto* w = new Writer();  // never destroyed: logging stays valid during static destruction
+      std::atexit([] { Get().Stop(); });
+      return w;
+    }();
+    return *writer;
+  }
+
+  // Waits until every line handed over so far is written.
+  void Flush() {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait(lock, [this] { return stopped_ || (pending_.empty() && !writing_); });
+  }
+
+  void Push(std::string line) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopped_) {
+        if (pending_.size() + line.size() > kMaxPendingBytes) {
+          ++dropped_;
+          return;
+        }
+        const bool wake = pending_.empty();
+        pending_ += line;
+        if (wake) cv_.notify_one();
+        return;
+      }
+    }
+    WriteAll(STDOUT_FILENO, line);  // after exit began: write it ourselves
+  }
+
+ private:
+  static constexpr size_t kMaxPendingBytes = 8 << 20;
+
+  Writer() : thread_([this] { Run(); }) {}
+
+  void Run() {
+    std::string batch;
+    while (true) {
+      size_t dropped = 0;
+      bool stop = false;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_requested_ || !pending_.empty(); });
+        batch.swap(pending_);
+        dropped = std::exchange(dropped_, 0);
+        stop = stop_requested_ && pending_.empty();
+        writing_ = true;
+      }
+      if (dropped > 0) {
+        const Field count("count", static_cast<int64_t>(dropped));
+        batch += FormatAt(std::chrono::system_clock::now(), Level::kWarn, "log lines dropped",
+                          std::span<const Field>(&count, 1)) +
+                 "\n";
+      }
+      WriteAll(STDOUT_FILENO, batch);
+      batch.clear();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        writing_ = false;
+      }
+      idle_cv_.notify_all();
+      if (stop) return;
+    }
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_requested_) return;
+      stop_requested_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+    }
+    idle_cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;       // the writer waits for lines
+  std::condition_variable idle_cv_;  // Flush waits for the writer
+  std::string pending_;          // guarded by mu_
+  bool writing_ = false;         // guarded by mu_
+  size_t dropped_ = 0;           // guarded by mu_
+  bool stop_requested_ = false;  // guarded by mu_
+  bool stopped_ = false;         // guarded by mu_
+  std::thread thread_;
+};
+
 }  // namespace
 
 bool ParseLevel(std::string_view text, Level* out) {
@@ -186,9 +288,10 @@ void Write(Level level, std::string_view msg, std::span<const Field> fields) {
   if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
   std::string line = FormatAt(std::chrono::system_clock::now(), level, msg, fields);
   line += '\n';
-  std::lock_guard<std::mutex> lock(g_write_mu);
-  WriteAll(STDOUT_FILENO, line);
+  Writer::Get().Push(std::move(line));
 }
+
+void Flush() { Writer::Get().Flush(); }
 
 RequestScope::RequestScope(std::string request_id) : previous_(std::move(t_request_id)) {
   t_request_id = std::move(request_id);

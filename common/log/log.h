@@ -7,7 +7,8 @@
 // Never log secrets, tokens, signatures, raw notification bodies or full openids: callers pass
 // MaskOpenid()/MaskMobile() values instead.
 //
-// Thread-safe: each line is written with a single write.
+// Thread-safe and non-blocking: the caller formats its line, a writer thread writes it (lines
+// stay whole and in order; what is pending at exit is written then).
 
 #include <chrono>
 #include <cstdint>
@@ -60,6 +61,9 @@ inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) {
 inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, m, f);
 }
+
+// Waits until every line written so far has reached stdout.
+void Flush();
 
 // Formats one line without writing it (used by Write; exposed for tests).
 std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields);

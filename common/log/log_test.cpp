@@ -1,12 +1,16 @@
 #include "common/log/log.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace paymesh::log {
 namespace {
@@ -87,6 +91,48 @@ TEST(LogTest, RequestIdComesFromTheInnermostScope) {
   }
   EXPECT_EQ(CurrentRequestId(), "");
   EXPECT_FALSE(Parse(FormatLine(Level::kInfo, "m", {})).contains("request_id"));
+}
+
+// Lines from many threads reach stdout whole, each thread's in its own order, once flushed.
+TEST(LogTest, LinesFromManyThreadsArriveWholeAndInOrder) {
+  char path[] = "/tmp/paymesh-log-test-XXXXXX";
+  const int file = mkstemp(path);
+  ASSERT_GE(file, 0);
+  fflush(stdout);
+  const int saved = dup(STDOUT_FILENO);
+  ASSERT_EQ(dup2(file, STDOUT_FILENO), STDOUT_FILENO);
+  constexpr int kThreads = 4, kLines = 500;
+  {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([t] {
+        for (int i = 0; i < kLines; ++i) {
+          Info("line", {{"thread", t}, {"seq", i}, {"pad", std::string(100, 'x')}});
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+  }
+  Flush();
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  close(file);
+
+  std::ifstream in(path);
+  std::string line;
+  std::vector<int> next(kThreads, 0);
+  int total = 0;
+  while (std::getline(in, line)) {
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    if (v.as_object().at("msg").as_string() != "line") continue;
+    const auto t = v.as_object().at("thread").as_int64();
+    EXPECT_EQ(v.as_object().at("seq").as_int64(), next[t]++) << "thread " << t;
+    ++total;
+  }
+  std::remove(path);
+  EXPECT_EQ(total, kThreads * kLines);
 }
 
 TEST(LogTest, ParsesLevels) {

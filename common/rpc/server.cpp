@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
 
 namespace paymesh::rpc {
@@ -76,6 +77,11 @@ sigset_t TerminationSignals() {
 void BlockTerminationSignals() {
   sigset_t set = TerminationSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void PrepareProcess() {
+  BlockTerminationSignals();
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 int WaitForTerminationSignal() {

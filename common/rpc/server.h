@@ -10,7 +10,7 @@
 //   ... rpc::WaitForTerminationSignal(); ...
 //   server.Shutdown(std::chrono::seconds(10));                     // drain, then cancel
 //
-// Call BlockTerminationSignals() first thing in main(), before any thread is created.
+// Call PrepareProcess() first thing in main(), before any thread is created.
 
 #include <grpcpp/grpcpp.h>
 
@@ -46,6 +46,10 @@ class Server {
 
 // Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it creates).
 void BlockTerminationSignals();
+// What every binary does first, before any thread exists: BlockTerminationSignals(), and turns
+// off Abseil's mutex deadlock detection, a debugging aid that Debian's build leaves on and that
+// keeps a lock graph up to date on every gRPC lock.
+void PrepareProcess();
 // Waits for SIGINT or SIGTERM (sigwait); returns the signal number.
 int WaitForTerminationSignal();
 

@@ -4,7 +4,7 @@
 // start-up contract): report an invalid configuration, then serve until SIGTERM/SIGINT and drain.
 //
 //   int main() {
-//     rpc::BlockTerminationSignals();                    // before any thread exists
+//     rpc::PrepareProcess();                             // before any thread exists
 //     config::EnvReader env;
 //     absl::StatusOr<OrderConfig> cfg = LoadOrderConfig(env);
 //     if (!cfg.ok()) return service::ReportInvalidConfig("order", env);
@@ -47,7 +47,7 @@ struct ServeOptions {
 
 // Starts `services` on an rpc::Server (health SERVING) and the metrics endpoint, logs the one
 // "serving" line with grpc_port and metrics_port as integers, then blocks until SIGTERM or
-// SIGINT (rpc::BlockTerminationSignals() must have run before any thread started). Then drains:
+// SIGINT (rpc::PrepareProcess() must have run before any thread started). Then drains:
 // health NOT_SERVING and in-flight calls get drain_grace, `workers` finishes its queue, the
 // metrics endpoint stops, and "stopped" is logged. Returns the process exit code: 0 after the
 // drain, 1 when a listener cannot start (logged; nothing is left listening).

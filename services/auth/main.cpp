@@ -58,7 +58,7 @@ int Run(const AuthConfig& cfg) {
 }  // namespace paymesh::auth
 
 int main() {
-  paymesh::rpc::BlockTerminationSignals();
+  paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::auth::AuthConfig> cfg = paymesh::auth::LoadAuthConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("auth", env);

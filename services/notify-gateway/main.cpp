@@ -13,7 +13,7 @@
 
 int main() {
   using namespace paymesh;
-  rpc::BlockTerminationSignals();
+  rpc::PrepareProcess();
 
   config::EnvReader env;
   absl::StatusOr<gateway::GatewayConfig> cfg = gateway::LoadGatewayConfig(env);

@@ -48,7 +48,7 @@ int Run(const OrderConfig& cfg) {
 }  // namespace paymesh::order
 
 int main() {
-  paymesh::rpc::BlockTerminationSignals();
+  paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::order::OrderConfig> cfg = paymesh::order::LoadOrderConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("order", env);

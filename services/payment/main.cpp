@@ -68,7 +68,7 @@ int Run(const PaymentConfig& cfg) {
 }  // namespace paymesh::payment
 
 int main() {
-  paymesh::rpc::BlockTerminationSignals();
+  paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::payment::PaymentConfig> cfg = paymesh::payment::LoadPaymentConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("payment", env);
