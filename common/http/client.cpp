@@ -21,6 +21,8 @@
 #include <charconv>
 #include <exception>
 #include <future>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -54,23 +56,73 @@ bool IsIpLiteral(const std::string& host) {
   return !ec;
 }
 
+// An open connection to one origin, plain or TLS.
+struct Connection {
+  tcp::socket& Socket() {
+    return tls ? beast::get_lowest_layer(*tls).socket() : plain->socket();
+  }
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::chrono::steady_clock::time_point idle_since;
+};
+
+void Close(Connection& conn) {
+  beast::error_code ignored;
+  conn.Socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn.Socket().close(ignored);
+}
+
+// Connections kept open after an exchange, by origin ("https://host:port"), so that the next
+// request to WeChat skips the TCP and TLS handshakes. Thread-safe.
+class ConnectionPool {
+ public:
+  // How many idle connections one origin keeps, and for how long. WeChat's servers, like most,
+  // close a keep-alive connection after about a minute of silence; leaving earlier avoids most
+  // stale reuses, and the one retry below covers the rest.
+  static constexpr size_t kMaxIdlePerOrigin = 16;
+  static constexpr std::chrono::seconds kMaxIdle{30};
+
+  std::unique_ptr<Connection> Take(const std::string& origin) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(origin);
+    const auto now = std::chrono::steady_clock::now();
+    while (it != idle_.end() && !it->second.empty()) {
+      std::unique_ptr<Connection> conn = std::move(it->second.back());
+      it->second.pop_back();
+      if (now - conn->idle_since < kMaxIdle && conn->Socket().is_open()) return conn;
+      Close(*conn);
+    }
+    return nullptr;
+  }
+
+  void Put(const std::string& origin, std::unique_ptr<Connection> conn) {
+    conn->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::unique_ptr<Connection>>& list = idle_[origin];
+    if (list.size() >= kMaxIdlePerOrigin) {
+      Close(*list.front());
+      list.erase(list.begin());
+    }
+    list.push_back(std::move(conn));
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
 // One exchange and its deadline timer; both run on the same strand, and the timer's handler
 // holds a reference so that it may fire after the exchange has returned.
 struct ExchangeState {
   explicit ExchangeState(asio::any_io_executor ex) : resolver(ex), timer(ex) {}
 
-  tcp::socket* Socket() {
-    if (tls) return &beast::get_lowest_layer(*tls).socket();
-    if (plain) return &plain->socket();
-    return nullptr;
-  }
   // The deadline passed: every pending and later operation fails.
   void Abort() {
     timed_out = true;
     resolver.cancel();
-    if (tcp::socket* socket = Socket()) {
+    if (conn != nullptr) {
       beast::error_code ignored;
-      socket->close(ignored);
+      conn->Socket().close(ignored);
     }
   }
   absl::Status Failure(std::string_view stage, const beast::error_code& ec) const {
@@ -84,9 +136,10 @@ struct ExchangeState {
 
   tcp::resolver resolver;
   asio::steady_timer timer;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::unique_ptr<Connection> conn;
   bool timed_out = false;
+  bool keep_alive = false;  // the response allows the connection to be used again
+  bool nothing_read = false;  // failed before a byte of the response arrived
 };
 
 bhttp::request<bhttp::string_body> BuildRequest(const ClientRequest& req, const ParsedUrl& url,
@@ -102,7 +155,7 @@ bhttp::request<bhttp::string_body> BuildRequest(const ClientRequest& req, const 
   msg.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   msg.set(bhttp::field::user_agent, user_agent);
   for (const auto& [name, value] : req.headers) msg.set(name, value);
-  msg.keep_alive(false);
+  msg.keep_alive(true);
   msg.body() = req.body;
   const std::string method = Lower(req.method);
   if (!req.body.empty() || method == "post" || method == "put" || method == "patch") {
@@ -116,6 +169,7 @@ asio::awaitable<absl::StatusOr<ClientResponse>> WriteAndRead(
     ExchangeState& ex, Stream& stream, const bhttp::request<bhttp::string_body>& msg,
     size_t max_response_bytes) {
   beast::error_code ec;
+  ex.nothing_read = true;
   co_await bhttp::async_write(stream, msg, Await(ec));
   if (ec) co_return ex.Failure("write", ec);
   beast::flat_buffer buffer;
@@ -123,12 +177,15 @@ asio::awaitable<absl::StatusOr<ClientResponse>> WriteAndRead(
   parser.body_limit(max_response_bytes);
   if (msg.method() == bhttp::verb::head) parser.skip(true);
   co_await bhttp::async_read(stream, buffer, parser, Await(ec));
+  ex.nothing_read = !parser.got_some();
   // A TLS peer that closes without close_notify ends an EOF-delimited body this way.
   if (ec == ssl::error::stream_truncated && !ex.timed_out && parser.need_eof()) {
     ec = {};
     parser.put_eof(ec);
   }
   if (ec) co_return ex.Failure("read", ec);
+  // Bytes after the response would belong to nothing: such a connection is not used again.
+  ex.keep_alive = parser.keep_alive() && buffer.size() == 0;
   bhttp::response<bhttp::string_body> res = parser.release();
   ClientResponse out;
   out.status = static_cast<int>(res.result_int());
@@ -203,10 +260,14 @@ struct Client::Impl {
   explicit Impl(ClientOptions o) : options(std::move(o)) {}
 
   asio::awaitable<absl::StatusOr<ClientResponse>> Run(ClientRequest req, ParsedUrl url);
-  asio::awaitable<absl::StatusOr<ClientResponse>> Exchange(ClientRequest& req, ParsedUrl& url,
+  // Opens ex.conn to the URL's origin (resolve, connect, TLS handshake).
+  asio::awaitable<absl::Status> Connect(const ParsedUrl& url, ExchangeState& ex);
+  asio::awaitable<absl::StatusOr<ClientResponse>> Exchange(const ParsedUrl& url,
+                                                           const bhttp::request<bhttp::string_body>& msg,
                                                            ExchangeState& ex);
 
   ClientOptions options;
+  ConnectionPool pool;
   ssl::context tls{ssl::context::tls_client};
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -220,19 +281,29 @@ asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Run(ClientRequest 
   ex->timer.async_wait([ex](beast::error_code ec) {
     if (!ec) ex->Abort();
   });
-  absl::StatusOr<ClientResponse> result = co_await Exchange(req, url, *ex);
+  const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
+  const bhttp::request<bhttp::string_body> msg = BuildRequest(req, url, options.user_agent);
+  ex->conn = pool.Take(origin);
+  const bool reused = ex->conn != nullptr;
+  absl::StatusOr<ClientResponse> result = co_await Exchange(url, msg, *ex);
+  // A kept connection the server closed meanwhile fails before any answer: nothing was done
+  // with the request, so it goes once more on a new connection.
+  if (!result.ok() && reused && ex->nothing_read && !ex->timed_out) {
+    ex->conn.reset();
+    result = co_await Exchange(url, msg, *ex);
+  }
   ex->timer.cancel();
-  if (tcp::socket* socket = ex->Socket()) {
-    beast::error_code ignored;
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
+  if (ex->conn != nullptr) {
+    if (result.ok() && ex->keep_alive && !ex->timed_out) {
+      pool.Put(origin, std::move(ex->conn));
+    } else {
+      Close(*ex->conn);
+    }
   }
   co_return result;
 }
 
-asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(ClientRequest& req,
-                                                                       ParsedUrl& url,
-                                                                       ExchangeState& ex) {
+asio::awaitable<absl::Status> Client::Impl::Connect(const ParsedUrl& url, ExchangeState& ex) {
   beast::error_code ec;
   const tcp::resolver::results_type endpoints =
       co_await ex.resolver.async_resolve(url.host, url.port, Await(ec));
@@ -240,26 +311,39 @@ asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(ClientReq
   // The deadline may have fired after the resolve finished but before this resumed; Abort() then
   // found no socket to close, so nothing later would stop. Check before creating one.
   if (ex.timed_out) co_return absl::DeadlineExceededError("deadline passed during resolve");
-  const bhttp::request<bhttp::string_body> msg = BuildRequest(req, url, options.user_agent);
   auto executor = co_await asio::this_coro::executor;
+  ex.conn = std::make_unique<Connection>();
   if (url.scheme == "http") {
-    ex.plain.emplace(executor);
-    co_await ex.plain->async_connect(endpoints, Await(ec));
+    ex.conn->plain.emplace(executor);
+    co_await ex.conn->plain->async_connect(endpoints, Await(ec));
     if (ec) co_return ex.Failure("connect", ec);
-    co_return co_await WriteAndRead(ex, *ex.plain, msg, options.max_response_bytes);
+    co_return absl::OkStatus();
   }
-  ex.tls.emplace(executor, tls);
+  auto& tls_stream = ex.conn->tls.emplace(executor, tls);
   if (!IsIpLiteral(url.host) &&
-      !SSL_set_tlsext_host_name(ex.tls->native_handle(), url.host.c_str())) {
+      !SSL_set_tlsext_host_name(tls_stream.native_handle(), url.host.c_str())) {
     co_return absl::InvalidArgumentError("cannot set SNI host name");
   }
-  ex.tls->set_verify_callback(ssl::host_name_verification(url.host), ec);
+  tls_stream.set_verify_callback(ssl::host_name_verification(url.host), ec);
   if (ec) co_return ex.Failure("tls setup", ec);
-  co_await beast::get_lowest_layer(*ex.tls).async_connect(endpoints, Await(ec));
+  co_await beast::get_lowest_layer(tls_stream).async_connect(endpoints, Await(ec));
   if (ec) co_return ex.Failure("connect", ec);
-  co_await ex.tls->async_handshake(ssl::stream_base::client, Await(ec));
+  co_await tls_stream.async_handshake(ssl::stream_base::client, Await(ec));
   if (ec) co_return ex.Failure("tls handshake", ec);
-  co_return co_await WriteAndRead(ex, *ex.tls, msg, options.max_response_bytes);
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<absl::StatusOr<ClientResponse>> Client::Impl::Exchange(
+    const ParsedUrl& url, const bhttp::request<bhttp::string_body>& msg, ExchangeState& ex) {
+  ex.nothing_read = false;
+  if (ex.conn == nullptr) {
+    absl::Status connected = co_await Connect(url, ex);
+    if (!connected.ok()) co_return connected;
+  }
+  if (ex.conn->tls) {
+    co_return co_await WriteAndRead(ex, *ex.conn->tls, msg, options.max_response_bytes);
+  }
+  co_return co_await WriteAndRead(ex, *ex.conn->plain, msg, options.max_response_bytes);
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {

@@ -4,7 +4,10 @@
 // notification delivery. HTTPS verifies the peer (system trust store plus an optional extra CA
 // file) and sends SNI; plain http:// is refused unless the options allow it. Every request has a
 // deadline covering resolve, connect, TLS handshake, write and read; responses are size-capped.
-// Beast stays in client.cpp.
+// Connections are kept alive and reused per origin (no TLS handshake per call); one that the
+// server closed while idle is replaced, and the request sent again, when not a byte of an answer
+// had arrived (every request this client makes — WeChat Pay calls, notification deliveries — is
+// idempotent by WeChat's design). Beast stays in client.cpp.
 //
 //   auto client = http::Client::Create({.ca_file = cfg.ca_file, .allow_insecure = cfg.insecure});
 //   client->SendAsync({.method = "POST", .url = url, .headers = {...}, .body = body},

@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -91,7 +92,7 @@ TestCert MakeSelfSigned() {
   return out;
 }
 
-// ---- an HTTPS server answering "tls:<target>" to each request ----------------------------------
+// ---- an HTTPS server answering "tls:<target>" to one request per connection ---------------------
 
 class TlsServer {
  public:
@@ -128,6 +129,7 @@ class TlsServer {
       if (ec) continue;
       bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
       res.body() = "tls:" + std::string(req.target());
+      res.keep_alive(false);  // one request per connection, and it says so
       res.prepare_payload();
       co_await bhttp::async_write(stream, res, await);
       co_await stream.async_shutdown(await);
@@ -138,6 +140,71 @@ class TlsServer {
   ssl::context tls_{ssl::context::tls_server};
   tcp::acceptor acceptor_{ioc_};
   int port_ = 0;
+  std::thread thread_;
+};
+
+// ---- a plain HTTP server that counts connections -----------------------------------------------
+
+// Answers "n:<k>" to the k-th request of each connection. After `requests_per_connection`
+// answers it closes the connection without saying so (as a server does to an idle keep-alive
+// connection); with `say_close` it answers "Connection: close" instead.
+class CountingServer {
+ public:
+  CountingServer(int requests_per_connection, bool say_close)
+      : per_connection_(requests_per_connection), say_close_(say_close) {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind({asio::ip::address_v4::loopback(), 0});
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~CountingServer() {
+    ioc_.stop();
+    thread_.join();
+  }
+  std::string Url(std::string_view target) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(target);
+  }
+  int connections() const { return connections_.load(); }
+
+ private:
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket =
+          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      ++connections_;
+      asio::co_spawn(ioc_, Serve(std::move(socket)), asio::detached);
+    }
+  }
+  asio::awaitable<void> Serve(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (int k = 1; k <= per_connection_; ++k) {
+      beast::error_code ec;
+      auto await = asio::redirect_error(asio::use_awaitable, ec);
+      bhttp::request<bhttp::string_body> req;
+      co_await bhttp::async_read(stream, buffer, req, await);
+      if (ec) co_return;
+      bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+      res.body() = "n:" + std::to_string(k);
+      res.keep_alive(!say_close_);
+      res.prepare_payload();
+      co_await bhttp::async_write(stream, res, await);
+      if (ec) co_return;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  const int per_connection_;
+  const bool say_close_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_{ioc_};
+  int port_ = 0;
+  std::atomic<int> connections_{0};
   std::thread thread_;
 };
 
@@ -323,6 +390,36 @@ TEST(ClientTest, HttpsVerifiesAgainstTheGivenCa) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
   EXPECT_NE(r.status().message().find("handshake"), std::string::npos) << r.status();
   std::remove(ca_path.c_str());
+}
+
+TEST(ClientTest, KeepsTheConnectionForTheNextRequest) {
+  CountingServer server(100, false);
+  std::unique_ptr<Client> client = MakeClient(Options(true));
+  for (int k = 1; k <= 3; ++k) {
+    absl::StatusOr<ClientResponse> r = client->Send(Get(server.Url("/")));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->body, "n:" + std::to_string(k));
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(ClientTest, AConnectionTheServerClosedIsReplacedAndTheRequestSentAgain) {
+  CountingServer server(1, false);  // answers once, then hangs up silently
+  std::unique_ptr<Client> client = MakeClient(Options(true));
+  for (int k = 1; k <= 3; ++k) {
+    absl::StatusOr<ClientResponse> r = client->Send(Get(server.Url("/")));
+    ASSERT_TRUE(r.ok()) << k << ": " << r.status();
+    EXPECT_EQ(r->body, "n:1");
+  }
+  EXPECT_EQ(server.connections(), 3);
+}
+
+TEST(ClientTest, ConnectionCloseIsHonoured) {
+  CountingServer server(1, true);
+  std::unique_ptr<Client> client = MakeClient(Options(true));
+  ASSERT_TRUE(client->Send(Get(server.Url("/"))).ok());
+  ASSERT_TRUE(client->Send(Get(server.Url("/"))).ok());
+  EXPECT_EQ(server.connections(), 2);
 }
 
 TEST(ClientTest, MissingCaFileIsRefusedAtCreate) {
