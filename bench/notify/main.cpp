@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/http_runner.h"
+#include "bench/common/report.h"
+#include "bench/common/shop.h"
 #include "bench/notify/db_check.h"
-#include "bench/notify/http_runner.h"
 #include "bench/notify/notifications.h"
 #include "bench/notify/options.h"
-#include "bench/notify/report.h"
-#include "bench/notify/setup.h"
 
 namespace paymesh::bench {
 namespace {
@@ -62,8 +62,8 @@ int Main(const BenchOptions& opt) {
             << ":" << opt.gateway_port << std::endl;
 
   Clock::time_point start = Clock::now();
-  absl::StatusOr<std::vector<PaidOrder>> orders =
-      CreatePayingOrders({opt.gateway_host, opt.gateway_port, opt.orders, opt.setup_connections});
+  absl::StatusOr<std::vector<PlacedOrder>> orders = CreatePayingOrders(
+      {opt.gateway_host, opt.gateway_port, opt.setup_connections}, opt.orders);
   if (!orders.ok()) {
     std::cerr << "notify-bench: set-up failed: " << orders.status().message() << "\n";
     return 1;
@@ -106,7 +106,7 @@ int Main(const BenchOptions& opt) {
 
   std::vector<std::string> numbers;
   numbers.reserve(orders->size());
-  for (const PaidOrder& o : *orders) numbers.push_back(o.out_trade_no);
+  for (const PlacedOrder& o : *orders) numbers.push_back(o.out_trade_no);
   absl::StatusOr<PaidCounts> counts = CountPaid(opt.pg_dsn, numbers);
   if (!counts.ok()) {
     std::cerr << "notify-bench: database check failed: " << counts.status().message() << "\n";

@@ -48,7 +48,7 @@ std::string TransactionId(int64_t now_unix, size_t index) {
   return buf;
 }
 
-wechatpay::Transaction PaidTransaction(const WechatIdentity& wechat, const PaidOrder& order,
+wechatpay::Transaction PaidTransaction(const WechatIdentity& wechat, const PlacedOrder& order,
                                        int64_t now_unix, size_t index) {
   wechatpay::Transaction t;
   t.appid = wechat.appid;
@@ -89,7 +89,7 @@ absl::StatusOr<WechatIdentity> LoadSimIdentity(const std::string& state_dir) {
 }
 
 absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& wechat,
-                                                         const std::vector<PaidOrder>& orders,
+                                                         const std::vector<PlacedOrder>& orders,
                                                          const std::string& target,
                                                          int64_t now_unix) {
   std::vector<Exchange> out;

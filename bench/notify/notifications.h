@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "bench/notify/http_runner.h"
+#include "bench/common/http_runner.h"
+#include "bench/common/shop.h"
 #include "common/crypto/rsa.h"
 
 namespace paymesh::bench {
@@ -26,16 +27,11 @@ struct WechatIdentity {
 // simulator's SIM_STATE_DIR. INVALID_ARGUMENT naming the file that is missing or malformed.
 absl::StatusOr<WechatIdentity> LoadSimIdentity(const std::string& state_dir);
 
-struct PaidOrder {
-  std::string out_trade_no;
-  int64_t total_fen = 0;
-};
-
 // One notification per order, in order: distinct notification ids and transaction ids, the
 // order's amount in CNY, success_time and signature timestamp `now_unix` (so the set must be sent
 // within WeChat's 300 s window). Each result is a POST to `target`.
 absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& wechat,
-                                                         const std::vector<PaidOrder>& orders,
+                                                         const std::vector<PlacedOrder>& orders,
                                                          const std::string& target,
                                                          int64_t now_unix);
 

@@ -3,143 +3,33 @@
 #   bench/notify/run.sh [-n ORDERS=2000] [-c CONNECTIONS=32] [--dup RATIO=0]
 #                       [--setup-connections 8] [--time-cap SECONDS=120] [--timeout-ms 10000]
 #                       [--durable] [--no-build]
-# Starts its own PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 55512 / 56512;
-# --durable: fsync, synchronous_commit and full_page_writes on) and the whole stack on loopback
-# with port 0 (wechat-sim, auth, order, payment, notify-gateway), runs build/bin/notify-bench
-# against it, prints the CPU time per notification of each process and order's group-commit
-# batch sizes, and stops everything on exit. Logs go to a temp dir, which is kept (and printed)
-# when the run fails. BUILD_DIR picks another build directory.
+# Starts the whole stack on loopback (bench/common/stack.sh; --durable: PostgreSQL with fsync,
+# synchronous_commit and full_page_writes on), runs build/bin/notify-bench against it, prints the
+# CPU time per notification of each process and order's group-commit batch sizes, and stops
+# everything on exit. Logs go to a temp dir, kept (and printed) when the run fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
-BUILD_DIR="${BUILD_DIR:-build}"
-case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
-BIN="$BUILD_DIR/bin"
-PG_PORT="${BENCH_PG_PORT:-55512}" REDIS_PORT="${BENCH_REDIS_PORT:-56512}"
 TARGETS=(notify-bench wechat-sim auth order payment notify-gateway)
-
-log() { echo "[bench] $*" >&2; }
 
 build=1 durable=0 bench_args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
     --durable) durable=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) bench_args+=("$arg") ;;
   esac
 done
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/paymesh-bench.XXXXXX")"
-chmod 755 "$WORK"  # PostgreSQL runs as its own user and must reach its data dir below
-mkdir -p "$WORK/logs" "$WORK/keys" "$WORK/sim"
-chmod 700 "$WORK/keys" "$WORK/sim"
-PIDS=()
-declare -A PID_OF
-stores_started=0
-status=1
+# shellcheck source=bench/common/stack.sh
+source bench/common/stack.sh
 
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 1 120); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  if [ "$stores_started" = 1 ]; then
-    scripts/lib/datastores.sh stop "$WORK/data" "$PG_PORT" "$REDIS_PORT" --purge || true
-  fi
-  if [ "$status" = 0 ]; then rm -rf "$WORK"; else log "logs kept in $WORK/logs"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start_service() {  # name, then env assignments
-  local name="$1"; shift
-  env -i PATH="$PATH" LOG_LEVEL=info "$@" setsid "$BIN/$name" >>"$WORK/logs/$name.log" 2>&1 &
-  PIDS+=($!)
-  PID_OF[$name]=$!
-}
-
-# Waits for the one "serving" line and prints the value of the integer field $2 in it.
-serving_port() {  # name field
-  local name="$1" field="$2" deadline=$((SECONDS + 60)) line
-  until line="$(grep -m1 '"msg":"serving"' "$WORK/logs/$name.log" 2>/dev/null)"; do
-    if ! kill -0 "${PID_OF[$name]}" 2>/dev/null; then log "$name exited during start-up"; tail -n 20 "$WORK/logs/$name.log" >&2; exit 1; fi
-    if [ $SECONDS -ge $deadline ]; then log "$name not serving after 60 s"; tail -n 20 "$WORK/logs/$name.log" >&2; exit 1; fi
-    sleep 0.1
-  done
-  echo "$line" | grep -o "\"$field\":[0-9]*" | cut -d: -f2
-}
-
-if [ "$build" = 1 ]; then
-  log "building ${TARGETS[*]} in $BUILD_DIR"
-  if ! BUILD_DIR="$BUILD_DIR" scripts/lib/build.sh --target "${TARGETS[@]}" >"$WORK/logs/build.log" 2>&1; then
-    tail -n 30 "$WORK/logs/build.log" >&2
-    log "build failed"
-    exit 2
-  fi
-fi
-for t in "${TARGETS[@]}"; do
-  [ -x "$BIN/$t" ] || { log "missing $BIN/$t: build it first (scripts/lib/build.sh)"; exit 2; }
-done
-
-stores_started=1
-store_env="$(PG_DURABLE="$durable" scripts/lib/datastores.sh start "$WORK/data" "$PG_PORT" "$REDIS_PORT")"
-eval "$store_env"
-
-(umask 077 && openssl genpkey -algorithm ed25519 -out "$WORK/keys/auth_signing_key.pem")
-start_service wechat-sim SIM_LISTEN_ADDR=127.0.0.1:0 SIM_STATE_DIR="$WORK/sim"
-SIM_PORT="$(serving_port wechat-sim http_port)"
-sim="$WORK/sim"
-
-start_service auth GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
-  PG_DSN="$PG_DSN" REDIS_URL="$REDIS_URL" AUTH_TOKEN_SIGNING_KEY_FILE="$WORK/keys/auth_signing_key.pem"
-start_service order GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 PG_DSN="$PG_DSN"
-AUTH_PORT="$(serving_port auth grpc_port)"
-ORDER_PORT="$(serving_port order grpc_port)"
-ORDER_METRICS_PORT="$(serving_port order metrics_port)"
-# The simulator never delivers in this bench (the driver plays WeChat's notifier), so the notify
-# URL payment registers is never called.
-start_service payment GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
-  ORDER_GRPC_ADDR="127.0.0.1:$ORDER_PORT" \
-  WECHATPAY_BASE_URL="http://127.0.0.1:$SIM_PORT" ALLOW_INSECURE_UPSTREAMS=1 \
-  WECHATPAY_MCHID="$(cat "$sim/mchid")" WECHAT_APPID="$(cat "$sim/appid")" \
-  WECHATPAY_MERCHANT_SERIAL="$(cat "$sim/merchant_serial")" \
-  WECHATPAY_MERCHANT_PRIVATE_KEY_FILE="$sim/merchant_private_key.pem" \
-  WECHATPAY_APIV3_KEY_FILE="$sim/apiv3_key" \
-  WECHATPAY_PLATFORM_PUBLIC_KEY_FILE="$sim/platform_public_key.pem" \
-  WECHATPAY_PLATFORM_PUBLIC_KEY_ID="$(cat "$sim/platform_public_key_id")" \
-  WECHATPAY_NOTIFY_URL="http://127.0.0.1:9/wechat/notify/pay"
-PAYMENT_PORT="$(serving_port payment grpc_port)"
-start_service notify-gateway GATEWAY_LISTEN_ADDR=127.0.0.1:0 \
-  AUTH_GRPC_ADDR="127.0.0.1:$AUTH_PORT" ORDER_GRPC_ADDR="127.0.0.1:$ORDER_PORT" \
-  PAYMENT_GRPC_ADDR="127.0.0.1:$PAYMENT_PORT"
-GATEWAY_PORT="$(serving_port notify-gateway http_port)"
-deadline=$((SECONDS + 30))
-until curl -fsS "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || { log "gateway not ready"; exit 1; }
-  sleep 0.2
-done
-
-log "stack up (gateway 127.0.0.1:$GATEWAY_PORT, durable=$durable); $(nproc) cores; load:$(uptime | sed 's/.*load average://')"
-postmaster="$(head -n1 "$WORK/data/pg/data/postmaster.pid")"
-cpu_args=(--cpu "notify-gateway=${PID_OF[notify-gateway]}" --cpu "payment=${PID_OF[payment]}"
-          --cpu "order=${PID_OF[order]}" --cpu "postgresql=$postmaster")
-# In the background so that a signal reaches the trap at once; cleanup stops the driver too.
-PG_DSN="$PG_DSN" "$BIN/notify-bench" --gateway "127.0.0.1:$GATEWAY_PORT" --sim-state "$sim" \
-  "${cpu_args[@]}" "${bench_args[@]}" &
-PIDS=("$!" "${PIDS[@]}")
-set +e
-wait "${PIDS[0]}"
-status=$?
-set -e
+run_driver env PG_DSN="$PG_DSN" "$BIN/notify-bench" --gateway "127.0.0.1:$GATEWAY_PORT" \
+  --sim-state "$sim" "${CPU_ARGS[@]}" "${bench_args[@]}"
 # Group commit as order saw it: commits and the mean number of reports in each.
 curl -fsS "http://127.0.0.1:$ORDER_METRICS_PORT/metrics" 2>/dev/null |
   awk '/^order_apply_batch_size_sum/ {s=$2} /^order_apply_batch_size_count/ {c=$2}
        END {if (c > 0) printf "batches      %d commits, %.1f reports per commit\n", c, s / c}'
-
 log "done; load:$(uptime | sed 's/.*load average://')"
 exit "$status"

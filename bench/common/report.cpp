@@ -1,4 +1,4 @@
-#include "bench/notify/report.h"
+#include "bench/common/report.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "bench/notify/http_runner.h"
+#include "bench/common/http_runner.h"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>

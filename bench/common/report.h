@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/notify/http_runner.h"
+#include "bench/common/http_runner.h"
 
 namespace paymesh::bench {
 

@@ -1,4 +1,4 @@
-#include "bench/notify/setup.h"
+#include "bench/common/shop.h"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -15,11 +15,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::chrono::minutes kSetupTimeCap{10};
-
-struct Product {
-  std::string sku;
-  int64_t price_fen = 0;
-};
 
 std::string Describe(const Exchange& ex) {
   std::string out = ex.method + " " + ex.target + " → ";
@@ -58,7 +53,7 @@ Exchange Request(std::string method, std::string target, std::string body,
   return ex;
 }
 
-RunOptions Runner(const SetupOptions& options, size_t connections) {
+RunOptions Runner(const ShopOptions& options, size_t connections) {
   RunOptions run;
   run.host = options.host;
   run.port = options.port;
@@ -67,13 +62,13 @@ RunOptions Runner(const SetupOptions& options, size_t connections) {
   return run;
 }
 
-absl::StatusOr<json::object> Call(const SetupOptions& options, Exchange ex, int expected_status) {
+absl::StatusOr<json::object> Call(const ShopOptions& options, Exchange ex, int expected_status) {
   std::vector<Exchange> one{std::move(ex)};
   Run(Runner(options, 1), one);
   return ParseAnswer(one[0], expected_status);
 }
 
-absl::StatusOr<std::string> RegisterAndLogin(const SetupOptions& options) {
+absl::StatusOr<std::string> RegisterAndLogin(const ShopOptions& options) {
   const std::string credentials = json::serialize(json::object{
       {"username", "bench_" + crypto::RandomAlnum(12)}, {"password", crypto::RandomAlnum(24)}});
   RETURN_IF_ERROR(
@@ -83,31 +78,6 @@ absl::StatusOr<std::string> RegisterAndLogin(const SetupOptions& options) {
   std::string token = StringField(login, "access_token");
   if (token.empty()) return absl::InternalError("login answered without an access_token");
   return token;
-}
-
-absl::StatusOr<std::vector<Product>> Catalogue(const SetupOptions& options) {
-  ASSIGN_OR_RETURN(json::object answer, Call(options, Request("GET", "/api/v1/products", ""), 200));
-  std::vector<Product> products;
-  if (const json::value* list = answer.if_contains("products"); list && list->is_array()) {
-    for (const json::value& p : list->as_array()) {
-      if (!p.is_object()) continue;
-      Product product{StringField(p.as_object(), "sku"), IntField(p.as_object(), "price_fen")};
-      if (!product.sku.empty() && product.price_fen > 0) products.push_back(std::move(product));
-    }
-  }
-  if (products.empty()) return absl::InternalError("the catalogue has no priced products");
-  return products;
-}
-
-// Order i: one or two catalogue lines with quantities 1–3, so amounts vary across orders.
-std::string Cart(const std::vector<Product>& products, size_t i) {
-  json::array items;
-  const size_t n = products.size();
-  items.push_back(json::object{{"sku", products[i % n].sku}, {"quantity", 1 + (i / n) % 3}});
-  if (i % 2 == 1 && n > 1) {
-    items.push_back(json::object{{"sku", products[(i + 1) % n].sku}, {"quantity", 1 + i % 3}});
-  }
-  return json::serialize(json::object{{"items", std::move(items)}});
 }
 
 // The first failure among `exchanges` (with how many failed), or OK.
@@ -126,41 +96,78 @@ absl::Status AllAnswered(const std::vector<Exchange>& exchanges, int expected_st
 
 }  // namespace
 
-absl::StatusOr<std::vector<PaidOrder>> CreatePayingOrders(const SetupOptions& options) {
-  ASSIGN_OR_RETURN(const std::string token, RegisterAndLogin(options));
-  ASSIGN_OR_RETURN(const std::vector<Product> products, Catalogue(options));
-
-  std::vector<Exchange> creates;
-  creates.reserve(options.count);
-  for (size_t i = 0; i < options.count; ++i) {
-    creates.push_back(Request("POST", "/api/v1/orders", Cart(products, i), token));
+absl::StatusOr<Shop> Shop::Open(const ShopOptions& options) {
+  ASSIGN_OR_RETURN(std::string token, RegisterAndLogin(options));
+  ASSIGN_OR_RETURN(json::object answer, Call(options, Request("GET", "/api/v1/products", ""), 200));
+  std::vector<Product> products;
+  if (const json::value* list = answer.if_contains("products"); list && list->is_array()) {
+    for (const json::value& p : list->as_array()) {
+      if (!p.is_object()) continue;
+      Product product{StringField(p.as_object(), "sku"), IntField(p.as_object(), "price_fen")};
+      if (!product.sku.empty() && product.price_fen > 0) products.push_back(std::move(product));
+    }
   }
-  Run(Runner(options, options.connections), creates);
-  RETURN_IF_ERROR(AllAnswered(creates, 201));
+  if (products.empty()) return absl::InternalError("the catalogue has no priced products");
+  return Shop(options, std::move(token), std::move(products));
+}
 
-  std::vector<PaidOrder> orders;
-  std::vector<Exchange> pays;
-  orders.reserve(options.count);
-  pays.reserve(options.count);
-  for (const Exchange& ex : creates) {
+// Order i: one or two catalogue lines with quantities 1–3, so amounts vary across orders.
+std::string Shop::Cart(size_t i) const {
+  json::array items;
+  const size_t n = products_.size();
+  items.push_back(json::object{{"sku", products_[i % n].sku}, {"quantity", 1 + (i / n) % 3}});
+  if (i % 2 == 1 && n > 1) {
+    items.push_back(json::object{{"sku", products_[(i + 1) % n].sku}, {"quantity", 1 + i % 3}});
+  }
+  return json::serialize(json::object{{"items", std::move(items)}});
+}
+
+absl::StatusOr<std::vector<PlacedOrder>> Shop::PlaceOrders(size_t count, Phase* phase) const {
+  phase->exchanges.clear();
+  phase->exchanges.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    phase->exchanges.push_back(Request("POST", "/api/v1/orders", Cart(i), token_));
+  }
+  phase->stats = Run(Runner(options_, options_.connections), phase->exchanges);
+  RETURN_IF_ERROR(AllAnswered(phase->exchanges, 201));
+  std::vector<PlacedOrder> orders;
+  orders.reserve(count);
+  for (const Exchange& ex : phase->exchanges) {
     ASSIGN_OR_RETURN(json::object order, ParseAnswer(ex, 201));
-    const std::string id = StringField(order, "id");
-    PaidOrder paid{StringField(order, "out_trade_no"), IntField(order, "total_fen")};
-    if (id.empty() || paid.out_trade_no.empty() || paid.total_fen <= 0) {
+    PlacedOrder placed{StringField(order, "id"), StringField(order, "out_trade_no"),
+                       IntField(order, "total_fen")};
+    if (placed.id.empty() || placed.out_trade_no.empty() || placed.total_fen <= 0) {
       return absl::InternalError("an order without id, out_trade_no or total_fen: " + Describe(ex));
     }
-    orders.push_back(std::move(paid));
-    pays.push_back(
-        Request("POST", "/api/v1/orders/" + id + "/pay", R"({"channel":"native"})", token));
+    orders.push_back(std::move(placed));
   }
-  Run(Runner(options, options.connections), pays);
-  RETURN_IF_ERROR(AllAnswered(pays, 200));
-  for (const Exchange& ex : pays) {
+  return orders;
+}
+
+absl::Status Shop::PayNatively(const std::vector<PlacedOrder>& orders, Phase* phase) const {
+  phase->exchanges.clear();
+  phase->exchanges.reserve(orders.size());
+  for (const PlacedOrder& order : orders) {
+    phase->exchanges.push_back(Request("POST", "/api/v1/orders/" + order.id + "/pay",
+                                       R"({"channel":"native"})", token_));
+  }
+  phase->stats = Run(Runner(options_, options_.connections), phase->exchanges);
+  RETURN_IF_ERROR(AllAnswered(phase->exchanges, 200));
+  for (const Exchange& ex : phase->exchanges) {
     ASSIGN_OR_RETURN(json::object prepay, ParseAnswer(ex, 200));
     if (StringField(prepay, "code_url").empty()) {
       return absl::InternalError("pay answered without a code_url: " + Describe(ex));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PlacedOrder>> CreatePayingOrders(const ShopOptions& options,
+                                                            size_t count) {
+  ASSIGN_OR_RETURN(const Shop shop, Shop::Open(options));
+  Phase phase;
+  ASSIGN_OR_RETURN(std::vector<PlacedOrder> orders, shop.PlaceOrders(count, &phase));
+  RETURN_IF_ERROR(shop.PayNatively(orders, &phase));
   return orders;
 }
 
