@@ -1,6 +1,8 @@
 #include "common/pg/pool.h"
 
+#include <algorithm>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -128,7 +130,15 @@ void Pool::Release(Pooled pooled, bool healthy) {
 
 void Pool::Prepare(const std::vector<PreparedStatement>& statements) {
   std::lock_guard<std::mutex> lock(mu_);
-  prepared_.insert(prepared_.end(), statements.begin(), statements.end());
+  for (const PreparedStatement& statement : statements) {
+    const auto same_name = [&](const PreparedStatement& p) { return p.name == statement.name; };
+    const auto it = std::find_if(prepared_.begin(), prepared_.end(), same_name);
+    if (it == prepared_.end()) {
+      prepared_.push_back(statement);
+    } else if (it->sql != statement.sql) {
+      throw std::logic_error("prepared statement " + statement.name + " defined twice");
+    }
+  }
 }
 
 template <typename Tx>

@@ -87,7 +87,8 @@ class Pool {
   absl::Status AutoCommitVoid(const std::function<absl::Status(pqxx::nontransaction&)>& fn);
 
   // Adds named statements that every connection of this pool knows (libpqxx sends the PREPARE
-  // when a connection first runs one). Call before running them; names must be unique.
+  // when a connection first runs one). Call before running them. Adding one again is a no-op;
+  // a name with other SQL is a programming error (std::logic_error).
   void Prepare(const std::vector<PreparedStatement>& statements);
 
   // Runs fn with a raw connection (no transaction), e.g. for advisory locks. fn must leave the

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -281,6 +283,77 @@ TEST_F(PoolTest, ReplacesAConnectionKilledByTheServer) {
   absl::StatusOr<int64_t> second = pid();
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_NE(*first, *second);
+}
+
+TEST_F(PoolTest, AutoCommitRunsEachStatementAsItsOwnTransaction) {
+  auto pool = MakePool(schema_, {.size = 1});
+  auto txids = pool->AutoCommit<std::pair<int64_t, int64_t>>(
+      [](pqxx::nontransaction& tx) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+        const int64_t a = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+        return std::make_pair(a, tx.exec1("SELECT txid_current()")[0].as<int64_t>());
+      });
+  ASSERT_TRUE(txids.ok()) << txids.status();
+  EXPECT_NE(txids->first, txids->second) << "no BEGIN: one transaction per statement";
+  auto same = pool->Transact<std::pair<int64_t, int64_t>>(
+      [](pqxx::work& tx) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+        const int64_t a = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+        return std::make_pair(a, tx.exec1("SELECT txid_current()")[0].as<int64_t>());
+      });
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->first, same->second);
+
+  // A failing statement is an error like in Transact, and what it did is gone.
+  absl::Status failed = pool->AutoCommitVoid([](pqxx::nontransaction& tx) {
+    tx.exec0("INSERT INTO items (id, name) VALUES (7, NULL)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kFailedPrecondition) << failed;
+  EXPECT_EQ(Count(*pool).value_or(-1), 0);
+}
+
+TEST_F(PoolTest, AutoCommitRetriesOnAFreshConnectionAfterTheServerKilledOne) {
+  auto pool = MakePool(schema_, {.size = 1});
+  auto pid = [&]() {
+    return pool->AutoCommit<int64_t>([](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
+      return tx.exec1("SELECT pg_backend_pid()")[0].as<int64_t>();
+    });
+  };
+  absl::StatusOr<int64_t> first = pid();
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto admin = MakePool("", {.size = 1});
+  ASSERT_TRUE(admin
+                  ->TransactVoid([&](pqxx::work& tx) {
+                    tx.exec_params("SELECT pg_terminate_backend($1, 5000)", *first);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  absl::StatusOr<int64_t> second = pid();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(*first, *second);
+}
+
+TEST_F(PoolTest, PreparedStatementsReachEveryConnection) {
+  auto pool = MakePool(schema_, {.size = 2});
+  pool->Prepare({{"plus_one", "SELECT $1::int + 1"}});
+  pool->Prepare({{"plus_one", "SELECT $1::int + 1"}});  // again: nothing new
+  EXPECT_THROW(pool->Prepare({{"plus_one", "SELECT $1::int + 2"}}), std::logic_error);
+  // Two callers at once hold both connections, the second opened after Prepare.
+  std::barrier both(2);
+  std::vector<absl::StatusOr<int>> results(2, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = pool->AutoCommit<int>([&](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
+        both.arrive_and_wait();
+        return tx.exec_prepared1("plus_one", 40 + i)[0].as<int>();
+      });
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_EQ(*results[0], 41);
+  EXPECT_EQ(*results[1], 42);
 }
 
 TEST_F(PoolTest, ConcurrentTransactionsShareASmallPool) {
