@@ -91,8 +91,8 @@ void PrintCpuPerUnit(std::ostream& out, const CpuSample& before, const CpuSample
   for (const auto& [name, seconds] : after.seconds) {
     const auto it = before.seconds.find(name);
     const double used = seconds - (it == before.seconds.end() ? 0 : it->second);
-    std::snprintf(line, sizeof(line), "cpu          %-16s %7.3f ms per %s (%.2f s)\n",
-                  name.c_str(), used * 1000 / units, unit_name.c_str(), used);
+    std::snprintf(line, sizeof(line), "cpu          %-16s %7.3f ms per %s (%.2f s)\n", name.c_str(),
+                  used * 1000 / units, unit_name.c_str(), used);
     out << line;
   }
   const double busy = after.machine_busy_seconds - before.machine_busy_seconds;

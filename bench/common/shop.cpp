@@ -148,8 +148,8 @@ absl::Status Shop::PayNatively(const std::vector<PlacedOrder>& orders, Phase* ph
   phase->exchanges.clear();
   phase->exchanges.reserve(orders.size());
   for (const PlacedOrder& order : orders) {
-    phase->exchanges.push_back(Request("POST", "/api/v1/orders/" + order.id + "/pay",
-                                       R"({"channel":"native"})", token_));
+    phase->exchanges.push_back(
+        Request("POST", "/api/v1/orders/" + order.id + "/pay", R"({"channel":"native"})", token_));
   }
   phase->stats = Run(Runner(options_, options_.connections), phase->exchanges);
   RETURN_IF_ERROR(AllAnswered(phase->exchanges, 200));

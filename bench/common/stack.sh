@@ -1,11 +1,23 @@
-# The whole stack for a benchmark, on loopback, in a temp dir: sourced by bench/*/run.sh after
-# they set ROOT (the checkout), TARGETS (binaries to build), build and durable (0|1). Starts a
+# The whole stack for a benchmark, on loopback, in a temp dir: sourced by bench/*/run.sh with
+# their arguments, after they set ROOT (the checkout), TARGETS (binaries to build) and HELP_LINES
+# (the sed range of their usage comment). Takes --no-build, --durable and -h; leaves the other
+# arguments in bench_args for the driver. Starts a
 # throwaway PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 55512 / 56512;
 # durable=1 keeps fsync, synchronous_commit and full_page_writes on) and wechat-sim, auth, order,
 # payment and notify-gateway with port 0; stops everything on exit. Leaves GATEWAY_PORT,
 # ORDER_METRICS_PORT, PG_DSN, the simulator's state dir in $sim, PID_OF[name] and CPU_ARGS
 # (--cpu NAME=PID for each service and PostgreSQL) for the driver; sets `status` to the driver's
 # exit status to keep the logs of a failed run. BUILD_DIR picks another build directory.
+build=1 durable=0 bench_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --durable) durable=1 ;;
+    -h|--help) sed -n "$HELP_LINES" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) bench_args+=("$arg") ;;
+  esac
+done
+
 BUILD_DIR="${BUILD_DIR:-build}"
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
 BIN="$BUILD_DIR/bin"

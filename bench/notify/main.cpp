@@ -62,8 +62,8 @@ int Main(const BenchOptions& opt) {
             << ":" << opt.gateway_port << std::endl;
 
   Clock::time_point start = Clock::now();
-  absl::StatusOr<std::vector<PlacedOrder>> orders = CreatePayingOrders(
-      {opt.gateway_host, opt.gateway_port, opt.setup_connections}, opt.orders);
+  absl::StatusOr<std::vector<PlacedOrder>> orders =
+      CreatePayingOrders({opt.gateway_host, opt.gateway_port, opt.setup_connections}, opt.orders);
   if (!orders.ok()) {
     std::cerr << "notify-bench: set-up failed: " << orders.status().message() << "\n";
     return 1;

@@ -126,5 +126,4 @@ absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& w
   return out;
 }
 
-
 }  // namespace paymesh::bench

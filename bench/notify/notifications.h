@@ -35,5 +35,4 @@ absl::StatusOr<std::vector<Exchange>> BuildNotifications(const WechatIdentity& w
                                                          const std::string& target,
                                                          int64_t now_unix);
 
-
 }  // namespace paymesh::bench

@@ -35,7 +35,8 @@ absl::StatusOr<BenchOptions> ParseOptions(const std::vector<std::string>& args,
       out.time_cap =
           std::chrono::seconds(IntegerFlag(flag, value, 1, kMaxReplaySeconds.count(), problems));
     } else if (flag == "--timeout-ms") {
-      out.request_timeout = std::chrono::milliseconds(IntegerFlag(flag, value, 1, 600000, problems));
+      out.request_timeout =
+          std::chrono::milliseconds(IntegerFlag(flag, value, 1, 600000, problems));
     } else if (flag == "--cpu") {
       WatchFlag(flag, value, &out.cpu, problems);
     } else {

@@ -12,18 +12,10 @@ cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 TARGETS=(notify-bench wechat-sim auth order payment notify-gateway)
 
-build=1 durable=0 bench_args=()
-for arg in "$@"; do
-  case "$arg" in
-    --no-build) build=0 ;;
-    --durable) durable=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) bench_args+=("$arg") ;;
-  esac
-done
+HELP_LINES=2,9p
 
 # shellcheck source=bench/common/stack.sh
-source bench/common/stack.sh
+source bench/common/stack.sh "$@"
 
 run_driver env PG_DSN="$PG_DSN" "$BIN/notify-bench" --gateway "127.0.0.1:$GATEWAY_PORT" \
   --sim-state "$sim" "${CPU_ARGS[@]}" "${bench_args[@]}"

@@ -127,13 +127,13 @@ int Main(const Options& opt) {
     // WeChat checks ours and signs its answer.
     const RsaCost rsa = MeasureRsa();
     const double per_prepay = 2 * rsa.sign_ms + 2 * rsa.verify_ms;
-    const double machine_ms =
-        (after.machine_busy_seconds - before.machine_busy_seconds) * 1000 /
-        static_cast<double>(orders.size());
-    std::printf("rsa          sign %.3f ms, verify %.3f ms (one core); 2 of each per prepay = "
-                "%.3f ms, %.0f %% of the machine's %.3f ms per prepay\n",
-                rsa.sign_ms, rsa.verify_ms, per_prepay,
-                machine_ms > 0 ? 100 * per_prepay / machine_ms : 0, machine_ms);
+    const double machine_ms = (after.machine_busy_seconds - before.machine_busy_seconds) * 1000 /
+                              static_cast<double>(orders.size());
+    std::printf(
+        "rsa          sign %.3f ms, verify %.3f ms (one core); 2 of each per prepay = "
+        "%.3f ms, %.0f %% of the machine's %.3f ms per prepay\n",
+        rsa.sign_ms, rsa.verify_ms, per_prepay, machine_ms > 0 ? 100 * per_prepay / machine_ms : 0,
+        machine_ms);
   }
   std::printf("result       %s\n", ok ? "OK" : "FAILED");
   return ok ? 0 : 1;
@@ -146,8 +146,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<paymesh::bench::Options> options =
       paymesh::bench::Parse(std::vector<std::string>(argv + 1, argv + argc));
   if (!options.ok()) {
-    std::cerr << "prepay-bench: " << options.status().message() << "\n"
-              << paymesh::bench::kUsage;
+    std::cerr << "prepay-bench: " << options.status().message() << "\n" << paymesh::bench::kUsage;
     return 2;
   }
   return paymesh::bench::Main(*options);

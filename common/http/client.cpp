@@ -58,9 +58,7 @@ bool IsIpLiteral(const std::string& host) {
 
 // An open connection to one origin, plain or TLS.
 struct Connection {
-  tcp::socket& Socket() {
-    return tls ? beast::get_lowest_layer(*tls).socket() : plain->socket();
-  }
+  tcp::socket& Socket() { return tls ? beast::get_lowest_layer(*tls).socket() : plain->socket(); }
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::chrono::steady_clock::time_point idle_since;
@@ -138,7 +136,7 @@ struct ExchangeState {
   asio::steady_timer timer;
   std::unique_ptr<Connection> conn;
   bool timed_out = false;
-  bool keep_alive = false;  // the response allows the connection to be used again
+  bool keep_alive = false;    // the response allows the connection to be used again
   bool nothing_read = false;  // failed before a byte of the response arrived
 };
 
@@ -262,9 +260,8 @@ struct Client::Impl {
   asio::awaitable<absl::StatusOr<ClientResponse>> Run(ClientRequest req, ParsedUrl url);
   // Opens ex.conn to the URL's origin (resolve, connect, TLS handshake).
   asio::awaitable<absl::Status> Connect(const ParsedUrl& url, ExchangeState& ex);
-  asio::awaitable<absl::StatusOr<ClientResponse>> Exchange(const ParsedUrl& url,
-                                                           const bhttp::request<bhttp::string_body>& msg,
-                                                           ExchangeState& ex);
+  asio::awaitable<absl::StatusOr<ClientResponse>> Exchange(
+      const ParsedUrl& url, const bhttp::request<bhttp::string_body>& msg, ExchangeState& ex);
 
   ClientOptions options;
   ConnectionPool pool;

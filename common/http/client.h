@@ -12,7 +12,8 @@
 //   auto client = http::Client::Create({.ca_file = cfg.ca_file, .allow_insecure = cfg.insecure});
 //   client->SendAsync({.method = "POST", .url = url, .headers = {...}, .body = body},
 //                     [](absl::StatusOr<http::ClientResponse> r) { ... });   // on a client thread
-//   absl::StatusOr<http::ClientResponse> r = client->Send(req);            // blocking: workers only
+//   absl::StatusOr<http::ClientResponse> r = client->Send(req);            // blocking: workers
+//   only
 //
 // Errors: INVALID_ARGUMENT for a malformed or refused URL; UNAVAILABLE for resolve/connect/TLS
 // (including verification) failures and broken connections; DEADLINE_EXCEEDED when the deadline
@@ -34,7 +35,7 @@
 namespace paymesh::http {
 
 struct ClientOptions {
-  std::string ca_file{};  // extra trusted CA (PEM); the system store is always used too
+  std::string ca_file{};        // extra trusted CA (PEM); the system store is always used too
   bool allow_insecure = false;  // allow http:// URLs
   std::chrono::milliseconds timeout{5000};
   size_t max_response_bytes = 1024 * 1024;

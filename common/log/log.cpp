@@ -239,11 +239,11 @@ class Writer {
   std::mutex mu_;
   std::condition_variable cv_;       // the writer waits for lines
   std::condition_variable idle_cv_;  // Flush waits for the writer
-  std::string pending_;          // guarded by mu_
-  bool writing_ = false;         // guarded by mu_
-  size_t dropped_ = 0;           // guarded by mu_
-  bool stop_requested_ = false;  // guarded by mu_
-  bool stopped_ = false;         // guarded by mu_
+  std::string pending_;              // guarded by mu_
+  bool writing_ = false;             // guarded by mu_
+  size_t dropped_ = 0;               // guarded by mu_
+  bool stop_requested_ = false;      // guarded by mu_
+  bool stopped_ = false;             // guarded by mu_
   std::thread thread_;
 };
 

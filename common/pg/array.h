@@ -1,7 +1,7 @@
 #pragma once
 
-// PostgreSQL array literals. A text[] literal ({"a","b\"c"}) with every element quoted and escaped, so a list
-// can be bound as ONE parameter: `WHERE sku = ANY($1::text[])`. Never splice it into SQL.
+// PostgreSQL array literals. A text[] literal ({"a","b\"c"}) with every element quoted and escaped,
+// so a list can be bound as ONE parameter: `WHERE sku = ANY($1::text[])`. Never splice it into SQL.
 
 #include <cstdint>
 #include <optional>

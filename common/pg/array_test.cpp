@@ -15,8 +15,7 @@ TEST(TextArrayLiteralTest, QuotesAndEscapesEveryElement) {
 
 TEST(Int64ArrayLiteralTest, WritesNullForMissingValues) {
   EXPECT_EQ(Int64ArrayLiteral({}), "{}");
-  EXPECT_EQ(Int64ArrayLiteral({1, std::nullopt, -3, INT64_MAX}),
-            "{1,NULL,-3,9223372036854775807}");
+  EXPECT_EQ(Int64ArrayLiteral({1, std::nullopt, -3, INT64_MAX}), "{1,NULL,-3,9223372036854775807}");
 }
 
 }  // namespace

@@ -109,6 +109,9 @@ class Pool {
   };
   template <typename Tx>
   absl::Status Run(const std::function<absl::Status(Tx&)>& fn);
+  template <typename T, typename Tx>
+  absl::StatusOr<T> Collect(const std::function<absl::StatusOr<T>(Tx&)>& fn,
+                            absl::Status (Pool::*run)(const std::function<absl::Status(Tx&)>&));
   absl::StatusOr<Pooled> Acquire();
   void Release(Pooled conn, bool healthy);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Open();
@@ -121,10 +124,13 @@ class Pool {
   size_t open_ = 0;
 };
 
-template <typename T>
-absl::StatusOr<T> Pool::Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn) {
+// Transact and AutoCommit: run the void form, keeping what fn produced.
+template <typename T, typename Tx>
+absl::StatusOr<T> Pool::Collect(
+    const std::function<absl::StatusOr<T>(Tx&)>& fn,
+    absl::Status (Pool::*run)(const std::function<absl::Status(Tx&)>&)) {
   std::optional<T> out;
-  absl::Status st = TransactVoid([&](pqxx::work& tx) -> absl::Status {
+  absl::Status st = (this->*run)([&](Tx& tx) -> absl::Status {
     absl::StatusOr<T> r = fn(tx);
     if (!r.ok()) return r.status();
     out = std::move(r).value();
@@ -135,17 +141,14 @@ absl::StatusOr<T> Pool::Transact(const std::function<absl::StatusOr<T>(pqxx::wor
 }
 
 template <typename T>
+absl::StatusOr<T> Pool::Transact(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn) {
+  return Collect<T, pqxx::work>(fn, &Pool::TransactVoid);
+}
+
+template <typename T>
 absl::StatusOr<T> Pool::AutoCommit(
     const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& fn) {
-  std::optional<T> out;
-  absl::Status st = AutoCommitVoid([&](pqxx::nontransaction& tx) -> absl::Status {
-    absl::StatusOr<T> r = fn(tx);
-    if (!r.ok()) return r.status();
-    out = std::move(r).value();
-    return absl::OkStatus();
-  });
-  if (!st.ok()) return st;
-  return std::move(*out);
+  return Collect<T, pqxx::nontransaction>(fn, &Pool::AutoCommitVoid);
 }
 
 }  // namespace paymesh::pg

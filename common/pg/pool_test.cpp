@@ -8,6 +8,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -50,6 +51,25 @@ class PoolTest : public ::testing::Test {
     for (const std::string& s : {schema_, other_schema_}) {
       if (!s.empty()) testing::DropSchema(dsn_, s);
     }
+  }
+
+  // The server ends the one connection of a size-1 pool between two calls of `pid`, which reads
+  // pg_backend_pid(); the second call must succeed, on another backend.
+  void ExpectAFreshConnectionAfterTheServerKillsOne(
+      const std::function<absl::StatusOr<int64_t>()>& pid) {
+    absl::StatusOr<int64_t> first = pid();
+    ASSERT_TRUE(first.ok()) << first.status();
+    auto admin = MakePool("", {.size = 1});
+    ASSERT_TRUE(admin
+                    ->TransactVoid([&](pqxx::work& tx) {
+                      tx.exec_params("SELECT pg_terminate_backend($1, 5000)",
+                                     *first);  // waits for the exit
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    absl::StatusOr<int64_t> second = pid();
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_NE(*first, *second);
   }
 
   std::unique_ptr<Pool> MakePool(const std::string& schema, PoolOptions opts) {
@@ -265,24 +285,11 @@ TEST_F(PoolTest, RetriesARealSerializableConflict) {
 
 TEST_F(PoolTest, ReplacesAConnectionKilledByTheServer) {
   auto pool = MakePool(schema_, {.size = 1});
-  auto pid = [&]() {
+  ExpectAFreshConnectionAfterTheServerKillsOne([&]() {
     return pool->Transact<int64_t>([](pqxx::work& tx) -> absl::StatusOr<int64_t> {
       return tx.exec1("SELECT pg_backend_pid()")[0].as<int64_t>();
     });
-  };
-  absl::StatusOr<int64_t> first = pid();
-  ASSERT_TRUE(first.ok()) << first.status();
-  auto admin = MakePool("", {.size = 1});
-  ASSERT_TRUE(admin
-                  ->TransactVoid([&](pqxx::work& tx) {
-                    tx.exec_params("SELECT pg_terminate_backend($1, 5000)",
-                                   *first);  // waits for the exit
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  absl::StatusOr<int64_t> second = pid();
-  ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_NE(*first, *second);
+  });
 }
 
 TEST_F(PoolTest, AutoCommitRunsEachStatementAsItsOwnTransaction) {
@@ -313,23 +320,11 @@ TEST_F(PoolTest, AutoCommitRunsEachStatementAsItsOwnTransaction) {
 
 TEST_F(PoolTest, AutoCommitRetriesOnAFreshConnectionAfterTheServerKilledOne) {
   auto pool = MakePool(schema_, {.size = 1});
-  auto pid = [&]() {
+  ExpectAFreshConnectionAfterTheServerKillsOne([&]() {
     return pool->AutoCommit<int64_t>([](pqxx::nontransaction& tx) -> absl::StatusOr<int64_t> {
       return tx.exec1("SELECT pg_backend_pid()")[0].as<int64_t>();
     });
-  };
-  absl::StatusOr<int64_t> first = pid();
-  ASSERT_TRUE(first.ok()) << first.status();
-  auto admin = MakePool("", {.size = 1});
-  ASSERT_TRUE(admin
-                  ->TransactVoid([&](pqxx::work& tx) {
-                    tx.exec_params("SELECT pg_terminate_backend($1, 5000)", *first);
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  absl::StatusOr<int64_t> second = pid();
-  ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_NE(*first, *second);
+  });
 }
 
 TEST_F(PoolTest, PreparedStatementsReachEveryConnection) {

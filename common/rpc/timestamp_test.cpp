@@ -8,8 +8,8 @@ namespace {
 using std::chrono::microseconds;
 
 TEST(TimestampTest, RoundTripsMicroseconds) {
-  for (int64_t micros : {int64_t{0}, int64_t{1}, int64_t{1'764'000'000'123'456},
-                         int64_t{-1}, int64_t{-1'500'000}}) {
+  for (int64_t micros :
+       {int64_t{0}, int64_t{1}, int64_t{1'764'000'000'123'456}, int64_t{-1}, int64_t{-1'500'000}}) {
     const time::Timestamp t{microseconds(micros)};
     EXPECT_EQ(*FromProto(ToProto(t)), t) << micros;
   }

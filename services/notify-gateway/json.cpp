@@ -86,9 +86,7 @@ std::string OutcomeName(order::v1::PaymentOutcome outcome) {
                   "PAYMENT_OUTCOME_");
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<JsonObject> ParseObject(std::string_view body,
                                        std::initializer_list<std::string_view> allowed) {

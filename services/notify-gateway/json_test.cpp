@@ -1,9 +1,10 @@
 #include "services/notify-gateway/json.h"
-#include "services/notify-gateway/testing/fake_upstreams.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+
+#include "services/notify-gateway/testing/fake_upstreams.h"
 
 namespace paymesh::gateway {
 namespace {

@@ -169,8 +169,8 @@ TEST_F(NotifyTest, EveryVerdictBecomesTheAnswerThatStopsOrRetriesWechat) {
     fake_.notification_result = c.answer;
     const double before = Counted("refund", c.result);
     http::Response res = Notify("/wechat/notify/refund");
-    const std::string what = c.answer.ok() ? c.answer->ShortDebugString()
-                                           : c.answer.status().ToString();
+    const std::string what =
+        c.answer.ok() ? c.answer->ShortDebugString() : c.answer.status().ToString();
     EXPECT_EQ(res.status, c.http) << what;
     EXPECT_EQ(HeaderOf(res, "Content-Type"), "application/json");
     const auto body = Body(res);

@@ -162,9 +162,9 @@ class GrpcUpstreamsTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
     ASSERT_GT(port, 0);
     live_ = "127.0.0.1:" + std::to_string(port);
-    upstreams_ = std::make_unique<GrpcUpstreams>(rpc::MakeChannel(live_), rpc::MakeChannel(live_),
-                                                 rpc::MakeChannel(live_),
-                                                 UpstreamTimeouts{.call = 300ms, .notify = 5000ms, .payment = 8000ms});
+    upstreams_ = std::make_unique<GrpcUpstreams>(
+        rpc::MakeChannel(live_), rpc::MakeChannel(live_), rpc::MakeChannel(live_),
+        UpstreamTimeouts{.call = 300ms, .notify = 5000ms, .payment = 8000ms});
   }
 
   void TearDown() override {

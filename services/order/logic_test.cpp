@@ -14,6 +14,7 @@
 #include "common/time/rfc3339.h"
 #include "common/time/testing/fake_clock.h"
 #include "services/order/testing/fake_order_store.h"
+#include "services/order/testing/store_contract.h"
 
 namespace paymesh::order {
 namespace {
@@ -515,26 +516,6 @@ class OrderPaymentLogicTest : public OrderLogicTest {
     }
     return out;
   }
-
-  static PaymentNotice Report(const Order& order, std::string notification_id,
-                              std::string transaction_id = "4200000001") {
-    PaymentNotice n;
-    n.notification_id = std::move(notification_id);
-    n.source = ReportSource::kNotification;
-    n.event_type = "TRANSACTION.SUCCESS";
-    PaymentReport& r = n.report;
-    r.appid = "wxapp";
-    r.mchid = "1900000001";
-    r.out_trade_no = order.out_trade_no;
-    r.transaction_id = std::move(transaction_id);
-    r.trade_type = "NATIVE";
-    r.trade_state = "SUCCESS";
-    r.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-    r.amount_total = order.total_fen;
-    r.payer_total = order.total_fen;
-    r.currency = "CNY";
-    return n;
-  }
 };
 
 TEST_F(OrderPaymentLogicTest, GetOrderForPaymentTakesExactlyOneKey) {
@@ -657,12 +638,15 @@ TEST_F(OrderPaymentLogicTest, OnlyAPayingOrderWithAnUnexpiredPrepayHasAnActiveOn
 // ---- payment: reports (their rules are the store contract's, testing/store_contract.cpp) ---
 
 TEST_F(OrderPaymentLogicTest, ApplyPaymentsAppliesAtTheClocksTimeOneResultPerReport) {
+  using testing::StoreContractTest;
   const Order a = PlaceOrder();
   const Order b = PlaceOrder({{"MUG", 2}});
-  PaymentNotice wrong = Report(b, "n-2", "4200000002");
+  PaymentNotice paid = StoreContractTest::Report(a, "n-1");
+  paid.report.success_time.reset();
+  PaymentNotice wrong = StoreContractTest::Report(b, "n-2", "4200000002");
   wrong.report.amount_total = 1;
   Tick();
-  auto r = logic_.ApplyPayments({Report(a, "n-1"), wrong});
+  auto r = logic_.ApplyPayments({paid, wrong});
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].outcome, PaymentOutcome::kApplied);
@@ -671,8 +655,9 @@ TEST_F(OrderPaymentLogicTest, ApplyPaymentsAppliesAtTheClocksTimeOneResultPerRep
   EXPECT_EQ(logic_.GetOrder("user-1", a.id)->paid_at, clock_.Now()) << "no success_time: now";
 
   store_.FailNextApply(absl::UnavailableError("database down"));
-  EXPECT_EQ(logic_.ApplyPayments({Report(b, "n-3", "4200000003")}).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      logic_.ApplyPayments({StoreContractTest::Report(b, "n-3", "4200000003")}).status().code(),
+      absl::StatusCode::kUnavailable);
 }
 
 TEST(OrderValidatePaymentNoticeTest, RefusesWhatTheStoreMustNeverSee) {

@@ -20,8 +20,7 @@ metrics::Histogram& BatchSizes() {
 }
 
 bool CommitFailed(const absl::Status& status) {
-  return absl::IsUnavailable(status) || absl::IsAborted(status) ||
-         absl::IsDeadlineExceeded(status);
+  return absl::IsUnavailable(status) || absl::IsAborted(status) || absl::IsDeadlineExceeded(status);
 }
 
 // What a caller whose report was not applied gets: a failed commit is always worth a retry.
@@ -93,8 +92,7 @@ std::vector<PaymentBatcher::Queued> PaymentBatcher::NextBatch() {
     // Linger while another batch is being applied, to gather a fuller one.
     const auto due = queue_.front().enqueued + options_.max_wait;
     cv_.wait_until(lock, due, [this] {
-      return stopping_ || queue_.empty() || applying_ == 0 ||
-             queue_.size() >= options_.max_batch;
+      return stopping_ || queue_.empty() || applying_ == 0 || queue_.size() >= options_.max_batch;
     });
     if (queue_.empty()) continue;  // another executor took them
     const size_t n = std::min(queue_.size(), options_.max_batch);

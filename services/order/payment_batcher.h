@@ -44,8 +44,8 @@ struct BatcherOptions {
 class PaymentBatcher {
  public:
   // Applies a batch all or nothing, one result per notice (OrderLogic::ApplyPayments).
-  using ApplyFn = std::function<absl::StatusOr<std::vector<PaymentResult>>(
-      const std::vector<PaymentNotice>&)>;
+  using ApplyFn =
+      std::function<absl::StatusOr<std::vector<PaymentResult>>(const std::vector<PaymentNotice>&)>;
   using Done = std::function<void(absl::StatusOr<PaymentResult>)>;
 
   struct Call {

@@ -54,11 +54,19 @@ class ScriptedApply {
     return out;
   }
 
-  void Close() { Set([this] { open_ = false; }); }
-  void Open() { Set([this] { open_ = true; }); }
-  void FailBatchesWith(absl::Status st) { Set([&] { batch_error_ = st; }); }
+  void Close() {
+    Set([this] { open_ = false; });
+  }
+  void Open() {
+    Set([this] { open_ = true; });
+  }
+  void FailBatchesWith(absl::Status st) {
+    Set([&] { batch_error_ = st; });
+  }
   // Any batch holding `id` fails with a constraint error, `id` alone included.
-  void FailAlways(std::string id) { Set([&] { fail_.insert(id); }); }
+  void FailAlways(std::string id) {
+    Set([&] { fail_.insert(id); });
+  }
 
   // Waits until `n` batches have started.
   bool WaitForBatches(size_t n) {
@@ -87,10 +95,10 @@ class ScriptedApply {
 };
 
 // Submits a call and hands back its answer.
-std::future<Result> Submit(PaymentBatcher& b, std::string id,
-                           std::chrono::system_clock::time_point deadline =
-                               std::chrono::system_clock::time_point::max(),
-                           std::function<bool()> cancelled = {}) {
+std::future<Result> Submit(
+    PaymentBatcher& b, std::string id,
+    std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max(),
+    std::function<bool()> cancelled = {}) {
   auto promise = std::make_shared<std::promise<Result>>();
   std::future<Result> f = promise->get_future();
   b.Submit({Notice(std::move(id)), deadline, std::move(cancelled),
@@ -171,9 +179,9 @@ TEST(PaymentBatcherTest, ABadReportFailsAloneAndTheOthersStillCommit) {
 }
 
 TEST(PaymentBatcherTest, AFailedCommitAnswersEveryCallerWithARetryableError) {
-  for (absl::Status failure : {absl::UnavailableError("connection lost"),
-                               absl::AbortedError("deadlock detected; gave up"),
-                               absl::DeadlineExceededError("statement timeout")}) {
+  for (absl::Status failure :
+       {absl::UnavailableError("connection lost"), absl::AbortedError("deadlock detected; gave up"),
+        absl::DeadlineExceededError("statement timeout")}) {
     ScriptedApply apply;
     apply.Close();
     PaymentBatcher b(apply.Fn(), {.max_batch = 8, .max_wait = hours(1), .executors = 1});
@@ -216,8 +224,10 @@ TEST(PaymentBatcherTest, CallsWhoseCallerIsGoneOrLateAreNotApplied) {
   auto first = Submit(b, "n-0");
   ASSERT_TRUE(apply.WaitForBatches(1));
   auto late = Submit(b, "n-late", std::chrono::system_clock::now() - std::chrono::seconds(1));
-  auto gone = Submit(b, "n-gone", std::chrono::system_clock::time_point::max(), [] { return true; });
-  auto kept = Submit(b, "n-kept", std::chrono::system_clock::now() + hours(1), [] { return false; });
+  auto gone =
+      Submit(b, "n-gone", std::chrono::system_clock::time_point::max(), [] { return true; });
+  auto kept =
+      Submit(b, "n-kept", std::chrono::system_clock::now() + hours(1), [] { return false; });
   apply.Open();
   EXPECT_TRUE(Await(first).ok());
   EXPECT_EQ(Await(late).status().code(), absl::StatusCode::kDeadlineExceeded);

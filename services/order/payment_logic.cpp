@@ -61,8 +61,7 @@ absl::StatusOr<Order> OrderLogic::GetOrderForPayment(const std::string& user_id,
   return Described(std::move(order));
 }
 
-absl::StatusOr<Order> OrderLogic::RecordPrepay(const std::string& order_id,
-                                               const Prepay& prepay) {
+absl::StatusOr<Order> OrderLogic::RecordPrepay(const std::string& order_id, const Prepay& prepay) {
   RETURN_IF_ERROR(ValidatePrepay(prepay));
   if (!IsUuid(order_id)) return absl::NotFoundError("order not found");
   return Described(store_.UpdateOrder(CanonicalUuid(order_id), [&prepay](const Order& locked) {

@@ -69,10 +69,9 @@ std::vector<pg::PreparedStatement> Statements() {
       {kOrderByOutTradeNo, orders + "WHERE out_trade_no = $1"},
       {kOrdersFirstPage, orders + "WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"},
       {kOrdersNextPage,
-       orders +
-       "WHERE user_id = $1 AND (created_at, id) < "
-       "('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid) "
-       "ORDER BY created_at DESC, id DESC LIMIT $4"},
+       orders + "WHERE user_id = $1 AND (created_at, id) < "
+                "('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid) "
+                "ORDER BY created_at DESC, id DESC LIMIT $4"},
       {kItemsOfOrders,
        "SELECT order_id::text, sku, name, quantity, unit_price_fen, line_total_fen "
        "FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no"},
@@ -218,11 +217,11 @@ void WriteChange(pqxx::work& tx, const Order& order, const OrderChange& change) 
                     OptionalMicros(prepay.expires_at), change.transaction_id,
                     OptionalMicros(paid_at), change.late_payment, change.flag_reason);
   const EventDetail& d = change.detail;
-  tx.exec_prepared0(kInsertEvent, order.id, change.event_type,
-                    std::string(StateName(order.state)), std::string(StateName(change.to_state)),
-                    d.transaction_id, d.notification_id, OptionalName(d.source, SourceName),
-                    OptionalName(d.channel, ChannelName), OptionalMicros(d.expires_at),
-                    d.reported_fen, d.expected_fen, change.flag_reason);
+  tx.exec_prepared0(kInsertEvent, order.id, change.event_type, std::string(StateName(order.state)),
+                    std::string(StateName(change.to_state)), d.transaction_id, d.notification_id,
+                    OptionalName(d.source, SourceName), OptionalName(d.channel, ChannelName),
+                    OptionalMicros(d.expires_at), d.reported_fen, d.expected_fen,
+                    change.flag_reason);
 }
 
 // The parallel arrays apply_payments takes, one element per notice.
@@ -246,14 +245,15 @@ struct PaymentArrays {
       currencies.push_back(r.currency);
     }
   }
-  std::vector<std::string> notification_ids, sources, event_types, out_trade_nos,
-      transaction_ids, appids, mchids, trade_types, trade_states, payer_openids, currencies;
+  std::vector<std::string> notification_ids, sources, event_types, out_trade_nos, transaction_ids,
+      appids, mchids, trade_types, trade_states, payer_openids, currencies;
   std::vector<std::optional<int64_t>> success_us, amount_totals, payer_totals;
 };
 
 absl::StatusOr<PaymentResult> ResultFromRow(const pqxx::row& r) {
   std::optional<PaymentOutcome> outcome = ParseOutcome(r[1].as<std::string>());
-  if (!outcome.has_value()) return absl::InternalError("apply_payments returned an unknown outcome");
+  if (!outcome.has_value())
+    return absl::InternalError("apply_payments returned an unknown outcome");
   PaymentResult result;
   result.outcome = *outcome;
   if (!r[2].is_null()) {
@@ -299,9 +299,8 @@ absl::StatusOr<InsertResult> PgOrderStore::InsertOrder(const NewOrder& order) {
   return pool_.Transact<InsertResult>([&](pqxx::work& tx) -> absl::StatusOr<InsertResult> {
     pqxx::result inserted;
     try {
-      inserted = tx.exec_prepared(kInsertOrder, order.user_id, order.out_trade_no,
-                                  order.total_fen, order.currency, order.idempotency_key,
-                                  order.request_hash);
+      inserted = tx.exec_prepared(kInsertOrder, order.user_id, order.out_trade_no, order.total_fen,
+                                  order.currency, order.idempotency_key, order.request_hash);
     } catch (const pqxx::unique_violation&) {
       // Not the idempotency key (that conflict is absorbed): the out_trade_no is taken.
       return absl::AbortedError("out_trade_no collision");
@@ -372,15 +371,15 @@ absl::StatusOr<std::vector<PaymentResult>> PgOrderStore::ApplyPayments(
   // it (the pool does, after a broken connection) is safe: the inbox makes it idempotent.
   return pool_.AutoCommit<std::vector<PaymentResult>>(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<PaymentResult>> {
-        const pqxx::result rows = tx.exec_prepared(
-            kApplyPayments, TextArrayLiteral(a.notification_ids), TextArrayLiteral(a.sources),
-            TextArrayLiteral(a.event_types), TextArrayLiteral(a.out_trade_nos),
-            TextArrayLiteral(a.transaction_ids), TextArrayLiteral(a.appids),
-            TextArrayLiteral(a.mchids), TextArrayLiteral(a.trade_types),
-            TextArrayLiteral(a.trade_states), Int64ArrayLiteral(a.success_us),
-            TextArrayLiteral(a.payer_openids), Int64ArrayLiteral(a.amount_totals),
-            Int64ArrayLiteral(a.payer_totals), TextArrayLiteral(a.currencies),
-            now.time_since_epoch().count());
+        const pqxx::result rows =
+            tx.exec_prepared(kApplyPayments, TextArrayLiteral(a.notification_ids),
+                             TextArrayLiteral(a.sources), TextArrayLiteral(a.event_types),
+                             TextArrayLiteral(a.out_trade_nos), TextArrayLiteral(a.transaction_ids),
+                             TextArrayLiteral(a.appids), TextArrayLiteral(a.mchids),
+                             TextArrayLiteral(a.trade_types), TextArrayLiteral(a.trade_states),
+                             Int64ArrayLiteral(a.success_us), TextArrayLiteral(a.payer_openids),
+                             Int64ArrayLiteral(a.amount_totals), Int64ArrayLiteral(a.payer_totals),
+                             TextArrayLiteral(a.currencies), now.time_since_epoch().count());
         std::vector<std::optional<PaymentResult>> by_index(notices.size());
         for (const pqxx::row& r : rows) {
           const int idx = r[0].as<int>();

@@ -68,8 +68,8 @@ class PgHarness final : public testing::StoreHarness {
   }
 
   std::optional<PaymentOutcome> InboxOutcome(const std::string& notification_id) override {
-    std::optional<std::string> v = Text(
-        "SELECT outcome FROM notification_inbox WHERE notification_id = $1", notification_id);
+    std::optional<std::string> v =
+        Text("SELECT outcome FROM notification_inbox WHERE notification_id = $1", notification_id);
     if (!v.has_value()) return std::nullopt;
     return ParseOutcome(*v);
   }
@@ -463,8 +463,7 @@ TEST_F(OrderPgStoreTest, TheAuditTrailAndTheInboxNameThePaymentNeverThePayer) {
             0);
   EXPECT_EQ(Text("SELECT payer_openid FROM payments WHERE transaction_id = $1", "4200000001"),
             kOpenid);
-  EXPECT_EQ(Text("SELECT (paid_at AT TIME ZONE 'UTC')::text FROM orders WHERE id = $1::uuid",
-                 o.id),
+  EXPECT_EQ(Text("SELECT (paid_at AT TIME ZONE 'UTC')::text FROM orders WHERE id = $1::uuid", o.id),
             "2026-11-21 10:01:02");
 }
 
@@ -472,8 +471,7 @@ TEST_F(OrderPgStoreTest, TheInboxKeepsWhatWeChatReportedForAnUnknownOrder) {
   Order ghost;
   ghost.out_trade_no = "PM20261121100000NOSUCHORDER1";
   ghost.total_fen = 990;
-  ASSERT_EQ(Apply(Report(ghost, "n-ghost", "4200000777"))->outcome,
-            PaymentOutcome::kUnknownOrder);
+  ASSERT_EQ(Apply(Report(ghost, "n-ghost", "4200000777"))->outcome, PaymentOutcome::kUnknownOrder);
   EXPECT_EQ(Text("SELECT out_trade_no || '/' || transaction_id || '/' || "
                  "(report->>'amount_total') || '/' || (report->>'trade_state') "
                  "FROM notification_inbox WHERE notification_id = $1",
@@ -508,14 +506,13 @@ TEST_F(OrderPgStoreTest, ABatchIsAllOrNothing) {
   const Order b = PlaceOrder();
   // A report the logic would refuse, straight to the store: payments requires a transaction id.
   PaymentNotice broken = Report(b, "n-b", "");
-  auto r = store_->ApplyPayments({Report(a, "n-a", "4200000001"), broken},
-                                 time::SystemClock().Now());
+  auto r =
+      store_->ApplyPayments({Report(a, "n-a", "4200000001"), broken}, time::SystemClock().Now());
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
   EXPECT_NE(r.status().code(), absl::StatusCode::kAborted) << r.status();
   EXPECT_EQ(logic_->GetOrder("u1", a.id)->state, OrderState::kCreated) << "rolled back";
-  EXPECT_EQ(Count("SELECT count(*) FROM notification_inbox WHERE notification_id = $1", "n-a"),
-            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM notification_inbox WHERE notification_id = $1", "n-a"), 0);
   // Alone, the good one commits.
   ASSERT_EQ(Apply(Report(a, "n-a", "4200000001"))->outcome, PaymentOutcome::kApplied);
 }

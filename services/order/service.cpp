@@ -249,16 +249,17 @@ grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerCon
   payments_.Submit({.notice = std::move(*notice),
                     .deadline = ctx->deadline(),
                     .cancelled = [ctx] { return ctx->IsCancelled(); },
-                    .done = [call, resp](absl::StatusOr<PaymentResult> result) {
-                      if (result.ok()) {
-                        resp->set_outcome(ToProto(result->outcome));
-                        resp->set_order_id(result->order_id);
-                        if (result->order_state.has_value()) {
-                          resp->set_order_state(ToProto(*result->order_state));
-                        }
-                      }
-                      call.Finish(result.status());
-                    }});
+                    .done =
+                        [call, resp](absl::StatusOr<PaymentResult> result) {
+                          if (result.ok()) {
+                            resp->set_outcome(ToProto(result->outcome));
+                            resp->set_order_id(result->order_id);
+                            if (result->order_state.has_value()) {
+                              resp->set_order_state(ToProto(*result->order_state));
+                            }
+                          }
+                          call.Finish(result.status());
+                        }});
   return call.reactor();
 }
 

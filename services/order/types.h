@@ -49,7 +49,7 @@ enum class PaymentOutcome {
   kIgnored          // recorded only: not a successful payment
 };
 inline constexpr std::string_view kOutcomeNames[] = {"APPLIED", "DUPLICATE", "AMOUNT_MISMATCH",
-                                                    "UNKNOWN_ORDER", "IGNORED"};
+                                                     "UNKNOWN_ORDER", "IGNORED"};
 
 // The stored name of an enum value above, and back (nullopt for an unknown name).
 template <typename Enum, size_t N>
@@ -139,10 +139,10 @@ struct PaymentReport {
   std::string out_trade_no;
   std::string transaction_id;
   std::string trade_type;
-  std::string trade_state;                  // SUCCESS, NOTPAY, CLOSED, ...
-  std::optional<Timestamp> success_time;    // as reported, when reported
-  std::string payer_openid;  // stored with the payment only; never logged or audited
-  int64_t amount_total = 0;  // fen
+  std::string trade_state;                // SUCCESS, NOTPAY, CLOSED, ...
+  std::optional<Timestamp> success_time;  // as reported, when reported
+  std::string payer_openid;               // stored with the payment only; never logged or audited
+  int64_t amount_total = 0;               // fen
   int64_t payer_total = 0;
   std::string currency;
 };
@@ -153,7 +153,7 @@ inline constexpr char kTradeStateSuccess[] = "SUCCESS";
 struct PaymentNotice {
   std::string notification_id;  // WeChat's notification id, or "query:<transaction_id>"
   ReportSource source = ReportSource::kNotification;
-  std::string event_type;       // TRANSACTION.SUCCESS
+  std::string event_type;  // TRANSACTION.SUCCESS
   PaymentReport report;
 
   // Only a successful payment can change an order; anything else is recorded (IGNORED).

@@ -158,20 +158,17 @@ void GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input, const std::st
   }
   call->done = std::move(done);
   rpc::PrepareClientContext(call->ctx, timeout_, request_id);
-  stub_->async()->ApplyPayment(&call->ctx, &call->req, &call->resp,
-                               [call](grpc::Status status) {
-                                 if (!status.ok()) {
-                                   call->done(FromCall(status, "ApplyPayment"));
-                                   return;
-                                 }
-                                 ApplyPaymentResult result;
-                                 result.outcome = Checked<PaymentOutcome>(
-                                     call->resp.outcome(), ov1::PaymentOutcome_IsValid);
-                                 result.order_id = call->resp.order_id();
-                                 result.order_state = Checked<OrderState>(
-                                     call->resp.order_state(), ov1::OrderState_IsValid);
-                                 call->done(std::move(result));
-                               });
+  stub_->async()->ApplyPayment(&call->ctx, &call->req, &call->resp, [call](grpc::Status status) {
+    if (!status.ok()) {
+      call->done(FromCall(status, "ApplyPayment"));
+      return;
+    }
+    ApplyPaymentResult result;
+    result.outcome = Checked<PaymentOutcome>(call->resp.outcome(), ov1::PaymentOutcome_IsValid);
+    result.order_id = call->resp.order_id();
+    result.order_state = Checked<OrderState>(call->resp.order_state(), ov1::OrderState_IsValid);
+    call->done(std::move(result));
+  });
 }
 
 }  // namespace paymesh::payment

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <utility>
 
 #include "common/error/status_macros.h"
@@ -53,43 +54,18 @@ const char* VerdictLabel(Verdict verdict) {
 }  // namespace
 
 const char* StateName(OrderState state) {
-  switch (state) {
-    case OrderState::kCreated:
-      return "CREATED";
-    case OrderState::kPaying:
-      return "PAYING";
-    case OrderState::kPaid:
-      return "PAID";
-    case OrderState::kPayFailed:
-      return "PAY_FAILED";
-    case OrderState::kClosed:
-      return "CLOSED";
-    case OrderState::kPartiallyRefunded:
-      return "PARTIALLY_REFUNDED";
-    case OrderState::kRefunded:
-      return "REFUNDED";
-    case OrderState::kUnspecified:
-      break;
-  }
-  return "UNSPECIFIED";
+  static constexpr const char* kNames[] = {
+      "UNSPECIFIED",        "CREATED", "PAYING", "PAID", "PAY_FAILED", "CLOSED",
+      "PARTIALLY_REFUNDED", "REFUNDED"};
+  const auto i = static_cast<size_t>(state);
+  return i < std::size(kNames) ? kNames[i] : kNames[0];
 }
 
 const char* OutcomeName(PaymentOutcome outcome) {
-  switch (outcome) {
-    case PaymentOutcome::kApplied:
-      return "APPLIED";
-    case PaymentOutcome::kDuplicate:
-      return "DUPLICATE";
-    case PaymentOutcome::kAmountMismatch:
-      return "AMOUNT_MISMATCH";
-    case PaymentOutcome::kUnknownOrder:
-      return "UNKNOWN_ORDER";
-    case PaymentOutcome::kIgnored:
-      return "IGNORED";
-    case PaymentOutcome::kUnspecified:
-      break;
-  }
-  return "UNSPECIFIED";
+  static constexpr const char* kNames[] = {"UNSPECIFIED",     "APPLIED",       "DUPLICATE",
+                                           "AMOUNT_MISMATCH", "UNKNOWN_ORDER", "IGNORED"};
+  const auto i = static_cast<size_t>(outcome);
+  return i < std::size(kNames) ? kNames[i] : kNames[0];
 }
 
 NotificationAnswer VerdictOf(const NotificationFate& fate) {
@@ -189,26 +165,25 @@ void PaymentLogic::HandleNotification(std::string_view route, const Notification
   }
   fate.verified = true;
   const std::string notification_id = report->notification_id;
-  orders_.ApplyPayment(
-      *report, request_id,
-      [this, fate, notification_id, request_id, done = std::move(done)](
-          absl::StatusOr<ApplyPaymentResult> applied) mutable {
-        if (applied.ok()) {
-          fate.outcome = applied->outcome;
-        } else {
-          fate.status = applied.status();
-          // Unreachable is a warning (WeChat retries); a refusal needs a person.
-          const bool unreachable = absl::IsUnavailable(fate.status) ||
-                                   absl::IsDeadlineExceeded(fate.status);
-          log::RequestScope scope(request_id);
-          log::Write(unreachable ? log::Level::kWarn : log::Level::kError,
-                     "order did not apply a verified notification",
-                     {{"notification_id", notification_id},
-                      {"code", absl::StatusCodeToString(fate.status.code())},
-                      {"error", fate.status.message()}});
-        }
-        Answer(fate, done);
-      });
+  orders_.ApplyPayment(*report, request_id,
+                       [this, fate, notification_id, request_id, done = std::move(done)](
+                           absl::StatusOr<ApplyPaymentResult> applied) mutable {
+                         if (applied.ok()) {
+                           fate.outcome = applied->outcome;
+                         } else {
+                           fate.status = applied.status();
+                           // Unreachable is a warning (WeChat retries); a refusal needs a person.
+                           const bool unreachable = absl::IsUnavailable(fate.status) ||
+                                                    absl::IsDeadlineExceeded(fate.status);
+                           log::RequestScope scope(request_id);
+                           log::Write(unreachable ? log::Level::kWarn : log::Level::kError,
+                                      "order did not apply a verified notification",
+                                      {{"notification_id", notification_id},
+                                       {"code", absl::StatusCodeToString(fate.status.code())},
+                                       {"error", fate.status.message()}});
+                         }
+                         Answer(fate, done);
+                       });
 }
 
 void PaymentLogic::Answer(const NotificationFate& fate,
@@ -321,11 +296,11 @@ absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string&
   const std::string notification_id = "query:" + tx->transaction_id;
   std::promise<absl::StatusOr<ApplyPaymentResult>> promise;
   std::future<absl::StatusOr<ApplyPaymentResult>> future = promise.get_future();
-  orders_.ApplyPayment(
-      ApplyPaymentInput{notification_id, ReportSource::kQuery, kEventTransactionSuccess,
-                        std::move(*tx)},
-      log::CurrentRequestId(),
-      [&promise](absl::StatusOr<ApplyPaymentResult> r) { promise.set_value(std::move(r)); });
+  orders_.ApplyPayment(ApplyPaymentInput{notification_id, ReportSource::kQuery,
+                                         kEventTransactionSuccess, std::move(*tx)},
+                       log::CurrentRequestId(), [&promise](absl::StatusOr<ApplyPaymentResult> r) {
+                         promise.set_value(std::move(r));
+                       });
   ASSIGN_OR_RETURN(ApplyPaymentResult applied, future.get());
   log::Info("query applied", {{"order_id", order.id},
                               {"out_trade_no", order.out_trade_no},

@@ -121,8 +121,8 @@ class PaymentLogic {
   // The verified report a notification carries, or why it was refused; sets *event_type once
   // the envelope was read.
   absl::StatusOr<ApplyPaymentInput> Check(std::string_view route,
-                                          const NotificationHeaders& headers,
-                                          std::string_view body, std::string* event_type);
+                                          const NotificationHeaders& headers, std::string_view body,
+                                          std::string* event_type);
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
   // OK when the transaction names our merchant and app.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;

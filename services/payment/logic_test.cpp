@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "common/time/rfc3339.h"
-#include "common/wechatpay/signing.h"
 #include "common/time/testing/fake_clock.h"
+#include "common/wechatpay/signing.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 
@@ -16,9 +16,9 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using time::testing::FakeClock;
 using testing::FakeOrderApi;
 using testing::FakeWechatPayApi;
+using time::testing::FakeClock;
 
 constexpr char kMchid[] = "1900000109";
 constexpr char kAppid[] = "wxd678efh567hg6787";
@@ -356,8 +356,7 @@ TEST_F(PaymentLogicTest, RejectsBadSignaturesWithoutTouchingOrder) {
   missing.headers.erase("wechatpay-nonce");
 
   int i = 0;
-  for (const Notification* n :
-       {&tampered, &stale, &edge, &future, &probe, &forged, &missing}) {
+  for (const Notification* n : {&tampered, &stale, &edge, &future, &probe, &forged, &missing}) {
     NotificationAnswer a = Handle(*n);
     EXPECT_EQ(a.verdict, Verdict::kReject) << "case " << i;
     EXPECT_EQ(a.reject_reason, RejectReason::kUnverified) << "case " << i;
@@ -375,8 +374,9 @@ TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetriedAndAppliesNothing) {
                                     {.serial = "PUB_KEY_ID_0000000000000000000001"});
   EXPECT_EQ(Handle(n).verdict, Verdict::kRetry);
   // The same unknown serial on a stale notification is still rejected outright.
-  Notification stale = MakeNotification(PaidTransaction(), NowSeconds(),
-                                        {.skew = -301, .serial = "PUB_KEY_ID_0000000000000000000001"});
+  Notification stale =
+      MakeNotification(PaidTransaction(), NowSeconds(),
+                       {.skew = -301, .serial = "PUB_KEY_ID_0000000000000000000001"});
   EXPECT_EQ(Handle(stale).verdict, Verdict::kReject);
   EXPECT_TRUE(orders_.apply_calls().empty());
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
@@ -456,10 +456,9 @@ TEST_F(PaymentLogicTest, OrderUnreachableIsRetried) {
 TEST_F(PaymentLogicTest, OrderRefusingAVerifiedNotificationIsRetriedNeverRejected) {
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds());
-  for (absl::Status refusal :
-       {absl::InvalidArgumentError("report.trade_type is too long"),
-        absl::FailedPreconditionError("check violation"), absl::InternalError("bug"),
-        absl::DeadlineExceededError("slow")}) {
+  for (absl::Status refusal : {absl::InvalidArgumentError("report.trade_type is too long"),
+                               absl::FailedPreconditionError("check violation"),
+                               absl::InternalError("bug"), absl::DeadlineExceededError("slow")}) {
     orders_.FailNextApply(refusal);
     EXPECT_EQ(Handle(n).verdict, Verdict::kRetry) << refusal;
   }
@@ -492,15 +491,14 @@ TEST(VerdictOfTest, EveryFateHasOneAnswer) {
        RejectReason::kMalformed},
       {false, absl::UnavailableError("unknown serial"), Verdict::kRetry,
        RejectReason::kUnspecified},
-      {false, absl::InternalError("does not decrypt"), Verdict::kRetry,
-       RejectReason::kUnspecified},
+      {false, absl::InternalError("does not decrypt"), Verdict::kRetry, RejectReason::kUnspecified},
       {false, absl::UnimplementedError("REFUND.SUCCESS"), Verdict::kRetry,
        RejectReason::kUnspecified},
   };
   for (const Row& row : table) {
-    NotificationFate fate{row.verified, row.status, "TRANSACTION.SUCCESS",
-                          row.status.ok() ? PaymentOutcome::kDuplicate
-                                          : PaymentOutcome::kUnspecified};
+    NotificationFate fate{
+        row.verified, row.status, "TRANSACTION.SUCCESS",
+        row.status.ok() ? PaymentOutcome::kDuplicate : PaymentOutcome::kUnspecified};
     NotificationAnswer a = VerdictOf(fate);
     EXPECT_EQ(a.verdict, row.verdict) << row.verified << " " << row.status;
     EXPECT_EQ(a.reject_reason, row.reason) << row.verified << " " << row.status;

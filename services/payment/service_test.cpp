@@ -7,10 +7,10 @@
 
 #include <memory>
 
-#include "common/wechatpay/signing.h"
 #include "common/rpc/timestamp.h"
 #include "common/time/rfc3339.h"
 #include "common/time/testing/fake_clock.h"
+#include "common/wechatpay/signing.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 

@@ -81,7 +81,7 @@ struct ApplyPaymentInput {
 
 struct ApplyPaymentResult {
   PaymentOutcome outcome = PaymentOutcome::kUnspecified;
-  std::string order_id;                             // "" for UNKNOWN_ORDER
+  std::string order_id;                               // "" for UNKNOWN_ORDER
   OrderState order_state = OrderState::kUnspecified;  // unspecified without an order
 };
 

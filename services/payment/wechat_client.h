@@ -1,6 +1,7 @@
 #pragma once
 
-// WechatPayClient: the WeChat Pay API v3 client (request signing, response verification, endpoints and errors of WeChat Pay API v3).
+// WechatPayClient: the WeChat Pay API v3 client (request signing, response verification, endpoints
+// and errors of WeChat Pay API v3).
 //
 // Each request is built once: the target (path + query) and the body are signed exactly as
 // sent, with a fresh nonce and the current time in `Authorization`; `Wechatpay-Serial` names the

@@ -5,16 +5,16 @@
 #include <boost/json.hpp>
 
 #include "common/crypto/crypto.h"
-#include "common/wechatpay/signing.h"
 #include "common/time/testing/fake_clock.h"
+#include "common/wechatpay/signing.h"
 #include "services/payment/testing/fake_http_transport.h"
 
 namespace paymesh::payment {
 namespace {
 
 using std::chrono::milliseconds;
-using time::testing::FakeClock;
 using testing::FakeHttpTransport;
+using time::testing::FakeClock;
 
 constexpr char kBaseUrl[] = "https://api.mch.weixin.qq.com";
 constexpr char kMchid[] = "1900000109";
@@ -356,8 +356,7 @@ TEST_F(WechatClientTest, RetriesStayWithinTheCallBudget) {
                          .merchant_serial = kMerchantSerial,
                          .platform_key_id = kPlatformKeyId,
                          .timeout = milliseconds(250)},
-                        MerchantKey(), verifier_, transport_, clock_,
-                        [this](milliseconds d) {
+                        MerchantKey(), verifier_, transport_, clock_, [this](milliseconds d) {
                           sleeps_.push_back(d);
                           clock_.Advance(d);
                         });

@@ -10,8 +10,8 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
-#include <future>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
 #include <sstream>
@@ -43,8 +43,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
 }
-
-
 
 // Polls `done` every 20 ms until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& done, milliseconds timeout) {
@@ -117,9 +115,9 @@ class WechatSimTest : public ::testing::Test {
                               [&answer](NotificationAnswer a) { answer.set_value(std::move(a)); });
     const NotificationAnswer a = answer.get_future().get();
     if (a.verdict == Verdict::kAck) return http::Response::Text(204, "");
-    const int status = a.verdict != Verdict::kReject                      ? 503
+    const int status = a.verdict != Verdict::kReject                  ? 503
                        : a.reject_reason == RejectReason::kUnverified ? 401
-                                                                          : 400;
+                                                                      : 400;
     return http::Response::Json(status, R"({"code":"FAIL","message":"refused"})");
   }
 
@@ -216,9 +214,7 @@ class WechatSimTest : public ::testing::Test {
     return out;
   }
 
-  bool OrderPaid() {
-    return orders_.GetOrder("ord-" + out_trade_no_)->state == OrderState::kPaid;
-  }
+  bool OrderPaid() { return orders_.GetOrder("ord-" + out_trade_no_)->state == OrderState::kPaid; }
 
   static inline std::filesystem::path* state_dir_ = nullptr;
   static inline paymesh::testing::ChildProcess* sim_ = nullptr;

@@ -95,19 +95,18 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
   const wechatsim::SimKeys& keys = (*sim)->keys();
   wechatpay::Verifier verifier;
   verifier.AddKey(keys.platform_key_id, keys.platform_key.PublicKey());
-  auto merchant_key =
-      crypto::RsaPrivateKey::FromPem(ReadFile(state_dir + "/" + wechatsim::kMerchantPrivateKeyFile));
+  auto merchant_key = crypto::RsaPrivateKey::FromPem(
+      ReadFile(state_dir + "/" + wechatsim::kMerchantPrivateKeyFile));
   if (!merchant_key.ok()) return Fail(merchant_key.status().ToString());
   auto client = http::Client::Create({.allow_insecure = true});
   if (!client.ok()) return Fail(client.status().ToString());
   payment::HttpClientTransport real(**client);
   RecordingTransport recording(real);
-  payment::WechatPayClient wechat(
-      {.base_url = "http://127.0.0.1:" + std::to_string(*sim_port),
-       .mchid = kMchid,
-       .merchant_serial = keys.merchant_serial,
-       .platform_key_id = keys.platform_key_id},
-      *merchant_key, verifier, recording, time::SystemClock());
+  payment::WechatPayClient wechat({.base_url = "http://127.0.0.1:" + std::to_string(*sim_port),
+                                   .mchid = kMchid,
+                                   .merchant_serial = keys.merchant_serial,
+                                   .platform_key_id = keys.platform_key_id},
+                                  *merchant_key, verifier, recording, time::SystemClock());
 
   const std::string paid_no = "PMCROSS" + crypto::RandomAlnum(16);
   const std::string closed_no = "PMCROSS" + crypto::RandomAlnum(16);
@@ -151,26 +150,25 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
                                     {"target", url->target},
                                     {"body", req.body},
                                     {"authorization", authorization}});
-    responses.push_back(json::object{{"name", std::string(names[i]) + " response " +
-                                                  std::to_string(res.status)},
-                                     {"headers", HeadersJson(res.headers)},
-                                     {"body", res.body}});
+    responses.push_back(
+        json::object{{"name", std::string(names[i]) + " response " + std::to_string(res.status)},
+                     {"headers", HeadersJson(res.headers)},
+                     {"body", res.body}});
   }
-  json::object vectors{
-      {"mchid", kMchid},
-      {"appid", kAppid},
-      {"merchant_serial", keys.merchant_serial},
-      {"merchant_public_key_pem", keys.merchant_public_key.ToPem()},
-      {"platform_public_key_id", keys.platform_key_id},
-      {"platform_public_key_pem", keys.platform_key.PublicKey().ToPem()},
-      {"platform_private_key_pem", keys.platform_key.ToPem()},
-      {"apiv3_key", keys.apiv3_key},
-      {"requests", requests},
-      {"responses", responses},
-      {"notification", json::object{{"headers", HeadersJson(delivered->headers)},
-                                    {"body", delivered->body},
-                                    {"out_trade_no", paid_no},
-                                    {"amount_total", 1234}}}};
+  json::object vectors{{"mchid", kMchid},
+                       {"appid", kAppid},
+                       {"merchant_serial", keys.merchant_serial},
+                       {"merchant_public_key_pem", keys.merchant_public_key.ToPem()},
+                       {"platform_public_key_id", keys.platform_key_id},
+                       {"platform_public_key_pem", keys.platform_key.PublicKey().ToPem()},
+                       {"platform_private_key_pem", keys.platform_key.ToPem()},
+                       {"apiv3_key", keys.apiv3_key},
+                       {"requests", requests},
+                       {"responses", responses},
+                       {"notification", json::object{{"headers", HeadersJson(delivered->headers)},
+                                                     {"body", delivered->body},
+                                                     {"out_trade_no", paid_no},
+                                                     {"amount_total", 1234}}}};
   std::ofstream(out_path) << json::serialize(vectors);
   receiver.Stop();
   (*sim)->Stop();
@@ -198,9 +196,9 @@ int Check(const std::string& state_dir, const std::string& in_path) {
   orders.PutOrder(order);
   wechatpay::Verifier verifier;
   verifier.AddKey(keys->platform_key_id, keys->platform_key.PublicKey());
-  payment::PaymentLogic logic({.appid = kAppid, .mchid = kMchid, .notify_url = "https://x/n",
-                               .apiv3_key = keys->apiv3_key},
-                              orders, wechat, verifier, time::SystemClock());
+  payment::PaymentLogic logic(
+      {.appid = kAppid, .mchid = kMchid, .notify_url = "https://x/n", .apiv3_key = keys->apiv3_key},
+      orders, wechat, verifier, time::SystemClock());
   const auto handle = [&logic](const payment::NotificationHeaders& headers,
                                const std::string& body) {
     payment::NotificationAnswer answer;
@@ -238,7 +236,8 @@ int Check(const std::string& state_dir, const std::string& in_path) {
 }  // namespace paymesh::crosscheck
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "emit") return paymesh::crosscheck::Emit(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "emit")
+    return paymesh::crosscheck::Emit(argv[2], argv[3]);
   if (argc == 4 && std::string(argv[1]) == "check") {
     return paymesh::crosscheck::Check(argv[2], argv[3]);
   }

@@ -293,11 +293,10 @@ PaymentResult FakeOrderStore::ApplyOne(const PaymentNotice& notice, Timestamp no
     outcome = PaymentOutcome::kIgnored;
     return ResultFor(outcome, order);
   }
-  const bool new_payment =
-      payments_
-          .emplace(notice.report.transaction_id,
-                   RecordedPayment{notice, order == nullptr ? "" : order->id})
-          .second;
+  const bool new_payment = payments_
+                               .emplace(notice.report.transaction_id,
+                                        RecordedPayment{notice, order == nullptr ? "" : order->id})
+                               .second;
   if (order == nullptr) {
     outcome = PaymentOutcome::kUnknownOrder;
     return ResultFor(outcome, nullptr);

@@ -85,7 +85,7 @@ class FakeOrderStore : public OrderStore {
   std::map<std::pair<std::string, std::string>, size_t> by_key_;  // (user, key) → orders_ index
   std::vector<NewOrder> insert_calls_;
   std::vector<Event> events_;
-  std::map<std::string, PaymentOutcome> inbox_;    // notification id → outcome
+  std::map<std::string, PaymentOutcome> inbox_;      // notification id → outcome
   std::map<std::string, RecordedPayment> payments_;  // transaction id → report
   int fail_inserts_ = 0;
   absl::Status fail_applies_;

@@ -144,7 +144,8 @@ TEST_P(StoreContractTest, ARepeatedNotificationIsADuplicate) {
   ASSERT_EQ(Apply(Report(o, "n-1"))->outcome, PaymentOutcome::kApplied);
   auto again = Apply(Report(o, "n-1"));
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(*again, (PaymentResult{PaymentOutcome::kDuplicate, o.id, OrderState::kPaid, false, ""}));
+  EXPECT_EQ(*again,
+            (PaymentResult{PaymentOutcome::kDuplicate, o.id, OrderState::kPaid, false, ""}));
   EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
   EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
 }
@@ -279,8 +280,8 @@ TEST_P(StoreContractTest, OutcomeTable) {
        false},
       {OrderState::kPartiallyRefunded, OrderState::kPartiallyRefunded, "duplicate_payment",
        PaymentOutcome::kApplied, true, false},
-      {OrderState::kRefunded, OrderState::kRefunded, "duplicate_payment",
-       PaymentOutcome::kApplied, true, false},
+      {OrderState::kRefunded, OrderState::kRefunded, "duplicate_payment", PaymentOutcome::kApplied,
+       true, false},
   };
   int n = 0;
   for (const Row& row : table) {
@@ -383,27 +384,26 @@ TEST_P(StoreContractTest, OneBatchAppliesEveryRuleToItsOwnReport) {
   PaymentNotice ignored = Report(notpay, "n-4", "");
   ignored.report.trade_state = "NOTPAY";
   ignored.report.success_time.reset();
-  auto r = ApplyAll({Report(paying, "n-1", "4200000001"), mismatch,
-                     Report(closed, "n-3", "4200000003"), ignored,
-                     Report(seen, "n-seen", "4200000005"),
-                     Report(seen_txn, "n-second", "4200000006"),
-                     Report(ghost, "n-7", "4200000007")});
+  auto r =
+      ApplyAll({Report(paying, "n-1", "4200000001"), mismatch, Report(closed, "n-3", "4200000003"),
+                ignored, Report(seen, "n-seen", "4200000005"),
+                Report(seen_txn, "n-second", "4200000006"), Report(ghost, "n-7", "4200000007")});
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 7u);
-  EXPECT_EQ((*r)[0], (PaymentResult{PaymentOutcome::kApplied, paying.id, OrderState::kPaid, false,
-                                    ""}));
+  EXPECT_EQ((*r)[0],
+            (PaymentResult{PaymentOutcome::kApplied, paying.id, OrderState::kPaid, false, ""}));
   EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kAmountMismatch);
   EXPECT_EQ((*r)[1].order_state, OrderState::kCreated);
   EXPECT_EQ((*r)[1].flag_reason, "amount_mismatch: reported 1000 fen, expected 1234 fen");
   EXPECT_EQ((*r)[2].outcome, PaymentOutcome::kApplied);
   EXPECT_EQ((*r)[2].order_state, OrderState::kPaid);
   EXPECT_TRUE((*r)[2].flagged);
-  EXPECT_EQ((*r)[3], (PaymentResult{PaymentOutcome::kIgnored, notpay.id, OrderState::kCreated,
-                                    false, ""}));
-  EXPECT_EQ((*r)[4], (PaymentResult{PaymentOutcome::kDuplicate, seen.id, OrderState::kPaid, false,
-                                    ""}));
-  EXPECT_EQ((*r)[5], (PaymentResult{PaymentOutcome::kDuplicate, seen_txn.id, OrderState::kPaid,
-                                    false, ""}));
+  EXPECT_EQ((*r)[3],
+            (PaymentResult{PaymentOutcome::kIgnored, notpay.id, OrderState::kCreated, false, ""}));
+  EXPECT_EQ((*r)[4],
+            (PaymentResult{PaymentOutcome::kDuplicate, seen.id, OrderState::kPaid, false, ""}));
+  EXPECT_EQ((*r)[5],
+            (PaymentResult{PaymentOutcome::kDuplicate, seen_txn.id, OrderState::kPaid, false, ""}));
   EXPECT_EQ((*r)[6], (PaymentResult{PaymentOutcome::kUnknownOrder, "", std::nullopt, false, ""}));
 
   EXPECT_EQ(Get(paying.id).paid_at, kSuccessTime);
