@@ -178,7 +178,7 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
 }
 
 int Check(const std::string& state_dir, const std::string& in_path) {
-  auto keys = wechatsim::LoadOrCreateKeys(state_dir, kMchid, kAppid);
+  auto keys = wechatsim::LoadOrCreateKeys(state_dir, kMchid, kAppid, "wx7777777777777777");
   if (!keys.ok()) return Fail(keys.status().ToString());
   json::value produced = json::parse(ReadFile(in_path));
   const json::object& tx = produced.at("transaction").as_object();

@@ -44,6 +44,14 @@ absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env) {
   if (cfg.appid.empty() || cfg.appid.size() > 32 || !AllOf(cfg.appid, IsAlnum)) {
     env.AddProblem("SIM_APPID: must be 1-32 letters or digits");
   }
+  cfg.miniprogram_appid = env.String("SIM_MINIPROGRAM_APPID", cfg.miniprogram_appid);
+  if (cfg.miniprogram_appid.empty() || cfg.miniprogram_appid.size() > 32 ||
+      !AllOf(cfg.miniprogram_appid, IsAlnum) || cfg.miniprogram_appid == cfg.appid) {
+    env.AddProblem("SIM_MINIPROGRAM_APPID: must be 1-32 letters or digits, not SIM_APPID");
+  }
+  cfg.token_ttl_seconds = env.Int("SIM_WECHAT_TOKEN_TTL_SECONDS", cfg.token_ttl_seconds, 2, 7200);
+  cfg.token_overlap_seconds =
+      env.Int("SIM_WECHAT_TOKEN_OVERLAP_SECONDS", cfg.token_overlap_seconds, 0, 300);
   const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
   cfg.strict_fields = env.Bool("SIM_STRICT_FIELDS", true);

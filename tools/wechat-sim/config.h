@@ -17,7 +17,12 @@ struct SimConfig {
   double time_scale = 1.0;  // multiplies every notification retry interval
   std::chrono::milliseconds notify_timeout{5000};
   std::string mchid = "1900000109";
-  std::string appid = "wx8888888888888888";
+  std::string appid = "wx8888888888888888";  // the Official Account (and pay)
+  std::string miniprogram_appid = "wx7777777777777777";
+  // The global access_token's and jsapi_ticket's lifetime (WeChat: 7200 s) and how long a
+  // superseded one keeps working (WeChat: 300 s); short ones let tests cross an expiry.
+  int64_t token_ttl_seconds = 7200;
+  int64_t token_overlap_seconds = 300;
   log::Level log_level = log::Level::kInfo;
   bool strict_fields = true;  // unknown top-level body fields → 400 PARAM_ERROR
 };

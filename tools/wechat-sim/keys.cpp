@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -155,8 +156,15 @@ bool IsApiV3Key(std::string_view key) {
   return true;
 }
 
+bool IsAppSecret(std::string_view secret) {
+  return secret.size() == 32 && std::all_of(secret.begin(), secret.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::string& mchid,
-                                         const std::string& appid) {
+                                         const std::string& appid,
+                                         const std::string& miniprogram_appid) {
   RETURN_IF_ERROR(MakeDirs(dir));
   ASSIGN_OR_RETURN(crypto::RsaPrivateKey platform,
                    KeyPair(dir, kPlatformPrivateKeyFile, kPlatformPublicKeyFile));
@@ -175,10 +183,19 @@ absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::stri
                                               Path(dir, kApiV3KeyFile), kPrivate,
                                               [](const std::string& s) { return IsApiV3Key(s); },
                                               [] { return crypto::RandomAlnum(32); }));
+  const auto secret = [&](const char* name) {
+    return ReadOrCreate(
+        Path(dir, name), kPrivate, [](const std::string& s) { return IsAppSecret(s); },
+        [] { return crypto::HexLower(crypto::RandomBytes(16)); });
+  };
+  ASSIGN_OR_RETURN(std::string app_secret, secret(kAppSecretFile));
+  ASSIGN_OR_RETURN(std::string miniprogram_secret, secret(kMiniProgramSecretFile));
   RETURN_IF_ERROR(WriteFile(Path(dir, kMchidFile), mchid, kPublic));
   RETURN_IF_ERROR(WriteFile(Path(dir, kAppidFile), appid, kPublic));
-  return SimKeys{std::move(platform), std::move(key_id), merchant.PublicKey(), std::move(serial),
-                 std::move(apiv3_key)};
+  RETURN_IF_ERROR(WriteFile(Path(dir, kMiniProgramAppidFile), miniprogram_appid, kPublic));
+  return SimKeys{
+      std::move(platform),  std::move(key_id),     merchant.PublicKey(),         std::move(serial),
+      std::move(apiv3_key), std::move(app_secret), std::move(miniprogram_secret)};
 }
 
 }  // namespace paymesh::wechatsim

@@ -6,7 +6,9 @@
 //   merchant_private_key.pem, merchant_public_key.pem, merchant_serial  (the dev merchant's API
 //     key and its 40-hex certificate serial; the sim verifies requests with the public key)
 //   apiv3_key  (32 characters of [0-9A-Za-z]; encrypts notification resources)
-//   mchid, appid  (written on every start from the configuration)
+//   appsecret, miniprogram_secret  (32 lowercase hex: the Official Account's and the mini
+//     program's AppSecret; auth presents them to api.weixin.qq.com)
+//   mchid, appid, miniprogram_appid  (written on every start from the configuration)
 // Private files are written with mode 0600. The payment service and the tests read these files.
 
 #include <string>
@@ -25,6 +27,9 @@ inline constexpr char kMerchantSerialFile[] = "merchant_serial";
 inline constexpr char kApiV3KeyFile[] = "apiv3_key";
 inline constexpr char kMchidFile[] = "mchid";
 inline constexpr char kAppidFile[] = "appid";
+inline constexpr char kAppSecretFile[] = "appsecret";
+inline constexpr char kMiniProgramAppidFile[] = "miniprogram_appid";
+inline constexpr char kMiniProgramSecretFile[] = "miniprogram_secret";
 
 struct SimKeys {
   crypto::RsaPrivateKey platform_key;
@@ -32,16 +37,20 @@ struct SimKeys {
   crypto::RsaPublicKey merchant_public_key;
   std::string merchant_serial;
   std::string apiv3_key;
+  std::string app_secret;          // the Official Account's
+  std::string miniprogram_secret;  // the mini program's
 };
 
 // Loads the state directory's keys, creating the directory (0700) and whatever file is missing.
 // INVALID_ARGUMENT for a file that exists but is malformed (named in the message), INTERNAL
 // when a file cannot be read or written.
 absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& state_dir, const std::string& mchid,
-                                         const std::string& appid);
+                                         const std::string& appid,
+                                         const std::string& miniprogram_appid);
 
 bool IsPublicKeyId(std::string_view id);    // PUB_KEY_ID_ + 28 digits
 bool IsMerchantSerial(std::string_view s);  // 40 uppercase hex
 bool IsApiV3Key(std::string_view key);      // 32 of [0-9A-Za-z]
+bool IsAppSecret(std::string_view secret);  // 32 lowercase hex
 
 }  // namespace paymesh::wechatsim

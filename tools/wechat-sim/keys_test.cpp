@@ -42,7 +42,8 @@ class KeysTest : public ::testing::Test {
 };
 
 TEST_F(KeysTest, CreatesEveryFileThenReusesThem) {
-  absl::StatusOr<SimKeys> first = LoadOrCreateKeys(dir_, "1900000109", "wx8888888888888888");
+  absl::StatusOr<SimKeys> first =
+      LoadOrCreateKeys(dir_, "1900000109", "wx8888888888888888", "wx7777777777777777");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(IsPublicKeyId(first->platform_key_id)) << first->platform_key_id;
   EXPECT_TRUE(IsMerchantSerial(first->merchant_serial)) << first->merchant_serial;
@@ -58,6 +59,13 @@ TEST_F(KeysTest, CreatesEveryFileThenReusesThem) {
   EXPECT_EQ(Read(File(kPlatformPublicKeyIdFile)), first->platform_key_id + "\n");
   EXPECT_EQ(Read(File(kMerchantSerialFile)), first->merchant_serial + "\n");
   EXPECT_EQ(Read(File(kApiV3KeyFile)), first->apiv3_key + "\n");
+  EXPECT_TRUE(IsAppSecret(first->app_secret)) << first->app_secret;
+  EXPECT_TRUE(IsAppSecret(first->miniprogram_secret));
+  EXPECT_NE(first->app_secret, first->miniprogram_secret);
+  EXPECT_EQ(Mode(File(kAppSecretFile)), 0600u);
+  EXPECT_EQ(Read(File(kAppSecretFile)), first->app_secret + "\n");
+  EXPECT_EQ(Read(File(kMiniProgramSecretFile)), first->miniprogram_secret + "\n");
+  EXPECT_EQ(Read(File(kMiniProgramAppidFile)), "wx7777777777777777\n");
 
   // The merchant's private key on disk pairs with the public key the sim verifies with, and
   // the platform public key file pairs with the sim's signing key.
@@ -70,19 +78,20 @@ TEST_F(KeysTest, CreatesEveryFileThenReusesThem) {
   ASSERT_TRUE(platform_public.ok());
   EXPECT_TRUE(platform_public->VerifySha256("p", first->platform_key.SignSha256("p")));
 
-  absl::StatusOr<SimKeys> second = LoadOrCreateKeys(dir_, "1230000109", "wxabc");
+  absl::StatusOr<SimKeys> second = LoadOrCreateKeys(dir_, "1230000109", "wxabc", "wxmp");
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->platform_key_id, first->platform_key_id);
   EXPECT_EQ(second->merchant_serial, first->merchant_serial);
   EXPECT_EQ(second->apiv3_key, first->apiv3_key);
+  EXPECT_EQ(second->app_secret, first->app_secret);
   EXPECT_EQ(second->platform_key.ToPem(), first->platform_key.ToPem());
   EXPECT_EQ(Read(File(kMchidFile)), "1230000109\n");
 }
 
 TEST_F(KeysTest, MalformedFileIsRefused) {
-  ASSERT_TRUE(LoadOrCreateKeys(dir_, "1900000109", "wx1").ok());
+  ASSERT_TRUE(LoadOrCreateKeys(dir_, "1900000109", "wx1", "wx2").ok());
   std::ofstream(File(kApiV3KeyFile)) << "short\n";
-  absl::StatusOr<SimKeys> keys = LoadOrCreateKeys(dir_, "1900000109", "wx1");
+  absl::StatusOr<SimKeys> keys = LoadOrCreateKeys(dir_, "1900000109", "wx1", "wx2");
   EXPECT_EQ(keys.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(keys.status().message().find(kApiV3KeyFile), std::string::npos);
 }

@@ -1,12 +1,14 @@
 #pragma once
 
-// Dispatches a request to the v3 API (/v3/...) or the control API (/sim/...); anything else is
-// 404 {"code":"NOT_FOUND"}. Thread-safe.
+// Dispatches a request to the Official Account / mini program APIs and their control routes
+// (mp_api.h), the v3 pay API (/v3/...) or the pay control API (/sim/...); anything else is 404
+// {"code":"NOT_FOUND"}. Thread-safe.
 
 #include <cstdint>
 
 #include "common/http/message.h"
 #include "tools/wechat-sim/control_api.h"
+#include "tools/wechat-sim/mp_store.h"
 #include "tools/wechat-sim/pay_api.h"
 
 namespace paymesh::wechatsim {
@@ -14,6 +16,7 @@ namespace paymesh::wechatsim {
 struct Routes {
   PayApiContext pay;
   ControlContext control;
+  MpStore* mp = nullptr;
 };
 
 http::Response Dispatch(const http::Request& request, const Routes& routes, int64_t now);

@@ -24,13 +24,17 @@ struct Simulator::Impl {
   Impl(SimConfig c, SimKeys k)
       : config(std::move(c)),
         keys(std::move(k)),
-        identity{config.mchid, keys.merchant_serial, keys.merchant_public_key} {}
+        identity{config.mchid, keys.merchant_serial, keys.merchant_public_key},
+        mp(MpOptions{config.appid, keys.app_secret, config.miniprogram_appid,
+                     keys.miniprogram_secret, config.token_ttl_seconds,
+                     config.token_overlap_seconds}) {}
 
   SimConfig config;
   SimKeys keys;
   MerchantIdentity identity;
   OrderStore store;
   FaultRegistry faults;
+  MpStore mp;
   Routes routes;
   // Torn down by Stop() in this order: server (no handler or timer runs after), client
   // (abandons pending sends), then the notifier's jobs go with the server's io_context.
@@ -41,7 +45,8 @@ struct Simulator::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& config) {
-  absl::StatusOr<SimKeys> keys = LoadOrCreateKeys(config.state_dir, config.mchid, config.appid);
+  absl::StatusOr<SimKeys> keys =
+      LoadOrCreateKeys(config.state_dir, config.mchid, config.appid, config.miniprogram_appid);
   if (!keys.ok()) return keys.status();
   auto impl = std::make_unique<Impl>(config, std::move(*keys));
   http::ClientOptions client_options;
@@ -71,6 +76,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   pay.platform_key_id = impl->keys.platform_key_id;
   pay.identity = &impl->identity;
   pay.merchant = {config.mchid, config.appid, config.strict_fields};
+  impl->routes.mp = &impl->mp;
   ControlContext& control = impl->routes.control;
   control.store = &impl->store;
   control.faults = &impl->faults;

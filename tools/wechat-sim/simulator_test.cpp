@@ -654,5 +654,99 @@ TEST(WechatSimBinaryTest, ServesAndExitsCleanly) {
   std::filesystem::remove(dir + "_bad.log", ignored);
 }
 
+// ---- the Official Account and mini program side ------------------------------------------------
+
+json::object Object(const http::ClientResponse& r) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  EXPECT_FALSE(ec) << r.body;
+  return v.is_object() ? v.as_object() : json::object{};
+}
+
+TEST_F(SimulatorTest, WebOauthRedirectsWithACodeThatBuysOneUserToken) {
+  const std::string secret = ReadFile(*state_dir_ + "/" + kAppSecretFile);
+  ASSERT_EQ(
+      Control("POST", "/sim/oauth/users",
+              R"({"openid":"oWEB1","unionid":"uWEB1","nickname":"小明","avatar":"https://a/0"})")
+          .status,
+      200);
+  http::ClientResponse page =
+      Control("GET", "/connect/oauth2/authorize?appid=" + appid_ +
+                         "&redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fx%3D1&response_type=code"
+                         "&scope=snsapi_userinfo&state=abc123");
+  ASSERT_EQ(page.status, 302) << page.body;
+  const std::string location(page.Header("Location"));
+  ASSERT_EQ(location.rfind("https://shop.example/cb?x=1&code=", 0), 0u) << location;
+  EXPECT_NE(location.find("&state=abc123"), std::string::npos);
+  const std::string code = location.substr(location.find("code=") + 5, 32);
+
+  json::object token =
+      Object(Control("GET", "/sns/oauth2/access_token?appid=" + appid_ + "&secret=" + secret +
+                                "&code=" + code + "&grant_type=authorization_code"));
+  ASSERT_TRUE(token.contains("access_token")) << json::serialize(token);
+  EXPECT_EQ(token.at("openid").as_string(), "oWEB1");
+  EXPECT_EQ(token.at("unionid").as_string(), "uWEB1");
+  EXPECT_EQ(token.at("scope").as_string(), "snsapi_userinfo");
+  json::object again =
+      Object(Control("GET", "/sns/oauth2/access_token?appid=" + appid_ + "&secret=" + secret +
+                                "&code=" + code + "&grant_type=authorization_code"));
+  EXPECT_EQ(again.at("errcode").as_int64(), 40163);
+  json::object info = Object(Control(
+      "GET", "/sns/userinfo?access_token=" + std::string(token.at("access_token").as_string()) +
+                 "&openid=oWEB1&lang=zh_CN"));
+  EXPECT_EQ(info.at("nickname").as_string(), "小明");
+
+  for (const char* bad : {"&scope=snsapi_login", "&scope="}) {
+    http::ClientResponse refused =
+        Control("GET", "/connect/oauth2/authorize?appid=" + appid_ +
+                           "&redirect_uri=https%3A%2F%2Fshop.example%2Fcb&response_type=code" +
+                           bad + "&state=s");
+    EXPECT_EQ(refused.status, 400) << bad;
+  }
+  json::object wrong_secret = Object(Control(
+      "GET", "/sns/oauth2/access_token?appid=" + appid_ +
+                 "&secret=00000000000000000000000000000000&code=x&grant_type=authorization_code"));
+  EXPECT_EQ(wrong_secret.at("errcode").as_int64(), 40125);
+}
+
+TEST_F(SimulatorTest, MiniProgramCodesTokensTicketsAndCounters) {
+  const std::string mp_appid = ReadFile(*state_dir_ + "/" + kMiniProgramAppidFile);
+  const std::string mp_secret = ReadFile(*state_dir_ + "/" + kMiniProgramSecretFile);
+  const std::string secret = ReadFile(*state_dir_ + "/" + kAppSecretFile);
+  ASSERT_EQ(Control("DELETE", "/sim/wechat/counters").status, 204);
+  json::object minted = Object(Control("POST", "/sim/miniprogram/code", R"({"openid":"oMP9"})"));
+  const std::string code(minted.at("code").as_string());
+  json::object session =
+      Object(Control("GET", "/sns/jscode2session?appid=" + mp_appid + "&secret=" + mp_secret +
+                                "&js_code=" + code + "&grant_type=authorization_code"));
+  EXPECT_EQ(session.at("openid").as_string(), "oMP9");
+  EXPECT_TRUE(session.contains("session_key"));
+
+  json::object stable =
+      Object(Control("POST", "/cgi-bin/stable_token",
+                     R"({"grant_type":"client_credential","appid":")" + appid_ + R"(","secret":")" +
+                         secret + R"(","force_refresh":false})"));
+  ASSERT_TRUE(stable.contains("access_token")) << json::serialize(stable);
+  const std::string token(stable.at("access_token").as_string());
+  json::object ticket =
+      Object(Control("GET", "/cgi-bin/ticket/getticket?access_token=" + token + "&type=jsapi"));
+  EXPECT_EQ(ticket.at("errcode").as_int64(), 0);
+  json::object listed = Object(Control("GET", "/sim/wechat/tokens"));
+  EXPECT_EQ(listed.at(appid_).at("access_token").as_string(), token);
+  EXPECT_EQ(listed.at(appid_).at("jsapi_ticket").as_string(), ticket.at("ticket").as_string());
+  json::object bad =
+      Object(Control("GET", "/cgi-bin/ticket/getticket?access_token=forged&type=jsapi"));
+  EXPECT_EQ(bad.at("errcode").as_int64(), 40001);
+  json::object counters = Object(Control("GET", "/sim/wechat/counters"));
+  EXPECT_EQ(counters.at("cgi-bin/stable_token").as_int64(), 1);
+  EXPECT_EQ(counters.at("cgi-bin/ticket/getticket").as_int64(), 2);
+  EXPECT_EQ(counters.at("sns/jscode2session").as_int64(), 1);
+
+  ASSERT_EQ(Control("POST", "/sim/sms", R"({"mobile":"13800138000","text":"code 123456"})").status,
+            204);
+  http::ClientResponse sms = Control("GET", "/sim/sms?mobile=13800138000");
+  EXPECT_NE(sms.body.find("code 123456"), std::string::npos) << sms.body;
+}
+
 }  // namespace
 }  // namespace paymesh::wechatsim
