@@ -14,7 +14,7 @@
 #include "common/wechatpay/verifier.h"
 #include "services/payment/config.h"
 #include "services/payment/grpc_order_client.h"
-#include "services/payment/http_transport.h"
+#include "common/http/transport.h"
 #include "services/payment/logic.h"
 #include "services/payment/service.h"
 #include "services/payment/wechat_client.h"
@@ -38,7 +38,7 @@ int Run(const PaymentConfig& cfg) {
     log::Error("HTTP client failed", {{"error", http_client.status().message()}});
     return 1;
   }
-  HttpClientTransport transport(**http_client);
+  http::ClientTransport transport(**http_client);
   WechatPayClient wechat({.base_url = cfg.base_url,
                           .mchid = cfg.mchid,
                           .merchant_serial = cfg.merchant_serial,

@@ -107,7 +107,7 @@ absl::Status StatusFromWechatError(int http_status, std::string_view body) {
 }
 
 WechatPayClient::WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
-                                 const wechatpay::Verifier& verifier, HttpTransport& transport,
+                                 const wechatpay::Verifier& verifier, http::Transport& transport,
                                  const time::Clock& clock, Sleeper sleep)
     : options_(std::move(options)),
       merchant_key_(std::move(merchant_key)),

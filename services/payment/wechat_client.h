@@ -25,7 +25,7 @@
 #include "common/crypto/rsa.h"
 #include "common/metrics/metrics.h"
 #include "common/wechatpay/verifier.h"
-#include "services/payment/http_transport.h"
+#include "common/http/transport.h"
 #include "services/payment/types.h"
 #include "services/payment/wechat_api.h"
 
@@ -53,7 +53,7 @@ class WechatPayClient final : public WechatPayApi {
  public:
   // `verifier`, `transport` and `clock` must outlive the client.
   WechatPayClient(WechatClientOptions options, crypto::RsaPrivateKey merchant_key,
-                  const wechatpay::Verifier& verifier, HttpTransport& transport,
+                  const wechatpay::Verifier& verifier, http::Transport& transport,
                   const time::Clock& clock, Sleeper sleep = RealSleep);
 
   absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) override;
@@ -75,7 +75,7 @@ class WechatPayClient final : public WechatPayApi {
   WechatClientOptions options_;
   crypto::RsaPrivateKey merchant_key_;
   const wechatpay::Verifier& verifier_;
-  HttpTransport& transport_;
+  http::Transport& transport_;
   const time::Clock& clock_;
   Sleeper sleep_;
   metrics::Counter& requests_;

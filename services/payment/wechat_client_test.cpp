@@ -7,13 +7,13 @@
 #include "common/crypto/crypto.h"
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
-#include "services/payment/testing/fake_http_transport.h"
+#include "common/http/testing/fake_transport.h"
 
 namespace paymesh::payment {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::FakeHttpTransport;
+using http::testing::FakeTransport;
 using time::testing::FakeClock;
 
 constexpr char kBaseUrl[] = "https://api.mch.weixin.qq.com";
@@ -141,7 +141,7 @@ class WechatClientTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  FakeHttpTransport transport_;
+  http::testing::FakeTransport transport_;
   wechatpay::Verifier verifier_;
   std::vector<milliseconds> sleeps_;
   std::unique_ptr<WechatPayClient> client_;

@@ -135,7 +135,7 @@ class WechatSimTest : public ::testing::Test {
         crypto::RsaPrivateKey::FromPem(ReadFile(state / "merchant_private_key.pem"));
     ASSERT_TRUE(merchant.ok());
     merchant_key_ = std::make_unique<crypto::RsaPrivateKey>(*merchant);
-    transport_ = std::make_unique<HttpClientTransport>(*http_);
+    transport_ = std::make_unique<http::ClientTransport>(*http_);
     wechat_ = MakeClient(*merchant_key_, verifier_);
     logic_ =
         std::make_unique<PaymentLogic>(PaymentSettings{.appid = appid_,
@@ -227,7 +227,7 @@ class WechatSimTest : public ::testing::Test {
   std::string mchid_, appid_, key_id_, out_trade_no_;
   wechatpay::Verifier verifier_;
   std::unique_ptr<crypto::RsaPrivateKey> merchant_key_;
-  std::unique_ptr<HttpClientTransport> transport_;
+  std::unique_ptr<http::ClientTransport> transport_;
   std::unique_ptr<WechatPayClient> wechat_;
   payment::testing::FakeOrderApi orders_;
   std::unique_ptr<PaymentLogic> logic_;

@@ -19,7 +19,7 @@
 #include "common/crypto/crypto.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
-#include "services/payment/http_transport.h"
+#include "common/http/transport.h"
 #include "services/payment/logic.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
@@ -48,9 +48,9 @@ json::object HeadersJson(const std::vector<std::pair<std::string, std::string>>&
 }
 
 // Records every exchange the payment client makes while passing it to the real transport.
-class RecordingTransport final : public payment::HttpTransport {
+class RecordingTransport final : public payment::http::Transport {
  public:
-  explicit RecordingTransport(payment::HttpTransport& inner) : inner_(inner) {}
+  explicit RecordingTransport(payment::http::Transport& inner) : inner_(inner) {}
   absl::StatusOr<http::ClientResponse> Send(const http::ClientRequest& request) override {
     auto response = inner_.Send(request);
     if (response.ok()) exchanges.push_back({request, *response});
@@ -59,7 +59,7 @@ class RecordingTransport final : public payment::HttpTransport {
   std::vector<std::pair<http::ClientRequest, http::ClientResponse>> exchanges;
 
  private:
-  payment::HttpTransport& inner_;
+  payment::http::Transport& inner_;
 };
 
 int Fail(const std::string& what) {
@@ -100,7 +100,7 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
   if (!merchant_key.ok()) return Fail(merchant_key.status().ToString());
   auto client = http::Client::Create({.allow_insecure = true});
   if (!client.ok()) return Fail(client.status().ToString());
-  payment::HttpClientTransport real(**client);
+  http::ClientTransport real(**client);
   RecordingTransport recording(real);
   payment::WechatPayClient wechat({.base_url = "http://127.0.0.1:" + std::to_string(*sim_port),
                                    .mchid = kMchid,
