@@ -48,9 +48,9 @@ json::object HeadersJson(const std::vector<std::pair<std::string, std::string>>&
 }
 
 // Records every exchange the payment client makes while passing it to the real transport.
-class RecordingTransport final : public payment::http::Transport {
+class RecordingTransport final : public http::Transport {
  public:
-  explicit RecordingTransport(payment::http::Transport& inner) : inner_(inner) {}
+  explicit RecordingTransport(http::Transport& inner) : inner_(inner) {}
   absl::StatusOr<http::ClientResponse> Send(const http::ClientRequest& request) override {
     auto response = inner_.Send(request);
     if (response.ok()) exchanges.push_back({request, *response});
@@ -59,7 +59,7 @@ class RecordingTransport final : public payment::http::Transport {
   std::vector<std::pair<http::ClientRequest, http::ClientResponse>> exchanges;
 
  private:
-  payment::http::Transport& inner_;
+  http::Transport& inner_;
 };
 
 int Fail(const std::string& what) {
