@@ -2,7 +2,7 @@
 # their arguments, after they set ROOT (the checkout), TARGETS (binaries to build) and HELP_LINES
 # (the sed range of their usage comment). Takes --no-build, --durable and -h; leaves the other
 # arguments in bench_args for the driver. Starts a
-# throwaway PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 55512 / 56512;
+# throwaway PostgreSQL and Redis (BENCH_PG_PORT / BENCH_REDIS_PORT, default 25512 / 26512;
 # durable=1 keeps fsync, synchronous_commit and full_page_writes on) and wechat-sim, auth, order,
 # payment and notify-gateway with port 0; stops everything on exit. Leaves GATEWAY_PORT,
 # ORDER_METRICS_PORT, PG_DSN, the simulator's state dir in $sim, PID_OF[name] and CPU_ARGS
@@ -21,7 +21,7 @@ done
 BUILD_DIR="${BUILD_DIR:-build}"
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
 BIN="$BUILD_DIR/bin"
-PG_PORT="${BENCH_PG_PORT:-55512}" REDIS_PORT="${BENCH_REDIS_PORT:-56512}"
+PG_PORT="${BENCH_PG_PORT:-25512}" REDIS_PORT="${BENCH_REDIS_PORT:-26512}"
 
 log() { echo "[bench] $*" >&2; }
 

@@ -5,7 +5,7 @@
 // first, so start-up reports all of them at once through Finish().
 //
 //   config::EnvReader env;                       // or EnvReader(fake_lookup) in tests
-//   cfg.grpc_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051");
+//   cfg.grpc_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20051");
 //   cfg.pg_dsn    = env.RequiredSecretOrString("PG_DSN");
 //   cfg.key       = env.RequiredSecretFile("AUTH_TOKEN_SIGNING_KEY_FILE");
 //   RETURN_IF_ERROR(env.Finish());

@@ -122,7 +122,7 @@ TEST(EnvTest, ListenAddrAcceptsHostPortAndDefaults) {
                      {"METRICS_LISTEN_ADDR", "[::1]:9999"},
                      {"SIM_LISTEN_ADDR", "localhost:65535"},
                      {"EMPTY_ADDR", ""}});
-  EXPECT_EQ(env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051"), "127.0.0.1:0");
+  EXPECT_EQ(env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20051"), "127.0.0.1:0");
   EXPECT_EQ(env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9091"), "[::1]:9999");
   EXPECT_EQ(env.ListenAddr("SIM_LISTEN_ADDR", "127.0.0.1:8090"), "localhost:65535");
   EXPECT_EQ(env.ListenAddr("UNSET_ADDR", "0.0.0.0:8080"), "0.0.0.0:8080");
@@ -150,10 +150,10 @@ TEST(EnvTest, ListenAddrProblemNamesTheVariableAndValue) {
 }
 
 TEST(EnvTest, IsHostPort) {
-  for (const char* good : {"0.0.0.0:0", "127.0.0.1:50051", "[::1]:9999", "order:65535", "h:1"}) {
+  for (const char* good : {"0.0.0.0:0", "127.0.0.1:20051", "[::1]:9999", "order:65535", "h:1"}) {
     EXPECT_TRUE(IsHostPort(good)) << good;
   }
-  for (const char* bad : {"", ":", "order", "order:", ":50051", "order:65536", "order:-1",
+  for (const char* bad : {"", ":", "order", "order:", ":20051", "order:65536", "order:-1",
                           "order:5005x", "order: 1", "order:+1", "order:1 "}) {
     EXPECT_FALSE(IsHostPort(bad)) << bad;
   }

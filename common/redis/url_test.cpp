@@ -15,10 +15,10 @@ TEST(ParseUrlTest, HostOnlyUsesDefaults) {
 }
 
 TEST(ParseUrlTest, AllParts) {
-  auto o = ParseUrl("redis://:s3cret@127.0.0.1:56379/3");
+  auto o = ParseUrl("redis://:s3cret@127.0.0.1:26379/3");
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->host, "127.0.0.1");
-  EXPECT_EQ(o->port, 56379);
+  EXPECT_EQ(o->port, 26379);
   EXPECT_EQ(o->db, 3);
   EXPECT_EQ(o->password, "s3cret");
 }

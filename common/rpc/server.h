@@ -6,7 +6,7 @@
 //
 //   rpc::Server server;
 //   server.AddService(&order_service);
-//   ASSIGN_OR_RETURN(int port, server.Start("0.0.0.0:50052"));   // port 0 picks a free port
+//   ASSIGN_OR_RETURN(int port, server.Start("0.0.0.0:20052"));   // port 0 picks a free port
 //   ... rpc::WaitForTerminationSignal(); ...
 //   server.Shutdown(std::chrono::seconds(10));                     // drain, then cancel
 //

@@ -21,7 +21,7 @@ config::EnvReader Reader(std::map<std::string, std::string> vars) {
 
 TEST(ReportInvalidConfigTest, NamesTheProgramThenEveryProblemAndExitsTwo) {
   config::EnvReader env = Reader({{"GRPC_LISTEN_ADDR", "nowhere"}});
-  env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50052");
+  env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20052");
   env.RequiredString("PG_DSN");
   std::ostringstream out;
   EXPECT_EQ(ReportInvalidConfig("order", env, out), 2);

@@ -8,7 +8,7 @@ namespace paymesh::auth {
 
 absl::StatusOr<AuthConfig> LoadAuthConfig(config::EnvReader& env) {
   AuthConfig cfg;
-  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50051");
+  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20051");
   cfg.metrics_listen_addr = env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9091");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);

@@ -41,7 +41,7 @@ class AuthConfigTest : public ::testing::Test {
 TEST_F(AuthConfigTest, DefaultsWithTheRequiredVariables) {
   absl::StatusOr<AuthConfig> cfg = Load();
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:50051");
+  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:20051");
   EXPECT_EQ(cfg->metrics_listen_addr, "0.0.0.0:9091");
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_EQ(cfg->pg_pool_size, 8u);

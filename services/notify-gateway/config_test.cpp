@@ -24,9 +24,9 @@ absl::StatusOr<GatewayConfig> Load(const Env& vars, std::vector<std::string>* pr
 }
 
 Env Minimal() {
-  return {{"AUTH_GRPC_ADDR", "127.0.0.1:50051"},
-          {"ORDER_GRPC_ADDR", "127.0.0.1:50052"},
-          {"PAYMENT_GRPC_ADDR", "payment:50053"}};
+  return {{"AUTH_GRPC_ADDR", "127.0.0.1:20051"},
+          {"ORDER_GRPC_ADDR", "127.0.0.1:20052"},
+          {"PAYMENT_GRPC_ADDR", "payment:20053"}};
 }
 
 TEST(GatewayConfigTest, DefaultsMatchTheArchitectureTable) {
@@ -35,9 +35,9 @@ TEST(GatewayConfigTest, DefaultsMatchTheArchitectureTable) {
   EXPECT_EQ(cfg->listen_addr, "0.0.0.0:8080");
   EXPECT_EQ(cfg->routes, RouteSet::kAll);
   EXPECT_EQ(cfg->public_url, "http://127.0.0.1:8080");
-  EXPECT_EQ(cfg->auth_addr, "127.0.0.1:50051");
-  EXPECT_EQ(cfg->order_addr, "127.0.0.1:50052");
-  EXPECT_EQ(cfg->payment_addr, "payment:50053");
+  EXPECT_EQ(cfg->auth_addr, "127.0.0.1:20051");
+  EXPECT_EQ(cfg->order_addr, "127.0.0.1:20052");
+  EXPECT_EQ(cfg->payment_addr, "payment:20053");
   EXPECT_EQ(cfg->upstream_timeout, std::chrono::milliseconds(3000));
   EXPECT_EQ(cfg->max_body_bytes, 65536u);
   EXPECT_EQ(cfg->max_header_bytes, 16384u);

@@ -351,7 +351,7 @@ TEST_F(GatewayTest, SchemeIsCaseInsensitive) {
 }
 
 TEST_F(GatewayTest, AuthDownIs503WithoutLeakingDetails) {
-  fake_.verify_error = absl::UnavailableError("failed to connect to all addresses; 10.9.8.7:50051");
+  fake_.verify_error = absl::UnavailableError("failed to connect to all addresses; 10.9.8.7:20051");
   http::Response res = Authed("GET", "/api/v1/me");
   EXPECT_EQ(res.status, 503);
   EXPECT_EQ(ErrorCode(res), "UNAVAILABLE");

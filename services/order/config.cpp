@@ -6,7 +6,7 @@ namespace paymesh::order {
 
 absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env) {
   OrderConfig cfg;
-  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50052");
+  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20052");
   cfg.metrics_listen_addr = env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9092");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);

@@ -13,7 +13,7 @@
 namespace paymesh::order {
 
 struct OrderConfig {
-  std::string grpc_listen_addr;              // GRPC_LISTEN_ADDR, default 0.0.0.0:50052
+  std::string grpc_listen_addr;              // GRPC_LISTEN_ADDR, default 0.0.0.0:20052
   std::string metrics_listen_addr;           // METRICS_LISTEN_ADDR, default 0.0.0.0:9092
   log::Level log_level = log::Level::kInfo;  // LOG_LEVEL
   std::string pg_dsn;       // PG_DSN (required; holds a password: log RedactUrl() only)

@@ -25,7 +25,7 @@ TEST(OrderConfigTest, Defaults) {
   config::EnvReader env = Env({{"PG_DSN", "postgresql://u:p@127.0.0.1:5432/db"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:50052");
+  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:20052");
   EXPECT_EQ(cfg->metrics_listen_addr, "0.0.0.0:9092");
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_EQ(cfg->pg_dsn, "postgresql://u:p@127.0.0.1:5432/db");

@@ -135,7 +135,7 @@ void LoadUrls(config::EnvReader& env, PaymentConfig& cfg) {
 
 absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   PaymentConfig cfg;
-  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:50053");
+  cfg.grpc_listen_addr = env.ListenAddr("GRPC_LISTEN_ADDR", "0.0.0.0:20053");
   cfg.metrics_listen_addr = env.ListenAddr("METRICS_LISTEN_ADDR", "0.0.0.0:9093");
   std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);

@@ -36,7 +36,7 @@ Vars ValidVars() {
           {"WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", "/keys/pub_key.pem"},
           {"WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "PUB_KEY_ID_0114232134912410000000000000"},
           {"WECHATPAY_NOTIFY_URL", "https://pay.example.com/wechat/notify/pay"},
-          {"ORDER_GRPC_ADDR", "order:50052"}};
+          {"ORDER_GRPC_ADDR", "order:20052"}};
 }
 
 absl::StatusOr<PaymentConfig> Load(const Vars& vars, const Vars& files = DefaultFiles()) {
@@ -66,7 +66,7 @@ bool Mentions(const absl::Status& st, std::string_view text) {
 TEST(PaymentConfigTest, LoadsValidConfigWithDefaults) {
   auto cfg = Load(ValidVars());
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:50053");
+  EXPECT_EQ(cfg->grpc_listen_addr, "0.0.0.0:20053");
   EXPECT_EQ(cfg->metrics_listen_addr, "0.0.0.0:9093");
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_EQ(cfg->worker_threads, 8u);

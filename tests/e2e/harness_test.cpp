@@ -103,9 +103,9 @@ TEST_F(HarnessTest, MissingBinaryIsAnError) {
 }
 
 TEST(IntFieldTest, ReadsIntegersOnly) {
-  EXPECT_EQ(IntField(R"({"a":1,"grpc_port":50051})", "grpc_port"), 50051);
+  EXPECT_EQ(IntField(R"({"a":1,"grpc_port":20051})", "grpc_port"), 20051);
   EXPECT_EQ(IntField(R"({"grpc_port":-1})", "grpc_port"), -1);
-  EXPECT_EQ(IntField(R"({"grpc_port":"50051"})", "grpc_port"), std::nullopt);
+  EXPECT_EQ(IntField(R"({"grpc_port":"20051"})", "grpc_port"), std::nullopt);
   EXPECT_EQ(IntField(R"({"grpc_port":1.5})", "grpc_port"), std::nullopt);
   EXPECT_EQ(IntField(R"({"other":1})", "grpc_port"), std::nullopt);
   EXPECT_EQ(IntField(R"({"nested":{"grpc_port":1}})", "grpc_port"), std::nullopt);
