@@ -230,6 +230,13 @@ http::Response Control(const http::Request& req, MpStore& store, int64_t now) {
     store.ResetCounters();
     return NoContent();
   }
+  if (path == "/sim/wechat/revoke" && m == "POST") {
+    absl::StatusOr<json::object> body = JsonBody(req);
+    if (!body.ok()) return BadRequest(std::string(body.status().message()));
+    std::string appid = Field(*body, "appid");
+    if (appid.empty()) appid = store.options().oa_appid;
+    return Ok(json::object{{"revoked", store.RevokeAccessToken(appid, now)}});
+  }
   if (path == "/sim/oauth/users" && m == "POST") {
     absl::StatusOr<json::object> body = JsonBody(req);
     if (!body.ok()) return BadRequest(std::string(body.status().message()));

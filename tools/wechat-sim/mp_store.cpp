@@ -143,6 +143,16 @@ IssuedToken MpStore::FetchAccessToken(const std::string& appid, bool stable, boo
   return IssuedToken{token, tokens_[token].expires_at - now};
 }
 
+bool MpStore::RevokeAccessToken(const std::string& appid, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  AppState& app = apps_[appid];
+  auto current = tokens_.find(app.current_token);
+  app.current_token.clear();
+  if (current == tokens_.end()) return false;
+  current->second.superseded_at = now - options_.token_overlap;
+  return true;
+}
+
 MpError MpStore::CheckAccessToken(const std::string& token, int64_t now, std::string* appid) const {
   if (token.empty()) return Err(41001, "access_token missing");
   std::lock_guard<std::mutex> lock(mu_);
@@ -162,7 +172,7 @@ MpError MpStore::CheckAccessToken(const std::string& token, int64_t now, std::st
 IssuedToken MpStore::Ticket(const std::string& appid, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   AppState& app = apps_[appid];
-  if (app.current_ticket.empty() || now >= app.ticket_expires_at) {
+  if (app.current_ticket.empty() || app.ticket_expires_at - now <= options_.token_overlap) {
     app.current_ticket = crypto::RandomAlnum(86);
     app.ticket_expires_at = now + options_.token_ttl;
   }

@@ -92,7 +92,11 @@ class MpStore {
   // 0 when `token` is a working access_token, naming its app in *appid; 40001 unknown or
   // superseded past its overlap, 42001 expired, 41001 empty.
   MpError CheckAccessToken(const std::string& token, int64_t now, std::string* appid) const;
-  // The app's jsapi_ticket: the current one while valid, else a new one.
+  // The current access_token stops working at once, as if another party had superseded it and
+  // the overlap were over; the next fetch issues a new one. False when there was none.
+  bool RevokeAccessToken(const std::string& appid, int64_t now);
+  // The app's jsapi_ticket: the current one until less than the overlap is left, then a new one
+  // (like stable_token, so a cache that refreshes inside the overlap gets a new ticket).
   IssuedToken Ticket(const std::string& appid, int64_t now);
 
   struct AppTokens {

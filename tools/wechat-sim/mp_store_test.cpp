@@ -104,11 +104,22 @@ TEST(MpStoreTest, TheStableTokenStaysUntilItsLastMinutesOrAForcedRefresh) {
   EXPECT_EQ(s.CheckAccessToken(b.value, kT0 + 6901 + 299, &appid).code, 0);
 }
 
+TEST(MpStoreTest, ARevokedTokenFailsAtOnceAndTheNextFetchIsNew) {
+  MpStore s = Store(7200, 300);
+  EXPECT_FALSE(s.RevokeAccessToken("wxoa", kT0)) << "none yet";
+  const IssuedToken a = s.FetchAccessToken("wxoa", true, false, kT0);
+  EXPECT_TRUE(s.RevokeAccessToken("wxoa", kT0 + 1));
+  std::string appid;
+  EXPECT_EQ(s.CheckAccessToken(a.value, kT0 + 1, &appid).code, 40001);
+  EXPECT_NE(s.FetchAccessToken("wxoa", true, false, kT0 + 2).value, a.value);
+}
+
 TEST(MpStoreTest, TheTicketLastsItsLifetimeAndTokensAreListed) {
   MpStore s = Store(60, 10);
   const IssuedToken t = s.Ticket("wxoa", kT0);
-  EXPECT_EQ(s.Ticket("wxoa", kT0 + 59).value, t.value);
-  EXPECT_NE(s.Ticket("wxoa", kT0 + 60).value, t.value);
+  EXPECT_EQ(s.Ticket("wxoa", kT0 + 49).value, t.value);
+  EXPECT_EQ(s.Ticket("wxoa", kT0 + 49).expires_in, 11);
+  EXPECT_NE(s.Ticket("wxoa", kT0 + 50).value, t.value) << "the overlap or less left: a new one";
   s.FetchAccessToken("wxoa", true, false, kT0 + 60);
   auto tokens = s.CurrentTokens(kT0 + 61);
   ASSERT_EQ(tokens.count("wxoa"), 1u);
