@@ -43,7 +43,7 @@ TEST_F(WechatClientTest, ExchangesAnOauthCode) {
   EXPECT_EQ(grant->scope, "snsapi_userinfo");
   EXPECT_EQ(grant->access_token, "ua");
   ASSERT_EQ(transport_.requests().size(), 1u);
-  const http::ClientRequest& req = transport_.requests()[0];
+  const http::ClientRequest req = transport_.requests()[0];
   EXPECT_EQ(req.method, "GET");
   EXPECT_EQ(req.url, std::string("https://api.example/sns/oauth2/access_token?appid=") + kAppid +
                          "&secret=" + kSecret + "&code=c0de%2F%2B&grant_type=authorization_code");
@@ -81,7 +81,7 @@ TEST_F(WechatClientTest, StableTokenPostsJson) {
   ASSERT_TRUE(token.ok()) << token.status();
   EXPECT_EQ(token->value, "AT");
   EXPECT_EQ(token->expires_in, std::chrono::seconds(7200));
-  const http::ClientRequest& req = transport_.requests().at(0);
+  const http::ClientRequest req = transport_.requests().at(0);
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.url, "https://api.example/cgi-bin/stable_token");
   boost::json::value body = boost::json::parse(req.body);
