@@ -7,6 +7,9 @@
 #include <ostream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+
 namespace paymesh::config {
 namespace {
 
@@ -123,6 +126,48 @@ bool IsHostPort(std::string_view addr) {
   return ec == std::errc() && ptr == end && port >= 0 && port <= 65535;
 }
 
+bool IsOrigin(std::string_view s, bool* https) {
+  bool secure = false;
+  if (s.substr(0, 8) == "https://") {
+    secure = true;
+    s.remove_prefix(8);
+  } else if (s.substr(0, 7) == "http://") {
+    s.remove_prefix(7);
+  } else {
+    return false;
+  }
+  std::string_view host = s, port;
+  if (!s.empty() && s.front() == '[') {
+    const size_t close = s.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (char c : s.substr(1, close - 1)) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return false;
+    }
+    host = s.substr(0, close + 1);
+    port = s.substr(close + 1);
+    if (!port.empty() && port.front() != ':') return false;
+  } else {
+    const size_t colon = s.find(':');
+    host = s.substr(0, colon);
+    port = colon == std::string_view::npos ? std::string_view() : s.substr(colon);
+    if (host.empty()) return false;
+    for (char c : host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+    }
+  }
+  if (!port.empty()) {
+    port.remove_prefix(1);
+    int n = -1;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || n < 1 ||
+        n > 65535) {
+      return false;
+    }
+  }
+  if (https != nullptr) *https = secure;
+  return true;
+}
+
 Lookup ProcessEnv() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* value = std::getenv(std::string(name).c_str());
@@ -212,6 +257,35 @@ std::string EnvReader::ListenAddr(std::string_view name, std::string_view defaul
     AddProblem(std::string(name) + " must be host:port, got \"" + addr + "\"");
   }
   return addr;
+}
+
+std::string EnvReader::BaseUrl(std::string_view name, std::string_view default_value,
+                               bool allow_insecure) {
+  std::string url = String(name, default_value);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  bool https = false;
+  if (!IsOrigin(url, &https)) {
+    AddProblem(std::string(name) + " must be http(s)://host[:port] with no path, got \"" + url +
+               "\"");
+  } else if (!https && !allow_insecure) {
+    AddProblem(std::string(name) + " must be https:// (http:// needs ALLOW_INSECURE_UPSTREAMS=1)");
+  }
+  return url;
+}
+
+std::vector<std::string> EnvReader::Origins(std::string_view name, std::string_view default_value) {
+  std::vector<std::string> out;
+  const std::string list = String(name, default_value);
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    std::string origin = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item));
+    if (!IsOrigin(origin)) {
+      AddProblem(std::string(name) + " must list scheme://host[:port] origins, got \"" + origin +
+                 "\"");
+      continue;
+    }
+    out.push_back(std::move(origin));
+  }
+  return out;
 }
 
 std::optional<Secret> EnvReader::ReadSecretFile(std::string_view name, const std::string& path) {

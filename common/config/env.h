@@ -42,6 +42,10 @@ std::ostream& operator<<(std::ostream& os, const Secret& s);
 // "host:port" with a decimal port in 0..65535 (0 picks a free port when listening).
 bool IsHostPort(std::string_view addr);
 
+// "scheme://host[:port]" with scheme http or https, a host of [a-z0-9.-] (or an [IPv6] literal)
+// and nothing after the port. `https` tells which scheme it was.
+bool IsOrigin(std::string_view s, bool* https = nullptr);
+
 // Removes the password (and any `password=` parameter) from a DSN or URL, for logging.
 std::string RedactUrl(std::string_view url);
 
@@ -71,6 +75,13 @@ class EnvReader {
                     const std::vector<std::string>& allowed);
   // A listen address: IsHostPort, else a problem ("NAME must be host:port, got ...").
   std::string ListenAddr(std::string_view name, std::string_view default_value);
+
+  // An upstream's base URL, http(s)://host[:port] with no path (a trailing "/" is dropped).
+  // http:// only with `allow_insecure` (ALLOW_INSECURE_UPSTREAMS, for simulators on loopback).
+  std::string BaseUrl(std::string_view name, std::string_view default_value, bool allow_insecure);
+  // A comma-separated list of web origins, each scheme://host[:port] (http or https, no path,
+  // lowercase host), e.g. "https://shop.example.com,https://m.example.com:8443".
+  std::vector<std::string> Origins(std::string_view name, std::string_view default_value);
 
   // Secrets: the variable names a file whose content (trailing newline trimmed) is the value.
   Secret RequiredSecretFile(std::string_view name);

@@ -237,5 +237,47 @@ TEST(EnvTest, RedactUrl) {
   EXPECT_EQ(RedactUrl(""), "");
 }
 
+TEST(EnvTest, IsOrigin) {
+  bool https = false;
+  EXPECT_TRUE(IsOrigin("https://shop.example.com", &https));
+  EXPECT_TRUE(https);
+  EXPECT_TRUE(IsOrigin("http://127.0.0.1:8080", &https));
+  EXPECT_FALSE(https);
+  EXPECT_TRUE(IsOrigin("http://[::1]:8090"));
+  for (const char* bad :
+       {"", "shop.example.com", "ftp://h", "https://", "https://h/", "https://h/path",
+        "https://h:0", "https://h:65536", "https://h:", "https://h?x", "https://h#f", "https://u@h",
+        "https://[::1", "https://[]", "https://h:80:80", "https:// h"}) {
+    EXPECT_FALSE(IsOrigin(bad)) << bad;
+  }
+}
+
+TEST(EnvTest, BaseUrlWantsHttpsUnlessInsecureIsAllowed) {
+  auto env = Reader({{"A", "https://api.example.com/"},
+                     {"B", "http://127.0.0.1:8090"},
+                     {"C", "https://api.example.com/v3"}});
+  EXPECT_EQ(env.BaseUrl("A", "", false), "https://api.example.com");
+  EXPECT_EQ(env.BaseUrl("B", "", true), "http://127.0.0.1:8090");
+  EXPECT_TRUE(env.Finish().ok());
+  env.BaseUrl("B", "", false);
+  env.BaseUrl("C", "", false);
+  ASSERT_EQ(env.problems().size(), 2u);
+  EXPECT_NE(env.problems()[0].find("ALLOW_INSECURE_UPSTREAMS"), std::string::npos);
+  EXPECT_NE(env.problems()[1].find("no path"), std::string::npos);
+  EXPECT_EQ(env.BaseUrl("UNSET", "https://d.example", false), "https://d.example");
+}
+
+TEST(EnvTest, Origins) {
+  auto env = Reader({{"O", " https://Shop.Example.com , http://127.0.0.1:8080,"},
+                     {"BAD", "https://a.example,https://b.example/path"}});
+  EXPECT_EQ(env.Origins("O", ""),
+            (std::vector<std::string>{"https://shop.example.com", "http://127.0.0.1:8080"}));
+  EXPECT_TRUE(env.Origins("UNSET", "").empty());
+  EXPECT_TRUE(env.Finish().ok());
+  EXPECT_EQ(env.Origins("BAD", ""), std::vector<std::string>{"https://a.example"});
+  ASSERT_EQ(env.problems().size(), 1u);
+  EXPECT_NE(env.problems()[0].find("BAD"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace paymesh::config

@@ -25,7 +25,6 @@ bool AllOf(std::string_view s, int (*pred)(int)) {
 int IsDigit(int c) { return std::isdigit(c); }
 int IsHex(int c) { return std::isxdigit(c); }
 int IsIdChar(int c) { return std::isalnum(c) || c == '_'; }
-int IsHostChar(int c) { return std::isalnum(c) || c == '-' || c == '.' || c == ':'; }
 int IsUrlChar(int c) { return std::isgraph(c) && c != '?' && c != '#'; }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -106,21 +105,12 @@ void LoadPlatformKey(config::EnvReader& env, PaymentConfig& cfg) {
 
 void LoadUrls(config::EnvReader& env, PaymentConfig& cfg) {
   cfg.allow_insecure_upstreams = env.Bool("ALLOW_INSECURE_UPSTREAMS", false);
-  cfg.base_url = env.String("WECHATPAY_BASE_URL", kDefaultBaseUrl);
-  while (!cfg.base_url.empty() && cfg.base_url.back() == '/') cfg.base_url.pop_back();
-  bool https = false;
-  std::optional<std::string_view> authority = AfterScheme(cfg.base_url, &https);
-  if (!authority || authority->empty() || !AllOf(*authority, IsHostChar)) {
-    env.AddProblem("WECHATPAY_BASE_URL must be http(s)://host[:port] with no path, got \"" +
-                   cfg.base_url + "\"");
-  } else if (!https && !cfg.allow_insecure_upstreams) {
-    env.AddProblem(
-        "WECHATPAY_BASE_URL must be https:// (http:// needs ALLOW_INSECURE_UPSTREAMS=1)");
-  }
+  cfg.base_url = env.BaseUrl("WECHATPAY_BASE_URL", kDefaultBaseUrl, cfg.allow_insecure_upstreams);
   cfg.upstream_ca_file = env.String("UPSTREAM_CA_FILE", "");
 
   cfg.notify_url = env.RequiredString("WECHATPAY_NOTIFY_URL");
   if (!cfg.notify_url.empty()) {
+    bool https = false;
     std::optional<std::string_view> rest = AfterScheme(cfg.notify_url, &https);
     if (!rest || rest->empty() || rest->front() == '/' || !AllOf(*rest, IsUrlChar) ||
         cfg.notify_url.size() > kMaxNotifyUrlBytes) {
