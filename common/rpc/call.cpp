@@ -72,6 +72,13 @@ absl::Status RunGuarded(const std::function<absl::Status()>& work, const std::st
   return absl::InternalError("internal error");
 }
 
+// Carries a status's retry-after payload to the client as trailing metadata.
+void AddRetryAfter(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  if (std::optional<std::chrono::seconds> after = RetryAfterOf(status)) {
+    ctx->AddTrailingMetadata(kRetryAfterMetadata, std::to_string(after->count()));
+  }
+}
+
 }  // namespace
 
 std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
@@ -107,6 +114,7 @@ grpc::ServerUnaryReactor* RunOnWorkers(grpc::CallbackServerContext* ctx, exec::W
       status = RunGuarded(work, method_name);
     }
     Record(method_name, status, start);
+    AddRetryAfter(ctx, status);
     reactor->Finish(ToGrpcStatus(status));
   };
   if (!workers.TrySubmit(std::move(task))) {

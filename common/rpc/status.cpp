@@ -1,8 +1,36 @@
 #include "common/rpc/status.h"
 
+#include <algorithm>
+#include <charconv>
 #include <string>
 
+#include "absl/strings/cord.h"
+
 namespace paymesh::rpc {
+namespace {
+
+constexpr char kRetryAfterPayload[] = "type.paymesh.dev/retry-after";
+constexpr int64_t kMaxRetryAfterSeconds = 86400;
+
+}  // namespace
+
+absl::Status WithRetryAfter(absl::Status status, std::chrono::seconds after) {
+  const int64_t s = std::clamp<int64_t>(after.count(), 1, kMaxRetryAfterSeconds);
+  status.SetPayload(kRetryAfterPayload, absl::Cord(std::to_string(s)));
+  return status;
+}
+
+std::optional<std::chrono::seconds> RetryAfterOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kRetryAfterPayload);
+  if (!payload) return std::nullopt;
+  const std::string text(*payload);
+  int64_t s = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
+  if (ec != std::errc() || ptr != text.data() + text.size() || s < 1 || s > kMaxRetryAfterSeconds) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(s);
+}
 
 // absl::StatusCode and grpc::StatusCode share their numbering (both follow google.rpc.Code),
 // so the conversion is a cast; unknown values become UNKNOWN.

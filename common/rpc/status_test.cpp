@@ -39,5 +39,18 @@ TEST(StatusTest, OutOfRangeCodesBecomeUnknown) {
             absl::StatusCode::kUnknown);
 }
 
+TEST(StatusTest, RetryAfterRidesAsAPayload) {
+  absl::Status busy =
+      WithRetryAfter(absl::ResourceExhaustedError("slow down"), std::chrono::seconds(42));
+  EXPECT_EQ(busy.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(busy.message(), "slow down");
+  EXPECT_EQ(RetryAfterOf(busy), std::chrono::seconds(42));
+  EXPECT_EQ(RetryAfterOf(absl::ResourceExhaustedError("x")), std::nullopt);
+  EXPECT_EQ(
+      RetryAfterOf(WithRetryAfter(absl::ResourceExhaustedError("x"), std::chrono::seconds(0))),
+      std::chrono::seconds(1))
+      << "never 0: a client would retry at once";
+}
+
 }  // namespace
 }  // namespace paymesh::rpc

@@ -23,6 +23,11 @@ int ReportInvalidConfig(std::string_view program, const config::EnvReader& env, 
 
 int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
           exec::WorkerPool& workers) {
+  return Serve(options, services, std::vector<exec::WorkerPool*>{&workers});
+}
+
+int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
+          const std::vector<exec::WorkerPool*>& workers) {
   rpc::SetServiceName(options.name);
   rpc::Server server;
   for (grpc::Service* service : services) server.AddService(service);
@@ -46,7 +51,7 @@ int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& servic
   const int signal = rpc::WaitForTerminationSignal();
   log::Info("draining", {{"signal", signal}});
   server.Shutdown(options.drain_grace);
-  workers.Shutdown();
+  for (exec::WorkerPool* pool : workers) pool->Shutdown();
   (*metrics)->Stop();
   log::Info("stopped");
   return 0;

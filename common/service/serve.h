@@ -53,5 +53,8 @@ struct ServeOptions {
 // drain, 1 when a listener cannot start (logged; nothing is left listening).
 int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
           exec::WorkerPool& workers);
+// The same for a service whose calls run on several pools; each finishes its queue.
+int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
+          const std::vector<exec::WorkerPool*>& workers);
 
 }  // namespace paymesh::service

@@ -50,7 +50,7 @@ TEST_F(AuthConfigTest, DefaultsWithTheRequiredVariables) {
   EXPECT_TRUE(cfg->signing_key.has_value());
   EXPECT_EQ(cfg->auth.access_ttl, std::chrono::seconds(900));
   EXPECT_EQ(cfg->auth.refresh_ttl, std::chrono::seconds(1209600));
-  EXPECT_EQ(cfg->auth.login_max_per_user, 10);
+  EXPECT_EQ(cfg->auth.login_max_per_user_ip, 10);
   EXPECT_EQ(cfg->auth.login_max_per_ip, 50);
   EXPECT_EQ(cfg->auth.login_window, std::chrono::seconds(300));
   EXPECT_EQ(cfg->auth.scrypt.log2_n, 15);
@@ -85,13 +85,13 @@ TEST_F(AuthConfigTest, EveryMissingRequiredVariableIsReportedAtOnce) {
 TEST_F(AuthConfigTest, OutOfRangeValuesAreProblems) {
   env_["AUTH_ACCESS_TTL_SECONDS"] = "86401";
   env_["AUTH_SCRYPT_LOG2_N"] = "9";
-  env_["AUTH_LOGIN_MAX_PER_USER"] = "0";
+  env_["AUTH_LOGIN_MAX_PER_USER_IP"] = "0";
   env_["AUTH_LOGIN_WINDOW_SECONDS"] = "abc";
   env_["METRICS_LISTEN_ADDR"] = "nowhere";
   absl::StatusOr<AuthConfig> cfg = Load();
   ASSERT_FALSE(cfg.ok());
   for (const char* name :
-       {"AUTH_ACCESS_TTL_SECONDS", "AUTH_SCRYPT_LOG2_N", "AUTH_LOGIN_MAX_PER_USER",
+       {"AUTH_ACCESS_TTL_SECONDS", "AUTH_SCRYPT_LOG2_N", "AUTH_LOGIN_MAX_PER_USER_IP",
         "AUTH_LOGIN_WINDOW_SECONDS", "METRICS_LISTEN_ADDR"}) {
     EXPECT_THAT(cfg.status().message(), HasSubstr(name));
   }

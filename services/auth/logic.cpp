@@ -7,6 +7,7 @@
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/rpc/status.h"
 #include "common/strings/utf8.h"
 
 namespace paymesh::auth {
@@ -60,6 +61,23 @@ bool PlausibleIp(std::string_view s) {
   });
 }
 
+// The client IP as a limiter key: direct callers without one share the budget "unknown".
+absl::StatusOr<std::string> ClientKey(std::string_view client_ip) {
+  if (client_ip.empty()) return std::string("unknown");
+  if (!PlausibleIp(client_ip)) return absl::InvalidArgumentError("client_ip is not an IP address");
+  std::string out(client_ip);
+  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return out;
+}
+
+bool SixDigits(std::string_view s) {
+  return s.size() == 6 && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
+}
+
+constexpr char kMobileRule[] =
+    "mobile must be a mainland China mobile number: 11 digits starting with 13-19";
+constexpr char kBadSmsLogin[] = "invalid mobile or code";
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
@@ -70,7 +88,9 @@ std::string SecretHash(std::string_view secret) { return crypto::HexLower(crypto
 
 }  // namespace
 
-std::string LoginUserBucket(std::string_view username) { return "login:user:" + ToLower(username); }
+std::string LoginUserIpBucket(std::string_view username, std::string_view client_ip) {
+  return "login:user_ip:" + ToLower(username) + ":" + ToLower(client_ip);
+}
 
 std::string LoginIpBucket(std::string_view client_ip) { return "login:ip:" + ToLower(client_ip); }
 
@@ -90,15 +110,36 @@ int64_t AuthLogic::NowUnix() const {
       .count();
 }
 
+absl::Status AuthLogic::Spend(const std::string& bucket, std::chrono::seconds window, int64_t max,
+                              const char* what) {
+  ASSIGN_OR_RETURN(Attempts attempts, deps_.limiter->Hit(bucket, window));
+  if (attempts.count <= max) return absl::OkStatus();
+  return rpc::WithRetryAfter(absl::ResourceExhaustedError(what), attempts.resets_in);
+}
+
 absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_view password,
-                                         std::string_view mobile) {
+                                         std::string_view mobile, std::string_view sms_code,
+                                         std::string_view client_ip) {
+  ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
+  if (absl::Status st = Spend("register:ip:" + ip, options_.register_window,
+                              options_.register_max_per_ip, "too many registrations");
+      !st.ok()) {
+    log::Warn("registration rate limited", {});
+    return st;
+  }
   if (!ValidUsername(username)) {
     return absl::InvalidArgumentError("username must be 3 to 32 characters of A-Z, a-z, 0-9 or _");
   }
   RETURN_IF_ERROR(ValidatePassword(password));
-  if (!mobile.empty() && !ValidMobile(mobile)) {
-    return absl::InvalidArgumentError(
-        "mobile must be a mainland China mobile number: 11 digits starting with 13-19");
+  if (!mobile.empty() && !ValidMobile(mobile)) return absl::InvalidArgumentError(kMobileRule);
+  if (!mobile.empty()) {
+    // Only the phone's owner gets past here, so only they can learn that it is registered.
+    if (sms_code.empty()) return absl::InvalidArgumentError("sms_code is required with a mobile");
+    ASSIGN_OR_RETURN(bool proven, deps_.sms->Redeem(SmsPurpose::kRegister, std::string(mobile),
+                                                    std::string(sms_code)));
+    if (!proven) return absl::InvalidArgumentError("sms_code is wrong or expired");
+  } else if (!sms_code.empty()) {
+    return absl::InvalidArgumentError("sms_code needs a mobile");
   }
   NewUser user{std::string(username), "", std::string(mobile)};
   ASSIGN_OR_RETURN(user.password_hash, crypto::HashPassword(password, options_.scrypt));
@@ -107,32 +148,23 @@ absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_
   return created;
 }
 
-absl::Status AuthLogic::CheckLoginBudget(std::string_view username, std::string_view client_ip) {
-  // Both buckets count every attempt, so hammering one account from many IPs or many accounts
-  // from one IP both run dry.
-  ASSIGN_OR_RETURN(int64_t ip_hits,
-                   deps_.limiter->Hit(LoginIpBucket(client_ip), options_.login_window));
-  int64_t user_hits = 0;
-  if (ValidUsername(username)) {
-    ASSIGN_OR_RETURN(user_hits,
-                     deps_.limiter->Hit(LoginUserBucket(username), options_.login_window));
+absl::Status AuthLogic::CheckLoginBudget(std::string_view username, const std::string& client_ip) {
+  // One address guessing many accounts runs out of its IP budget; one address guessing one
+  // account runs out of that pair's. Attempts from elsewhere never touch the owner's budget.
+  absl::Status st = Spend(LoginIpBucket(client_ip), options_.login_window,
+                          options_.login_max_per_ip, "too many login attempts");
+  if (st.ok() && ValidUsername(username)) {
+    st = Spend(LoginUserIpBucket(username, client_ip), options_.login_window,
+               options_.login_max_per_user_ip, "too many login attempts");
   }
-  if (ip_hits > options_.login_max_per_ip || user_hits > options_.login_max_per_user) {
-    log::Warn("login rate limited",
-              {{"limit", ip_hits > options_.login_max_per_ip ? "ip" : "user"}});
-    return absl::ResourceExhaustedError("too many login attempts");
-  }
-  return absl::OkStatus();
+  if (!st.ok() && absl::IsResourceExhausted(st)) log::Warn("login rate limited", {});
+  return st;
 }
 
 absl::StatusOr<TokenPair> AuthLogic::Login(std::string_view username, std::string_view password,
                                            std::string_view client_ip) {
-  if (client_ip.empty()) {
-    client_ip = "unknown";  // direct callers without an IP share one budget
-  } else if (!PlausibleIp(client_ip)) {
-    return absl::InvalidArgumentError("client_ip is not an IP address");
-  }
-  RETURN_IF_ERROR(CheckLoginBudget(username, client_ip));
+  ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
+  RETURN_IF_ERROR(CheckLoginBudget(username, ip));
 
   // Malformed input can match no account; rejecting it early reveals nothing about accounts.
   if (!ValidUsername(username) || !ValidatePassword(password).ok()) {
@@ -154,6 +186,41 @@ absl::StatusOr<TokenPair> AuthLogic::Login(std::string_view username, std::strin
   }
   ASSIGN_OR_RETURN(TokenPair pair, StartSession(found->user));
   log::Info("login", {{"user_id", found->user.id}});
+  return pair;
+}
+
+absl::StatusOr<SmsIssued> AuthLogic::SendSmsCode(std::string_view mobile, std::string_view purpose,
+                                                 std::string_view client_ip) {
+  ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
+  if (!ValidMobile(mobile)) return absl::InvalidArgumentError(kMobileRule);
+  ASSIGN_OR_RETURN(SmsPurpose what, ParseSmsPurpose(purpose));
+  const std::string m(mobile);
+  bool deliver = true;
+  if (what == SmsPurpose::kLogin) {
+    absl::StatusOr<User> owner = deps_.users->FindByMobile(m);
+    if (!owner.ok() && !absl::IsNotFound(owner.status())) return owner.status();
+    deliver = owner.ok();
+  }
+  ASSIGN_OR_RETURN(SmsIssued issued, deps_.sms->Issue(what, m, ip, deliver));
+  log::Info("sms code issued",
+            {{"mobile", log::MaskMobile(m)}, {"purpose", purpose}, {"sent", deliver}});
+  return issued;
+}
+
+absl::StatusOr<TokenPair> AuthLogic::SmsLogin(std::string_view mobile, std::string_view code,
+                                              std::string_view client_ip) {
+  ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
+  RETURN_IF_ERROR(Spend(LoginIpBucket(ip), options_.login_window, options_.login_max_per_ip,
+                        "too many login attempts"));
+  if (!ValidMobile(mobile) || !SixDigits(code)) return absl::UnauthenticatedError(kBadSmsLogin);
+  const std::string m(mobile);
+  ASSIGN_OR_RETURN(bool proven, deps_.sms->Redeem(SmsPurpose::kLogin, m, std::string(code)));
+  if (!proven) return absl::UnauthenticatedError(kBadSmsLogin);
+  absl::StatusOr<User> user = deps_.users->FindByMobile(m);
+  if (absl::IsNotFound(user.status())) return absl::UnauthenticatedError(kBadSmsLogin);
+  if (!user.ok()) return user.status();
+  ASSIGN_OR_RETURN(TokenPair pair, StartSession(*user));
+  log::Info("login by sms", {{"user_id", user->id}});
   return pair;
 }
 

@@ -7,9 +7,11 @@
 #include <string>
 
 #include "common/crypto/crypto.h"
+#include "common/rpc/status.h"
 #include "common/time/testing/fake_clock.h"
 #include "services/auth/testing/fake_rate_limiter.h"
 #include "services/auth/testing/fake_session_store.h"
+#include "services/auth/testing/fake_sms_code_book.h"
 #include "services/auth/testing/fake_user_store.h"
 
 namespace paymesh::auth {
@@ -30,14 +32,28 @@ std::string Repeat(std::string_view unit, int n) {
 class AuthLogicTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    options_.scrypt.log2_n = 10;  // the minimum: fast enough for many hashes per test
-    auto logic = AuthLogic::Create(options_, {&users_, &sessions_, &limiter_, &clock_, &tokens_});
+    options_.scrypt.log2_n = 10;          // the minimum: fast enough for many hashes per test
+    options_.register_max_per_ip = 1000;  // out of the way, except where a test lowers it
+    Rebuild();
+  }
+  void Rebuild() {
+    auto logic =
+        AuthLogic::Create(options_, {&users_, &sessions_, &limiter_, &clock_, &tokens_, &sms_});
     ASSERT_TRUE(logic.ok()) << logic.status();
     logic_ = std::move(*logic);
   }
 
+  // Registers, proving a (well-formed) mobile with the code sent to it.
+  absl::StatusOr<User> Register(std::string_view username, std::string_view password,
+                                std::string_view mobile, std::string_view ip = "203.0.113.7") {
+    std::string code;
+    if (logic_->SendSmsCode(mobile, "register", ip).ok()) {
+      code = sms_.Delivered(SmsPurpose::kRegister, std::string(mobile));
+    }
+    return logic_->Register(username, password, mobile, code, ip);
+  }
   User MustRegister(std::string_view username, std::string_view mobile = "") {
-    absl::StatusOr<User> user = logic_->Register(username, kPassword, mobile);
+    absl::StatusOr<User> user = Register(username, kPassword, mobile);
     EXPECT_TRUE(user.ok()) << user.status();
     return user.value_or(User{});
   }
@@ -49,7 +65,7 @@ class AuthLogicTest : public ::testing::Test {
   void ExpectRegisterRejected(std::string_view username, std::string_view password,
                               std::string_view mobile, std::string_view field) {
     size_t before = users_.size();
-    absl::StatusOr<User> got = logic_->Register(username, password, mobile);
+    absl::StatusOr<User> got = Register(username, password, mobile);
     ASSERT_FALSE(got.ok()) << "accepted " << username << " / " << mobile;
     EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(got.status().message(), HasSubstr(field));
@@ -61,6 +77,7 @@ class AuthLogicTest : public ::testing::Test {
   testing::FakeUserStore users_{&clock_};
   testing::FakeSessionStore sessions_{&clock_};
   testing::FakeRateLimiter limiter_{&clock_};
+  testing::FakeSmsCodeBook sms_;
   TokenCodec tokens_{*crypto::Ed25519PrivateKey::FromRawSeed(std::string(32, 'k'))};
   std::unique_ptr<AuthLogic> logic_;
 };
@@ -98,10 +115,10 @@ TEST_F(AuthLogicTest, PasswordLengthCountsCodePoints) {
   ExpectRegisterRejected("user1", Repeat("密", 7), "", "password must be 8 to 128");
   // 129 characters of four bytes each.
   ExpectRegisterRejected("user1", Repeat("😀", 129), "", "password must be 8 to 128");
-  EXPECT_TRUE(logic_->Register("user1", std::string(8, 'p'), "").ok());
-  EXPECT_TRUE(logic_->Register("user2", std::string(128, 'p'), "").ok());
-  EXPECT_TRUE(logic_->Register("user3", Repeat("密", 8), "").ok());
-  EXPECT_TRUE(logic_->Register("user4", Repeat("😀", 128), "").ok());  // 512 bytes
+  EXPECT_TRUE(Register("user1", std::string(8, 'p'), "").ok());
+  EXPECT_TRUE(Register("user2", std::string(128, 'p'), "").ok());
+  EXPECT_TRUE(Register("user3", Repeat("密", 8), "").ok());
+  EXPECT_TRUE(Register("user4", Repeat("😀", 128), "").ok());  // 512 bytes
 }
 
 TEST_F(AuthLogicTest, PasswordMustBeValidUtf8) {
@@ -127,10 +144,10 @@ TEST_F(AuthLogicTest, MobileIsOptionalButMustBeMainland) {
 
 TEST_F(AuthLogicTest, DuplicateUsernameIgnoringCaseOrMobileAlreadyExists) {
   MustRegister("Alice", "13800138000");
-  absl::StatusOr<User> same_name = logic_->Register("aLICE", kPassword, "");
+  absl::StatusOr<User> same_name = Register("aLICE", kPassword, "");
   EXPECT_EQ(same_name.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(same_name.status().message(), HasSubstr("username"));
-  absl::StatusOr<User> same_mobile = logic_->Register("bob", kPassword, "13800138000");
+  absl::StatusOr<User> same_mobile = Register("bob", kPassword, "13800138000");
   EXPECT_EQ(same_mobile.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(same_mobile.status().message(), HasSubstr("mobile"));
   EXPECT_EQ(users_.size(), 1u);
@@ -169,28 +186,32 @@ TEST_F(AuthLogicTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
   EXPECT_EQ(sessions_.size(), 0u);
 }
 
-TEST_F(AuthLogicTest, PerUsernameLimitCountsEveryAttemptAndResetsWithTheWindow) {
+TEST_F(AuthLogicTest, PerUserAndIpLimitLocksOutTheGuesserNotTheOwner) {
   MustRegister("alice");
   for (int i = 0; i < 10; ++i) {
-    // A different IP each time: only the username bucket can trip.
-    std::string ip = "198.51.100." + std::to_string(i);
-    EXPECT_EQ(logic_->Login("alice", "wrong password", ip).status().code(),
+    EXPECT_EQ(logic_->Login("alice", "wrong password", "198.51.100.1").status().code(),
               absl::StatusCode::kUnauthenticated);
   }
-  EXPECT_EQ(limiter_.Count(LoginUserBucket("alice")), 10);
-  absl::StatusOr<TokenPair> blocked = logic_->Login("Alice", kPassword, "198.51.100.99");
+  EXPECT_EQ(limiter_.Count(LoginUserIpBucket("alice", "198.51.100.1")), 10);
+  clock_.Advance(std::chrono::seconds(100));
+  absl::StatusOr<TokenPair> blocked = logic_->Login("Alice", kPassword, "198.51.100.1");
   EXPECT_EQ(blocked.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(blocked.status().message(), "too many login attempts");
-  EXPECT_EQ(sessions_.size(), 0u);  // even the right password gets nothing
+  EXPECT_EQ(rpc::RetryAfterOf(blocked.status()), std::chrono::seconds(200))
+      << "the rest of the 300 s window";
+  EXPECT_EQ(sessions_.size(), 0u);  // even the right password gets nothing there
 
-  clock_.Advance(std::chrono::seconds(300));
-  MustLogin("alice");
+  MustLogin("alice", "203.0.113.50");  // the owner, elsewhere, is not locked out
+  clock_.Advance(std::chrono::seconds(200));
+  MustLogin("alice", "198.51.100.1");
 }
 
-TEST_F(AuthLogicTest, PerUsernameLimitAppliesToUnknownUsersToo) {
+TEST_F(AuthLogicTest, PerUserAndIpLimitAppliesToUnknownUsersToo) {
   for (int i = 0; i < 10; ++i) logic_->Login("ghost", kPassword, "198.51.100.1").IgnoreError();
-  EXPECT_EQ(logic_->Login("GHOST", kPassword, "198.51.100.2").status().code(),
+  EXPECT_EQ(logic_->Login("GHOST", kPassword, "198.51.100.1").status().code(),
             absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(logic_->Login("GHOST", kPassword, "198.51.100.2").status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(AuthLogicTest, PerIpLimitAcrossUsernames) {
@@ -210,6 +231,95 @@ TEST_F(AuthLogicTest, MissingClientIpSharesOneBucketAndJunkIpIsRejected) {
   EXPECT_EQ(limiter_.Count(LoginIpBucket("unknown")), 1);
   absl::StatusOr<TokenPair> junk = logic_->Login("alice", kPassword, "1.2.3.4; DROP");
   EXPECT_EQ(junk.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---- SMS codes -----------------------------------------------------------------------------
+
+TEST_F(AuthLogicTest, AMobileIsRegisteredOnlyWithItsCode) {
+  const std::string mobile = "13800138000";
+  EXPECT_EQ(logic_->Register("alice", kPassword, mobile, "", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(logic_->SendSmsCode(mobile, "register", "203.0.113.7").ok());
+  absl::StatusOr<User> wrong = logic_->Register("alice", kPassword, mobile, "000000", "");
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("sms_code"));
+  EXPECT_EQ(users_.size(), 0u);
+  const std::string code = sms_.Delivered(SmsPurpose::kRegister, mobile);
+  ASSERT_TRUE(logic_->Register("alice", kPassword, mobile, code, "").ok());
+  EXPECT_EQ(logic_->Register("alice2", kPassword, mobile, code, "").status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a code works once";
+  EXPECT_EQ(logic_->Register("bob", kPassword, "", "123456", "").status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a code without a mobile is a mistake, not ignored";
+}
+
+TEST_F(AuthLogicTest, OnlyThePhonesOwnerLearnsThatItIsRegistered) {
+  MustRegister("alice", "13800138000");
+  // Without the code: the same answer as for any unproven mobile.
+  absl::StatusOr<User> probe = logic_->Register("mallory", kPassword, "13800138000", "111111", "");
+  EXPECT_EQ(probe.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(probe.status().message(), ::testing::Not(HasSubstr("registered")));
+  // With it (the owner): told.
+  EXPECT_EQ(Register("bob", kPassword, "13800138000").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(AuthLogicTest, SmsLoginWithACodeSentToAnAccountsMobile) {
+  User alice = MustRegister("alice", "13800138000");
+  ASSERT_TRUE(logic_->SendSmsCode("13800138000", "login", "203.0.113.7").ok());
+  const std::string code = sms_.Delivered(SmsPurpose::kLogin, "13800138000");
+  ASSERT_FALSE(code.empty());
+  absl::StatusOr<TokenPair> pair = logic_->SmsLogin("13800138000", code, "203.0.113.7");
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_EQ(pair->user_id, alice.id);
+  EXPECT_EQ(logic_->SmsLogin("13800138000", code, "203.0.113.7").status().code(),
+            absl::StatusCode::kUnauthenticated)
+      << "used up";
+}
+
+TEST_F(AuthLogicTest, SmsLoginForAMobileWithoutAccountLooksTheSameButSendsNothing) {
+  absl::StatusOr<SmsIssued> issued = logic_->SendSmsCode("13900139000", "login", "203.0.113.7");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(sms_.Delivered(SmsPurpose::kLogin, "13900139000"), "");
+  absl::StatusOr<TokenPair> pair = logic_->SmsLogin("13900139000", "123456", "203.0.113.7");
+  EXPECT_EQ(pair.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(pair.status().message(), "invalid mobile or code");
+}
+
+TEST_F(AuthLogicTest, FiveWrongCodesBurnIt) {
+  MustRegister("alice", "13800138000");
+  ASSERT_TRUE(logic_->SendSmsCode("13800138000", "login", "").ok());
+  const std::string code = sms_.Delivered(SmsPurpose::kLogin, "13800138000");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(logic_->SmsLogin("13800138000", "000000", "").status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  EXPECT_EQ(logic_->SmsLogin("13800138000", code, "").status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthLogicTest, SmsInputIsChecked) {
+  EXPECT_EQ(logic_->SendSmsCode("1380013800", "login", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_->SendSmsCode("13800138000", "reset", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_->SendSmsCode("13800138000", "login", "not an ip").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(sms_.issued(), 0);
+}
+
+TEST_F(AuthLogicTest, RegistrationsAreLimitedPerClientIp) {
+  options_.register_max_per_ip = 10;
+  Rebuild();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        logic_->Register("flood" + std::to_string(i), kPassword, "", "", "198.51.100.7").ok());
+  }
+  absl::StatusOr<User> refused = logic_->Register("flood10", kPassword, "", "", "198.51.100.7");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(rpc::RetryAfterOf(refused.status()), std::chrono::seconds(3600));
+  EXPECT_TRUE(logic_->Register("other", kPassword, "", "", "198.51.100.8").ok());
 }
 
 // ---- Refresh -------------------------------------------------------------------------------

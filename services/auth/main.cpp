@@ -1,10 +1,12 @@
-// The auth service: config → PostgreSQL (migrations) and Redis → gRPC + metrics listeners →
-// wait for SIGTERM/SIGINT → drain. No logic here.
+// The auth service: config → PostgreSQL (migrations) and Redis → WeChat and SMS clients → gRPC +
+// metrics listeners → wait for SIGTERM/SIGINT → drain. No logic here.
 
 #include <memory>
 
 #include "common/config/env.h"
 #include "common/exec/worker_pool.h"
+#include "common/http/client.h"
+#include "common/http/transport.h"
 #include "common/log/log.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
@@ -19,12 +21,37 @@
 #include "services/auth/redis_rate_limiter.h"
 #include "services/auth/redis_session_store.h"
 #include "services/auth/service.h"
+#include "services/auth/sms_codes.h"
+#include "services/auth/sms_sender.h"
 #include "services/auth/token.h"
+#include "services/auth/token_centre.h"
+#include "services/auth/wechat_client.h"
+#include "services/auth/wechat_logic.h"
 
 namespace paymesh::auth {
 namespace {
 
 constexpr size_t kWorkerQueue = 1024;
+constexpr size_t kPasswordQueue = 64;  // scrypt takes ~50 ms: more would only time out waiting
+constexpr size_t kOutboundWorkers = 8;
+constexpr char kUserAgent[] = "paymesh-auth/1.0";
+
+// Without a provider, sending fails visibly instead of pretending.
+class NoSmsSender final : public SmsSender {
+ public:
+  absl::Status Send(const std::string&, const std::string&, std::chrono::seconds) override {
+    return absl::FailedPreconditionError("SMS is not configured (SMS_PROVIDER)");
+  }
+};
+
+std::unique_ptr<SmsSender> MakeSmsSender(const SmsConfig& cfg, http::Transport& transport,
+                                         std::chrono::milliseconds timeout) {
+  if (cfg.provider == "dev") return std::make_unique<DevSmsSender>(cfg.dev_url, transport, timeout);
+  if (cfg.provider == "tencent") {
+    return std::make_unique<TencentSmsSender>(cfg.tencent, transport, time::SystemClock());
+  }
+  return std::make_unique<NoSmsSender>();
+}
 
 int Run(const AuthConfig& cfg) {
   pg::Pool pool({.dsn = cfg.pg_dsn, .schema = kSchema, .size = cfg.pg_pool_size});
@@ -37,21 +64,56 @@ int Run(const AuthConfig& cfg) {
   RedisSessionStore sessions(&redis);
   RedisRateLimiter limiter(&redis);
 
+  const WechatConfig& wx = cfg.wechat;
+  absl::StatusOr<std::unique_ptr<http::Client>> http_client =
+      http::Client::Create({.ca_file = wx.upstream_ca_file,
+                            .allow_insecure = wx.allow_insecure_upstreams,
+                            .timeout = wx.timeout,
+                            .user_agent = kUserAgent});
+  if (!http_client.ok()) {
+    log::Error("HTTP client failed", {{"error", http_client.status().message()}});
+    return 1;
+  }
+  http::ClientTransport transport(**http_client);
+  std::map<std::string, config::Secret> secrets;
+  if (!wx.oa_appid.empty()) secrets[wx.oa_appid] = wx.oa_secret;
+  if (!wx.miniprogram_appid.empty()) secrets[wx.miniprogram_appid] = wx.miniprogram_secret;
+  WechatClient wechat({.api_base_url = wx.api_base_url, .secrets = secrets, .timeout = wx.timeout},
+                      transport);
+  TokenCentreOptions centre_options;
+  centre_options.refresh_before = wx.refresh_before;
+  TokenCentre centre(centre_options, wechat, redis, time::SystemClock());
+
+  std::unique_ptr<SmsSender> sender = MakeSmsSender(cfg.sms, transport, wx.timeout);
+  RedisSmsCodeBook sms(cfg.sms.codes, redis, limiter, *sender);
+
   TokenCodec tokens(*cfg.signing_key);
-  absl::StatusOr<std::unique_ptr<AuthLogic>> logic =
-      AuthLogic::Create(cfg.auth, {&users, &sessions, &limiter, &time::SystemClock(), &tokens});
+  absl::StatusOr<std::unique_ptr<AuthLogic>> logic = AuthLogic::Create(
+      cfg.auth, {&users, &sessions, &limiter, &time::SystemClock(), &tokens, &sms});
   if (!logic.ok()) {
     log::Error("cannot start auth logic", {{"error", std::string(logic.status().message())}});
     return 1;
   }
-  // Declared after what it runs, so it is joined before those go away.
-  exec::WorkerPool workers(cfg.pg_pool_size, kWorkerQueue);
-  AuthGrpcService grpc_service(logic->get(), &workers);
+  WechatLogic wechat_logic({.oa_appid = wx.oa_appid,
+                            .miniprogram_appid = wx.miniprogram_appid,
+                            .open_base_url = wx.open_base_url,
+                            .oauth_callback_url = wx.public_url + "/api/v1/auth/wechat/callback",
+                            .allowed_origins = wx.allowed_origins,
+                            .jsapi_list = wx.jsapi_list},
+                           {&wechat, &centre, &users, logic->get(), &redis, &time::SystemClock()});
+
+  // Declared after what they run, so they are joined before those go away.
+  exec::WorkerPool fast(cfg.pg_pool_size, kWorkerQueue);
+  exec::WorkerPool password(cfg.password_workers, kPasswordQueue);
+  exec::WorkerPool outbound(kOutboundWorkers, kWorkerQueue);
+  AuthGrpcService grpc_service(logic->get(), &wechat_logic, {&fast, &password, &outbound});
   return service::Serve({.name = "auth",
                          .grpc_listen_addr = cfg.grpc_listen_addr,
                          .metrics_listen_addr = cfg.metrics_listen_addr,
-                         .serving_fields = {{"token_kid", tokens.kid()}}},
-                        {&grpc_service}, workers);
+                         .serving_fields = {{"token_kid", tokens.kid()},
+                                            {"wechat_appid", wx.oa_appid},
+                                            {"sms_provider", cfg.sms.provider}}},
+                        {&grpc_service}, {&fast, &password, &outbound});
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
 
-// UserStore on PostgreSQL (schema "auth", table users). The only file with SQL; every statement
-// is parameterized. Driver errors are translated here (pg::Pool's SQLSTATE mapping).
-// Thread-safe; blocking: call from worker threads only.
+// UserStore on PostgreSQL (schema "auth": users, wechat_identities, account_events). The only file
+// with SQL; every statement is parameterized. Driver errors are translated here (pg::Pool's
+// SQLSTATE mapping). Thread-safe; blocking: call from worker threads only.
 
 #include "common/pg/pool.h"
 #include "services/auth/store.h"
@@ -18,6 +18,11 @@ class PgUserStore : public UserStore {
   absl::StatusOr<User> CreateUser(const NewUser& user) override;
   absl::StatusOr<UserCredentials> FindByUsername(std::string_view username) override;
   absl::StatusOr<User> FindById(std::string_view id) override;
+  absl::StatusOr<User> FindByMobile(std::string_view mobile) override;
+  absl::StatusOr<User> UpsertWechatUser(const WechatIdentity& identity,
+                                        std::string_view new_username) override;
+  absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,
+                                          const WechatIdentity& identity) override;
 
  private:
   pg::Pool* pool_;

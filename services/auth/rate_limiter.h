@@ -11,14 +11,18 @@
 
 namespace paymesh::auth {
 
+struct Attempts {
+  int64_t count = 0;               // in the current window, this one included
+  std::chrono::seconds resets_in;  // until the window ends: a 429's Retry-After
+};
+
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
 
-  // Counts one attempt against `bucket` and returns the number of attempts in the current
-  // window, this one included. A new window starts `window` after its first attempt.
+  // Counts one attempt against `bucket`. A new window starts `window` after its first attempt.
   // UNAVAILABLE when the counter store cannot be reached.
-  virtual absl::StatusOr<int64_t> Hit(const std::string& bucket, std::chrono::seconds window) = 0;
+  virtual absl::StatusOr<Attempts> Hit(const std::string& bucket, std::chrono::seconds window) = 0;
 };
 
 }  // namespace paymesh::auth

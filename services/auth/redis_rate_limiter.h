@@ -1,7 +1,8 @@
 #pragma once
 
-// RateLimiter on Redis: INCR of `<prefix><bucket>` with the window as TTL set on the first hit
-// (redis::Client::IncrWithTtl), so every counter key expires. Thread-safe; blocking.
+// RateLimiter on Redis: one Lua script INCRs `<prefix><bucket>`, sets the window as its TTL on
+// the first hit (so every counter key expires) and answers the count and the TTL left.
+// Thread-safe; blocking.
 
 #include <string>
 #include <utility>
@@ -18,9 +19,7 @@ class RedisRateLimiter : public RateLimiter {
   explicit RedisRateLimiter(redis::Client* client, std::string key_prefix = kRateLimitKeyPrefix)
       : client_(client), key_prefix_(std::move(key_prefix)) {}
 
-  absl::StatusOr<int64_t> Hit(const std::string& bucket, std::chrono::seconds window) override {
-    return client_->IncrWithTtl(key_prefix_ + bucket, window);
-  }
+  absl::StatusOr<Attempts> Hit(const std::string& bucket, std::chrono::seconds window) override;
 
  private:
   redis::Client* client_;

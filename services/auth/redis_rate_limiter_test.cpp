@@ -39,15 +39,20 @@ TEST_F(AuthRedisRateLimiterTest, CountsPerBucketUnderTheAuthPrefixWithATtl) {
   std::string name = paymesh::testing::UniqueName("t_");
   std::string upper = name;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string user_bucket = LoginUserBucket(upper);  // the key uses the lowercase name
+  // The key uses the lowercase name.
+  std::string user_bucket = LoginUserIpBucket(upper, "192.0.2.1");
   std::string ip_bucket = LoginIpBucket("192.0.2." + name);
-  std::string user_key = "paymesh:auth:rl:login:user:" + name;
+  std::string user_key = "paymesh:auth:rl:login:user_ip:" + name + ":192.0.2.1";
   keys_ = {user_key, std::string(kRateLimitKeyPrefix) + ip_bucket};
 
-  EXPECT_EQ(*limiter.Hit(user_bucket, std::chrono::seconds(300)), 1);
-  EXPECT_EQ(*limiter.Hit(user_bucket, std::chrono::seconds(300)), 2);
-  EXPECT_EQ(*limiter.Hit(ip_bucket, std::chrono::seconds(300)), 1);
-  EXPECT_EQ(*limiter.Hit(user_bucket, std::chrono::seconds(300)), 3);
+  EXPECT_EQ(limiter.Hit(user_bucket, std::chrono::seconds(300))->count, 1);
+  EXPECT_EQ(limiter.Hit(user_bucket, std::chrono::seconds(300))->count, 2);
+  EXPECT_EQ(limiter.Hit(ip_bucket, std::chrono::seconds(300))->count, 1);
+  absl::StatusOr<Attempts> third = limiter.Hit(user_bucket, std::chrono::seconds(300));
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->count, 3);
+  EXPECT_GT(third->resets_in.count(), 290);
+  EXPECT_LE(third->resets_in.count(), 300);
 
   for (const std::string& key : keys_) {
     EXPECT_TRUE(*client_->Exists(key)) << key;

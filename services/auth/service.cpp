@@ -25,13 +25,19 @@ void ToProto(const TokenPair& pair, v1::TokenPair* out) {
   out->set_user_id(pair.user_id);
 }
 
+void ToProto(const WechatCredential& c, v1::WechatCredential* out) {
+  out->set_value(c.value);
+  rpc::ToProto(c.expires_at, out->mutable_expires_at());
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* ctx,
                                                     const v1::RegisterRequest* req,
                                                     v1::RegisterResponse* resp) {
-  return rpc::RunOnWorkers(ctx, *workers_, "Register", [=, this]() -> absl::Status {
-    ASSIGN_OR_RETURN(User user, logic_->Register(req->username(), req->password(), req->mobile()));
+  return rpc::RunOnWorkers(ctx, *pools_.password, "Register", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(User user, logic_->Register(req->username(), req->password(), req->mobile(),
+                                                 req->sms_code(), req->client_ip()));
     ToProto(user, resp->mutable_user());
     return absl::OkStatus();
   });
@@ -39,7 +45,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext*
 
 grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* ctx,
                                                  const v1::LoginRequest* req, v1::TokenPair* resp) {
-  return rpc::RunOnWorkers(ctx, *workers_, "Login", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.password, "Login", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(TokenPair pair,
                      logic_->Login(req->username(), req->password(), req->client_ip()));
     ToProto(pair, resp);
@@ -50,7 +56,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* AuthGrpcService::Refresh(grpc::CallbackServerContext* ctx,
                                                    const v1::RefreshRequest* req,
                                                    v1::TokenPair* resp) {
-  return rpc::RunOnWorkers(ctx, *workers_, "Refresh", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "Refresh", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(TokenPair pair, logic_->Refresh(req->refresh_token()));
     ToProto(pair, resp);
     return absl::OkStatus();
@@ -60,14 +66,14 @@ grpc::ServerUnaryReactor* AuthGrpcService::Refresh(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AuthGrpcService::Logout(grpc::CallbackServerContext* ctx,
                                                   const v1::LogoutRequest* req,
                                                   v1::LogoutResponse* /*resp*/) {
-  return rpc::RunOnWorkers(ctx, *workers_, "Logout",
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "Logout",
                            [=, this]() { return logic_->Logout(req->access_token()); });
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::VerifyToken(grpc::CallbackServerContext* ctx,
                                                        const v1::VerifyTokenRequest* req,
                                                        v1::VerifyTokenResponse* resp) {
-  return rpc::RunOnWorkers(ctx, *workers_, "VerifyToken", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "VerifyToken", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(VerifiedToken token, logic_->VerifyToken(req->access_token()));
     resp->set_user_id(token.user_id);
     resp->set_session_id(token.session_id);
@@ -80,9 +86,115 @@ grpc::ServerUnaryReactor* AuthGrpcService::VerifyToken(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* AuthGrpcService::GetUser(grpc::CallbackServerContext* ctx,
                                                    const v1::GetUserRequest* req, v1::User* resp) {
-  return rpc::RunOnWorkers(ctx, *workers_, "GetUser", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "GetUser", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(User user, logic_->GetUser(req->user_id()));
     ToProto(user, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::SendSmsCode(grpc::CallbackServerContext* ctx,
+                                                       const v1::SendSmsCodeRequest* req,
+                                                       v1::SendSmsCodeResponse* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "SendSmsCode", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(SmsIssued issued,
+                     logic_->SendSmsCode(req->mobile(), req->purpose(), req->client_ip()));
+    resp->set_expires_in(issued.expires_in.count());
+    resp->set_resend_after(issued.resend_after.count());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::SmsLogin(grpc::CallbackServerContext* ctx,
+                                                    const v1::SmsLoginRequest* req,
+                                                    v1::TokenPair* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "SmsLogin", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(TokenPair pair,
+                     logic_->SmsLogin(req->mobile(), req->code(), req->client_ip()));
+    ToProto(pair, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::StartWechatOauth(grpc::CallbackServerContext* ctx,
+                                                            const v1::StartWechatOauthRequest* req,
+                                                            v1::StartWechatOauthResponse* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "StartWechatOauth", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(OauthStart start,
+                     wechat_->StartOauth(req->scope(), req->redirect(), req->link_user_id()));
+    resp->set_authorize_url(start.authorize_url);
+    resp->set_state(start.state);
+    resp->set_state_expires_in(start.expires_in.count());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::FinishWechatOauth(
+    grpc::CallbackServerContext* ctx, const v1::FinishWechatOauthRequest* req,
+    v1::FinishWechatOauthResponse* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "FinishWechatOauth", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(OauthFinish done,
+                     wechat_->FinishOauth(req->code(), req->state(), req->browser_state()));
+    ToProto(done.tokens, resp->mutable_tokens());
+    resp->set_redirect(done.redirect);
+    ToProto(done.user, resp->mutable_user());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::MiniProgramLogin(grpc::CallbackServerContext* ctx,
+                                                            const v1::MiniProgramLoginRequest* req,
+                                                            v1::TokenPair* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "MiniProgramLogin", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(TokenPair pair, wechat_->MiniProgramLogin(req->code()));
+    ToProto(pair, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::GetWechatAccessToken(
+    grpc::CallbackServerContext* ctx, const v1::GetWechatCredentialRequest* req,
+    v1::WechatCredential* resp) {
+  return rpc::RunOnWorkers(
+      ctx, *pools_.outbound, "GetWechatAccessToken", [=, this]() -> absl::Status {
+        ASSIGN_OR_RETURN(WechatCredential c, wechat_->AccessToken(req->appid()));
+        ToProto(c, resp);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::GetJsapiTicket(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetWechatCredentialRequest* req,
+                                                          v1::WechatCredential* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "GetJsapiTicket", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(WechatCredential c, wechat_->JsapiTicket(req->appid()));
+    ToProto(c, resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::ReportInvalidWechatAccessToken(
+    grpc::CallbackServerContext* ctx, const v1::ReportInvalidWechatAccessTokenRequest* req,
+    v1::WechatCredential* resp) {
+  return rpc::RunOnWorkers(
+      ctx, *pools_.outbound, "ReportInvalidWechatAccessToken", [=, this]() -> absl::Status {
+        ASSIGN_OR_RETURN(WechatCredential c,
+                         wechat_->ReportInvalidAccessToken(req->appid(), req->access_token()));
+        ToProto(c, resp);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AuthGrpcService::GetJsSdkConfig(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetJsSdkConfigRequest* req,
+                                                          v1::JsSdkConfig* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.outbound, "GetJsSdkConfig", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(JsSdkConfig c, wechat_->JsSdkConfigFor(req->url()));
+    resp->set_app_id(c.app_id);
+    resp->set_timestamp(c.timestamp);
+    resp->set_nonce_str(c.nonce_str);
+    resp->set_signature(c.signature);
+    for (const std::string& api : c.js_api_list) resp->add_js_api_list(api);
     return absl::OkStatus();
   });
 }

@@ -1,17 +1,27 @@
 #pragma once
 
 // gRPC adapter of paymesh.auth.v1.AuthService: proto ↔ domain, with every call's logic run on
-// the worker pool (rpc::RunOnWorkers), so no gRPC thread ever blocks.
+// a worker pool (rpc::RunOnWorkers), so no gRPC thread ever blocks. Three bounded pools keep slow
+// work from starving fast work: `password` runs scrypt (Register, Login), `outbound` everything
+// that waits on WeChat or the SMS provider, `fast` the rest (VerifyToken, Refresh, ...). A full
+// pool refuses its own calls with UNAVAILABLE; the others are unaffected.
 
 #include "common/exec/worker_pool.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
 #include "services/auth/logic.h"
+#include "services/auth/wechat_logic.h"
 
 namespace paymesh::auth {
 
 class AuthGrpcService final : public v1::AuthService::CallbackService {
  public:
-  AuthGrpcService(AuthLogic* logic, exec::WorkerPool* workers) : logic_(logic), workers_(workers) {}
+  struct Pools {
+    exec::WorkerPool* fast;
+    exec::WorkerPool* password;
+    exec::WorkerPool* outbound;
+  };
+  AuthGrpcService(AuthLogic* logic, WechatLogic* wechat, Pools pools)
+      : logic_(logic), wechat_(wechat), pools_(pools) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
@@ -27,10 +37,37 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
                                         v1::VerifyTokenResponse* resp) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const v1::GetUserRequest* req,
                                     v1::User* resp) override;
+  grpc::ServerUnaryReactor* SendSmsCode(grpc::CallbackServerContext* ctx,
+                                        const v1::SendSmsCodeRequest* req,
+                                        v1::SendSmsCodeResponse* resp) override;
+  grpc::ServerUnaryReactor* SmsLogin(grpc::CallbackServerContext* ctx,
+                                     const v1::SmsLoginRequest* req, v1::TokenPair* resp) override;
+  grpc::ServerUnaryReactor* StartWechatOauth(grpc::CallbackServerContext* ctx,
+                                             const v1::StartWechatOauthRequest* req,
+                                             v1::StartWechatOauthResponse* resp) override;
+  grpc::ServerUnaryReactor* FinishWechatOauth(grpc::CallbackServerContext* ctx,
+                                              const v1::FinishWechatOauthRequest* req,
+                                              v1::FinishWechatOauthResponse* resp) override;
+  grpc::ServerUnaryReactor* MiniProgramLogin(grpc::CallbackServerContext* ctx,
+                                             const v1::MiniProgramLoginRequest* req,
+                                             v1::TokenPair* resp) override;
+  grpc::ServerUnaryReactor* GetWechatAccessToken(grpc::CallbackServerContext* ctx,
+                                                 const v1::GetWechatCredentialRequest* req,
+                                                 v1::WechatCredential* resp) override;
+  grpc::ServerUnaryReactor* GetJsapiTicket(grpc::CallbackServerContext* ctx,
+                                           const v1::GetWechatCredentialRequest* req,
+                                           v1::WechatCredential* resp) override;
+  grpc::ServerUnaryReactor* ReportInvalidWechatAccessToken(
+      grpc::CallbackServerContext* ctx, const v1::ReportInvalidWechatAccessTokenRequest* req,
+      v1::WechatCredential* resp) override;
+  grpc::ServerUnaryReactor* GetJsSdkConfig(grpc::CallbackServerContext* ctx,
+                                           const v1::GetJsSdkConfigRequest* req,
+                                           v1::JsSdkConfig* resp) override;
 
  private:
   AuthLogic* logic_;
-  exec::WorkerPool* workers_;
+  WechatLogic* wechat_;
+  Pools pools_;
 };
 
 }  // namespace paymesh::auth

@@ -10,9 +10,11 @@
 #include <string>
 
 #include "common/crypto/ed25519.h"
+#include "common/rpc/status.h"
 #include "common/time/testing/fake_clock.h"
 #include "services/auth/testing/fake_rate_limiter.h"
 #include "services/auth/testing/fake_session_store.h"
+#include "services/auth/testing/fake_sms_code_book.h"
 #include "services/auth/testing/fake_user_store.h"
 
 namespace paymesh::auth {
@@ -25,10 +27,16 @@ class AuthServiceTest : public ::testing::Test {
   void SetUp() override {
     AuthOptions options;
     options.scrypt.log2_n = 10;
-    auto logic = AuthLogic::Create(options, {&users_, &sessions_, &limiter_, &clock_, &tokens_});
+    auto logic =
+        AuthLogic::Create(options, {&users_, &sessions_, &limiter_, &clock_, &tokens_, &sms_});
     ASSERT_TRUE(logic.ok()) << logic.status();
     logic_ = std::move(*logic);
-    service_ = std::make_unique<AuthGrpcService>(logic_.get(), &workers_);
+    // The WeChat side has its own tests (wechat_logic_test); none of its calls are made here.
+    wechat_ = std::make_unique<WechatLogic>(
+        WechatOptions{},
+        WechatLogic::Deps{nullptr, nullptr, &users_, logic_.get(), nullptr, &clock_});
+    service_ = std::make_unique<AuthGrpcService>(
+        logic_.get(), wechat_.get(), AuthGrpcService::Pools{&workers_, &workers_, &workers_});
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -44,8 +52,10 @@ class AuthServiceTest : public ::testing::Test {
   testing::FakeUserStore users_{&clock_};
   testing::FakeSessionStore sessions_{&clock_};
   testing::FakeRateLimiter limiter_{&clock_};
+  testing::FakeSmsCodeBook sms_;
   TokenCodec tokens_{*crypto::Ed25519PrivateKey::FromRawSeed(std::string(32, 'k'))};
   std::unique_ptr<AuthLogic> logic_;
+  std::unique_ptr<WechatLogic> wechat_;
   exec::WorkerPool workers_{2, 16};
   std::unique_ptr<AuthGrpcService> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -53,11 +63,21 @@ class AuthServiceTest : public ::testing::Test {
 };
 
 TEST_F(AuthServiceTest, RegisterLoginVerifyGetUserLogout) {
+  grpc::ClientContext c0;
+  v1::SendSmsCodeRequest send;
+  send.set_mobile("13800138000");
+  send.set_purpose("register");
+  v1::SendSmsCodeResponse sent;
+  ASSERT_TRUE(stub_->SendSmsCode(&c0, send, &sent).ok());
+  EXPECT_EQ(sent.expires_in(), 300);
+  EXPECT_EQ(sent.resend_after(), 60);
+
   grpc::ClientContext c1;
   v1::RegisterRequest reg;
   reg.set_username("Alice");
   reg.set_password("correct horse");
   reg.set_mobile("13800138000");
+  reg.set_sms_code(sms_.Delivered(SmsPurpose::kRegister, "13800138000"));
   v1::RegisterResponse registered;
   ASSERT_TRUE(stub_->Register(&c1, reg, &registered).ok());
   EXPECT_EQ(registered.user().username(), "Alice");
@@ -127,6 +147,24 @@ TEST_F(AuthServiceTest, ErrorsKeepTheirCodesAndMessages) {
   get.set_user_id("00000000-0000-4000-8000-000000000099");
   v1::User user;
   EXPECT_EQ(stub_->GetUser(&c3, get, &user).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AuthServiceTest, A429CarriesRetryAfterInTheTrailers) {
+  v1::LoginRequest login;
+  login.set_username("nobody");
+  login.set_password("correct horse");
+  login.set_client_ip("198.51.100.1");
+  v1::TokenPair pair;
+  for (int i = 0; i < 10; ++i) {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(stub_->Login(&ctx, login, &pair).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  grpc::ClientContext ctx;
+  EXPECT_EQ(stub_->Login(&ctx, login, &pair).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  auto trailers = ctx.GetServerTrailingMetadata();
+  auto it = trailers.find(rpc::kRetryAfterMetadata);
+  ASSERT_NE(it, trailers.end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "300");
 }
 
 }  // namespace

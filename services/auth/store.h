@@ -14,13 +14,27 @@ class UserStore {
  public:
   virtual ~UserStore() = default;
 
-  // Inserts a user with the default scopes. ALREADY_EXISTS "username already taken" when the
-  // username is taken case-insensitively, "mobile already registered" for a taken mobile.
+  // Inserts a user with the default scopes (audited: "registered"). ALREADY_EXISTS "username
+  // already taken" when the username is taken case-insensitively, "mobile already registered" for a
+  // taken mobile.
   virtual absl::StatusOr<User> CreateUser(const NewUser& user) = 0;
   // Case-insensitive lookup. NOT_FOUND when there is no such user.
   virtual absl::StatusOr<UserCredentials> FindByUsername(std::string_view username) = 0;
   // NOT_FOUND when there is no such user; `id` must be a UUID.
   virtual absl::StatusOr<User> FindById(std::string_view id) = 0;
+  // NOT_FOUND when no account has this mobile.
+  virtual absl::StatusOr<User> FindByMobile(std::string_view mobile) = 0;
+
+  // Signs a WeChat identity in: the account of (appid, openid); else the account of another
+  // identity with the same unionid; else a new account named `new_username`, without password.
+  // The identity row is created or refreshed (a known unionid, nickname or avatar is never
+  // replaced by an empty one). Audited ("wechat_created" for a new account). Idempotent.
+  virtual absl::StatusOr<User> UpsertWechatUser(const WechatIdentity& identity,
+                                                std::string_view new_username) = 0;
+  // Attaches (appid, openid) to an existing account; repeating it is a no-op. ALREADY_EXISTS
+  // when the identity belongs to another account, NOT_FOUND for an unknown user. Audited.
+  virtual absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,
+                                                  const WechatIdentity& identity) = 0;
 };
 
 }  // namespace paymesh::auth

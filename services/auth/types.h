@@ -31,6 +31,16 @@ struct NewUser {
   std::string mobile;  // "" when none
 };
 
+// A WeChat user as one app knows them.
+struct WechatIdentity {
+  std::string appid;
+  std::string openid;
+  std::string unionid;      // "" when WeChat did not say
+  std::string nickname;     // "" when unknown (snsapi_base, mini program)
+  std::string avatar;       // headimgurl
+  std::string session_key;  // the mini program's; "" otherwise. Never logged or returned.
+};
+
 struct TokenPair {
   std::string access_token;
   int64_t access_expires_in = 0;  // seconds

@@ -6,6 +6,7 @@
 #include "services/notify-gateway/handlers/notify.h"
 #include "services/notify-gateway/handlers/orders.h"
 #include "services/notify-gateway/handlers/payments.h"
+#include "services/notify-gateway/handlers/wechat.h"
 
 namespace paymesh::gateway {
 
@@ -27,6 +28,7 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
   AddInfraRoutes(*router, ctx);
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kApi) {
     AddAuthRoutes(*router, ctx);
+    AddWechatRoutes(*router, ctx);
     AddOrderRoutes(*router, ctx);
     AddPaymentRoutes(*router, ctx);
     AddDemoRoutes(*router, options.demo_sim_url);

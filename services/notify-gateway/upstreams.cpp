@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "common/rpc/call.h"
 #include "common/rpc/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -27,6 +28,18 @@ using HealthRequest = ::grpc::health::v1::HealthCheckRequest;
 using HealthResponse = ::grpc::health::v1::HealthCheckResponse;
 
 constexpr std::chrono::milliseconds kMaxHealthTimeout{1000};
+
+// A failed call's status with what its trailing metadata says (retry-after).
+absl::Status WithTrailers(absl::Status status, const ::grpc::ClientContext& ctx) {
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  auto it = trailers.find(rpc::kRetryAfterMetadata);
+  int64_t seconds = 0;
+  if (it != trailers.end() &&
+      absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &seconds)) {
+    status = rpc::WithRetryAfter(std::move(status), std::chrono::seconds(seconds));
+  }
+  return status;
+}
 
 // Runs one unary call through gRPC's callback API and resumes the awaiting coroutine on its
 // own executor. `start(ctx, req, resp, done)` issues the call; the context, request and
@@ -59,7 +72,7 @@ Async<Resp> Unary(StartFn start, Req req, std::chrono::milliseconds timeout,
   ::grpc::Status status =
       co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(::grpc::Status)>(
           std::move(initiate), asio::use_awaitable);
-  if (!status.ok()) co_return rpc::FromGrpcStatus(status);
+  if (!status.ok()) co_return WithTrailers(rpc::FromGrpcStatus(status), call->ctx);
   co_return std::move(call->resp);
 }
 
@@ -138,6 +151,36 @@ Async<auth::v1::VerifyTokenResponse> GrpcUpstreams::VerifyToken(auth::v1::Verify
 
 Async<auth::v1::User> GrpcUpstreams::GetUser(auth::v1::GetUserRequest req, std::string request_id) {
   return PAYMESH_GATEWAY_UNARY(auth::v1::User, auth, GetUser);
+}
+
+Async<auth::v1::SendSmsCodeResponse> GrpcUpstreams::SendSmsCode(auth::v1::SendSmsCodeRequest req,
+                                                                std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::SendSmsCodeResponse, auth, SendSmsCode);
+}
+
+Async<auth::v1::TokenPair> GrpcUpstreams::SmsLogin(auth::v1::SmsLoginRequest req,
+                                                   std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::TokenPair, auth, SmsLogin);
+}
+
+Async<auth::v1::StartWechatOauthResponse> GrpcUpstreams::StartWechatOauth(
+    auth::v1::StartWechatOauthRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::StartWechatOauthResponse, auth, StartWechatOauth);
+}
+
+Async<auth::v1::FinishWechatOauthResponse> GrpcUpstreams::FinishWechatOauth(
+    auth::v1::FinishWechatOauthRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::FinishWechatOauthResponse, auth, FinishWechatOauth);
+}
+
+Async<auth::v1::TokenPair> GrpcUpstreams::MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
+                                                           std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::TokenPair, auth, MiniProgramLogin);
+}
+
+Async<auth::v1::JsSdkConfig> GrpcUpstreams::GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
+                                                           std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(auth::v1::JsSdkConfig, auth, GetJsSdkConfig);
 }
 
 Async<order::v1::ListProductsResponse> GrpcUpstreams::ListProducts(

@@ -45,6 +45,18 @@ class Upstreams {
   virtual Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
                                                            std::string request_id) = 0;
   virtual Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) = 0;
+  virtual Async<auth::v1::SendSmsCodeResponse> SendSmsCode(auth::v1::SendSmsCodeRequest req,
+                                                           std::string request_id) = 0;
+  virtual Async<auth::v1::TokenPair> SmsLogin(auth::v1::SmsLoginRequest req,
+                                              std::string request_id) = 0;
+  virtual Async<auth::v1::StartWechatOauthResponse> StartWechatOauth(
+      auth::v1::StartWechatOauthRequest req, std::string request_id) = 0;
+  virtual Async<auth::v1::FinishWechatOauthResponse> FinishWechatOauth(
+      auth::v1::FinishWechatOauthRequest req, std::string request_id) = 0;
+  virtual Async<auth::v1::TokenPair> MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
+                                                      std::string request_id) = 0;
+  virtual Async<auth::v1::JsSdkConfig> GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
+                                                      std::string request_id) = 0;
 
   virtual Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
                                                               std::string request_id) = 0;
@@ -69,8 +81,8 @@ class Upstreams {
 };
 
 struct UpstreamTimeouts {
-  std::chrono::milliseconds call{3000};    // every call but the ones below
-  std::chrono::milliseconds notify{4000};  // HandleNotification
+  std::chrono::milliseconds call{3000};     // every call but the ones below
+  std::chrono::milliseconds notify{4000};   // HandleNotification
   std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment
   // Health uses min(call, 1 s).
 };
@@ -91,6 +103,18 @@ class GrpcUpstreams : public Upstreams {
   Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
                                                    std::string request_id) override;
   Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) override;
+  Async<auth::v1::SendSmsCodeResponse> SendSmsCode(auth::v1::SendSmsCodeRequest req,
+                                                   std::string request_id) override;
+  Async<auth::v1::TokenPair> SmsLogin(auth::v1::SmsLoginRequest req,
+                                      std::string request_id) override;
+  Async<auth::v1::StartWechatOauthResponse> StartWechatOauth(auth::v1::StartWechatOauthRequest req,
+                                                             std::string request_id) override;
+  Async<auth::v1::FinishWechatOauthResponse> FinishWechatOauth(
+      auth::v1::FinishWechatOauthRequest req, std::string request_id) override;
+  Async<auth::v1::TokenPair> MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
+                                              std::string request_id) override;
+  Async<auth::v1::JsSdkConfig> GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
+                                              std::string request_id) override;
   Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
                                                       std::string request_id) override;
   Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,

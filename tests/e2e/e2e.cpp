@@ -12,7 +12,7 @@ absl::Status E2eTest::start_error_;
 StackOptions DefaultStackOptions() {
   StackOptions options;
   options.env[Service::kAuth] = {
-      {"AUTH_LOGIN_MAX_PER_USER", std::to_string(kLoginMaxPerUser)},
+      {"AUTH_LOGIN_MAX_PER_USER_IP", std::to_string(kLoginMaxPerUser)},
       {"AUTH_LOGIN_MAX_PER_IP", "1000000"},
   };
   options.env[Service::kGateway] = {{"GATEWAY_UPSTREAM_TIMEOUT_MS", "2000"}};

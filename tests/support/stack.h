@@ -38,7 +38,7 @@ const char* ServiceName(Service service);
 
 struct StackOptions {
   // Added to (or overriding) the stack's environment for one service, e.g.
-  // {Service::kAuth, {{"AUTH_LOGIN_MAX_PER_USER", "3"}}} or
+  // {Service::kAuth, {{"AUTH_LOGIN_MAX_PER_USER_IP", "3"}}} or
   // {Service::kWechatSim, {{"SIM_TIME_SCALE", "0.001"}}}.
   std::map<Service, std::map<std::string, std::string>> env;
   // How long each service may take to log "serving".

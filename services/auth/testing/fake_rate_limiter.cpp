@@ -2,13 +2,13 @@
 
 namespace paymesh::auth::testing {
 
-absl::StatusOr<int64_t> FakeRateLimiter::Hit(const std::string& bucket,
-                                             std::chrono::seconds window) {
+absl::StatusOr<Attempts> FakeRateLimiter::Hit(const std::string& bucket,
+                                              std::chrono::seconds window) {
   std::lock_guard<std::mutex> lock(mu_);
   auto now = clock_->Now();
   Window& w = windows_[bucket];
   if (w.count == 0 || w.ends <= now) w = Window{0, now + window};
-  return ++w.count;
+  return Attempts{++w.count, std::chrono::ceil<std::chrono::seconds>(w.ends - now)};
 }
 
 int64_t FakeRateLimiter::Count(const std::string& bucket) const {

@@ -16,7 +16,7 @@ class FakeRateLimiter : public RateLimiter {
  public:
   explicit FakeRateLimiter(const time::Clock* clock) : clock_(clock) {}
 
-  absl::StatusOr<int64_t> Hit(const std::string& bucket, std::chrono::seconds window) override;
+  absl::StatusOr<Attempts> Hit(const std::string& bucket, std::chrono::seconds window) override;
 
   // Attempts in the bucket's current window (0 if none).
   int64_t Count(const std::string& bucket) const;

@@ -17,13 +17,22 @@ class FakeUserStore : public UserStore {
   absl::StatusOr<User> CreateUser(const NewUser& user) override;
   absl::StatusOr<UserCredentials> FindByUsername(std::string_view username) override;
   absl::StatusOr<User> FindById(std::string_view id) override;
+  absl::StatusOr<User> FindByMobile(std::string_view mobile) override;
+  absl::StatusOr<User> UpsertWechatUser(const WechatIdentity& identity,
+                                        std::string_view new_username) override;
+  absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,
+                                          const WechatIdentity& identity) override;
+  // The identities recorded, for assertions (session keys included).
+  std::vector<std::pair<std::string, WechatIdentity>> identities() const;
 
   size_t size() const;
 
  private:
   const time::Clock* clock_;
   mutable std::mutex mu_;
+  User AddLocked(const NewUser& user);  // requires mu_
   std::vector<UserCredentials> users_;
+  std::vector<std::pair<std::string, WechatIdentity>> identities_;  // (user id, identity)
   int next_id_ = 1;
 };
 

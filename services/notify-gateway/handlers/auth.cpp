@@ -16,12 +16,15 @@ constexpr size_t kMaxUsernameBytes = 256;
 constexpr size_t kMaxPasswordBytes = 1024;
 constexpr size_t kMaxMobileBytes = 32;
 constexpr size_t kMaxRefreshTokenBytes = 4096;
+constexpr size_t kMaxCodeBytes = 32;
+constexpr size_t kMaxPurposeBytes = 16;
 
 awaitable<http::Response> Register(const HandlerContext& ctx, http::Request& req,
                                    const PathParams&) {
   auth::v1::RegisterRequest in;
   {
-    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"username", "password", "mobile"});
+    absl::StatusOr<JsonObject> body =
+        ParseObject(req.body, {"username", "password", "mobile", "sms_code"});
     if (!body.ok()) co_return ErrorResponse(req, body.status());
     absl::StatusOr<std::string> username = RequiredString(*body, "username", kMaxUsernameBytes);
     if (!username.ok()) co_return ErrorResponse(req, username.status());
@@ -29,9 +32,13 @@ awaitable<http::Response> Register(const HandlerContext& ctx, http::Request& req
     if (!password.ok()) co_return ErrorResponse(req, password.status());
     absl::StatusOr<std::string> mobile = OptionalString(*body, "mobile", kMaxMobileBytes);
     if (!mobile.ok()) co_return ErrorResponse(req, mobile.status());
+    absl::StatusOr<std::string> code = OptionalString(*body, "sms_code", kMaxCodeBytes);
+    if (!code.ok()) co_return ErrorResponse(req, code.status());
     in.set_username(std::move(*username));
     in.set_password(std::move(*password));
     in.set_mobile(std::move(*mobile));
+    in.set_sms_code(std::move(*code));
+    in.set_client_ip(ClientIp(ctx, req));
   }
   auto out = co_await ctx.upstreams->Register(std::move(in), req.request_id);
   if (!out.ok()) {
@@ -95,7 +102,60 @@ awaitable<http::Response> Logout(const HandlerContext& ctx, http::Request& req, 
   }
   http::Response res;
   res.status = 204;
+  for (const char* cookie : {kAccessCookie, kRefreshCookie, kCsrfCookie}) {
+    res.headers.emplace_back(
+        "Set-Cookie", SetCookie(cookie, "", "/", std::chrono::seconds(0), cookie == kCsrfCookie));
+  }
   co_return res;
+}
+
+// POST /api/v1/auth/sms {mobile, purpose?="register"} → {expires_in, resend_after}
+awaitable<http::Response> SendSmsCode(const HandlerContext& ctx, http::Request& req,
+                                      const PathParams&) {
+  auth::v1::SendSmsCodeRequest in;
+  {
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"mobile", "purpose"});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+    absl::StatusOr<std::string> mobile = RequiredString(*body, "mobile", kMaxMobileBytes);
+    if (!mobile.ok()) co_return ErrorResponse(req, mobile.status());
+    absl::StatusOr<std::string> purpose = OptionalString(*body, "purpose", kMaxPurposeBytes);
+    if (!purpose.ok()) co_return ErrorResponse(req, purpose.status());
+    in.set_mobile(std::move(*mobile));
+    in.set_purpose(purpose->empty() ? "register" : std::move(*purpose));
+    in.set_client_ip(ClientIp(ctx, req));
+  }
+  auto out = co_await ctx.upstreams->SendSmsCode(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  JsonObject root;
+  root["expires_in"] = out->expires_in();
+  root["resend_after"] = out->resend_after();
+  co_return JsonResponse(200, boost::json::serialize(root));
+}
+
+// POST /api/v1/auth/sms/login {mobile, code} → tokens
+awaitable<http::Response> SmsLogin(const HandlerContext& ctx, http::Request& req,
+                                   const PathParams&) {
+  auth::v1::SmsLoginRequest in;
+  {
+    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"mobile", "code"});
+    if (!body.ok()) co_return ErrorResponse(req, body.status());
+    absl::StatusOr<std::string> mobile = RequiredString(*body, "mobile", kMaxMobileBytes);
+    if (!mobile.ok()) co_return ErrorResponse(req, mobile.status());
+    absl::StatusOr<std::string> code = RequiredString(*body, "code", kMaxCodeBytes);
+    if (!code.ok()) co_return ErrorResponse(req, code.status());
+    in.set_mobile(std::move(*mobile));
+    in.set_code(std::move(*code));
+    in.set_client_ip(ClientIp(ctx, req));
+  }
+  auto out = co_await ctx.upstreams->SmsLogin(std::move(in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
+  }
+  co_return JsonResponse(200, TokenJson(*out));
 }
 
 awaitable<http::Response> Me(const HandlerContext& ctx, http::Request& req, const PathParams&) {
@@ -118,6 +178,8 @@ void AddAuthRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {
   router.Add("POST", "/api/v1/auth/login", Bind(ctx, Login));
   router.Add("POST", "/api/v1/auth/refresh", Bind(ctx, Refresh));
   router.Add("POST", "/api/v1/auth/logout", Bind(ctx, Logout));
+  router.Add("POST", "/api/v1/auth/sms", Bind(ctx, SendSmsCode));
+  router.Add("POST", "/api/v1/auth/sms/login", Bind(ctx, SmsLogin));
   router.Add("GET", "/api/v1/me", Bind(ctx, Me));
 }
 

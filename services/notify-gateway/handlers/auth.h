@@ -1,6 +1,7 @@
 #pragma once
 
-// /api/v1/auth/{register,login,refresh,logout} and /api/v1/me, answered through auth.
+// /api/v1/auth/{register,login,refresh,logout,sms,sms/login} and /api/v1/me, answered through
+// auth.
 
 #include <memory>
 

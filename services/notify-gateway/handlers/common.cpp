@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "common/crypto/crypto.h"
 #include "common/http/server.h"
 #include "common/http/status_map.h"
 #include "common/log/log.h"
+#include "common/rpc/status.h"
 #include "common/strings/ascii.h"
 
 namespace paymesh::gateway {
@@ -57,6 +59,11 @@ http::Response ErrorResponse(const http::Request& req, const absl::Status& statu
   if (status.code() == absl::StatusCode::kUnauthenticated) {
     res.SetHeader("WWW-Authenticate", "Bearer");
   }
+  if (res.status == 429) {
+    // Every 429 says when to come back: what the service said, else a second.
+    const std::chrono::seconds after = rpc::RetryAfterOf(status).value_or(std::chrono::seconds(1));
+    res.SetHeader("Retry-After", std::to_string(after.count()));
+  }
   return res;
 }
 
@@ -95,9 +102,58 @@ absl::StatusOr<std::string> BearerToken(const http::Request& req) {
   return std::string(token);
 }
 
+std::string CookieValue(const http::Request& req, std::string_view name) {
+  for (const auto& [header, value] : req.headers) {
+    if (!strings::EqualsIgnoreCase(header, "Cookie")) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const size_t semi = rest.find(';');
+      const std::string_view pair = Trim(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      const size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+    }
+  }
+  return "";
+}
+
+std::string SetCookie(std::string_view name, std::string_view value, std::string_view path,
+                      std::chrono::seconds max_age, bool script_readable) {
+  std::string out(name);
+  out.append("=").append(value).append("; Path=").append(path);
+  out.append("; Max-Age=").append(std::to_string(max_age.count()));
+  out.append("; Secure; SameSite=Lax");
+  if (!script_readable) out.append("; HttpOnly");
+  return out;
+}
+
+namespace {
+
+// The access token a request presents: its Bearer header, or else (checked for CSRF) its
+// session cookie.
+absl::StatusOr<std::string> PresentedToken(const http::Request& req) {
+  if (!req.Header("Authorization").empty()) return BearerToken(req);
+  std::string token = CookieValue(req, kAccessCookie);
+  if (token.empty()) return absl::UnauthenticatedError("missing bearer token");
+  if (!IsBearerToken(token)) return absl::UnauthenticatedError("malformed session cookie");
+  if (req.method != "GET" && req.method != "HEAD") {
+    const std::string cookie = CookieValue(req, kCsrfCookie);
+    const std::string_view header = req.Header(kCsrfHeader);
+    if (cookie.empty() || !crypto::ConstantTimeEquals(cookie, header)) {
+      return absl::PermissionDeniedError(
+          "a cookie-authenticated request must send X-CSRF-Token equal to the pm_csrf cookie");
+    }
+  }
+  return token;
+}
+
+}  // namespace
+
 boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext& ctx,
                                                             const http::Request& req) {
-  absl::StatusOr<std::string> token = BearerToken(req);
+  absl::StatusOr<std::string> token = PresentedToken(req);
   if (!token.ok()) co_return token.status();
   auth::v1::VerifyTokenRequest verify;
   verify.set_access_token(*token);

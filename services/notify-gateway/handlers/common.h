@@ -45,8 +45,25 @@ struct Caller {
   std::string user_id;
   std::string access_token;
 };
-// Checks the Bearer token with auth. UNAUTHENTICATED without asking auth when the header is
-// missing or garbled; otherwise auth's verdict (presented as above).
+// Browser sessions (after WeChat web OAuth) ride in cookies, all HttpOnly, Secure, SameSite=Lax
+// except the CSRF one, which the page's script reads and echoes in X-CSRF-Token (double submit).
+inline constexpr char kAccessCookie[] = "pm_access";
+inline constexpr char kRefreshCookie[] = "pm_refresh";
+inline constexpr char kCsrfCookie[] = "pm_csrf";
+inline constexpr char kCsrfHeader[] = "X-CSRF-Token";
+
+// The value of cookie `name` in the request's Cookie headers, or "".
+std::string CookieValue(const http::Request& req, std::string_view name);
+// A Set-Cookie value: Path, Max-Age, Secure, SameSite=Lax, and HttpOnly unless `script_readable`.
+// Max-Age 0 deletes the cookie.
+std::string SetCookie(std::string_view name, std::string_view value, std::string_view path,
+                      std::chrono::seconds max_age, bool script_readable = false);
+
+// Checks the caller's access token with auth: the Bearer header, or else the session cookie. A
+// cookie-authenticated request that can change state (anything but GET and HEAD) must also
+// carry X-CSRF-Token equal to the CSRF cookie: PERMISSION_DENIED otherwise. UNAUTHENTICATED
+// without asking auth when there is no token or it is garbled; otherwise auth's verdict
+// (presented as above).
 boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext& ctx,
                                                             const http::Request& req);
 

@@ -111,4 +111,46 @@ Async<::grpc::health::v1::HealthCheckResponse> FakeUpstreams::Health(Backend bac
   co_return serving;
 }
 
+Async<auth::v1::SendSmsCodeResponse> FakeUpstreams::SendSmsCode(auth::v1::SendSmsCodeRequest req,
+                                                                std::string request_id) {
+  send_sms_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return send_sms_result;
+}
+
+Async<auth::v1::TokenPair> FakeUpstreams::SmsLogin(auth::v1::SmsLoginRequest req,
+                                                   std::string request_id) {
+  sms_login_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return sms_login_result;
+}
+
+Async<auth::v1::StartWechatOauthResponse> FakeUpstreams::StartWechatOauth(
+    auth::v1::StartWechatOauthRequest req, std::string request_id) {
+  start_oauth_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return start_oauth_result;
+}
+
+Async<auth::v1::FinishWechatOauthResponse> FakeUpstreams::FinishWechatOauth(
+    auth::v1::FinishWechatOauthRequest req, std::string request_id) {
+  finish_oauth_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return finish_oauth_result;
+}
+
+Async<auth::v1::TokenPair> FakeUpstreams::MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
+                                                           std::string request_id) {
+  miniprogram_login_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return miniprogram_login_result;
+}
+
+Async<auth::v1::JsSdkConfig> FakeUpstreams::GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
+                                                           std::string request_id) {
+  jssdk_config_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return jssdk_config_result;
+}
+
 }  // namespace paymesh::gateway::testing

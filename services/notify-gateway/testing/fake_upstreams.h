@@ -32,6 +32,14 @@ class FakeUpstreams : public Upstreams {
   absl::StatusOr<auth::v1::TokenPair> refresh_result = auth::v1::TokenPair();
   absl::StatusOr<auth::v1::LogoutResponse> logout_result = auth::v1::LogoutResponse();
   absl::StatusOr<auth::v1::User> user_result = auth::v1::User();
+  absl::StatusOr<auth::v1::SendSmsCodeResponse> send_sms_result = auth::v1::SendSmsCodeResponse();
+  absl::StatusOr<auth::v1::TokenPair> sms_login_result = auth::v1::TokenPair();
+  absl::StatusOr<auth::v1::StartWechatOauthResponse> start_oauth_result =
+      auth::v1::StartWechatOauthResponse();
+  absl::StatusOr<auth::v1::FinishWechatOauthResponse> finish_oauth_result =
+      auth::v1::FinishWechatOauthResponse();
+  absl::StatusOr<auth::v1::TokenPair> miniprogram_login_result = auth::v1::TokenPair();
+  absl::StatusOr<auth::v1::JsSdkConfig> jssdk_config_result = auth::v1::JsSdkConfig();
   absl::StatusOr<order::v1::ListProductsResponse> products_result =
       order::v1::ListProductsResponse();
   absl::StatusOr<order::v1::CreateOrderResponse> create_order_result =
@@ -57,6 +65,12 @@ class FakeUpstreams : public Upstreams {
   std::vector<auth::v1::LogoutRequest> logout_calls;
   std::vector<auth::v1::VerifyTokenRequest> verify_calls;
   std::vector<auth::v1::GetUserRequest> get_user_calls;
+  std::vector<auth::v1::SendSmsCodeRequest> send_sms_calls;
+  std::vector<auth::v1::SmsLoginRequest> sms_login_calls;
+  std::vector<auth::v1::StartWechatOauthRequest> start_oauth_calls;
+  std::vector<auth::v1::FinishWechatOauthRequest> finish_oauth_calls;
+  std::vector<auth::v1::MiniProgramLoginRequest> miniprogram_login_calls;
+  std::vector<auth::v1::GetJsSdkConfigRequest> jssdk_config_calls;
   int list_products_calls = 0;
   std::vector<order::v1::CreateOrderRequest> create_order_calls;
   std::vector<order::v1::GetOrderRequest> get_order_calls;
@@ -78,6 +92,18 @@ class FakeUpstreams : public Upstreams {
   Async<auth::v1::VerifyTokenResponse> VerifyToken(auth::v1::VerifyTokenRequest req,
                                                    std::string request_id) override;
   Async<auth::v1::User> GetUser(auth::v1::GetUserRequest req, std::string request_id) override;
+  Async<auth::v1::SendSmsCodeResponse> SendSmsCode(auth::v1::SendSmsCodeRequest req,
+                                                   std::string request_id) override;
+  Async<auth::v1::TokenPair> SmsLogin(auth::v1::SmsLoginRequest req,
+                                      std::string request_id) override;
+  Async<auth::v1::StartWechatOauthResponse> StartWechatOauth(auth::v1::StartWechatOauthRequest req,
+                                                             std::string request_id) override;
+  Async<auth::v1::FinishWechatOauthResponse> FinishWechatOauth(
+      auth::v1::FinishWechatOauthRequest req, std::string request_id) override;
+  Async<auth::v1::TokenPair> MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
+                                              std::string request_id) override;
+  Async<auth::v1::JsSdkConfig> GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
+                                              std::string request_id) override;
   Async<order::v1::ListProductsResponse> ListProducts(order::v1::ListProductsRequest req,
                                                       std::string request_id) override;
   Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
