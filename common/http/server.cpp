@@ -129,7 +129,7 @@ BeastResponse ToBeast(Response res, const std::string& request_id, unsigned vers
   out.result(static_cast<unsigned>(res.status));
   for (auto& [name, value] : res.headers) {
     if (name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) continue;
-    out.set(name, value);
+    out.insert(name, value);  // repeated names (Set-Cookie) are all sent
   }
   out.set("X-Request-Id", request_id);
   out.keep_alive(keep_alive);

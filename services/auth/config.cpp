@@ -91,7 +91,7 @@ void LoadSms(config::EnvReader& env, SmsConfig& sms) {
     t.template_id = env.RequiredString("TENCENT_SMS_TEMPLATE_ID");
   }
   SmsCodeOptions& c = sms.codes;
-  c.resend_after = std::chrono::seconds(env.Int("AUTH_SMS_RESEND_SECONDS", 60, 1, 3600));
+  c.resend_after = std::chrono::seconds(env.Int("AUTH_SMS_RESEND_SECONDS", 60, 0, 3600));
   c.max_per_day = env.Int("AUTH_SMS_MAX_PER_DAY", 10, 1, 1000);
   c.max_per_ip = env.Int("AUTH_SMS_MAX_PER_IP", 20, 1, 1000000);
 }

@@ -73,7 +73,10 @@ absl::StatusOr<SmsIssued> RedisSmsCodeBook::Issue(SmsPurpose purpose, const std:
     return TooMany("too many codes requested from this address", ip.resets_in);
   }
   const std::string cooldown = std::string(kPrefix) + "cooldown:" + mobile;
-  ASSIGN_OR_RETURN(bool first, redis_.SetNxEx(cooldown, "1", options_.resend_after));
+  bool first = true;
+  if (options_.resend_after.count() > 0) {
+    ASSIGN_OR_RETURN(first, redis_.SetNxEx(cooldown, "1", options_.resend_after));
+  }
   if (!first) {
     absl::StatusOr<redis::Reply> ttl = redis_.Command({"TTL", cooldown});
     const int64_t left = ttl.ok() ? ttl->integer : options_.resend_after.count();

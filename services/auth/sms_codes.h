@@ -33,7 +33,7 @@ const char* SmsPurposeName(SmsPurpose purpose);
 struct SmsCodeOptions {
   std::chrono::seconds ttl{300};
   int max_tries = 5;
-  std::chrono::seconds resend_after{60};
+  std::chrono::seconds resend_after{60};  // 0: no cooldown (tests)
   int64_t max_per_day = 10;
   int64_t max_per_ip = 20;  // per hour
 };

@@ -1,5 +1,8 @@
 #include "tests/e2e/e2e.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/crypto/crypto.h"
 #include "tests/support/test_env.h"
 
@@ -14,6 +17,11 @@ StackOptions DefaultStackOptions() {
   options.env[Service::kAuth] = {
       {"AUTH_LOGIN_MAX_PER_USER_IP", std::to_string(kLoginMaxPerUser)},
       {"AUTH_LOGIN_MAX_PER_IP", "1000000"},
+      // Every suite registers and texts from 127.0.0.1; the abuse suite sets real limits.
+      {"AUTH_REGISTER_MAX_PER_IP", "1000000"},
+      {"AUTH_SMS_MAX_PER_IP", "1000000"},
+      {"AUTH_SMS_RESEND_SECONDS", "0"},
+      {"AUTH_SMS_MAX_PER_DAY", "1000"},
   };
   options.env[Service::kGateway] = {{"GATEWAY_UPSTREAM_TIMEOUT_MS", "2000"}};
   return options;
@@ -127,6 +135,34 @@ Account RegisterUser(const Api& api) {
   if (r.status == 201) account.user_id = Str(Json(r), {"user", "id"});
   EXPECT_FALSE(account.user_id.empty()) << r;
   return account;
+}
+
+std::string LastSmsCode(const Stack& stack, const std::string& mobile) {
+  HttpResponse r =
+      testing::Send(stack.host(), stack.sim_port(), "GET", "/sim/sms?mobile=" + mobile);
+  EXPECT_EQ(r.status, 200) << r;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.body, ec);
+  if (ec || !v.is_array() || v.as_array().empty()) return "";
+  const boost::json::value& last = v.as_array().back();
+  if (!last.is_object() || !last.as_object().contains("text")) return "";
+  const std::string text(last.as_object().at("text").as_string());
+  // The text carries the code as the only run of six digits.
+  for (size_t i = 0; i + 6 <= text.size(); ++i) {
+    if (std::all_of(text.begin() + i, text.begin() + i + 6, ::isdigit) &&
+        (i + 6 == text.size() || !::isdigit(static_cast<unsigned char>(text[i + 6])))) {
+      return text.substr(i, 6);
+    }
+  }
+  return "";
+}
+
+std::string SmsCode(const Stack& stack, const std::string& mobile, const std::string& purpose) {
+  Api api(stack);
+  HttpResponse r = api.Post("/api/v1/auth/sms", boost::json::serialize(boost::json::object{
+                                                    {"mobile", mobile}, {"purpose", purpose}}));
+  EXPECT_EQ(r.status, 200) << r;
+  return r.status == 200 ? LastSmsCode(stack, mobile) : "";
 }
 
 Tokens Login(const Api& api, const Account& account) {

@@ -75,6 +75,13 @@ std::string Str(const boost::json::value& v, std::initializer_list<std::string_v
 
 // Registers a fresh account (201 asserted) and returns it; user_id is "" on failure.
 Account RegisterUser(const Api& api);
+
+// Asks the gateway to text `mobile` a code for `purpose` (200 asserted) and reads it back from
+// the simulator's phone (GET /sim/sms); "" on failure.
+std::string SmsCode(const Stack& stack, const std::string& mobile,
+                    const std::string& purpose = "register");
+// The last code the simulator's phone received for `mobile`, or "".
+std::string LastSmsCode(const Stack& stack, const std::string& mobile);
 // Logs in (200 asserted); empty tokens on failure.
 Tokens Login(const Api& api, const Account& account);
 

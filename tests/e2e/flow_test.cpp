@@ -19,8 +19,10 @@ TEST_F(FlowTest, RegisterLoginBrowseOrderListLogout) {
 
   HttpResponse r =
       api().Post("/api/v1/auth/register",
-                 json::serialize(json::object{
-                     {"username", username}, {"password", password}, {"mobile", mobile}}));
+                 json::serialize(json::object{{"username", username},
+                                              {"password", password},
+                                              {"mobile", mobile},
+                                              {"sms_code", SmsCode(stack(), mobile)}}));
   ASSERT_EQ(r.status, 201) << r;
   json::value v = Json(r);
   const std::string user_id = Str(v, {"user", "id"});

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
 #include "tests/support/test_env.h"
 
@@ -124,11 +125,10 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(const StackOptions& options)
       new Stack(dir, crypto::Ed25519PrivateKey::Generate(), options.start_timeout));
   RETURN_IF_ERROR(stack->Configure(options, pg_dsn, redis_url));
 
-  // The simulator, auth and order come up side by side; payment needs the simulator's files,
-  // order's address and the gateway's (reserved) port, the gateway everyone's address.
-  // Addresses are only filled in where a test did not set its own.
+  // The simulator and order come up side by side; auth and payment need the simulator's files
+  // and the gateway's (reserved) public URL, payment also order's address, the gateway
+  // everyone's address. Addresses are only filled in where a test did not set its own.
   RETURN_IF_ERROR(stack->Spawn(Service::kWechatSim));
-  RETURN_IF_ERROR(stack->Spawn(Service::kAuth));
   RETURN_IF_ERROR(stack->Spawn(Service::kOrder));
   RETURN_IF_ERROR(stack->AwaitServing(Service::kWechatSim));
   RETURN_IF_ERROR(stack->ConfigureWechatPay());
@@ -140,6 +140,8 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(const StackOptions& options)
   const std::string gateway_url = absl::StrCat("http://", gateway_env["GATEWAY_LISTEN_ADDR"]);
   gateway_env.try_emplace("GATEWAY_PUBLIC_URL", gateway_url);
   payment_env.try_emplace("WECHATPAY_NOTIFY_URL", gateway_url + "/wechat/notify/pay");
+  stack->children_[Service::kAuth].env.try_emplace("GATEWAY_PUBLIC_URL", gateway_url);
+  RETURN_IF_ERROR(stack->Spawn(Service::kAuth));
 
   RETURN_IF_ERROR(stack->AwaitServing(Service::kOrder));
   const std::string order_addr = Loopback(stack->Port(Service::kOrder));
@@ -177,6 +179,10 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
       {"SIM_STATE_DIR", dir_ + "/wechat-sim"},
       // WeChat's retry ladder (15 s, 15 s, 30 s, 3 min, ...) in hundredths: 150 ms, 150 ms, ...
       {"SIM_TIME_SCALE", "0.01"},
+      // Apps of their own: suites running side by side share Redis, where auth keeps each
+      // app's access_token, and must never serve one another's.
+      {"SIM_APPID", "wx" + crypto::HexLower(crypto::RandomBytes(8))},
+      {"SIM_MINIPROGRAM_APPID", "wx" + crypto::HexLower(crypto::RandomBytes(8))},
   };
   children_[Service::kAuth].env = grpc_base;
   children_[Service::kAuth].env.insert({
@@ -214,6 +220,20 @@ absl::Status Stack::ConfigureWechatPay() {
   wechat_.emplace(WechatPayMerchant{state_dir, mchid, appid, merchant_serial, platform_key_id,
                                     apiv3_key, std::move(merchant_key), std::move(platform_key)});
 
+  // Auth: the Official Account, the mini program, and the simulator's phone as the SMS sink.
+  ASSIGN_OR_RETURN(std::string miniprogram_appid, read("miniprogram_appid"));
+  const std::string sim_url = absl::StrCat("http://", Loopback(sim_port()));
+  auto& auth = children_[Service::kAuth].env;
+  auth.try_emplace("WECHAT_APPID", appid);
+  auth.try_emplace("WECHAT_APPSECRET_FILE", state_dir + "/appsecret");
+  auth.try_emplace("WECHAT_MINIPROGRAM_APPID", miniprogram_appid);
+  auth.try_emplace("WECHAT_MINIPROGRAM_SECRET_FILE", state_dir + "/miniprogram_secret");
+  auth.try_emplace("WECHAT_API_BASE_URL", sim_url);
+  auth.try_emplace("WECHAT_OPEN_BASE_URL", sim_url);
+  auth.try_emplace("ALLOW_INSECURE_UPSTREAMS", "1");
+  auth.try_emplace("SMS_PROVIDER", "dev");
+  auth.try_emplace("SMS_DEV_URL", sim_url + "/sim/sms");
+
   auto& env = children_[Service::kPayment].env;
   env.try_emplace("WECHATPAY_MCHID", wechat_->mchid);
   env.try_emplace("WECHAT_APPID", wechat_->appid);
@@ -234,6 +254,7 @@ Stack::~Stack() {
   for (Service first : {Service::kGateway, Service::kWechatSim}) {
     if (children_.count(first)) children_[first].process.reset();
   }
+  replicas_.clear();
   children_.clear();
   if (::testing::UnitTest::GetInstance()->Failed()) {
     std::cerr << "e2e: service logs kept in " << dir_ << "\n";
@@ -321,6 +342,25 @@ absl::Status Stack::Restart(Service service) {
                                             " instead of ", port));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> Stack::StartReplica(Service service) {
+  if (service == Service::kGateway || service == Service::kWechatSim) {
+    return absl::InvalidArgumentError("only gRPC backends get replicas here");
+  }
+  std::map<std::string, std::string> env = children_.at(service).env;
+  env["GRPC_LISTEN_ADDR"] = "127.0.0.1:0";
+  env["METRICS_LISTEN_ADDR"] = "127.0.0.1:0";
+  const std::string log_path =
+      absl::StrCat(dir_, "/", ServiceName(service), "-replica-", replicas_.size() + 1, ".log");
+  ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> process,
+                   ChildProcess::Start(absl::StrCat(PAYMESH_BIN_DIR, "/", ServiceName(service)), {},
+                                       env, log_path));
+  ASSIGN_OR_RETURN(std::string line, process->WaitForLogLine(kServingLine, start_timeout_));
+  const std::optional<int64_t> port = IntField(line, "grpc_port");
+  if (!port || *port <= 0) return absl::InternalError("the replica's serving line lacks grpc_port");
+  replicas_.push_back(std::move(process));
+  return static_cast<int>(*port);
 }
 
 std::string Stack::LogTail(Service service, size_t lines) const {

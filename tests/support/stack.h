@@ -5,7 +5,8 @@
 // TEST_REDIS_URL. Each service's ports come from its one `"msg":"serving"` log line. Logs, auth's
 // token key and the simulator's state directory live in a temp dir, kept when a test has failed.
 //
-// WeChat Pay is the simulator (`wechat-sim`, SIM_TIME_SCALE 0.01 unless a test sets another):
+// WeChat is the simulator (`wechat-sim`, SIM_TIME_SCALE 0.01 unless a test sets another): auth
+// signs users in with its Official Account and mini program and sends SMS codes to its phone;
 // it generates the dev merchant's keys in its state directory, and payment is configured with
 // exactly those files and values, its base URL pointing at the simulator. Payment and the gateway
 // need each other's addresses (payment tells WeChat the gateway's notify URL; the gateway calls
@@ -22,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -91,6 +93,10 @@ class Stack {
   // The last lines the service logged, for failure messages.
   std::string LogTail(Service service, size_t lines = 40) const;
 
+  // One more instance of a backend, with the same environment on ports of its own (as a second
+  // Kubernetes pod would run); returns its gRPC port. Stopped with the stack.
+  absl::StatusOr<int> StartReplica(Service service);
+
  private:
   struct Child {
     std::map<std::string, std::string> env;
@@ -118,6 +124,7 @@ class Stack {
   std::optional<WechatPayMerchant> wechat_;
   std::chrono::milliseconds start_timeout_;
   std::map<Service, Child> children_;
+  std::vector<std::unique_ptr<ChildProcess>> replicas_;
 };
 
 }  // namespace paymesh::testing
