@@ -65,9 +65,8 @@ class TokenCentreTest : public E2eTest {
   }
   int64_t Counter(const std::string& endpoint) {
     json::value v = Json(Sim("GET", "/sim/wechat/counters"));
-    return v.is_object() && v.as_object().contains(endpoint)
-               ? v.as_object().at(endpoint).as_int64()
-               : 0;
+    return v.is_object() && v.as_object().contains(endpoint) ? v.as_object().at(endpoint).as_int64()
+                                                             : 0;
   }
 
   // kCallsPerRound GetJsapiTicket calls in flight at once, spread over the replicas. Adds every
@@ -144,8 +143,9 @@ TEST_F(TokenCentreTest, ATokenWechatRefusesIsHealedByOneForcedRefresh) {
   const std::string appid = stack().wechat().appid;
 
   // WeChat stops accepting it (another party took the token, the overlap is over).
-  ASSERT_EQ(Sim("POST", "/sim/wechat/revoke", json::serialize(json::object{{"appid", appid}})).status,
-            200);
+  ASSERT_EQ(
+      Sim("POST", "/sim/wechat/revoke", json::serialize(json::object{{"appid", appid}})).status,
+      200);
   HttpResponse refused =
       Sim("GET", "/cgi-bin/ticket/getticket?type=jsapi&access_token=" + current.value());
   ASSERT_EQ(Json(refused).at("errcode").as_int64(), 40001) << refused;
