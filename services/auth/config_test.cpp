@@ -133,5 +133,65 @@ TEST_F(AuthConfigTest, MissingKeyFileIsAProblem) {
   EXPECT_THAT(cfg.status().message(), HasSubstr("AUTH_TOKEN_SIGNING_KEY_FILE"));
 }
 
+TEST_F(AuthConfigTest, WechatAndSmsAreOffUnlessConfigured) {
+  absl::StatusOr<AuthConfig> cfg = Load();
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->wechat.oa_appid, "");
+  EXPECT_EQ(cfg->wechat.api_base_url, "https://api.weixin.qq.com");
+  EXPECT_EQ(cfg->wechat.open_base_url, "https://open.weixin.qq.com");
+  EXPECT_EQ(cfg->wechat.refresh_before, std::chrono::seconds(240));
+  EXPECT_EQ(cfg->sms.provider, "none");
+  EXPECT_EQ(cfg->sms.codes.resend_after, std::chrono::seconds(60));
+  EXPECT_EQ(cfg->password_workers, 2u);
+  EXPECT_EQ(cfg->auth.register_max_per_ip, 10);
+}
+
+TEST_F(AuthConfigTest, TheOfficialAccountWithItsSecretCallbackAndOrigins) {
+  env_["WECHAT_APPID"] = "wx8888888888888888";
+  env_["WECHAT_APPSECRET_FILE"] = "/secrets/appsecret";
+  files_["/secrets/appsecret"] = "0123456789abcdef0123456789abcdef\n";
+  env_["GATEWAY_PUBLIC_URL"] = "https://shop.example.com/";
+  env_["WECHAT_JSAPI_LIST"] = "chooseWXPay,scanQRCode";
+  absl::StatusOr<AuthConfig> cfg = Load();
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->wechat.oa_secret.Reveal(), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(cfg->wechat.public_url, "https://shop.example.com");
+  EXPECT_EQ(cfg->wechat.allowed_origins, std::vector<std::string>{"https://shop.example.com"});
+  EXPECT_EQ(cfg->wechat.jsapi_list, (std::vector<std::string>{"chooseWXPay", "scanQRCode"}));
+}
+
+TEST_F(AuthConfigTest, WechatProblems) {
+  env_["WECHAT_APPID"] = "wx8888888888888888";             // no secret, no public URL
+  env_["WECHAT_MINIPROGRAM_SECRET_FILE"] = "/secrets/mp";  // no appid
+  env_["WECHAT_API_BASE_URL"] = "http://127.0.0.1:8090";   // insecure not allowed
+  env_["AUTH_ALLOWED_ORIGINS"] = "https://ok.example,https://bad.example/path";
+  env_["WECHAT_JSAPI_LIST"] = "chooseWXPay,<script>";
+  env_["AUTH_WECHAT_TOKEN_REFRESH_BEFORE_SECONDS"] = "301";
+  absl::StatusOr<AuthConfig> cfg = Load();
+  ASSERT_FALSE(cfg.ok());
+  for (const char* name : {"WECHAT_APPSECRET_FILE", "WECHAT_MINIPROGRAM_APPID",
+                           "GATEWAY_PUBLIC_URL", "WECHAT_API_BASE_URL", "AUTH_ALLOWED_ORIGINS",
+                           "WECHAT_JSAPI_LIST", "AUTH_WECHAT_TOKEN_REFRESH_BEFORE_SECONDS"}) {
+    EXPECT_THAT(cfg.status().message(), HasSubstr(name));
+  }
+}
+
+TEST_F(AuthConfigTest, SmsProviders) {
+  env_["SMS_PROVIDER"] = "dev";
+  EXPECT_THAT(Load().status().message(), HasSubstr("SMS_DEV_URL"));
+  env_["SMS_DEV_URL"] = "http://127.0.0.1:8090/sim/sms";
+  EXPECT_TRUE(Load().ok());
+  env_["SMS_PROVIDER"] = "tencent";
+  absl::StatusOr<AuthConfig> missing = Load();
+  ASSERT_FALSE(missing.ok());
+  for (const char* name :
+       {"TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY_FILE", "TENCENT_SMS_SDK_APP_ID",
+        "TENCENT_SMS_SIGN_NAME", "TENCENT_SMS_TEMPLATE_ID"}) {
+    EXPECT_THAT(missing.status().message(), HasSubstr(name));
+  }
+  env_["SMS_PROVIDER"] = "carrier-pigeon";
+  EXPECT_THAT(Load().status().message(), HasSubstr("SMS_PROVIDER"));
+}
+
 }  // namespace
 }  // namespace paymesh::auth
