@@ -17,6 +17,7 @@
 
 #include "paymesh/auth/v1/auth.grpc.pb.h"
 #include "tests/e2e/e2e.h"
+#include "tests/support/redis_server.h"
 
 namespace paymesh::e2e {
 namespace {
@@ -171,6 +172,56 @@ TEST_F(TokenCentreTest, ATokenWechatRefusesIsHealedByOneForcedRefresh) {
   HttpResponse works =
       Sim("GET", "/cgi-bin/ticket/getticket?type=jsapi&access_token=" + healed.value());
   EXPECT_FALSE(Str(Json(works), {"ticket"}).empty()) << works;
+}
+
+// The same three replicas on a Redis of the suite's own, which dies and comes back empty while
+// they serve.
+class TokenCentreRedisRestartE2eTest : public TokenCentreTest {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<testing::RedisServer>> server = testing::RedisServer::Start(1);
+    if (server.ok()) redis_ = std::move(*server);
+    redis_error_ = server.status();
+  }
+  static void TearDownTestSuite() {
+    TokenCentreTest::TearDownTestSuite();
+    redis_.reset();
+  }
+  StackOptions Options() const override {
+    StackOptions options = DefaultStackOptions();
+    if (redis_ != nullptr) options.env[Service::kAuth]["REDIS_URL"] = redis_->url();
+    return options;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(redis_error_.ok()) << redis_error_;
+    TokenCentreTest::SetUp();
+  }
+
+  static std::unique_ptr<testing::RedisServer> redis_;
+  static absl::Status redis_error_;
+};
+
+std::unique_ptr<testing::RedisServer> TokenCentreRedisRestartE2eTest::redis_;
+absl::Status TokenCentreRedisRestartE2eTest::redis_error_;
+
+TEST_F(TokenCentreRedisRestartE2eTest, ARedisRestartInTheMiddleHeals) {
+  ASSERT_EQ(replicas_.size(), 3u);
+  std::set<std::string> tickets;
+  std::string error;
+  EXPECT_EQ(Round(tickets, error), 0) << error;
+  ASSERT_EQ(tickets.size(), 1u);
+  const int64_t tokens_before = Counter("cgi-bin/stable_token");
+  const int64_t tickets_before = Counter("cgi-bin/ticket/getticket");
+
+  redis_->Kill();
+  EXPECT_EQ(Round(tickets, error), 0) << "served from each replica's memory: " << error;
+  EXPECT_EQ(Counter("cgi-bin/ticket/getticket"), tickets_before) << "nobody called WeChat";
+
+  ASSERT_TRUE(redis_->Restart().ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Round(tickets, error), 0) << error;
+  EXPECT_EQ(Counter("cgi-bin/stable_token") - tokens_before, 1) << "one replica refilled Redis";
+  EXPECT_EQ(Counter("cgi-bin/ticket/getticket") - tickets_before, 1);
+  EXPECT_EQ(tickets.size(), 1u) << "WeChat's ticket was still valid: the same one came back";
 }
 
 }  // namespace

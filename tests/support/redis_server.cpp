@@ -20,13 +20,14 @@ constexpr std::chrono::milliseconds kStartTimeout{10000};
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(int slot) {
   const char* env = std::getenv("TEST_SPARE_REDIS_PORT");
   int port = 0;
-  if (env == nullptr || !absl::SimpleAtoi(env, &port) || port <= 0 || port > 65535) {
+  if (env == nullptr || !absl::SimpleAtoi(env, &port) || port <= 0 || port + slot > 65535) {
     return absl::FailedPreconditionError(
         "TEST_SPARE_REDIS_PORT is not set: run the tests through scripts/test");
   }
+  port += slot;
   std::string dir = (std::filesystem::temp_directory_path() / "paymesh-redis-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));

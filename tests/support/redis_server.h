@@ -2,9 +2,10 @@
 
 // A Redis server of the test's own, for tests that stop and restart Redis (the shared one
 // started by scripts/test must stay up for everyone else). It listens on 127.0.0.1 at
-// TEST_SPARE_REDIS_PORT (set by scripts/test; a missing setting fails the test), keeps nothing
-// on disk, and starts empty every time. ctest runs each test case as its own process, two at a
-// time: keep to one test case that uses it (today TokenCentreRedisRestartTest).
+// TEST_SPARE_REDIS_PORT + slot (scripts/test sets the base; a missing setting fails the test),
+// keeps nothing on disk, and starts empty every time. ctest runs test cases side by side, so each
+// slot belongs to one test case: 0 to TokenCentreRedisRestartTest (auth_store_test), 1 to the
+// e2e TokenCentreRedisRestartE2eTest.
 //
 // Not thread-safe: the test's main thread starts and stops it (see ChildProcess).
 
@@ -18,7 +19,7 @@ namespace paymesh::testing {
 
 class RedisServer {
  public:
-  static absl::StatusOr<std::unique_ptr<RedisServer>> Start();
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(int slot = 0);
   ~RedisServer();
 
   int port() const { return port_; }
