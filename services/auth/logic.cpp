@@ -1,6 +1,10 @@
 #include "services/auth/logic.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -61,15 +65,6 @@ bool PlausibleIp(std::string_view s) {
   });
 }
 
-// The client IP as a limiter key: direct callers without one share the budget "unknown".
-absl::StatusOr<std::string> ClientKey(std::string_view client_ip) {
-  if (client_ip.empty()) return std::string("unknown");
-  if (!PlausibleIp(client_ip)) return absl::InvalidArgumentError("client_ip is not an IP address");
-  std::string out(client_ip);
-  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
-  return out;
-}
-
 bool SixDigits(std::string_view s) {
   return s.size() == 6 && std::all_of(s.begin(), s.end(), absl::ascii_isdigit);
 }
@@ -87,6 +82,25 @@ std::string ToLower(std::string_view s) {
 std::string SecretHash(std::string_view secret) { return crypto::HexLower(crypto::Sha256(secret)); }
 
 }  // namespace
+
+absl::StatusOr<std::string> ClientKey(std::string_view client_ip) {
+  if (client_ip.empty()) return std::string("unknown");
+  if (!PlausibleIp(client_ip)) return absl::InvalidArgumentError("client_ip is not an IP address");
+  const std::string ip(client_ip);
+  in6_addr v6{};
+  if (ip.find(':') != std::string::npos && inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+      inet_ntop(AF_INET, v6.s6_addr + 12, text, sizeof(text));
+      return std::string(text);
+    }
+    // One subscriber usually holds a whole /64: it counts as one client.
+    std::memset(v6.s6_addr + 8, 0, 8);
+    inet_ntop(AF_INET6, &v6, text, sizeof(text));
+    return std::string(text) + "/64";
+  }
+  return ToLower(ip);
+}
 
 std::string LoginUserIpBucket(std::string_view username, std::string_view client_ip) {
   return "login:user_ip:" + ToLower(username) + ":" + ToLower(client_ip);
@@ -110,18 +124,11 @@ int64_t AuthLogic::NowUnix() const {
       .count();
 }
 
-absl::Status AuthLogic::Spend(const std::string& bucket, std::chrono::seconds window, int64_t max,
-                              const char* what) {
-  ASSIGN_OR_RETURN(Attempts attempts, deps_.limiter->Hit(bucket, window));
-  if (attempts.count <= max) return absl::OkStatus();
-  return rpc::WithRetryAfter(absl::ResourceExhaustedError(what), attempts.resets_in);
-}
-
 absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_view password,
                                          std::string_view mobile, std::string_view sms_code,
                                          std::string_view client_ip) {
   ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
-  if (absl::Status st = Spend("register:ip:" + ip, options_.register_window,
+  if (absl::Status st = Spend(*deps_.limiter, "register:ip:" + ip, options_.register_window,
                               options_.register_max_per_ip, "too many registrations");
       !st.ok()) {
     log::Warn("registration rate limited", {});
@@ -135,6 +142,10 @@ absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_
   if (!mobile.empty()) {
     // Only the phone's owner gets past here, so only they can learn that it is registered.
     if (sms_code.empty()) return absl::InvalidArgumentError("sms_code is required with a mobile");
+    // A taken username (told to anyone anyway) must not cost the caller their code.
+    absl::StatusOr<UserCredentials> taken = deps_.users->FindByUsername(username);
+    if (taken.ok()) return absl::AlreadyExistsError("username already taken");
+    if (!absl::IsNotFound(taken.status())) return taken.status();
     ASSIGN_OR_RETURN(bool proven, deps_.sms->Redeem(SmsPurpose::kRegister, std::string(mobile),
                                                     std::string(sms_code)));
     if (!proven) return absl::InvalidArgumentError("sms_code is wrong or expired");
@@ -151,10 +162,10 @@ absl::StatusOr<User> AuthLogic::Register(std::string_view username, std::string_
 absl::Status AuthLogic::CheckLoginBudget(std::string_view username, const std::string& client_ip) {
   // One address guessing many accounts runs out of its IP budget; one address guessing one
   // account runs out of that pair's. Attempts from elsewhere never touch the owner's budget.
-  absl::Status st = Spend(LoginIpBucket(client_ip), options_.login_window,
+  absl::Status st = Spend(*deps_.limiter, LoginIpBucket(client_ip), options_.login_window,
                           options_.login_max_per_ip, "too many login attempts");
   if (st.ok() && ValidUsername(username)) {
-    st = Spend(LoginUserIpBucket(username, client_ip), options_.login_window,
+    st = Spend(*deps_.limiter, LoginUserIpBucket(username, client_ip), options_.login_window,
                options_.login_max_per_user_ip, "too many login attempts");
   }
   if (!st.ok() && absl::IsResourceExhausted(st)) log::Warn("login rate limited", {});
@@ -210,8 +221,8 @@ absl::StatusOr<SmsIssued> AuthLogic::SendSmsCode(std::string_view mobile, std::s
 absl::StatusOr<TokenPair> AuthLogic::SmsLogin(std::string_view mobile, std::string_view code,
                                               std::string_view client_ip) {
   ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
-  RETURN_IF_ERROR(Spend(LoginIpBucket(ip), options_.login_window, options_.login_max_per_ip,
-                        "too many login attempts"));
+  RETURN_IF_ERROR(Spend(*deps_.limiter, LoginIpBucket(ip), options_.login_window,
+                        options_.login_max_per_ip, "too many login attempts"));
   if (!ValidMobile(mobile) || !SixDigits(code)) return absl::UnauthenticatedError(kBadSmsLogin);
   const std::string m(mobile);
   ASSIGN_OR_RETURN(bool proven, deps_.sms->Redeem(SmsPurpose::kLogin, m, std::string(code)));

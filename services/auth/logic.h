@@ -45,6 +45,10 @@ struct AuthOptions {
 std::string LoginUserIpBucket(std::string_view username, std::string_view client_ip);
 std::string LoginIpBucket(std::string_view client_ip);  // "login:ip:<ip>"
 
+// The client IP as rate limits count it: an IPv4 address as is (also when IPv4-mapped), an IPv6
+// address as its /64 ("2001:db8:1:2::/64"), none as "unknown". INVALID_ARGUMENT for junk.
+absl::StatusOr<std::string> ClientKey(std::string_view client_ip);
+
 class AuthLogic {
  public:
   struct Deps {
@@ -89,9 +93,6 @@ class AuthLogic {
   AuthLogic(AuthOptions options, Deps deps, std::string dummy_hash);
 
   absl::Status CheckLoginBudget(std::string_view username, const std::string& client_ip);
-  // RESOURCE_EXHAUSTED with retry-after once `bucket` has seen more than `max` in its window.
-  absl::Status Spend(const std::string& bucket, std::chrono::seconds window, int64_t max,
-                     const char* what);
   TokenPair IssueTokens(const Session& session, const std::string& secret) const;
   int64_t NowUnix() const;
 

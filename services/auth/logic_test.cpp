@@ -233,6 +233,16 @@ TEST_F(AuthLogicTest, MissingClientIpSharesOneBucketAndJunkIpIsRejected) {
   EXPECT_EQ(junk.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ClientKeyTest, AnIpv6SubscribersWholeSlash64IsOneClient) {
+  EXPECT_EQ(*ClientKey("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(*ClientKey(""), "unknown");
+  EXPECT_EQ(*ClientKey("2001:DB8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(*ClientKey("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+  EXPECT_NE(*ClientKey("2001:db8:1:3::1"), *ClientKey("2001:db8:1:2::1"));
+  EXPECT_EQ(*ClientKey("::ffff:198.51.100.9"), "198.51.100.9") << "IPv4-mapped is IPv4";
+  EXPECT_EQ(ClientKey("1.2.3.4; DROP").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // ---- SMS codes -----------------------------------------------------------------------------
 
 TEST_F(AuthLogicTest, AMobileIsRegisteredOnlyWithItsCode) {
@@ -252,6 +262,15 @@ TEST_F(AuthLogicTest, AMobileIsRegisteredOnlyWithItsCode) {
   EXPECT_EQ(logic_->Register("bob", kPassword, "", "123456", "").status().code(),
             absl::StatusCode::kInvalidArgument)
       << "a code without a mobile is a mistake, not ignored";
+}
+
+TEST_F(AuthLogicTest, ATakenUsernameDoesNotSpendTheCode) {
+  MustRegister("alice");
+  ASSERT_TRUE(logic_->SendSmsCode("13800138000", "register", "").ok());
+  const std::string code = sms_.Delivered(SmsPurpose::kRegister, "13800138000");
+  EXPECT_EQ(logic_->Register("ALICE", kPassword, "13800138000", code, "").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(logic_->Register("bob", kPassword, "13800138000", code, "").ok());
 }
 
 TEST_F(AuthLogicTest, OnlyThePhonesOwnerLearnsThatItIsRegistered) {

@@ -34,15 +34,8 @@ namespace {
 constexpr size_t kWorkerQueue = 1024;
 constexpr size_t kPasswordQueue = 64;  // scrypt takes ~50 ms: more would only time out waiting
 constexpr size_t kOutboundWorkers = 8;
+constexpr size_t kCredentialWorkers = 4;  // mostly Redis reads; a fetch blocks one for ≤ 3 s
 constexpr char kUserAgent[] = "paymesh-auth/1.0";
-
-// Without a provider, sending fails visibly instead of pretending.
-class NoSmsSender final : public SmsSender {
- public:
-  absl::Status Send(const std::string&, const std::string&, std::chrono::seconds) override {
-    return absl::FailedPreconditionError("SMS is not configured (SMS_PROVIDER)");
-  }
-};
 
 std::unique_ptr<SmsSender> MakeSmsSender(const SmsConfig& cfg, http::Transport& transport,
                                          std::chrono::milliseconds timeout) {
@@ -82,6 +75,7 @@ int Run(const AuthConfig& cfg) {
                       transport);
   TokenCentreOptions centre_options;
   centre_options.refresh_before = wx.refresh_before;
+  centre_options.lock_ttl = LockTtlFor(wx.timeout, centre_options.wait);
   TokenCentre centre(centre_options, wechat, redis, time::SystemClock());
 
   std::unique_ptr<SmsSender> sender = MakeSmsSender(cfg.sms, transport, wx.timeout);
@@ -94,26 +88,29 @@ int Run(const AuthConfig& cfg) {
     log::Error("cannot start auth logic", {{"error", std::string(logic.status().message())}});
     return 1;
   }
-  WechatLogic wechat_logic({.oa_appid = wx.oa_appid,
-                            .miniprogram_appid = wx.miniprogram_appid,
-                            .open_base_url = wx.open_base_url,
-                            .oauth_callback_url = wx.public_url + "/api/v1/auth/wechat/callback",
-                            .allowed_origins = wx.allowed_origins,
-                            .jsapi_list = wx.jsapi_list},
-                           {&wechat, &centre, &users, logic->get(), &redis, &time::SystemClock()});
+  WechatLogic wechat_logic(
+      {.oa_appid = wx.oa_appid,
+       .miniprogram_appid = wx.miniprogram_appid,
+       .open_base_url = wx.open_base_url,
+       .oauth_callback_url = wx.public_url + "/api/v1/auth/wechat/callback",
+       .allowed_origins = wx.allowed_origins,
+       .jsapi_list = wx.jsapi_list},
+      {&wechat, &centre, &users, logic->get(), &redis, &limiter, &time::SystemClock()});
 
   // Declared after what they run, so they are joined before those go away.
   exec::WorkerPool fast(cfg.pg_pool_size, kWorkerQueue);
   exec::WorkerPool password(cfg.password_workers, kPasswordQueue);
   exec::WorkerPool outbound(kOutboundWorkers, kWorkerQueue);
-  AuthGrpcService grpc_service(logic->get(), &wechat_logic, {&fast, &password, &outbound});
+  exec::WorkerPool credentials(kCredentialWorkers, kWorkerQueue);
+  AuthGrpcService grpc_service(logic->get(), &wechat_logic,
+                               {&fast, &password, &outbound, &credentials});
   return service::Serve({.name = "auth",
                          .grpc_listen_addr = cfg.grpc_listen_addr,
                          .metrics_listen_addr = cfg.metrics_listen_addr,
                          .serving_fields = {{"token_kid", tokens.kid()},
                                             {"wechat_appid", wx.oa_appid},
                                             {"sms_provider", cfg.sms.provider}}},
-                        {&grpc_service}, {&fast, &password, &outbound});
+                        {&grpc_service}, {&fast, &password, &outbound, &credentials});
 }
 
 }  // namespace

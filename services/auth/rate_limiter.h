@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/rpc/status.h"
 
 namespace paymesh::auth {
 
@@ -24,5 +25,15 @@ class RateLimiter {
   // UNAVAILABLE when the counter store cannot be reached.
   virtual absl::StatusOr<Attempts> Hit(const std::string& bucket, std::chrono::seconds window) = 0;
 };
+
+// Counts one attempt; RESOURCE_EXHAUSTED `what` with a retry-after of the window's rest once the
+// bucket has seen more than `max`.
+inline absl::Status Spend(RateLimiter& limiter, const std::string& bucket,
+                          std::chrono::seconds window, int64_t max, const char* what) {
+  absl::StatusOr<Attempts> attempts = limiter.Hit(bucket, window);
+  if (!attempts.ok()) return attempts.status();
+  if (attempts->count <= max) return absl::OkStatus();
+  return rpc::WithRetryAfter(absl::ResourceExhaustedError(what), attempts->resets_in);
+}
 
 }  // namespace paymesh::auth

@@ -120,8 +120,8 @@ grpc::ServerUnaryReactor* AuthGrpcService::StartWechatOauth(grpc::CallbackServer
                                                             const v1::StartWechatOauthRequest* req,
                                                             v1::StartWechatOauthResponse* resp) {
   return rpc::RunOnWorkers(ctx, *pools_.outbound, "StartWechatOauth", [=, this]() -> absl::Status {
-    ASSIGN_OR_RETURN(OauthStart start,
-                     wechat_->StartOauth(req->scope(), req->redirect(), req->link_user_id()));
+    ASSIGN_OR_RETURN(OauthStart start, wechat_->StartOauth(req->scope(), req->redirect(),
+                                                           req->link_user_id(), req->client_ip()));
     resp->set_authorize_url(start.authorize_url);
     resp->set_state(start.state);
     resp->set_state_expires_in(start.expires_in.count());
@@ -146,7 +146,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::MiniProgramLogin(grpc::CallbackServer
                                                             const v1::MiniProgramLoginRequest* req,
                                                             v1::TokenPair* resp) {
   return rpc::RunOnWorkers(ctx, *pools_.outbound, "MiniProgramLogin", [=, this]() -> absl::Status {
-    ASSIGN_OR_RETURN(TokenPair pair, wechat_->MiniProgramLogin(req->code()));
+    ASSIGN_OR_RETURN(TokenPair pair, wechat_->MiniProgramLogin(req->code(), req->client_ip()));
     ToProto(pair, resp);
     return absl::OkStatus();
   });
@@ -156,7 +156,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::GetWechatAccessToken(
     grpc::CallbackServerContext* ctx, const v1::GetWechatCredentialRequest* req,
     v1::WechatCredential* resp) {
   return rpc::RunOnWorkers(
-      ctx, *pools_.outbound, "GetWechatAccessToken", [=, this]() -> absl::Status {
+      ctx, *pools_.credentials, "GetWechatAccessToken", [=, this]() -> absl::Status {
         ASSIGN_OR_RETURN(WechatCredential c, wechat_->AccessToken(req->appid()));
         ToProto(c, resp);
         return absl::OkStatus();
@@ -166,7 +166,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::GetWechatAccessToken(
 grpc::ServerUnaryReactor* AuthGrpcService::GetJsapiTicket(grpc::CallbackServerContext* ctx,
                                                           const v1::GetWechatCredentialRequest* req,
                                                           v1::WechatCredential* resp) {
-  return rpc::RunOnWorkers(ctx, *pools_.outbound, "GetJsapiTicket", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.credentials, "GetJsapiTicket", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(WechatCredential c, wechat_->JsapiTicket(req->appid()));
     ToProto(c, resp);
     return absl::OkStatus();
@@ -177,7 +177,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::ReportInvalidWechatAccessToken(
     grpc::CallbackServerContext* ctx, const v1::ReportInvalidWechatAccessTokenRequest* req,
     v1::WechatCredential* resp) {
   return rpc::RunOnWorkers(
-      ctx, *pools_.outbound, "ReportInvalidWechatAccessToken", [=, this]() -> absl::Status {
+      ctx, *pools_.credentials, "ReportInvalidWechatAccessToken", [=, this]() -> absl::Status {
         ASSIGN_OR_RETURN(WechatCredential c,
                          wechat_->ReportInvalidAccessToken(req->appid(), req->access_token()));
         ToProto(c, resp);
@@ -188,7 +188,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::ReportInvalidWechatAccessToken(
 grpc::ServerUnaryReactor* AuthGrpcService::GetJsSdkConfig(grpc::CallbackServerContext* ctx,
                                                           const v1::GetJsSdkConfigRequest* req,
                                                           v1::JsSdkConfig* resp) {
-  return rpc::RunOnWorkers(ctx, *pools_.outbound, "GetJsSdkConfig", [=, this]() -> absl::Status {
+  return rpc::RunOnWorkers(ctx, *pools_.credentials, "GetJsSdkConfig", [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(JsSdkConfig c, wechat_->JsSdkConfigFor(req->url()));
     resp->set_app_id(c.app_id);
     resp->set_timestamp(c.timestamp);

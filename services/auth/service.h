@@ -1,10 +1,11 @@
 #pragma once
 
 // gRPC adapter of paymesh.auth.v1.AuthService: proto ↔ domain, with every call's logic run on
-// a worker pool (rpc::RunOnWorkers), so no gRPC thread ever blocks. Three bounded pools keep slow
-// work from starving fast work: `password` runs scrypt (Register, Login), `outbound` everything
-// that waits on WeChat or the SMS provider, `fast` the rest (VerifyToken, Refresh, ...). A full
-// pool refuses its own calls with UNAVAILABLE; the others are unaffected.
+// a worker pool (rpc::RunOnWorkers), so no gRPC thread ever blocks. Four bounded pools keep slow
+// or public work from starving the rest: `password` runs scrypt (Register, Login), `outbound`
+// the public calls that wait on WeChat or the SMS provider (sign-in, SMS codes), `credentials`
+// the token centre (access_token, jsapi_ticket, JS-SDK config), `fast` the rest (VerifyToken,
+// Refresh, ...). A full pool refuses its own calls with UNAVAILABLE; the others are unaffected.
 
 #include "common/exec/worker_pool.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
@@ -19,6 +20,7 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
     exec::WorkerPool* fast;
     exec::WorkerPool* password;
     exec::WorkerPool* outbound;
+    exec::WorkerPool* credentials;
   };
   AuthGrpcService(AuthLogic* logic, WechatLogic* wechat, Pools pools)
       : logic_(logic), wechat_(wechat), pools_(pools) {}

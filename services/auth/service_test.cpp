@@ -34,9 +34,10 @@ class AuthServiceTest : public ::testing::Test {
     // The WeChat side has its own tests (wechat_logic_test); none of its calls are made here.
     wechat_ = std::make_unique<WechatLogic>(
         WechatOptions{},
-        WechatLogic::Deps{nullptr, nullptr, &users_, logic_.get(), nullptr, &clock_});
+        WechatLogic::Deps{nullptr, nullptr, &users_, logic_.get(), nullptr, &limiter_, &clock_});
     service_ = std::make_unique<AuthGrpcService>(
-        logic_.get(), wechat_.get(), AuthGrpcService::Pools{&workers_, &workers_, &workers_});
+        logic_.get(), wechat_.get(),
+        AuthGrpcService::Pools{&workers_, &workers_, &workers_, &workers_});
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();

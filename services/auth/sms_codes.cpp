@@ -67,11 +67,10 @@ const char* SmsPurposeName(SmsPurpose purpose) {
 
 absl::StatusOr<SmsIssued> RedisSmsCodeBook::Issue(SmsPurpose purpose, const std::string& mobile,
                                                   const std::string& client_ip, bool deliver) {
-  ASSIGN_OR_RETURN(Attempts ip, limiter_.Hit("sms:ip:" + client_ip, std::chrono::hours(1)));
-  if (ip.count > options_.max_per_ip) {
-    log::Warn("sms rate limited", {{"limit", "ip"}});
-    return TooMany("too many codes requested from this address", ip.resets_in);
-  }
+  // Told to every caller alike, before anything depends on the mobile.
+  if (!sender_.configured()) return absl::FailedPreconditionError("SMS is not configured");
+  RETURN_IF_ERROR(Spend(limiter_, "sms:ip:" + client_ip, std::chrono::hours(1), options_.max_per_ip,
+                        "too many codes requested from this address"));
   const std::string cooldown = std::string(kPrefix) + "cooldown:" + mobile;
   bool first = true;
   if (options_.resend_after.count() > 0) {
@@ -83,11 +82,8 @@ absl::StatusOr<SmsIssued> RedisSmsCodeBook::Issue(SmsPurpose purpose, const std:
     return TooMany("a code was sent to this mobile moments ago",
                    std::chrono::seconds(std::max<int64_t>(left, 1)));
   }
-  ASSIGN_OR_RETURN(Attempts day, limiter_.Hit("sms:day:" + mobile, std::chrono::hours(24)));
-  if (day.count > options_.max_per_day) {
-    log::Warn("sms rate limited", {{"limit", "mobile_day"}});
-    return TooMany("too many codes sent to this mobile today", day.resets_in);
-  }
+  RETURN_IF_ERROR(Spend(limiter_, "sms:day:" + mobile, std::chrono::hours(24), options_.max_per_day,
+                        "too many codes sent to this mobile today"));
 
   const std::string code = NewCode();
   const std::string key = CodeKey(purpose, mobile);
@@ -99,6 +95,12 @@ absl::StatusOr<SmsIssued> RedisSmsCodeBook::Issue(SmsPurpose purpose, const std:
   if (deliver) {
     if (absl::Status sent = sender_.Send(mobile, code, options_.ttl); !sent.ok()) {
       (void)redis_.Del(key);
+      log::Warn("sms not delivered",
+                {{"purpose", SmsPurposeName(purpose)}, {"error", sent.message()}});
+      // A login code goes only to mobiles with an account: its failure must look like the
+      // silence for a mobile without one. A registration code goes to any mobile, so the
+      // caller can be told (and may ask again at once).
+      if (purpose == SmsPurpose::kLogin) return SmsIssued{options_.ttl, options_.resend_after};
       (void)redis_.Del(cooldown);
       return absl::UnavailableError("the code could not be sent; try again");
     }

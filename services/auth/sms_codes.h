@@ -48,8 +48,10 @@ class SmsCodeBook {
   virtual ~SmsCodeBook() = default;
   // Checks the limits (RESOURCE_EXHAUSTED with a retry-after payload), then stores a new code
   // for (purpose, mobile), replacing any earlier one, and sends it when `deliver` (false when
-  // there is nobody to send it to, so that the answer cannot tell). UNAVAILABLE when it could not
-  // be sent (nothing is kept then, and the mobile may ask again at once).
+  // there is nobody to send it to, so that the answer cannot tell). A registration code that
+  // could not be sent is UNAVAILABLE (nothing is kept, the mobile may ask again at once); a login
+  // code that could not be sent answers like one never sent. FAILED_PRECONDITION for every call
+  // when no provider is configured.
   virtual absl::StatusOr<SmsIssued> Issue(SmsPurpose purpose, const std::string& mobile,
                                           const std::string& client_ip, bool deliver) = 0;
   // True when `code` is the one sent: it is used up. A wrong guess spends a try; the last one

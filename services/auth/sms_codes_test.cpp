@@ -134,12 +134,30 @@ TEST_F(SmsCodesTest, UndeliveredCodesAreNotKeptNorCounted) {
 
   sender_.fail_ = true;
   const std::string other = Mobile();
-  EXPECT_EQ(book->Issue(SmsPurpose::kLogin, other, "192.0.2.1", true).status().code(),
+  EXPECT_EQ(book->Issue(SmsPurpose::kRegister, other, "192.0.2.1", true).status().code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_FALSE(*book->Redeem(SmsPurpose::kLogin, other, sender_.Last(other)));
+  EXPECT_FALSE(*book->Redeem(SmsPurpose::kRegister, other, sender_.Last(other)));
   sender_.fail_ = false;
-  EXPECT_TRUE(book->Issue(SmsPurpose::kLogin, other, "192.0.2.1", true).ok())
-      << "a failed send does not start the cooldown";
+  EXPECT_TRUE(book->Issue(SmsPurpose::kRegister, other, "192.0.2.1", true).ok())
+      << "a failed registration send does not start the cooldown";
+}
+
+TEST_F(SmsCodesTest, AFailedLoginSendLooksLikeAMobileWithoutAccount) {
+  auto book = Book();
+  sender_.fail_ = true;
+  const std::string mobile = Mobile();
+  absl::StatusOr<SmsIssued> issued = book->Issue(SmsPurpose::kLogin, mobile, "192.0.2.1", true);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_FALSE(*book->Redeem(SmsPurpose::kLogin, mobile, sender_.Last(mobile))) << "not kept";
+}
+
+TEST_F(SmsCodesTest, WithoutAProviderEveryoneIsToldTheSame) {
+  NoSmsSender none;
+  RedisSmsCodeBook book({}, redis_, limiter_, none);
+  EXPECT_EQ(book.Issue(SmsPurpose::kLogin, Mobile(), "192.0.2.1", true).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(book.Issue(SmsPurpose::kLogin, Mobile(), "192.0.2.1", false).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -21,6 +21,17 @@ class SmsSender {
   // UNAVAILABLE / DEADLINE_EXCEEDED when the message could not be handed over.
   virtual absl::Status Send(const std::string& mobile, const std::string& code,
                             std::chrono::seconds valid_for) = 0;
+  // False for the stand-in used when no provider is configured.
+  virtual bool configured() const { return true; }
+};
+
+// No provider (SMS_PROVIDER=none): nothing can be sent, and every request is told so alike.
+class NoSmsSender final : public SmsSender {
+ public:
+  absl::Status Send(const std::string&, const std::string&, std::chrono::seconds) override {
+    return absl::FailedPreconditionError("SMS is not configured (SMS_PROVIDER)");
+  }
+  bool configured() const override { return false; }
 };
 
 // The text a person reads.

@@ -47,6 +47,11 @@ const char* ReasonName(int reason) {
 
 }  // namespace
 
+std::chrono::milliseconds LockTtlFor(std::chrono::milliseconds timeout,
+                                     std::chrono::milliseconds wait) {
+  return 4 * timeout + 2 * wait;
+}
+
 // What Redis holds: "<fetched_ms>|<refresh_ms>|<expires_ms>|<value>".
 struct TokenCentre::Entry {
   time::Timestamp fetched_at, refresh_at, expires_at;
@@ -169,6 +174,15 @@ absl::StatusOr<WechatCredential> TokenCentre::ReportInvalidAccessToken(const std
     if (!allowed.ok()) return allowed.status();
     return absl::UnavailableError(
         "the access_token was force-refreshed moments ago; WeChat allows one per 30 s");
+  }
+  absl::StatusOr<int64_t> today =
+      redis_.IncrWithTtl(absl::StrCat(kKeyPrefix, "forced_day:", appid), std::chrono::hours(24));
+  if (!today.ok() || *today > options_.max_forced_per_day) {
+    Unlock(kind, appid, fence, milliseconds(0));
+    if (!today.ok()) return today.status();
+    log::Error("access_token reported invalid, but today's forced refreshes are spent",
+               {{"appid", appid}});
+    return absl::UnavailableError("the daily budget of forced access_token refreshes is spent");
   }
   log::Warn("access_token reported invalid; force-refreshing", {{"appid", appid}});
   return Refresh(kind, appid, fence, Reason::kHeal);

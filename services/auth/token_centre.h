@@ -18,9 +18,9 @@
 //
 // A caller whose WeChat call failed with 40001/42001 reports the token (ReportInvalidAccessToken):
 // if it is still the cached one, one replica force-refreshes it (at most once per
-// min_force_interval, WeChat's own limit); a report about a token already replaced answers the
-// new one without calling WeChat. A ticket fetch that meets 40001 heals the token the same way and
-// retries once.
+// min_force_interval and max_forced_per_day a day, WeChat's own limits); a report about a token
+// already replaced answers the new one without calling WeChat. A ticket fetch that meets 40001
+// heals the token the same way and retries once.
 //
 // When Redis is unreachable, each replica serves the last value it saw while that is unexpired;
 // after a Redis restart (empty), the first caller refetches and everyone shares it again.
@@ -47,13 +47,20 @@ struct WechatCredential {
 };
 
 struct TokenCentreOptions {
-  std::chrono::seconds refresh_before{240};   // never more than WeChat's 300 s overlap
-  std::chrono::milliseconds lock_ttl{15000};  // longer than a whole fetch (token + ticket + heal)
-  std::chrono::milliseconds wait{5000};       // for another replica's first fetch
+  std::chrono::seconds refresh_before{240};  // never more than WeChat's 300 s overlap
+  // Longer than a whole ticket fetch: up to four WeChat calls (token, ticket, forced token,
+  // ticket) and two waits for the token's lock. LockTtlFor() computes it.
+  std::chrono::milliseconds lock_ttl{22000};
+  std::chrono::milliseconds wait{5000};  // for another replica's first fetch
   std::chrono::milliseconds poll{25};
   std::chrono::milliseconds retry_after_failure{2000};  // WeChat failed: nobody retries sooner
   std::chrono::seconds min_force_interval{30};
+  int64_t max_forced_per_day = 20;  // WeChat's own daily cap on force_refresh
 };
+
+// A lock TTL that outlasts the longest fetch with WeChat calls of `timeout` each.
+std::chrono::milliseconds LockTtlFor(std::chrono::milliseconds timeout,
+                                     std::chrono::milliseconds wait);
 
 class TokenCentre {
  public:

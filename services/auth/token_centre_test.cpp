@@ -159,6 +159,28 @@ TEST_F(TokenCentreTest, AReportedTokenIsForceRefreshedOnce) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(TokenCentreTest, ForcedRefreshesStopAtTheDailyBudget) {
+  TokenCentreOptions o = FastOptions();
+  o.min_force_interval = seconds(1);
+  o.max_forced_per_day = 2;
+  auto a = Replica(o);
+  std::string token = a->AccessToken(appid_)->value;
+  for (int i = 0; i < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(1100));
+    absl::StatusOr<WechatCredential> healed = a->ReportInvalidAccessToken(appid_, token);
+    ASSERT_TRUE(healed.ok()) << healed.status();
+    token = healed->value;
+  }
+  std::this_thread::sleep_for(milliseconds(1100));
+  EXPECT_EQ(a->ReportInvalidAccessToken(appid_, token).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(wechat_.forced(), 2);
+}
+
+TEST(LockTtlTest, OutlastsTheLongestFetch) {
+  EXPECT_EQ(LockTtlFor(milliseconds(3000), milliseconds(5000)), milliseconds(22000));
+}
+
 TEST_F(TokenCentreTest, ATicketFetchThatMeets40001HealsTheTokenAndRetries) {
   auto a = Replica();
   EXPECT_EQ(a->AccessToken(appid_)->value, "AT1");

@@ -50,6 +50,24 @@ std::string NewWechatUsername() {
   return "wx_" + s;
 }
 
+// What the schema keeps of an identity WeChat described (wechat_identities' CHECKs): a
+// missing or oversized openid is WeChat misbehaving; an oversized unionid is dropped; the
+// nickname is cut at 256 bytes (on a UTF-8 boundary) and an oversized avatar URL dropped.
+absl::StatusOr<WechatIdentity> Bounded(WechatIdentity identity) {
+  constexpr size_t kMaxId = 128, kMaxNickname = 256, kMaxAvatar = 1024;
+  if (identity.openid.empty() || identity.openid.size() > kMaxId) {
+    return absl::UnavailableError("WeChat answered an unusable openid");
+  }
+  if (identity.unionid.size() > kMaxId) identity.unionid.clear();
+  if (identity.nickname.size() > kMaxNickname) {
+    size_t cut = kMaxNickname;
+    while (cut > 0 && (static_cast<unsigned char>(identity.nickname[cut]) & 0xC0) == 0x80) --cut;
+    identity.nickname.resize(cut);
+  }
+  if (identity.avatar.size() > kMaxAvatar) identity.avatar.clear();
+  return identity;
+}
+
 absl::Status CodeError(const absl::Status& st) {
   return absl::IsInvalidArgument(st) ? absl::InvalidArgumentError(kBadCode) : st;
 }
@@ -81,10 +99,18 @@ absl::StatusOr<std::string> WechatLogic::ValidRedirect(std::string_view redirect
   return std::string(redirect);
 }
 
+absl::Status WechatLogic::SpendIpBudget(const char* what, std::string_view client_ip) {
+  ASSIGN_OR_RETURN(std::string ip, ClientKey(client_ip));
+  return Spend(*deps_.limiter, std::string("wx:") + what + ":ip:" + ip, std::chrono::minutes(1),
+               options_.max_per_ip_per_minute, "too many WeChat sign-ins from this address");
+}
+
 absl::StatusOr<OauthStart> WechatLogic::StartOauth(std::string_view scope,
                                                    std::string_view redirect,
-                                                   std::string_view link_user_id) {
+                                                   std::string_view link_user_id,
+                                                   std::string_view client_ip) {
   ASSIGN_OR_RETURN(std::string appid, AppOf(""));
+  RETURN_IF_ERROR(SpendIpBudget("oauth", client_ip));
   if (scope != "snsapi_base" && scope != "snsapi_userinfo") {
     return absl::InvalidArgumentError("scope must be snsapi_base or snsapi_userinfo");
   }
@@ -143,8 +169,9 @@ absl::StatusOr<OauthFinish> WechatLogic::FinishOauth(std::string_view code, std:
   return OauthFinish{std::move(tokens), redirect, std::move(user)};
 }
 
-absl::StatusOr<User> WechatLogic::SignIn(const WechatIdentity& identity,
+absl::StatusOr<User> WechatLogic::SignIn(const WechatIdentity& described,
                                          const std::string& link_user_id) {
+  ASSIGN_OR_RETURN(WechatIdentity identity, Bounded(described));
   absl::StatusOr<User> user = link_user_id.empty()
                                   ? deps_.users->UpsertWechatUser(identity, NewWechatUsername())
                                   : deps_.users->LinkWechatIdentity(link_user_id, identity);
@@ -171,10 +198,12 @@ absl::StatusOr<std::string> WechatLogic::ClaimCode(const std::string& key) {
   }
 }
 
-absl::StatusOr<TokenPair> WechatLogic::MiniProgramLogin(std::string_view code) {
+absl::StatusOr<TokenPair> WechatLogic::MiniProgramLogin(std::string_view code,
+                                                        std::string_view client_ip) {
   if (options_.miniprogram_appid.empty()) {
     return absl::FailedPreconditionError("no WeChat mini program is configured");
   }
+  RETURN_IF_ERROR(SpendIpBudget("mp", client_ip));
   if (!PlausibleCode(code)) return absl::InvalidArgumentError("code is missing or malformed");
   // wx.login() codes work once; a client that retries (a lost answer, a double tap) with the
   // same code gets the same account again instead of WeChat's 40163.

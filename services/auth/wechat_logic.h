@@ -21,6 +21,7 @@
 #include "common/redis/client.h"
 #include "common/time/clock.h"
 #include "services/auth/logic.h"
+#include "services/auth/rate_limiter.h"
 #include "services/auth/store.h"
 #include "services/auth/token_centre.h"
 #include "services/auth/wechat_api.h"
@@ -37,6 +38,9 @@ struct WechatOptions {
   std::chrono::seconds state_ttl{300};
   std::chrono::seconds code_ttl{300};         // how long WeChat's login codes live
   std::chrono::milliseconds code_wait{5000};  // for a concurrent use of the same code
+  // Sign-in starts and mini program logins per client IP a minute: each costs a Redis key or a
+  // WeChat call.
+  int64_t max_per_ip_per_minute = 60;
 };
 
 struct OauthStart {
@@ -67,20 +71,22 @@ class WechatLogic {
     UserStore* users;
     AuthLogic* auth;
     redis::Client* redis;
+    RateLimiter* limiter;
     const time::Clock* clock;
   };
   WechatLogic(WechatOptions options, Deps deps) : options_(std::move(options)), deps_(deps) {}
 
   // INVALID_ARGUMENT for a scope other than snsapi_base / snsapi_userinfo or a redirect off the
-  // allowed origins; FAILED_PRECONDITION without an Official Account.
+  // allowed origins; FAILED_PRECONDITION without an Official Account; RESOURCE_EXHAUSTED over the
+  // client IP's budget.
   absl::StatusOr<OauthStart> StartOauth(std::string_view scope, std::string_view redirect,
-                                        std::string_view link_user_id);
+                                        std::string_view link_user_id, std::string_view client_ip);
   // INVALID_ARGUMENT for a missing, malformed, used, expired or foreign state (browser_state
   // differs) or a code WeChat refuses; ALREADY_EXISTS when linking an identity another account
   // owns.
   absl::StatusOr<OauthFinish> FinishOauth(std::string_view code, std::string_view state,
                                           std::string_view browser_state);
-  absl::StatusOr<TokenPair> MiniProgramLogin(std::string_view code);
+  absl::StatusOr<TokenPair> MiniProgramLogin(std::string_view code, std::string_view client_ip);
 
   // `appid` "" is the Official Account; another appid must be one configured here
   // (INVALID_ARGUMENT otherwise).
@@ -97,6 +103,7 @@ class WechatLogic {
   // The user id a code already signed in, waiting while another request redeems it;
   // "" when this caller should redeem it (it now holds the claim).
   absl::StatusOr<std::string> ClaimCode(const std::string& key);
+  absl::Status SpendIpBudget(const char* what, std::string_view client_ip);
 
   WechatOptions options_;
   Deps deps_;

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "common/rpc/status.h"
 #include "common/time/testing/fake_clock.h"
 #include "services/auth/jssdk.h"
 #include "services/auth/testing/fake_rate_limiter.h"
@@ -43,14 +44,16 @@ class WechatLogicTest : public ::testing::Test {
   }
   void Rebuild() {
     logic_ = std::make_unique<WechatLogic>(
-        options_, WechatLogic::Deps{&wechat_, &centre_, &users_, auth_.get(), &redis_, &clock_});
+        options_,
+        WechatLogic::Deps{&wechat_, &centre_, &users_, auth_.get(), &redis_, &limiter_, &clock_});
   }
 
   // A started sign-in whose code WeChat will accept for `user`.
   OauthStart Start(const std::string& scope, const WechatProfile& user, const std::string& code,
                    const std::string& link = "") {
     wechat_.AddCode(code, user, scope);
-    absl::StatusOr<OauthStart> start = logic_->StartOauth(scope, std::string(kShop) + "/me", link);
+    absl::StatusOr<OauthStart> start =
+        logic_->StartOauth(scope, std::string(kShop) + "/me", link, "203.0.113.9");
     EXPECT_TRUE(start.ok()) << start.status();
     return start.value_or(OauthStart{});
   }
@@ -71,7 +74,7 @@ class WechatLogicTest : public ::testing::Test {
 
 TEST_F(WechatLogicTest, TheAuthorizeUrlIsWechatsExactShape) {
   absl::StatusOr<OauthStart> start =
-      logic_->StartOauth("snsapi_userinfo", std::string(kShop) + "/me?x=1#top", "");
+      logic_->StartOauth("snsapi_userinfo", std::string(kShop) + "/me?x=1#top", "", "203.0.113.9");
   ASSERT_TRUE(start.ok()) << start.status();
   EXPECT_EQ(start->state.size(), 32u);
   EXPECT_EQ(start->expires_in, std::chrono::seconds(300));
@@ -83,20 +86,25 @@ TEST_F(WechatLogicTest, TheAuthorizeUrlIsWechatsExactShape) {
 }
 
 TEST_F(WechatLogicTest, StartRefusesBadScopesAndRedirectsOffTheAllowList) {
-  EXPECT_EQ(logic_->StartOauth("snsapi_login", std::string(kShop) + "/", "").status().code(),
+  EXPECT_EQ(logic_->StartOauth("snsapi_login", std::string(kShop) + "/", "", "203.0.113.9")
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
   for (const char* bad : {"", "/relative", "https://evil.example/", "https://shop.example.evil/",
                           "https://shop.example@evil.example/", "http://shop.example/",
                           "https://shop.example/a b", "javascript:alert(1)"}) {
-    absl::StatusOr<OauthStart> start = logic_->StartOauth("snsapi_base", bad, "");
+    absl::StatusOr<OauthStart> start = logic_->StartOauth("snsapi_base", bad, "", "203.0.113.9");
     EXPECT_EQ(start.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
-  EXPECT_EQ(
-      logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "not-a-uuid").status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "not-a-uuid", "203.0.113.9")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   options_.oa_appid = "";
   Rebuild();
-  EXPECT_EQ(logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "").status().code(),
+  EXPECT_EQ(logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "", "203.0.113.9")
+                .status()
+                .code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -112,6 +120,18 @@ TEST_F(WechatLogicTest, UserinfoSignInKeepsTheProfileAndLandsOnTheRedirect) {
   EXPECT_EQ(identities[0].second.nickname, "小明");
   EXPECT_EQ(identities[0].second.unionid, "uA1");
   EXPECT_EQ(wechat_.calls("userinfo"), 1);
+}
+
+TEST_F(WechatLogicTest, AnOversizedProfileIsCutToWhatTheSchemaKeeps) {
+  std::string nickname;
+  for (int i = 0; i < 100; ++i) nickname += "小";  // 300 bytes
+  OauthStart start = Start("snsapi_userinfo",
+                           {"oL1", std::string(200, 'u'), nickname, std::string(2000, 'a')}, "c9");
+  ASSERT_TRUE(logic_->FinishOauth("c9", start.state, start.state).ok());
+  const WechatIdentity stored = users_.identities().at(0).second;
+  EXPECT_EQ(stored.nickname.size(), 255u) << "85 whole characters, no split one";
+  EXPECT_EQ(stored.unionid, "");
+  EXPECT_EQ(stored.avatar, "");
 }
 
 TEST_F(WechatLogicTest, AStateIsSpentOnceAndOnlyByItsBrowser) {
@@ -142,7 +162,8 @@ TEST_F(WechatLogicTest, AnExpiredStateIsRefused) {
 }
 
 TEST_F(WechatLogicTest, ACodeWechatRefusesIsABadRequest) {
-  OauthStart start = logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "").value();
+  OauthStart start =
+      logic_->StartOauth("snsapi_base", std::string(kShop) + "/", "", "203.0.113.9").value();
   absl::StatusOr<OauthFinish> done = logic_->FinishOauth("unknown", start.state, start.state);
   EXPECT_EQ(done.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(done.status().message(), HasSubstr("code"));
@@ -165,17 +186,17 @@ TEST_F(WechatLogicTest, LinkingAttachesTheIdentityToTheSignedInAccount) {
 
 TEST_F(WechatLogicTest, AMiniProgramCodeUsedTwiceSignsTheSameUserInOnce) {
   wechat_.AddCode("js1", {"oE1", "", "", ""}, "");
-  absl::StatusOr<TokenPair> first = logic_->MiniProgramLogin("js1");
+  absl::StatusOr<TokenPair> first = logic_->MiniProgramLogin("js1", "203.0.113.9");
   ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<TokenPair> second = logic_->MiniProgramLogin("js1");
+  absl::StatusOr<TokenPair> second = logic_->MiniProgramLogin("js1", "203.0.113.9");
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(first->user_id, second->user_id);
   EXPECT_NE(first->refresh_token, second->refresh_token) << "a session each";
   EXPECT_EQ(wechat_.calls("jscode2session"), 1);
   EXPECT_EQ(users_.identities().at(0).second.session_key, "sk-js1") << "kept server-side";
-  EXPECT_EQ(logic_->MiniProgramLogin("js-unknown").status().code(),
+  EXPECT_EQ(logic_->MiniProgramLogin("js-unknown", "203.0.113.9").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(logic_->MiniProgramLogin("js-unknown").status().code(),
+  EXPECT_EQ(logic_->MiniProgramLogin("js-unknown", "203.0.113.9").status().code(),
             absl::StatusCode::kInvalidArgument)
       << "a failed code is not remembered as a success";
 }
@@ -184,8 +205,8 @@ TEST_F(WechatLogicTest, TheSameMiniProgramCodeAtOnceAsksWechatOnce) {
   wechat_.AddCode("js2", {"oF1", "", "", ""}, "");
   wechat_.set_delay(std::chrono::milliseconds(200));
   absl::StatusOr<TokenPair> a, b;
-  std::thread other([&] { b = logic_->MiniProgramLogin("js2"); });
-  a = logic_->MiniProgramLogin("js2");
+  std::thread other([&] { b = logic_->MiniProgramLogin("js2", "203.0.113.9"); });
+  a = logic_->MiniProgramLogin("js2", "203.0.113.9");
   other.join();
   ASSERT_TRUE(a.ok() && b.ok()) << a.status() << " / " << b.status();
   EXPECT_EQ(a->user_id, b->user_id);
@@ -203,6 +224,22 @@ TEST_F(WechatLogicTest, JsSdkConfigSignsTheAllowedPageWithTheCentralTicket) {
   EXPECT_EQ(config->js_api_list, std::vector<std::string>{"chooseWXPay"});
   EXPECT_EQ(logic_->JsSdkConfigFor("https://evil.example/").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(WechatLogicTest, SignInStartsAndMiniProgramLoginsAreRationedPerAddress) {
+  options_.max_per_ip_per_minute = 2;
+  Rebuild();
+  const std::string page = std::string(kShop) + "/";
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(logic_->StartOauth("snsapi_base", page, "", "198.51.100.4").ok());
+  absl::StatusOr<OauthStart> third = logic_->StartOauth("snsapi_base", page, "", "198.51.100.4");
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(rpc::RetryAfterOf(third.status()), std::chrono::seconds(60));
+  EXPECT_TRUE(logic_->StartOauth("snsapi_base", page, "", "198.51.100.5").ok());
+  for (int i = 0; i < 2; ++i) logic_->MiniProgramLogin("nope", "198.51.100.4").IgnoreError();
+  EXPECT_EQ(logic_->MiniProgramLogin("nope", "198.51.100.4").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(wechat_.calls("jscode2session"), 2);
 }
 
 TEST_F(WechatLogicTest, CredentialsOnlyForTheConfiguredApps) {

@@ -78,8 +78,10 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
                                     milliseconds(1), kMaxUpstream);
   cfg.notify_timeout =
       env.Millis("GATEWAY_NOTIFY_TIMEOUT_MS", cfg.notify_timeout, milliseconds(1), kMaxUpstream);
-  cfg.payment_timeout = env.Millis("GATEWAY_PAYMENT_TIMEOUT_MS", cfg.payment_timeout,
-                                   milliseconds(1), kMaxUpstream);
+  cfg.payment_timeout =
+      env.Millis("GATEWAY_PAYMENT_TIMEOUT_MS", cfg.payment_timeout, milliseconds(1), kMaxUpstream);
+  cfg.wechat_timeout =
+      env.Millis("GATEWAY_WECHAT_TIMEOUT_MS", cfg.wechat_timeout, milliseconds(1), kMaxUpstream);
   cfg.max_body_bytes =
       static_cast<size_t>(env.Int("GATEWAY_MAX_BODY_BYTES", 65536, 1024, 16 * 1024 * 1024));
   cfg.notify_max_body_bytes = static_cast<size_t>(

@@ -35,6 +35,9 @@ struct GatewayConfig {
   // Deadline of payment.CreatePayment and QueryPayment, which call WeChat (with retries) and
   // order in turn.
   std::chrono::milliseconds payment_timeout{8000};
+  // Deadline of auth's calls that wait on WeChat or the SMS provider (OAuth, mini program login,
+  // SMS codes, JS-SDK config).
+  std::chrono::milliseconds wechat_timeout{8000};
   size_t max_body_bytes = 65536;  // the REST API's cap
   // The /wechat/notify/* cap: a notification's ciphertext alone may be 1 MiB.
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;

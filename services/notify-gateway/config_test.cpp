@@ -66,6 +66,7 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   env["LOG_LEVEL"] = "debug";
   env["GATEWAY_NOTIFY_TIMEOUT_MS"] = "1500";
   env["GATEWAY_PAYMENT_TIMEOUT_MS"] = "7000";
+  env["GATEWAY_WECHAT_TIMEOUT_MS"] = "6000";
   env["GATEWAY_NOTIFY_MAX_BODY_BYTES"] = "2097152";
   env["GATEWAY_DEMO_SIM_URL"] = "https://sim.example.com:9443/";
   absl::StatusOr<GatewayConfig> cfg = Load(env);
@@ -75,6 +76,7 @@ TEST(GatewayConfigTest, ReadsEveryVariable) {
   EXPECT_EQ(cfg->public_url, "https://pay.example.com");
   EXPECT_EQ(cfg->upstream_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(cfg->payment_timeout, std::chrono::milliseconds(7000));
+  EXPECT_EQ(cfg->wechat_timeout, std::chrono::milliseconds(6000));
   EXPECT_EQ(cfg->max_body_bytes, 2048u);
   EXPECT_EQ(cfg->max_header_bytes, 4096u);
   EXPECT_EQ(cfg->read_timeout, std::chrono::milliseconds(500));

@@ -31,7 +31,8 @@ int main() {
                                    rpc::MakeChannel(cfg->payment_addr),
                                    {.call = cfg->upstream_timeout,
                                     .notify = cfg->notify_timeout,
-                                    .payment = cfg->payment_timeout});
+                                    .payment = cfg->payment_timeout,
+                                    .wechat = cfg->wechat_timeout});
   std::unique_ptr<gateway::Router> router =
       gateway::BuildRouter(gateway::RouterOptionsFrom(*cfg), upstreams);
 

@@ -155,7 +155,8 @@ Async<auth::v1::User> GrpcUpstreams::GetUser(auth::v1::GetUserRequest req, std::
 
 Async<auth::v1::SendSmsCodeResponse> GrpcUpstreams::SendSmsCode(auth::v1::SendSmsCodeRequest req,
                                                                 std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(auth::v1::SendSmsCodeResponse, auth, SendSmsCode);
+  return PAYMESH_GATEWAY_UNARY_WITH(auth::v1::SendSmsCodeResponse, auth, SendSmsCode,
+                                    timeouts_.wechat);
 }
 
 Async<auth::v1::TokenPair> GrpcUpstreams::SmsLogin(auth::v1::SmsLoginRequest req,
@@ -165,22 +166,24 @@ Async<auth::v1::TokenPair> GrpcUpstreams::SmsLogin(auth::v1::SmsLoginRequest req
 
 Async<auth::v1::StartWechatOauthResponse> GrpcUpstreams::StartWechatOauth(
     auth::v1::StartWechatOauthRequest req, std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(auth::v1::StartWechatOauthResponse, auth, StartWechatOauth);
+  return PAYMESH_GATEWAY_UNARY_WITH(auth::v1::StartWechatOauthResponse, auth, StartWechatOauth,
+                                    timeouts_.wechat);
 }
 
 Async<auth::v1::FinishWechatOauthResponse> GrpcUpstreams::FinishWechatOauth(
     auth::v1::FinishWechatOauthRequest req, std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(auth::v1::FinishWechatOauthResponse, auth, FinishWechatOauth);
+  return PAYMESH_GATEWAY_UNARY_WITH(auth::v1::FinishWechatOauthResponse, auth, FinishWechatOauth,
+                                    timeouts_.wechat);
 }
 
 Async<auth::v1::TokenPair> GrpcUpstreams::MiniProgramLogin(auth::v1::MiniProgramLoginRequest req,
                                                            std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(auth::v1::TokenPair, auth, MiniProgramLogin);
+  return PAYMESH_GATEWAY_UNARY_WITH(auth::v1::TokenPair, auth, MiniProgramLogin, timeouts_.wechat);
 }
 
 Async<auth::v1::JsSdkConfig> GrpcUpstreams::GetJsSdkConfig(auth::v1::GetJsSdkConfigRequest req,
                                                            std::string request_id) {
-  return PAYMESH_GATEWAY_UNARY(auth::v1::JsSdkConfig, auth, GetJsSdkConfig);
+  return PAYMESH_GATEWAY_UNARY_WITH(auth::v1::JsSdkConfig, auth, GetJsSdkConfig, timeouts_.wechat);
 }
 
 Async<order::v1::ListProductsResponse> GrpcUpstreams::ListProducts(

@@ -84,6 +84,9 @@ struct UpstreamTimeouts {
   std::chrono::milliseconds call{3000};     // every call but the ones below
   std::chrono::milliseconds notify{4000};   // HandleNotification
   std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment
+  // auth's calls that wait on WeChat or SMS: SendSmsCode, Start/FinishWechatOauth,
+  // MiniProgramLogin, GetJsSdkConfig
+  std::chrono::milliseconds wechat{8000};
   // Health uses min(call, 1 s).
 };
 

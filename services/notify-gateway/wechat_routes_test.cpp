@@ -43,8 +43,8 @@ TEST_F(WechatRoutesTest, AuthorizeRedirectsToWechatAndBindsTheStateToTheBrowser)
   EXPECT_EQ(res.status, 302);
   EXPECT_EQ(HeaderOf(res, "Location"), started.authorize_url());
   EXPECT_EQ(SetCookies(res),
-            std::vector<std::string>{"pm_oauth_state=S7Xk2; Path=/api/v1/auth/wechat; Max-Age=300; "
-                                     "Secure; SameSite=Lax; HttpOnly"});
+            std::vector<std::string>{"__Host-pm_oauth_state=S7Xk2; Path=/; "
+                                     "Max-Age=300; Secure; SameSite=Lax; HttpOnly"});
   ASSERT_EQ(fake_.start_oauth_calls.size(), 1u);
   EXPECT_EQ(fake_.start_oauth_calls[0].scope(), "snsapi_userinfo");
   EXPECT_EQ(fake_.start_oauth_calls[0].redirect(), "https://shop.example/me");
@@ -62,6 +62,21 @@ TEST_F(WechatRoutesTest, LinkingNeedsTheSignedInCaller) {
   ASSERT_EQ(fake_.start_oauth_calls.size(), 1u);
   EXPECT_EQ(fake_.start_oauth_calls[0].link_user_id(), kAliceId);
   EXPECT_EQ(fake_.start_oauth_calls[0].scope(), "snsapi_base") << "the default";
+
+  // From a cookie session, another site could start it: the CSRF token must come along.
+  const std::string cookies = std::string("pm_access=") + kToken + "; pm_csrf=c5rf";
+  http::Response forged =
+      Call("GET", "/api/v1/auth/wechat/authorize?redirect=x&link=1", "", {{"Cookie", cookies}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/auth/wechat/authorize?redirect=x&link=1&csrf=nope", "",
+                 {{"Cookie", cookies}})
+                .status,
+            403);
+  EXPECT_EQ(fake_.start_oauth_calls.size(), 1u);
+  http::Response own = Call("GET", "/api/v1/auth/wechat/authorize?redirect=x&link=1&csrf=c5rf", "",
+                            {{"Cookie", cookies}});
+  EXPECT_EQ(own.status, 302);
+  EXPECT_EQ(fake_.start_oauth_calls.at(1).link_user_id(), kAliceId);
 }
 
 TEST_F(WechatRoutesTest, CallbackPassesTheBrowsersStateAndSetsSessionCookies) {
@@ -73,7 +88,7 @@ TEST_F(WechatRoutesTest, CallbackPassesTheBrowsersStateAndSetsSessionCookies) {
   done.mutable_tokens()->set_refresh_expires_in(1209600);
   fake_.finish_oauth_result = done;
   http::Response res = Call("GET", "/api/v1/auth/wechat/callback?code=C0DE&state=S7Xk2", "",
-                            {{"Cookie", "other=1; pm_oauth_state=S7Xk2"}});
+                            {{"Cookie", "other=1; __Host-pm_oauth_state=S7Xk2"}});
   EXPECT_EQ(res.status, 302);
   EXPECT_EQ(HeaderOf(res, "Location"), "https://shop.example/me");
   ASSERT_EQ(fake_.finish_oauth_calls.size(), 1u);
@@ -83,8 +98,7 @@ TEST_F(WechatRoutesTest, CallbackPassesTheBrowsersStateAndSetsSessionCookies) {
   const std::vector<std::string> cookies = SetCookies(res);
   ASSERT_EQ(cookies.size(), 4u);
   EXPECT_EQ(cookies[0],
-            "pm_oauth_state=; Path=/api/v1/auth/wechat; Max-Age=0; Secure; "
-            "SameSite=Lax; HttpOnly");
+            "__Host-pm_oauth_state=; Path=/; Max-Age=0; Secure; SameSite=Lax; HttpOnly");
   EXPECT_EQ(cookies[1], "pm_access=acc.tok; Path=/; Max-Age=900; Secure; SameSite=Lax; HttpOnly");
   EXPECT_EQ(cookies[2],
             "pm_refresh=sid.secret; Path=/api/v1/auth; Max-Age=1209600; Secure; SameSite=Lax; "
@@ -120,7 +134,37 @@ TEST_F(WechatRoutesTest, CookieSessionsNeedTheCsrfTokenToChangeAnything) {
   EXPECT_EQ(ok.status, 204);
   ASSERT_EQ(fake_.logout_calls.size(), 1u);
   EXPECT_EQ(fake_.logout_calls[0].access_token(), kToken);
-  EXPECT_EQ(SetCookies(ok).size(), 3u) << "logout clears the session cookies";
+  const std::vector<std::string> cleared = SetCookies(ok);
+  ASSERT_EQ(cleared.size(), 3u) << "logout clears the session cookies";
+  EXPECT_EQ(cleared[1], "pm_refresh=; Path=/api/v1/auth; Max-Age=0; Secure; SameSite=Lax; HttpOnly")
+      << "on the path it was set with, or the browser keeps it";
+}
+
+TEST_F(WechatRoutesTest, ABrowserRefreshesWithItsCookieAndTheCsrfToken) {
+  auth::v1::TokenPair pair;
+  pair.set_access_token("acc2");
+  pair.set_access_expires_in(900);
+  pair.set_refresh_token("sid.secret2");
+  pair.set_refresh_expires_in(1209600);
+  fake_.refresh_result = pair;
+  const std::string cookies = "pm_refresh=sid.secret1; pm_csrf=c5rf";
+  EXPECT_EQ(Call("POST", "/api/v1/auth/refresh", "", {{"Cookie", cookies}}).status, 403);
+  EXPECT_TRUE(fake_.refresh_calls.empty());
+  http::Response ok =
+      Call("POST", "/api/v1/auth/refresh", "", {{"Cookie", cookies}, {"X-CSRF-Token", "c5rf"}});
+  EXPECT_EQ(ok.status, 200);
+  ASSERT_EQ(fake_.refresh_calls.size(), 1u);
+  EXPECT_EQ(fake_.refresh_calls[0].refresh_token(), "sid.secret1");
+  const std::vector<std::string> set = SetCookies(ok);
+  ASSERT_EQ(set.size(), 3u);
+  EXPECT_EQ(set[0].rfind("pm_access=acc2;", 0), 0u);
+  EXPECT_EQ(set[1].rfind("pm_refresh=sid.secret2; Path=/api/v1/auth;", 0), 0u);
+  // A body still wins (API clients), and sets no cookies.
+  http::Response api =
+      Call("POST", "/api/v1/auth/refresh", R"({"refresh_token":"sid.x"})", {{"Cookie", cookies}});
+  EXPECT_EQ(api.status, 200);
+  EXPECT_EQ(fake_.refresh_calls.at(1).refresh_token(), "sid.x");
+  EXPECT_TRUE(SetCookies(api).empty());
 }
 
 TEST_F(WechatRoutesTest, MiniProgramLoginAndJsSdkConfig) {

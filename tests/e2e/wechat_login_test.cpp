@@ -84,13 +84,13 @@ class WechatLoginTest : public E2eTest {
     t.start = api().Get("/api/v1/auth/wechat/authorize?scope=" + scope +
                         "&redirect=" + http::PercentEncode(redirect));
     if (t.start.status != 302) return t;
-    t.state_cookie = SetCookieValue(t.start, "pm_oauth_state");
+    t.state_cookie = SetCookieValue(t.start, "__Host-pm_oauth_state");
     const Url wechat = Parse(t.start.Header("Location"));
     t.wechat = testing::Send(wechat.host, wechat.port, "GET", wechat.target);
     if (t.wechat.status != 302) return t;
     const Url back = Parse(t.wechat.Header("Location"));
     t.callback = testing::Send(back.host, back.port, "GET", back.target,
-                               {{"Cookie", "pm_oauth_state=" + t.state_cookie}});
+                               {{"Cookie", "__Host-pm_oauth_state=" + t.state_cookie}});
     return t;
   }
 
@@ -169,13 +169,13 @@ TEST_F(WechatLoginTest, ForgedForeignAndReusedStatesAreRefused) {
 
   // The same callback again (a replayed link): the state is spent.
   HttpResponse reused = testing::Send(callback.host, callback.port, "GET", callback.target,
-                                      {{"Cookie", "pm_oauth_state=" + t.state_cookie}});
+                                      {{"Cookie", "__Host-pm_oauth_state=" + t.state_cookie}});
   EXPECT_TRUE(IsError(reused, 400, "INVALID_ARGUMENT")) << reused;
 
   // A state nobody issued, with a matching cookie.
   const std::string forged = crypto::RandomAlnum(32);
   HttpResponse made_up = api().Get("/api/v1/auth/wechat/callback?code=abc&state=" + forged, "",
-                                   {{"Cookie", "pm_oauth_state=" + forged}});
+                                   {{"Cookie", "__Host-pm_oauth_state=" + forged}});
   EXPECT_TRUE(IsError(made_up, 400, "INVALID_ARGUMENT")) << made_up;
 
   // A real state finished by another browser (an attacker planting their own sign-in): refused,
@@ -190,9 +190,9 @@ TEST_F(WechatLoginTest, ForgedForeignAndReusedStatesAreRefused) {
   const Url back = Parse(to_callback.Header("Location"));
   HttpResponse foreign = testing::Send(back.host, back.port, "GET", back.target);
   EXPECT_TRUE(IsError(foreign, 400, "INVALID_ARGUMENT")) << foreign;
-  HttpResponse rightful =
-      testing::Send(back.host, back.port, "GET", back.target,
-                    {{"Cookie", "pm_oauth_state=" + SetCookieValue(start, "pm_oauth_state")}});
+  HttpResponse rightful = testing::Send(
+      back.host, back.port, "GET", back.target,
+      {{"Cookie", "__Host-pm_oauth_state=" + SetCookieValue(start, "__Host-pm_oauth_state")}});
   EXPECT_EQ(rightful.status, 302) << rightful;
 }
 

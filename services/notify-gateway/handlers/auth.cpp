@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "common/error/status_macros.h"
 #include "services/notify-gateway/json.h"
 
 namespace paymesh::gateway {
@@ -71,14 +72,28 @@ awaitable<http::Response> Login(const HandlerContext& ctx, http::Request& req, c
   co_return JsonResponse(200, TokenJson(*out));
 }
 
+// The refresh token from the JSON body, or (for a browser session, CSRF-checked) its cookie.
+absl::StatusOr<std::string> PresentedRefreshToken(const http::Request& req, bool* from_cookie) {
+  *from_cookie = false;
+  const std::string cookie = CookieValue(req, kRefreshCookie);
+  if (!cookie.empty() && (req.body.empty() || req.body == "{}")) {
+    RETURN_IF_ERROR(CheckCsrf(req));
+    if (cookie.size() > kMaxRefreshTokenBytes) {
+      return absl::InvalidArgumentError("refresh cookie too long");
+    }
+    *from_cookie = true;
+    return cookie;
+  }
+  ASSIGN_OR_RETURN(JsonObject body, ParseObject(req.body, {"refresh_token"}));
+  return RequiredString(body, "refresh_token", kMaxRefreshTokenBytes);
+}
+
 awaitable<http::Response> Refresh(const HandlerContext& ctx, http::Request& req,
                                   const PathParams&) {
   auth::v1::RefreshRequest in;
+  bool from_cookie = false;
   {
-    absl::StatusOr<JsonObject> body = ParseObject(req.body, {"refresh_token"});
-    if (!body.ok()) co_return ErrorResponse(req, body.status());
-    absl::StatusOr<std::string> token =
-        RequiredString(*body, "refresh_token", kMaxRefreshTokenBytes);
+    absl::StatusOr<std::string> token = PresentedRefreshToken(req, &from_cookie);
     if (!token.ok()) co_return ErrorResponse(req, token.status());
     in.set_refresh_token(std::move(*token));
   }
@@ -87,7 +102,13 @@ awaitable<http::Response> Refresh(const HandlerContext& ctx, http::Request& req,
     co_return ErrorResponse(req,
                             PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
   }
-  co_return JsonResponse(200, TokenJson(*out));
+  http::Response res = JsonResponse(200, TokenJson(*out));
+  if (from_cookie) {
+    for (std::string& cookie : SessionCookies(*out)) {
+      res.headers.emplace_back("Set-Cookie", std::move(cookie));
+    }
+  }
+  co_return res;
 }
 
 awaitable<http::Response> Logout(const HandlerContext& ctx, http::Request& req, const PathParams&) {
@@ -102,9 +123,8 @@ awaitable<http::Response> Logout(const HandlerContext& ctx, http::Request& req, 
   }
   http::Response res;
   res.status = 204;
-  for (const char* cookie : {kAccessCookie, kRefreshCookie, kCsrfCookie}) {
-    res.headers.emplace_back(
-        "Set-Cookie", SetCookie(cookie, "", "/", std::chrono::seconds(0), cookie == kCsrfCookie));
+  for (std::string& cookie : ClearedSessionCookies()) {
+    res.headers.emplace_back("Set-Cookie", std::move(cookie));
   }
   co_return res;
 }

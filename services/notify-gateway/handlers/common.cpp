@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "common/crypto/crypto.h"
+#include "common/error/status_macros.h"
 #include "common/http/server.h"
 #include "common/http/status_map.h"
 #include "common/log/log.h"
@@ -129,6 +130,31 @@ std::string SetCookie(std::string_view name, std::string_view value, std::string
   return out;
 }
 
+std::vector<std::string> SessionCookies(const auth::v1::TokenPair& tokens) {
+  return {SetCookie(kAccessCookie, tokens.access_token(), "/",
+                    std::chrono::seconds(tokens.access_expires_in())),
+          SetCookie(kRefreshCookie, tokens.refresh_token(), kRefreshCookiePath,
+                    std::chrono::seconds(tokens.refresh_expires_in())),
+          SetCookie(kCsrfCookie, crypto::RandomToken(16), "/",
+                    std::chrono::seconds(tokens.refresh_expires_in()), /*script_readable=*/true)};
+}
+
+std::vector<std::string> ClearedSessionCookies() {
+  return {SetCookie(kAccessCookie, "", "/", std::chrono::seconds(0)),
+          SetCookie(kRefreshCookie, "", kRefreshCookiePath, std::chrono::seconds(0)),
+          SetCookie(kCsrfCookie, "", "/", std::chrono::seconds(0), /*script_readable=*/true)};
+}
+
+absl::Status CheckCsrf(const http::Request& req) {
+  const std::string cookie = CookieValue(req, kCsrfCookie);
+  const std::string_view header = req.Header(kCsrfHeader);
+  if (cookie.empty() || !crypto::ConstantTimeEquals(cookie, header)) {
+    return absl::PermissionDeniedError(
+        "a cookie-authenticated request must send X-CSRF-Token equal to the pm_csrf cookie");
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // The access token a request presents: its Bearer header, or else (checked for CSRF) its
@@ -138,14 +164,7 @@ absl::StatusOr<std::string> PresentedToken(const http::Request& req) {
   std::string token = CookieValue(req, kAccessCookie);
   if (token.empty()) return absl::UnauthenticatedError("missing bearer token");
   if (!IsBearerToken(token)) return absl::UnauthenticatedError("malformed session cookie");
-  if (req.method != "GET" && req.method != "HEAD") {
-    const std::string cookie = CookieValue(req, kCsrfCookie);
-    const std::string_view header = req.Header(kCsrfHeader);
-    if (cookie.empty() || !crypto::ConstantTimeEquals(cookie, header)) {
-      return absl::PermissionDeniedError(
-          "a cookie-authenticated request must send X-CSRF-Token equal to the pm_csrf cookie");
-    }
-  }
+  if (req.method != "GET" && req.method != "HEAD") RETURN_IF_ERROR(CheckCsrf(req));
   return token;
 }
 

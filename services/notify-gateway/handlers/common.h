@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -58,6 +59,15 @@ std::string CookieValue(const http::Request& req, std::string_view name);
 // Max-Age 0 deletes the cookie.
 std::string SetCookie(std::string_view name, std::string_view value, std::string_view path,
                       std::chrono::seconds max_age, bool script_readable = false);
+
+inline constexpr char kRefreshCookiePath[] = "/api/v1/auth";
+// The Set-Cookie values of a browser session: access (Path=/), refresh (Path=/api/v1/auth) and a
+// fresh CSRF token (script-readable), living as long as their tokens.
+std::vector<std::string> SessionCookies(const auth::v1::TokenPair& tokens);
+// The Set-Cookie values that end a browser session.
+std::vector<std::string> ClearedSessionCookies();
+// PERMISSION_DENIED unless X-CSRF-Token equals the pm_csrf cookie (both present).
+absl::Status CheckCsrf(const http::Request& req);
 
 // Checks the caller's access token with auth: the Bearer header, or else the session cookie. A
 // cookie-authenticated request that can change state (anything but GET and HEAD) must also

@@ -12,7 +12,6 @@ namespace {
 
 using boost::asio::awaitable;
 
-constexpr char kOauthPath[] = "/api/v1/auth/wechat";
 constexpr size_t kMaxParamBytes = 2048;
 
 // A query parameter of at most kMaxParamBytes, or "" when absent.
@@ -44,7 +43,17 @@ awaitable<http::Response> Authorize(const HandlerContext& ctx, http::Request& re
     absl::StatusOr<std::string> link = Param(req, "link");
     if (!link.ok()) co_return ErrorResponse(req, link.status());
     if (*link == "1") {
-      // Linking WeChat to the signed-in account: the caller must be that account.
+      // Linking WeChat to the signed-in account: the caller must be that account, and a
+      // cookie-authenticated browser must prove the request is its own (a GET carries no
+      // X-CSRF-Token, so the token comes as `csrf`).
+      if (req.Header("Authorization").empty() && !CookieValue(req, kAccessCookie).empty()) {
+        absl::StatusOr<std::string> csrf = Param(req, "csrf");
+        const std::string cookie = CookieValue(req, kCsrfCookie);
+        if (!csrf.ok() || cookie.empty() || !crypto::ConstantTimeEquals(cookie, *csrf)) {
+          co_return ErrorResponse(req, absl::PermissionDeniedError(
+                                           "linking from a cookie session needs csrf=<pm_csrf>"));
+        }
+      }
       absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
       if (!caller.ok()) co_return ErrorResponse(req, caller.status());
       in.set_link_user_id(caller->user_id);
@@ -61,7 +70,7 @@ awaitable<http::Response> Authorize(const HandlerContext& ctx, http::Request& re
                             PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
   }
   http::Response res = Redirect(out->authorize_url());
-  res.headers.emplace_back("Set-Cookie", SetCookie(kOauthStateCookie, out->state(), kOauthPath,
+  res.headers.emplace_back("Set-Cookie", SetCookie(kOauthStateCookie, out->state(), "/",
                                                    std::chrono::seconds(out->state_expires_in())));
   co_return res;
 }
@@ -87,16 +96,12 @@ awaitable<http::Response> Callback(const HandlerContext& ctx, http::Request& req
     co_return ErrorResponse(req,
                             PresentUpstreamError(Backend::kAuth, out.status(), req.request_id));
   }
-  const auth::v1::TokenPair& tokens = out->tokens();
   http::Response res = Redirect(out->redirect());
-  auto set = [&](std::string cookie) { res.headers.emplace_back("Set-Cookie", std::move(cookie)); };
-  set(SetCookie(kOauthStateCookie, "", kOauthPath, std::chrono::seconds(0)));
-  set(SetCookie(kAccessCookie, tokens.access_token(), "/",
-                std::chrono::seconds(tokens.access_expires_in())));
-  set(SetCookie(kRefreshCookie, tokens.refresh_token(), "/api/v1/auth",
-                std::chrono::seconds(tokens.refresh_expires_in())));
-  set(SetCookie(kCsrfCookie, crypto::RandomToken(16), "/",
-                std::chrono::seconds(tokens.refresh_expires_in()), /*script_readable=*/true));
+  res.headers.emplace_back("Set-Cookie",
+                           SetCookie(kOauthStateCookie, "", "/", std::chrono::seconds(0)));
+  for (std::string& cookie : SessionCookies(out->tokens())) {
+    res.headers.emplace_back("Set-Cookie", std::move(cookie));
+  }
   co_return res;
 }
 
