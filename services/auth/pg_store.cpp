@@ -173,4 +173,17 @@ absl::StatusOr<User> PgUserStore::LinkWechatIdentity(std::string_view user_id,
   });
 }
 
+absl::StatusOr<std::string> PgUserStore::FindOpenid(std::string_view user_id,
+                                                    std::string_view appid) {
+  std::string id(user_id), app(appid);
+  return pool_->Transact<std::string>([&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+    pqxx::result r = tx.exec_params(
+        "SELECT openid FROM wechat_identities WHERE user_id = $1::uuid AND appid = $2 "
+        "ORDER BY updated_at DESC LIMIT 1",
+        id, app);
+    if (r.empty()) return absl::NotFoundError("no WeChat identity for this app");
+    return r[0][0].as<std::string>();
+  });
+}
+
 }  // namespace paymesh::auth

@@ -23,6 +23,7 @@ class PgUserStore : public UserStore {
                                         std::string_view new_username) override;
   absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,
                                           const WechatIdentity& identity) override;
+  absl::StatusOr<std::string> FindOpenid(std::string_view user_id, std::string_view appid) override;
 
  private:
   pg::Pool* pool_;

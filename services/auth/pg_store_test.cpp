@@ -169,6 +169,14 @@ TEST_F(AuthPgWechatTest, AFirstSignInCreatesTheAccountThenFindsIt) {
       << "audited, never with the whole openid";
 }
 
+TEST_F(AuthPgWechatTest, FindOpenidPerApp) {
+  User u = store_->UpsertWechatUser({"wxoa", "o-find-1", "u-find", "", "", ""}, "wx_find").value();
+  ASSERT_TRUE(store_->UpsertWechatUser({"wxmp", "o-find-mp", "u-find", "", "", ""}, "wx_x").ok());
+  EXPECT_EQ(*store_->FindOpenid(u.id, "wxoa"), "o-find-1");
+  EXPECT_EQ(*store_->FindOpenid(u.id, "wxmp"), "o-find-mp");
+  EXPECT_EQ(store_->FindOpenid(u.id, "wxother").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(AuthPgWechatTest, TheSameUnionidInAnotherAppIsTheSameAccount) {
   User oa = store_->UpsertWechatUser({"wxoa", "o-oa-1", "u-1", "", "", ""}, "wx_a").value();
   User mp = store_->UpsertWechatUser({"wxmp", "o-mp-1", "u-1", "", "", "sk=="}, "wx_b").value();

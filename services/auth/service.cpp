@@ -199,4 +199,14 @@ grpc::ServerUnaryReactor* AuthGrpcService::GetJsSdkConfig(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* AuthGrpcService::GetWechatOpenid(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetWechatOpenidRequest* req,
+                                                           v1::GetWechatOpenidResponse* resp) {
+  return rpc::RunOnWorkers(ctx, *pools_.fast, "GetWechatOpenid", [=, this]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::string openid, wechat_->OpenidOf(req->user_id(), req->appid()));
+    resp->set_openid(std::move(openid));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace paymesh::auth

@@ -65,6 +65,9 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
   grpc::ServerUnaryReactor* GetJsSdkConfig(grpc::CallbackServerContext* ctx,
                                            const v1::GetJsSdkConfigRequest* req,
                                            v1::JsSdkConfig* resp) override;
+  grpc::ServerUnaryReactor* GetWechatOpenid(grpc::CallbackServerContext* ctx,
+                                            const v1::GetWechatOpenidRequest* req,
+                                            v1::GetWechatOpenidResponse* resp) override;
 
  private:
   AuthLogic* logic_;

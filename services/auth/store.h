@@ -31,6 +31,9 @@ class UserStore {
   // replaced by an empty one). Audited ("wechat_created" for a new account). Idempotent.
   virtual absl::StatusOr<User> UpsertWechatUser(const WechatIdentity& identity,
                                                 std::string_view new_username) = 0;
+  // The openid `user_id` last signed in with for `appid`; NOT_FOUND when none.
+  virtual absl::StatusOr<std::string> FindOpenid(std::string_view user_id,
+                                                 std::string_view appid) = 0;
   // Attaches (appid, openid) to an existing account; repeating it is a no-op. ALREADY_EXISTS
   // when the identity belongs to another account, NOT_FOUND for an unknown user. Audited.
   virtual absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,

@@ -266,4 +266,11 @@ absl::StatusOr<JsSdkConfig> WechatLogic::JsSdkConfigFor(std::string_view url) {
   return config;
 }
 
+absl::StatusOr<std::string> WechatLogic::OpenidOf(std::string_view user_id,
+                                                  std::string_view appid) {
+  if (!PlausibleUuid(user_id)) return absl::InvalidArgumentError("user_id must be a UUID");
+  ASSIGN_OR_RETURN(std::string app, AppOf(appid));
+  return deps_.users->FindOpenid(user_id, app);
+}
+
 }  // namespace paymesh::auth

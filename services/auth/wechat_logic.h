@@ -95,6 +95,8 @@ class WechatLogic {
   absl::StatusOr<WechatCredential> ReportInvalidAccessToken(std::string_view appid,
                                                             std::string_view token);
   absl::StatusOr<JsSdkConfig> JsSdkConfigFor(std::string_view url);
+  // For payments: the openid `user_id` signed in with for a configured app.
+  absl::StatusOr<std::string> OpenidOf(std::string_view user_id, std::string_view appid);
 
  private:
   absl::StatusOr<std::string> AppOf(std::string_view appid) const;

@@ -242,6 +242,19 @@ TEST_F(WechatLogicTest, SignInStartsAndMiniProgramLoginsAreRationedPerAddress) {
   EXPECT_EQ(wechat_.calls("jscode2session"), 2);
 }
 
+TEST_F(WechatLogicTest, TheOpenidAUserPaysWith) {
+  OauthStart start = Start("snsapi_base", {"oPay1", "", "", ""}, "c10");
+  absl::StatusOr<OauthFinish> done = logic_->FinishOauth("c10", start.state, start.state);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(*logic_->OpenidOf(done->user.id, ""), "oPay1") << "the Official Account's";
+  EXPECT_EQ(logic_->OpenidOf(done->user.id, options_.miniprogram_appid).status().code(),
+            absl::StatusCode::kNotFound)
+      << "never signed in with the mini program";
+  EXPECT_EQ(logic_->OpenidOf("not-a-uuid", "").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_->OpenidOf(done->user.id, "wxother").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(WechatLogicTest, CredentialsOnlyForTheConfiguredApps) {
   EXPECT_EQ(logic_->AccessToken("")->value, "AT1") << "the Official Account";
   EXPECT_EQ(logic_->AccessToken(options_.miniprogram_appid)->value, "AT2");

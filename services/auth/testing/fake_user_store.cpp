@@ -80,6 +80,15 @@ absl::StatusOr<User> FakeUserStore::LinkWechatIdentity(std::string_view user_id,
   return user;
 }
 
+absl::StatusOr<std::string> FakeUserStore::FindOpenid(std::string_view user_id,
+                                                      std::string_view appid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = identities_.rbegin(); it != identities_.rend(); ++it) {
+    if (it->first == user_id && it->second.appid == appid) return it->second.openid;
+  }
+  return absl::NotFoundError("no WeChat identity for this app");
+}
+
 std::vector<std::pair<std::string, WechatIdentity>> FakeUserStore::identities() const {
   std::lock_guard<std::mutex> lock(mu_);
   return identities_;

@@ -22,6 +22,7 @@ class FakeUserStore : public UserStore {
                                         std::string_view new_username) override;
   absl::StatusOr<User> LinkWechatIdentity(std::string_view user_id,
                                           const WechatIdentity& identity) override;
+  absl::StatusOr<std::string> FindOpenid(std::string_view user_id, std::string_view appid) override;
   // The identities recorded, for assertions (session keys included).
   std::vector<std::pair<std::string, WechatIdentity>> identities() const;
 
