@@ -1,8 +1,8 @@
 #include "common/wechatpay/signing.h"
 
 #include <charconv>
-#include <initializer_list>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
 
 #include "common/crypto/crypto.h"
@@ -91,6 +91,28 @@ absl::StatusOr<Authorization> ParseAuthorization(std::string_view header) {
                                       params.begin()->first);
   }
   return a;
+}
+
+std::string PaySignMessage(std::string_view app_id, std::string_view time_stamp,
+                           std::string_view nonce_str, std::string_view package) {
+  std::string out;
+  for (std::string_view line : {app_id, time_stamp, nonce_str, package}) {
+    out.append(line).push_back('\n');
+  }
+  return out;
+}
+
+PaymentBridge SignPaymentBridge(const crypto::RsaPrivateKey& key, std::string_view app_id,
+                                std::string_view prepay_id, int64_t timestamp,
+                                std::string_view nonce) {
+  PaymentBridge b;
+  b.app_id = std::string(app_id);
+  b.time_stamp = std::to_string(timestamp);
+  b.nonce_str = std::string(nonce);
+  b.package = "prepay_id=" + std::string(prepay_id);
+  b.pay_sign = crypto::Base64Encode(
+      key.SignSha256(PaySignMessage(b.app_id, b.time_stamp, b.nonce_str, b.package)));
+  return b;
 }
 
 std::string SignRequest(const crypto::RsaPrivateKey& key, std::string_view mchid,

@@ -36,7 +36,8 @@ struct Authorization {
   std::string signature;  // base64
 };
 
-// `WECHATPAY2-SHA256-RSA2048 mchid="..",nonce_str="..",timestamp="..",serial_no="..",signature=".."`
+// `WECHATPAY2-SHA256-RSA2048
+// mchid="..",nonce_str="..",timestamp="..",serial_no="..",signature=".."`
 std::string FormatAuthorization(const Authorization& auth);
 // Accepts the five parameters in any order; INVALID_ARGUMENT for another scheme, a missing,
 // duplicated, unknown or unquoted parameter.
@@ -47,6 +48,24 @@ std::string SignRequest(const crypto::RsaPrivateKey& key, std::string_view mchid
                         std::string_view serial_no, std::string_view method,
                         std::string_view canonical_url, std::string_view body, int64_t timestamp,
                         std::string_view nonce);
+
+// What a JSAPI page (WeixinJSBridge getBrandWCPayRequest) or a mini program (wx.requestPayment)
+// hands the WeChat client, which checks paySign with the merchant's public key.
+struct PaymentBridge {
+  std::string app_id;
+  std::string time_stamp;  // Unix seconds, as a string
+  std::string nonce_str;
+  std::string package;  // "prepay_id=<prepay_id>"
+  std::string sign_type = "RSA";
+  std::string pay_sign;  // base64 SHA256withRSA of PaySignMessage
+};
+// "<appId>\n<timeStamp>\n<nonceStr>\n<package>\n" (signType is not signed).
+std::string PaySignMessage(std::string_view app_id, std::string_view time_stamp,
+                           std::string_view nonce_str, std::string_view package);
+// The bridge parameters for a prepay_id, signed with the merchant key.
+PaymentBridge SignPaymentBridge(const crypto::RsaPrivateKey& key, std::string_view app_id,
+                                std::string_view prepay_id, int64_t timestamp,
+                                std::string_view nonce);
 
 // OK when `timestamp` is decimal Unix seconds within the skew window of `now`;
 // UNAUTHENTICATED otherwise (the message says which).

@@ -58,20 +58,17 @@ TEST(SigningTest, ParsesParametersInAnyOrder) {
 }
 
 TEST(SigningTest, RejectsMalformedAuthorization) {
-  const std::string ok_tail =
-      "nonce_str=\"n\",timestamp=\"2\",serial_no=\"S\",signature=\"x\"";
+  const std::string ok_tail = "nonce_str=\"n\",timestamp=\"2\",serial_no=\"S\",signature=\"x\"";
   for (const std::string& header : std::vector<std::string>{
-           "",
-           "Bearer abc",
-           "WECHATPAY2-SHA256-RSA2048",
-           "WECHATPAY2-SHA256-RSA2048 " + ok_tail,                             // no mchid
-           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"2\"," + ok_tail,     // duplicate
-           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",extra=\"e\"," + ok_tail,     // unknown
-           "WECHATPAY2-SHA256-RSA2048 mchid=1," + ok_tail,                     // unquoted
-           "WECHATPAY2-SHA256-RSA2048 mchid=\"\"," + ok_tail,                  // empty
-           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\";" + ok_tail,                 // bad separator
-           "WECHATPAY2-SHA256-RSA2048 mchid=\"1," + ok_tail,                   // unclosed
-           "WECHATPAY-BRAND-SHA256-RSA2048 mchid=\"1\"," + ok_tail,            // other scheme
+           "", "Bearer abc", "WECHATPAY2-SHA256-RSA2048",
+           "WECHATPAY2-SHA256-RSA2048 " + ok_tail,                          // no mchid
+           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"2\"," + ok_tail,  // duplicate
+           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",extra=\"e\"," + ok_tail,  // unknown
+           "WECHATPAY2-SHA256-RSA2048 mchid=1," + ok_tail,                  // unquoted
+           "WECHATPAY2-SHA256-RSA2048 mchid=\"\"," + ok_tail,               // empty
+           "WECHATPAY2-SHA256-RSA2048 mchid=\"1\";" + ok_tail,              // bad separator
+           "WECHATPAY2-SHA256-RSA2048 mchid=\"1," + ok_tail,                // unclosed
+           "WECHATPAY-BRAND-SHA256-RSA2048 mchid=\"1\"," + ok_tail,         // other scheme
        }) {
     EXPECT_FALSE(ParseAuthorization(header).ok()) << header;
   }
@@ -122,4 +119,29 @@ TEST(SigningTest, NonceIs32Alphanumerics) {
 }
 
 }  // namespace
+TEST(SigningTest, PaySignMessageIsFourTerminatedLines) {
+  // The shape of WeChat's worked example (SKILLS 签名与验签规则 §三); its key is not public.
+  EXPECT_EQ(PaySignMessage("wx2421b1c4370ec43b", "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242",
+                           "prepay_id=wx201410272009395522657a690389285100"),
+            "wx2421b1c4370ec43b\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n"
+            "prepay_id=wx201410272009395522657a690389285100\n");
+}
+
+TEST(SigningTest, APaymentBridgeVerifiesWithTheMerchantsPublicKey) {
+  crypto::RsaPrivateKey key = crypto::RsaPrivateKey::Generate(2048);
+  PaymentBridge b =
+      SignPaymentBridge(key, "wx2421b1c4370ec43b", "wx201410272009395522657a690389285100",
+                        1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242");
+  EXPECT_EQ(b.app_id, "wx2421b1c4370ec43b");
+  EXPECT_EQ(b.time_stamp, "1554208460");
+  EXPECT_EQ(b.package, "prepay_id=wx201410272009395522657a690389285100");
+  EXPECT_EQ(b.sign_type, "RSA");
+  absl::StatusOr<std::string> sig = crypto::Base64Decode(b.pay_sign);
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(key.PublicKey().VerifySha256(
+      PaySignMessage(b.app_id, b.time_stamp, b.nonce_str, b.package), *sig));
+  EXPECT_FALSE(key.PublicKey().VerifySha256(
+      PaySignMessage(b.app_id, b.time_stamp, b.nonce_str, "prepay_id=wxOTHER"), *sig));
+}
+
 }  // namespace paymesh::wechatpay

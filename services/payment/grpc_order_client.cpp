@@ -76,7 +76,7 @@ absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
     absl::StatusOr<Timestamp> expires = rpc::FromProto(prepay.expires_at());
     if (expires.ok() && prepay.has_expires_at()) {
       o.active_prepay = Prepay{Checked<Channel>(prepay.channel(), ov1::Channel_IsValid),
-                               prepay.code_url(), *expires};
+                               prepay.code_url(), *expires, prepay.prepay_id(), prepay.h5_url()};
     } else {
       log::Warn("order holds a prepay without a usable expires_at", {{"order_id", o.id}});
     }
@@ -87,6 +87,8 @@ absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
 void PrepayToProto(const Prepay& prepay, ov1::Prepay* out) {
   out->set_channel(static_cast<ov1::Channel>(prepay.channel));
   out->set_code_url(prepay.code_url);
+  out->set_prepay_id(prepay.prepay_id);
+  out->set_h5_url(prepay.h5_url);
   rpc::ToProto(prepay.expires_at, out->mutable_expires_at());
 }
 

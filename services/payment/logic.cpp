@@ -8,6 +8,7 @@
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
 #include "common/strings/ascii.h"
+#include "common/strings/ip.h"
 #include "common/strings/utf8.h"
 #include "common/time/rfc3339.h"
 #include "common/wechatpay/signing.h"
@@ -61,6 +62,12 @@ const char* StateName(OrderState state) {
   return i < std::size(kNames) ? kNames[i] : kNames[0];
 }
 
+const char* ChannelName(Channel channel) {
+  static constexpr const char* kNames[] = {"unspecified", "native", "jsapi", "miniprogram", "h5"};
+  const auto i = static_cast<size_t>(channel);
+  return i < std::size(kNames) ? kNames[i] : kNames[0];
+}
+
 const char* OutcomeName(PaymentOutcome outcome) {
   static constexpr const char* kNames[] = {"UNSPECIFIED",     "APPLIED",       "DUPLICATE",
                                            "AMOUNT_MISMATCH", "UNKNOWN_ORDER", "IGNORED"};
@@ -90,21 +97,65 @@ std::string TimeExpireOf(const Order& order, seconds ttl) {
 }
 
 PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
-                           const wechatpay::Verifier& verifier, const time::Clock& clock)
+                           const wechatpay::Verifier& verifier, const time::Clock& clock,
+                           IdentityApi* identities, const crypto::RsaPrivateKey* merchant_key)
     : settings_(std::move(settings)),
       orders_(orders),
       wechat_(wechat),
       verifier_(verifier),
       clock_(clock),
+      identities_(identities),
+      merchant_key_(merchant_key),
       notifications_(metrics::Registry::Default().AddCounter(
           "payment_notifications_total", "WeChat Pay notifications by result", {"result"})) {}
+
+absl::StatusOr<std::string> PaymentLogic::AppidFor(Channel channel) const {
+  switch (channel) {
+    case Channel::kNative:
+    case Channel::kH5:
+      return settings_.appid;
+    case Channel::kJsapi:
+    case Channel::kMiniprogram: {
+      const std::string& appid =
+          channel == Channel::kJsapi ? settings_.appid : settings_.miniprogram_appid;
+      if (appid.empty() || identities_ == nullptr || merchant_key_ == nullptr) {
+        return absl::FailedPreconditionError(std::string(ChannelName(channel)) +
+                                             " payments are not configured");
+      }
+      return appid;
+    }
+    default:
+      return absl::InvalidArgumentError("channel must be native, jsapi, miniprogram or h5");
+  }
+}
+
+CreatePaymentResult PaymentLogic::Result(const Order& order, const std::string& appid,
+                                         const Prepay& prepay, bool reused) const {
+  CreatePaymentResult result;
+  result.order_id = order.id;
+  result.out_trade_no = order.out_trade_no;
+  result.channel = prepay.channel;
+  result.code_url = prepay.code_url;
+  result.h5_url = prepay.h5_url;
+  result.expires_at = prepay.expires_at;
+  result.reused = reused;
+  if (!prepay.prepay_id.empty()) {
+    // Signed afresh each time: the client checks the signature, not its age.
+    result.bridge = wechatpay::SignPaymentBridge(
+        *merchant_key_, appid, prepay.prepay_id,
+        std::chrono::duration_cast<seconds>(clock_.Now().time_since_epoch()).count(),
+        wechatpay::NewNonce());
+  }
+  return result;
+}
 
 absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaymentInput& input) {
   if (input.user_id.empty() || input.order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
-  if (input.channel != Channel::kNative) {
-    return absl::InvalidArgumentError("channel not supported yet");
+  ASSIGN_OR_RETURN(const std::string appid, AppidFor(input.channel));
+  if (input.channel == Channel::kH5 && !strings::IsIpAddress(input.client_ip)) {
+    return absl::InvalidArgumentError("h5 payments need the client's IP address");
   }
   ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(input.user_id, input.order_id));
   if (order.state != OrderState::kCreated && order.state != OrderState::kPaying) {
@@ -118,20 +169,22 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   const Timestamp time_expire = floor<seconds>(order.created_at) + settings_.order_ttl;
   if (now >= time_expire) return absl::FailedPreconditionError("order expired");
 
-  CreatePaymentResult result{order.id, order.out_trade_no, Channel::kNative, "", {}, false};
   const std::optional<Prepay>& active = order.active_prepay;
-  if (active && active->channel == Channel::kNative && !active->code_url.empty() &&
-      active->expires_at > now + kPrepayReuseMargin) {
-    result.code_url = active->code_url;
-    result.expires_at = active->expires_at;
-    result.reused = true;
-    return result;
+  if (active && active->channel != input.channel) {
+    // WeChat refuses a second prepay of one out_trade_no with other parameters.
+    return absl::FailedPreconditionError(std::string("this order is being paid with ") +
+                                         ChannelName(active->channel) + " until " +
+                                         time::FormatUtc(active->expires_at));
+  }
+  if (active && active->expires_at > now + kPrepayReuseMargin) {
+    return Result(order, appid, *active, /*reused=*/true);
   }
 
-  // Every field derives from the order alone, so a repeat is WeChat's identical re-entry and
-  // answers the same code_url.
-  NativePrepayRequest req;
-  req.appid = settings_.appid;
+  // Every field derives from the order and the payer alone, so a repeat is WeChat's identical
+  // re-entry and answers the same (or a renewed) prepay.
+  PrepayRequest req;
+  req.channel = input.channel;
+  req.appid = appid;
   req.mchid = settings_.mchid;
   req.description = std::string(strings::TruncateUtf8(order.description, kMaxDescriptionBytes));
   if (req.description.empty()) req.description = "Order " + order.out_trade_no;
@@ -140,17 +193,29 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   req.notify_url = settings_.notify_url;
   req.amount_total = order.total_fen;
   req.currency = kCurrencyCny;
-  ASSIGN_OR_RETURN(NativePrepay prepay, wechat_.CreateNative(req));
+  if (input.channel == Channel::kJsapi || input.channel == Channel::kMiniprogram) {
+    absl::StatusOr<std::string> openid = identities_->OpenidOf(input.user_id, appid);
+    if (absl::IsNotFound(openid.status())) {
+      return absl::FailedPreconditionError(std::string("sign in with WeChat (") +
+                                           ChannelName(input.channel) + ") before paying with it");
+    }
+    if (!openid.ok()) return openid.status();
+    req.payer_openid = *openid;
+  }
+  if (input.channel == Channel::kH5) req.payer_client_ip = input.client_ip;
+  ASSIGN_OR_RETURN(PrepayAnswer answer, wechat_.CreatePrepay(req));
 
-  const Timestamp lifetime_end = floor<seconds>(now) + kPrepayLifetime;
-  const Prepay record{Channel::kNative, prepay.code_url, std::min(lifetime_end, time_expire)};
+  const seconds lifetime =
+      input.channel == Channel::kH5 ? seconds(kH5UrlLifetime) : seconds(kPrepayLifetime);
+  const Timestamp lifetime_end = floor<seconds>(now) + lifetime;
+  const Prepay record{input.channel, answer.code_url, std::min(lifetime_end, time_expire),
+                      answer.prepay_id, answer.h5_url};
   RETURN_IF_ERROR(orders_.RecordPrepay(order.id, record).status());
-  log::Info("native prepay issued", {{"order_id", order.id},
-                                     {"out_trade_no", order.out_trade_no},
-                                     {"expires_at", time::FormatUtc(record.expires_at)}});
-  result.code_url = record.code_url;
-  result.expires_at = record.expires_at;
-  return result;
+  log::Info("prepay issued", {{"order_id", order.id},
+                              {"out_trade_no", order.out_trade_no},
+                              {"channel", ChannelName(input.channel)},
+                              {"expires_at", time::FormatUtc(record.expires_at)}});
+  return Result(order, appid, record, /*reused=*/false);
 }
 
 void PaymentLogic::HandleNotification(std::string_view route, const NotificationHeaders& headers,

@@ -18,7 +18,9 @@
 #include "common/metrics/metrics.h"
 #include "common/strings/utf8.h"
 #include "common/wechatpay/notification.h"
+#include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
+#include "services/payment/identity_api.h"
 #include "services/payment/order_api.h"
 #include "services/payment/types.h"
 #include "services/payment/wechat_api.h"
@@ -27,12 +29,14 @@ namespace paymesh::payment {
 
 // A stored code_url is handed out again only while it stays valid this much longer.
 inline constexpr std::chrono::seconds kPrepayReuseMargin{60};
-// WeChat keeps a prepay (and so a code_url) for two hours.
+// WeChat keeps a prepay (a code_url, a prepay_id) for two hours, an h5_url for five minutes.
 inline constexpr std::chrono::hours kPrepayLifetime{2};
+inline constexpr std::chrono::minutes kH5UrlLifetime{5};
 inline constexpr size_t kMaxDescriptionBytes = 127;
 
 struct PaymentSettings {
-  std::string appid;  // the appid payments are made with
+  std::string appid;  // the Official Account: native, jsapi and h5 payments are made with it
+  std::string miniprogram_appid;  // "" when no mini program is bound to the merchant
   std::string mchid;
   std::string notify_url;
   std::string apiv3_key;  // 32 bytes
@@ -51,7 +55,9 @@ struct CreatePaymentResult {
   std::string order_id;
   std::string out_trade_no;
   Channel channel = Channel::kNative;
-  std::string code_url;
+  std::string code_url;             // native
+  wechatpay::PaymentBridge bridge;  // jsapi, miniprogram: what the page hands WeChat
+  std::string h5_url;               // h5
   Timestamp expires_at;
   bool reused = false;
 };
@@ -94,14 +100,20 @@ struct QueryPaymentResult {
 
 class PaymentLogic {
  public:
-  // Every reference must outlive the logic.
+  // Every reference must outlive the logic. Without `identities` (the payer's openid) and
+  // `merchant_key` (paySign), jsapi and mini program payments are refused.
   PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
-               const wechatpay::Verifier& verifier, const time::Clock& clock);
+               const wechatpay::Verifier& verifier, const time::Clock& clock,
+               IdentityApi* identities = nullptr,
+               const crypto::RsaPrivateKey* merchant_key = nullptr);
 
-  // Blocks (order and WeChat calls): run it on a worker thread. INVALID_ARGUMENT for a missing
-  // id or a channel other than native; NOT_FOUND for an unknown or foreign order;
-  // FAILED_PRECONDITION when the order cannot be paid (state, amount, past its time_expire);
-  // WeChat's and order's errors otherwise (UNAVAILABLE when unreachable).
+  // Blocks (order, auth and WeChat calls): run it on a worker thread. Native answers a code_url,
+  // jsapi and miniprogram the signed bridge parameters for the user's openid, h5 an h5_url for
+  // the client IP. A still-valid prepay of the same channel is handed out again.
+  // INVALID_ARGUMENT for a missing id, an unknown channel, a channel switch on an unpaid order or
+  // a bad client IP (h5); NOT_FOUND for an unknown or foreign order; FAILED_PRECONDITION when the
+  // order cannot be paid (state, amount, past its time_expire), a channel is not configured or
+  // the user never signed in with its app; WeChat's and order's errors otherwise.
   absl::StatusOr<CreatePaymentResult> CreatePayment(const CreatePaymentInput& input);
 
   // A notification exactly as received. Checks it on the calling thread (signature, timestamp,
@@ -127,11 +139,19 @@ class PaymentLogic {
   // OK when the transaction names our merchant and app.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 
+  // The appid a channel pays with, or why it cannot be used.
+  absl::StatusOr<std::string> AppidFor(Channel channel) const;
+  // The result for a prepay (new or reused) on `channel`.
+  CreatePaymentResult Result(const Order& order, const std::string& appid, const Prepay& prepay,
+                             bool reused) const;
+
   PaymentSettings settings_;
   OrderApi& orders_;
   WechatPayApi& wechat_;
   const wechatpay::Verifier& verifier_;
   const time::Clock& clock_;
+  IdentityApi* identities_;
+  const crypto::RsaPrivateKey* merchant_key_;
   metrics::Counter& notifications_;
 };
 

@@ -1,12 +1,15 @@
 #include "services/payment/logic.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <optional>
 
+#include "common/crypto/crypto.h"
 #include "common/time/rfc3339.h"
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
+#include "services/payment/testing/fake_identity_api.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 
@@ -18,10 +21,12 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::FakeOrderApi;
 using testing::FakeWechatPayApi;
+using ::testing::HasSubstr;
 using time::testing::FakeClock;
 
 constexpr char kMchid[] = "1900000109";
 constexpr char kAppid[] = "wxd678efh567hg6787";
+constexpr char kMiniAppid[] = "wx7777777777777777";
 constexpr char kApiV3Key[] = "0123456789abcdef0123456789abcdef";
 constexpr char kPlatformKeyId[] = "PUB_KEY_ID_0114232134912410000000000000";
 constexpr char kNotifyUrl[] = "https://pay.example.com/wechat/notify/pay";
@@ -29,6 +34,12 @@ constexpr char kOrderId[] = "3f1c2a9e-0000-4000-8000-000000000001";
 constexpr char kUserId[] = "user-1";
 constexpr char kOutTradeNo[] = "PM20260101000001abc";
 constexpr char kTransactionId[] = "4200000000202601010000000001";
+
+const crypto::RsaPrivateKey& MerchantKey() {
+  static const crypto::RsaPrivateKey* key =
+      new crypto::RsaPrivateKey(crypto::RsaPrivateKey::Generate(2048));
+  return *key;
+}
 
 const crypto::RsaPrivateKey& PlatformKey() {
   static const crypto::RsaPrivateKey key = crypto::RsaPrivateKey::Generate(2048);
@@ -100,11 +111,13 @@ class PaymentLogicTest : public ::testing::Test {
   PaymentLogicTest() {
     verifier_.AddKey(kPlatformKeyId, PlatformKey().PublicKey());
     logic_ = std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
+                                                            .miniprogram_appid = kMiniAppid,
                                                             .mchid = kMchid,
                                                             .notify_url = kNotifyUrl,
                                                             .apiv3_key = kApiV3Key,
                                                             .order_ttl = seconds(1800)},
-                                            orders_, wechat_, verifier_, clock_);
+                                            orders_, wechat_, verifier_, clock_, &identities_,
+                                            &MerchantKey());
   }
 
   // Created a minute before the test's "now" (2026-01-01T00:00:00Z).
@@ -141,6 +154,7 @@ class PaymentLogicTest : public ::testing::Test {
   FakeClock clock_;
   FakeOrderApi orders_;
   FakeWechatPayApi wechat_;
+  testing::FakeIdentityApi identities_;
   wechatpay::Verifier verifier_;
   std::unique_ptr<PaymentLogic> logic_;
 };
@@ -157,7 +171,7 @@ TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
   EXPECT_EQ(r->channel, Channel::kNative);
   EXPECT_EQ(r->code_url, std::string("weixin://wxpay/bizpayurl?pr=") + kOutTradeNo);
 
-  std::vector<NativePrepayRequest> calls = wechat_.native_calls();
+  std::vector<PrepayRequest> calls = wechat_.prepay_calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].appid, kAppid);
   EXPECT_EQ(calls[0].mchid, kMchid);
@@ -191,7 +205,7 @@ TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
   absl::StatusOr<CreatePaymentResult> r = Pay();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->expires_at, clock_.Now() + hours(2));
-  EXPECT_EQ(wechat_.native_calls().at(0).time_expire, "2026-01-02T07:59:00+08:00");
+  EXPECT_EQ(wechat_.prepay_calls().at(0).time_expire, "2026-01-02T07:59:00+08:00");
 }
 
 TEST_F(PaymentLogicTest, ReusesAStillValidCodeUrl) {
@@ -204,7 +218,7 @@ TEST_F(PaymentLogicTest, ReusesAStillValidCodeUrl) {
   EXPECT_TRUE(r->reused);
   EXPECT_EQ(r->code_url, "weixin://wxpay/bizpayurl?pr=earlier");
   EXPECT_EQ(r->expires_at, clock_.Now() + minutes(10));
-  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
   EXPECT_TRUE(orders_.prepay_calls().empty());
 }
 
@@ -217,7 +231,7 @@ TEST_F(PaymentLogicTest, AsksAgainWithIdenticalParametersWhenTheCodeUrlIsAboutTo
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->reused);
 
-  std::vector<NativePrepayRequest> calls = wechat_.native_calls();
+  std::vector<PrepayRequest> calls = wechat_.prepay_calls();
   ASSERT_EQ(calls.size(), 2u);
   // WeChat's re-entry rule: the second call must be byte-for-byte the same request.
   EXPECT_EQ(calls[1].time_expire, calls[0].time_expire);
@@ -232,7 +246,7 @@ TEST_F(PaymentLogicTest, RefusesAnExpiredOrder) {
   absl::StatusOr<CreatePaymentResult> r = Pay();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(r.status().message(), "order expired");
-  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, RefusesOrdersThatCannotBePaid) {
@@ -246,18 +260,102 @@ TEST_F(PaymentLogicTest, RefusesOrdersThatCannotBePaid) {
   free.total_fen = 0;
   orders_.PutOrder(free);
   EXPECT_EQ(Pay().status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
   EXPECT_TRUE(orders_.prepay_calls().empty());
 }
 
-TEST_F(PaymentLogicTest, OnlyTheNativeChannelForNow) {
+TEST_F(PaymentLogicTest, JsapiCarriesTheOpenidAndAnswersSignedBridgeParameters) {
   orders_.PutOrder(SampleOrder());
-  for (Channel channel : {Channel::kJsapi, Channel::kH5, Channel::kUnspecified}) {
-    absl::StatusOr<CreatePaymentResult> r = Pay(channel);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(r.status().message(), "channel not supported yet");
+  identities_.Put(kUserId, kAppid, "oUser0000000000000000000001");
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kJsapi);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(wechat_.prepay_calls().size(), 1u);
+  const PrepayRequest sent = wechat_.prepay_calls()[0];
+  EXPECT_EQ(sent.channel, Channel::kJsapi);
+  EXPECT_EQ(sent.appid, kAppid);
+  EXPECT_EQ(sent.payer_openid, "oUser0000000000000000000001");
+  EXPECT_EQ(r->channel, Channel::kJsapi);
+  EXPECT_EQ(r->code_url, "");
+  const wechatpay::PaymentBridge& b = r->bridge;
+  EXPECT_EQ(b.app_id, kAppid);
+  EXPECT_EQ(b.package, std::string("prepay_id=wx") + kOutTradeNo);
+  EXPECT_EQ(b.time_stamp, std::to_string(NowSeconds()));
+  EXPECT_EQ(b.sign_type, "RSA");
+  EXPECT_TRUE(MerchantKey().PublicKey().VerifySha256(
+      wechatpay::PaySignMessage(b.app_id, b.time_stamp, b.nonce_str, b.package),
+      *crypto::Base64Decode(b.pay_sign)));
+  EXPECT_EQ(r->expires_at, clock_.Now() + minutes(29))
+      << "the prepay_id lives 2 h, but the order's time_expire is 29 min away";
+  ASSERT_EQ(orders_.prepay_calls().size(), 1u);
+  EXPECT_EQ(orders_.prepay_calls()[0].second.prepay_id, std::string("wx") + kOutTradeNo);
+
+  absl::StatusOr<CreatePaymentResult> again = Pay(Channel::kJsapi);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->reused);
+  EXPECT_EQ(again->bridge.package, b.package);
+  EXPECT_EQ(wechat_.prepay_calls().size(), 1u) << "the prepay_id is reused, re-signed";
+}
+
+TEST_F(PaymentLogicTest, MiniProgramPaysWithItsOwnAppidAndOpenid) {
+  orders_.PutOrder(SampleOrder());
+  identities_.Put(kUserId, kAppid, "oOfficialAccount");
+  identities_.Put(kUserId, kMiniAppid, "oMiniProgram");
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kMiniprogram);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const PrepayRequest sent = wechat_.prepay_calls().at(0);
+  EXPECT_EQ(sent.channel, Channel::kMiniprogram);
+  EXPECT_EQ(sent.appid, kMiniAppid);
+  EXPECT_EQ(sent.payer_openid, "oMiniProgram");
+  EXPECT_EQ(r->bridge.app_id, kMiniAppid);
+}
+
+TEST_F(PaymentLogicTest, WithoutAnOpenidTheUserSignsInWithWechatFirst) {
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kJsapi);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("sign in with WeChat"));
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, H5SendsTheClientIpAndItsUrlLivesFiveMinutes) {
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kH5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const PrepayRequest sent = wechat_.prepay_calls().at(0);
+  EXPECT_EQ(sent.channel, Channel::kH5);
+  EXPECT_EQ(sent.payer_client_ip, "203.0.113.7");
+  EXPECT_EQ(sent.payer_openid, "");
+  EXPECT_THAT(r->h5_url, HasSubstr("prepay_id="));
+  EXPECT_EQ(r->expires_at, floor<seconds>(clock_.Now()) + minutes(5));
+  EXPECT_EQ(orders_.prepay_calls().at(0).second.h5_url, r->h5_url);
+
+  orders_.PutOrder(SampleOrder());
+  absl::StatusOr<CreatePaymentResult> no_ip =
+      logic_->CreatePayment({kUserId, kOrderId, Channel::kH5, "not an ip"});
+  EXPECT_EQ(no_ip.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(PaymentLogicTest, AnUnpaidOrderKeepsTheChannelItStartedWith) {
+  orders_.PutOrder(SampleOrder());
+  ASSERT_TRUE(Pay(Channel::kNative).ok());
+  identities_.Put(kUserId, kAppid, "oUser");
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kJsapi);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("native"));
+  EXPECT_EQ(wechat_.prepay_calls().size(), 1u);
+}
+
+TEST_F(PaymentLogicTest, UnknownOrUnconfiguredChannels) {
+  orders_.PutOrder(SampleOrder());
+  EXPECT_EQ(Pay(Channel::kUnspecified).status().code(), absl::StatusCode::kInvalidArgument);
+  PaymentLogic bare(
+      {.appid = kAppid, .mchid = kMchid, .notify_url = kNotifyUrl, .apiv3_key = kApiV3Key}, orders_,
+      wechat_, verifier_, clock_);
+  for (Channel channel : {Channel::kJsapi, Channel::kMiniprogram}) {
+    EXPECT_EQ(bare.CreatePayment({kUserId, kOrderId, channel, "203.0.113.7"}).status().code(),
+              absl::StatusCode::kFailedPrecondition);
   }
-  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, AnotherUsersOrderIsNotFound) {
@@ -265,7 +363,7 @@ TEST_F(PaymentLogicTest, AnotherUsersOrderIsNotFound) {
   order.user_id = "someone-else";
   orders_.PutOrder(order);
   EXPECT_EQ(Pay().status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(wechat_.native_calls().empty());
+  EXPECT_TRUE(wechat_.prepay_calls().empty());
 }
 
 TEST_F(PaymentLogicTest, WechatErrorsPassThroughAndRecordNothing) {
@@ -284,7 +382,7 @@ TEST_F(PaymentLogicTest, DescriptionIsCutOnACharacterBoundary) {
   order.description = long_text;
   orders_.PutOrder(order);
   ASSERT_TRUE(Pay().ok());
-  const std::string sent = wechat_.native_calls().at(0).description;
+  const std::string sent = wechat_.prepay_calls().at(0).description;
   EXPECT_EQ(sent.size(), 126u);
   EXPECT_EQ(sent, long_text.substr(0, 126));
   EXPECT_EQ(TruncateUtf8("abc", 127), "abc");

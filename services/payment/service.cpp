@@ -44,6 +44,16 @@ grpc::ServerUnaryReactor* PaymentGrpcService::CreatePayment(grpc::CallbackServer
     resp->set_code_url(result.code_url);
     rpc::ToProto(result.expires_at, resp->mutable_expires_at());
     resp->set_reused(result.reused);
+    resp->set_h5_url(result.h5_url);
+    if (!result.bridge.package.empty()) {
+      v1::PaymentBridge* b = resp->mutable_bridge();
+      b->set_app_id(result.bridge.app_id);
+      b->set_time_stamp(result.bridge.time_stamp);
+      b->set_nonce_str(result.bridge.nonce_str);
+      b->set_package(result.bridge.package);
+      b->set_sign_type(result.bridge.sign_type);
+      b->set_pay_sign(result.bridge.pay_sign);
+    }
     return absl::OkStatus();
   });
 }

@@ -121,11 +121,16 @@ TEST_F(PaymentServiceTest, CreatePaymentThenReuse) {
   ASSERT_TRUE(stub_->CreatePayment(&c2, req, &second).ok());
   EXPECT_TRUE(second.reused());
   EXPECT_EQ(second.code_url(), first.code_url());
-  EXPECT_EQ(wechat_.native_calls().size(), 1u);
+  EXPECT_EQ(wechat_.prepay_calls().size(), 1u);
 
   req.set_channel(order::v1::CHANNEL_JSAPI);
   grpc::ClientContext c3;
   EXPECT_EQ(stub_->CreatePayment(&c3, req, &second).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "jsapi is not configured here";
+  req.set_channel(static_cast<order::v1::Channel>(99));
+  grpc::ClientContext c4;
+  EXPECT_EQ(stub_->CreatePayment(&c4, req, &second).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 

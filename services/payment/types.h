@@ -54,8 +54,10 @@ inline constexpr char kTradeStateSuccess[] = "SUCCESS";
 // What WeChat issued for one payment attempt.
 struct Prepay {
   Channel channel = Channel::kNative;
-  std::string code_url;
-  Timestamp expires_at;  // after it, a new prepay is needed
+  std::string code_url;   // native
+  Timestamp expires_at;   // after it, a new prepay is needed
+  std::string prepay_id;  // jsapi, miniprogram
+  std::string h5_url;     // h5
 };
 
 struct Order {
@@ -92,5 +94,6 @@ enum class RejectReason { kUnspecified = 0, kUnverified = 1, kMalformed = 2 };
 // Upper-case names, as the API shows them ("PAID", "APPLIED"), for messages and logs.
 const char* StateName(OrderState state);
 const char* OutcomeName(PaymentOutcome outcome);
+const char* ChannelName(Channel channel);  // lower case, as the API spells it: "jsapi"
 
 }  // namespace paymesh::payment

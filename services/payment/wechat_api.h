@@ -21,12 +21,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/wechatpay/notification.h"
+#include "services/payment/types.h"
 
 namespace paymesh::payment {
 
-// The body of POST /v3/pay/transactions/native. A repeat with identical fields is WeChat's
-// re-entry: it answers the same code_url; any difference is refused.
-struct NativePrepayRequest {
+// The body of a prepay: POST /v3/pay/transactions/{native|jsapi|h5} (the mini program uses jsapi
+// with its own appid). A repeat with identical fields is WeChat's re-entry: it answers the same
+// (or a renewed) prepay; any difference is refused.
+struct PrepayRequest {
+  Channel channel = Channel::kNative;
   std::string appid;
   std::string mchid;
   std::string description;   // 1..127 bytes
@@ -35,17 +38,22 @@ struct NativePrepayRequest {
   std::string notify_url;
   int64_t amount_total = 0;  // fen, >= 1
   std::string currency = "CNY";
+  std::string payer_openid;     // jsapi, miniprogram: the payer's openid for `appid`
+  std::string payer_client_ip;  // h5: scene_info.payer_client_ip
 };
 
-struct NativePrepay {
-  std::string code_url;  // weixin://wxpay/bizpayurl?pr=...
+// What WeChat answered, by channel.
+struct PrepayAnswer {
+  std::string code_url;   // native: weixin://wxpay/bizpayurl?pr=...
+  std::string prepay_id;  // jsapi, miniprogram
+  std::string h5_url;     // h5, valid 5 minutes
 };
 
 class WechatPayApi {
  public:
   virtual ~WechatPayApi() = default;
 
-  virtual absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) = 0;
+  virtual absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) = 0;
   // GET /v3/pay/transactions/out-trade-no/{no}?mchid=: the order as WeChat knows it.
   virtual absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(
       std::string_view out_trade_no) = 0;

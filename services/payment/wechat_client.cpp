@@ -12,7 +12,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr size_t kMaxCodeUrlBytes = 512;
+constexpr size_t kMaxCodeUrlBytes = 512;  // code_url and h5_url
+constexpr size_t kMaxPrepayIdBytes = 64;
 
 int64_t UnixSeconds(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -213,9 +214,14 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) 
   return result;
 }
 
-absl::StatusOr<NativePrepay> WechatPayClient::CreateNative(const NativePrepayRequest& request) {
+absl::StatusOr<PrepayAnswer> WechatPayClient::CreatePrepay(const PrepayRequest& request) {
   if (request.mchid != options_.mchid) {
     return absl::InternalError("prepay mchid differs from the signing merchant");
+  }
+  const bool jsapi = request.channel == Channel::kJsapi || request.channel == Channel::kMiniprogram;
+  const bool h5 = request.channel == Channel::kH5;
+  if (!jsapi && !h5 && request.channel != Channel::kNative) {
+    return absl::InvalidArgumentError("unknown prepay channel");
   }
   // Field order as WeChat documents it; serialized once, then signed and sent byte-identical.
   boost::json::object body;
@@ -227,19 +233,33 @@ absl::StatusOr<NativePrepay> WechatPayClient::CreateNative(const NativePrepayReq
   body["notify_url"] = request.notify_url;
   body["amount"] =
       boost::json::object{{"total", request.amount_total}, {"currency", request.currency}};
-  const Call call{"native", "POST", "/v3/pay/transactions/native", boost::json::serialize(body)};
+  if (jsapi) body["payer"] = boost::json::object{{"openid", request.payer_openid}};
+  if (h5) {
+    body["scene_info"] = boost::json::object{{"payer_client_ip", request.payer_client_ip},
+                                             {"h5_info", boost::json::object{{"type", "Wap"}}}};
+  }
+  const char* endpoint = jsapi ? "jsapi" : h5 ? "h5" : "native";
+  const Call call{endpoint, "POST", std::string("/v3/pay/transactions/") + endpoint,
+                  boost::json::serialize(body)};
   absl::StatusOr<http::ClientResponse> resp = Execute(call);
   if (!resp.ok()) return resp.status();
 
+  // The one field the channel answers with, a bounded non-empty string.
+  const char* field = jsapi ? "prepay_id" : h5 ? "h5_url" : "code_url";
+  const size_t max_bytes = jsapi ? kMaxPrepayIdBytes : kMaxCodeUrlBytes;
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(resp->body, ec);
-  const boost::json::value* code_url =
-      (!ec && v.is_object()) ? v.get_object().if_contains("code_url") : nullptr;
-  if (code_url == nullptr || !code_url->is_string() || code_url->get_string().empty() ||
-      code_url->get_string().size() > kMaxCodeUrlBytes) {
-    return absl::UnavailableError("wechat pay prepay answer has no valid code_url");
+  const boost::json::value* got =
+      (!ec && v.is_object()) ? v.get_object().if_contains(field) : nullptr;
+  if (got == nullptr || !got->is_string() || got->get_string().empty() ||
+      got->get_string().size() > max_bytes) {
+    return absl::UnavailableError(std::string("wechat pay prepay answer has no valid ") + field);
   }
-  return NativePrepay{std::string(code_url->get_string())};
+  PrepayAnswer answer;
+  (jsapi ? answer.prepay_id
+   : h5  ? answer.h5_url
+         : answer.code_url) = std::string(got->get_string());
+  return answer;
 }
 
 absl::StatusOr<wechatpay::Transaction> WechatPayClient::QueryByOutTradeNo(

@@ -23,9 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/crypto/rsa.h"
+#include "common/http/transport.h"
 #include "common/metrics/metrics.h"
 #include "common/wechatpay/verifier.h"
-#include "common/http/transport.h"
 #include "services/payment/types.h"
 #include "services/payment/wechat_api.h"
 
@@ -56,7 +56,7 @@ class WechatPayClient final : public WechatPayApi {
                   const wechatpay::Verifier& verifier, http::Transport& transport,
                   const time::Clock& clock, Sleeper sleep = RealSleep);
 
-  absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) override;
+  absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
   absl::Status Close(std::string_view out_trade_no) override;
 

@@ -5,15 +5,15 @@
 #include <boost/json.hpp>
 
 #include "common/crypto/crypto.h"
+#include "common/http/testing/fake_transport.h"
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
-#include "common/http/testing/fake_transport.h"
 
 namespace paymesh::payment {
 namespace {
 
-using std::chrono::milliseconds;
 using http::testing::FakeTransport;
+using std::chrono::milliseconds;
 using time::testing::FakeClock;
 
 constexpr char kBaseUrl[] = "https://api.mch.weixin.qq.com";
@@ -45,8 +45,8 @@ int HeaderCount(const http::ClientRequest& r, std::string_view name) {
   return n;
 }
 
-NativePrepayRequest SamplePrepay() {
-  NativePrepayRequest req;
+PrepayRequest SamplePrepay() {
+  PrepayRequest req;
   req.appid = kAppid;
   req.mchid = kMchid;
   req.description = "Tencent-QQ公仔";
@@ -149,7 +149,7 @@ class WechatClientTest : public ::testing::Test {
 
 TEST_F(WechatClientTest, CreateNativeSendsExactlyWhatItSigned) {
   transport_.Enqueue(Signed(200, R"({"code_url":"weixin://wxpay/bizpayurl?pr=NwY5Mz9"})"));
-  absl::StatusOr<NativePrepay> prepay = client_->CreateNative(SamplePrepay());
+  absl::StatusOr<PrepayAnswer> prepay = client_->CreatePrepay(SamplePrepay());
   ASSERT_TRUE(prepay.ok()) << prepay.status();
   EXPECT_EQ(prepay->code_url, "weixin://wxpay/bizpayurl?pr=NwY5Mz9");
 
@@ -172,6 +172,46 @@ TEST_F(WechatClientTest, CreateNativeSendsExactlyWhatItSigned) {
   absl::StatusOr<wechatpay::Authorization> auth =
       wechatpay::ParseAuthorization(Header(req, "Authorization"));
   EXPECT_EQ(auth->timestamp, std::to_string(NowSeconds()));
+}
+
+TEST_F(WechatClientTest, JsapiCarriesThePayerAndAnswersAPrepayId) {
+  transport_.Enqueue(Signed(200, R"({"prepay_id":"wx201410272009395522657a690389285100"})"));
+  PrepayRequest req = SamplePrepay();
+  req.channel = Channel::kMiniprogram;  // the mini program uses jsapi with its own appid
+  req.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  absl::StatusOr<PrepayAnswer> prepay = client_->CreatePrepay(req);
+  ASSERT_TRUE(prepay.ok()) << prepay.status();
+  EXPECT_EQ(prepay->prepay_id, "wx201410272009395522657a690389285100");
+  EXPECT_EQ(prepay->code_url, "");
+  const http::ClientRequest sent = transport_.requests().at(0);
+  EXPECT_EQ(sent.url, "https://api.mch.weixin.qq.com/v3/pay/transactions/jsapi");
+  EXPECT_NE(sent.body.find(R"("payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})"),
+            std::string::npos)
+      << sent.body;
+  ExpectSignedAsSent(sent);
+
+  transport_.Enqueue(Signed(200, R"({"prepay_id":""})"));
+  EXPECT_EQ(client_->CreatePrepay(req).status().code(), absl::StatusCode::kUnavailable);
+  transport_.Enqueue(Signed(200, R"({"prepay_id":")" + std::string(65, 'w') + R"("})"));
+  EXPECT_EQ(client_->CreatePrepay(req).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(WechatClientTest, H5SendsTheSceneAndAnswersAnH5Url) {
+  transport_.Enqueue(Signed(
+      200, R"({"h5_url":"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"})"));
+  PrepayRequest req = SamplePrepay();
+  req.channel = Channel::kH5;
+  req.payer_client_ip = "203.0.113.7";
+  absl::StatusOr<PrepayAnswer> prepay = client_->CreatePrepay(req);
+  ASSERT_TRUE(prepay.ok()) << prepay.status();
+  EXPECT_EQ(prepay->h5_url, "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1");
+  const http::ClientRequest sent = transport_.requests().at(0);
+  EXPECT_EQ(sent.url, "https://api.mch.weixin.qq.com/v3/pay/transactions/h5");
+  EXPECT_NE(
+      sent.body.find(R"("scene_info":{"payer_client_ip":"203.0.113.7","h5_info":{"type":"Wap"}})"),
+      std::string::npos)
+      << sent.body;
+  EXPECT_EQ(sent.body.find("payer\""), std::string::npos);
 }
 
 TEST_F(WechatClientTest, QuerySignsTheTargetWithItsMchidQuery) {
@@ -231,13 +271,13 @@ TEST_F(WechatClientTest, UnsignedOrBadlySigned204IsRefused) {
 TEST_F(WechatClientTest, ResponseTimestampWindow) {
   const std::string body = R"({"code_url":"weixin://wxpay/bizpayurl?pr=a"})";
   transport_.Enqueue(Signed(200, body, -299));
-  EXPECT_TRUE(client_->CreateNative(SamplePrepay()).ok());
+  EXPECT_TRUE(client_->CreatePrepay(SamplePrepay()).ok());
   transport_.Enqueue(Signed(200, body, +299));
-  EXPECT_TRUE(client_->CreateNative(SamplePrepay()).ok());
+  EXPECT_TRUE(client_->CreatePrepay(SamplePrepay()).ok());
 
   for (int64_t skew : {-301, +301, -300}) {
     transport_.Enqueue(Signed(200, body, skew));
-    absl::StatusOr<NativePrepay> r = client_->CreateNative(SamplePrepay());
+    absl::StatusOr<PrepayAnswer> r = client_->CreatePrepay(SamplePrepay());
     ASSERT_FALSE(r.ok()) << skew;
     EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
     EXPECT_EQ(r.status().message(), "response signature did not verify");
@@ -260,7 +300,7 @@ TEST_F(WechatClientTest, TamperedBodyUnknownSerialAndMissingHeadersAreRefused) {
   transport_.Enqueue(headerless);
 
   for (int i = 0; i < 4; ++i) {
-    absl::StatusOr<NativePrepay> r = client_->CreateNative(SamplePrepay());
+    absl::StatusOr<PrepayAnswer> r = client_->CreatePrepay(SamplePrepay());
     ASSERT_FALSE(r.ok()) << i;
     EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << i;
     EXPECT_EQ(r.status().message(), "response signature did not verify") << i;
@@ -316,7 +356,7 @@ TEST_F(WechatClientTest, RetriesSystemErrorWithTheSameBodyThenSucceeds) {
   transport_.Enqueue(
       Error(500, R"({"code":"SYSTEM_ERROR","message":"系统异常，请用相同参数重新调用"})"));
   transport_.Enqueue(Signed(200, R"({"code_url":"weixin://wxpay/bizpayurl?pr=ok"})"));
-  absl::StatusOr<NativePrepay> prepay = client_->CreateNative(SamplePrepay());
+  absl::StatusOr<PrepayAnswer> prepay = client_->CreatePrepay(SamplePrepay());
   ASSERT_TRUE(prepay.ok()) << prepay.status();
   EXPECT_EQ(prepay->code_url, "weixin://wxpay/bizpayurl?pr=ok");
 
@@ -334,7 +374,7 @@ TEST_F(WechatClientTest, RetriesSystemErrorWithTheSameBodyThenSucceeds) {
 TEST_F(WechatClientTest, DoesNotRetryAClientError) {
   transport_.Enqueue(Error(400, R"({"code":"PARAM_ERROR","message":"x"})"));
   transport_.Enqueue(Signed(200, R"({"code_url":"weixin://wxpay/bizpayurl?pr=ok"})"));
-  absl::StatusOr<NativePrepay> prepay = client_->CreateNative(SamplePrepay());
+  absl::StatusOr<PrepayAnswer> prepay = client_->CreatePrepay(SamplePrepay());
   EXPECT_EQ(prepay.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(transport_.requests().size(), 1u);
   EXPECT_TRUE(sleeps_.empty());
@@ -370,7 +410,7 @@ TEST_F(WechatClientTest, RetriesStayWithinTheCallBudget) {
 
 TEST_F(WechatClientTest, RefusesMalformedSuccessAnswers) {
   transport_.Enqueue(Signed(200, R"({"prepay_id":"wx123"})"));
-  EXPECT_EQ(client_->CreateNative(SamplePrepay()).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client_->CreatePrepay(SamplePrepay()).status().code(), absl::StatusCode::kUnavailable);
   // A query answered for another order.
   transport_.Enqueue(Signed(200, TransactionJson("PM_other_order", "NOTPAY")));
   EXPECT_EQ(client_->QueryByOutTradeNo("PM20260101abcdef").status().code(),

@@ -175,8 +175,8 @@ class WechatSimTest : public ::testing::Test {
         key, verifier, *transport_, time::SystemClock());
   }
 
-  NativePrepayRequest Prepay(int64_t total = 1) {
-    NativePrepayRequest r;
+  PrepayRequest Prepay(int64_t total = 1) {
+    PrepayRequest r;
     r.appid = appid_;
     r.mchid = mchid_;
     r.description = "paymesh sim test";
@@ -234,15 +234,15 @@ class WechatSimTest : public ::testing::Test {
 };
 
 TEST_F(WechatSimTest, PrepayReentryAndQuery) {
-  absl::StatusOr<NativePrepay> first = wechat_->CreateNative(Prepay());
+  absl::StatusOr<PrepayAnswer> first = wechat_->CreatePrepay(Prepay());
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->code_url.rfind("weixin://wxpay/bizpayurl?pr=", 0), 0u) << first->code_url;
 
-  absl::StatusOr<NativePrepay> again = wechat_->CreateNative(Prepay());
+  absl::StatusOr<PrepayAnswer> again = wechat_->CreatePrepay(Prepay());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->code_url, first->code_url);
 
-  absl::StatusOr<NativePrepay> changed = wechat_->CreateNative(Prepay(2));
+  absl::StatusOr<PrepayAnswer> changed = wechat_->CreatePrepay(Prepay(2));
   ASSERT_FALSE(changed.ok());
   EXPECT_NE(changed.status().code(), absl::StatusCode::kUnavailable) << changed.status();
 
@@ -256,7 +256,7 @@ TEST_F(WechatSimTest, PrepayReentryAndQuery) {
 }
 
 TEST_F(WechatSimTest, CloseIsVerifiedOverTheEmpty204) {
-  ASSERT_TRUE(wechat_->CreateNative(Prepay()).ok());
+  ASSERT_TRUE(wechat_->CreatePrepay(Prepay()).ok());
   absl::Status closed = wechat_->Close(out_trade_no_);
   ASSERT_TRUE(closed.ok()) << closed;
   EXPECT_EQ(wechat_->QueryByOutTradeNo(out_trade_no_)->trade_state, "CLOSED");
@@ -294,7 +294,7 @@ TEST_F(WechatSimTest, ProbeCorruptAndStaleDeliveriesAreRefusedUntilAGoodOne) {
       R"({"out_trade_no":")" + out_trade_no_ +
           R"(","signtest_probe":true,"corrupt_signature":1,"stale_timestamp":2,"duplicate":2})");
   ASSERT_EQ(set.status, 200) << set.body;
-  ASSERT_TRUE(wechat_->CreateNative(Prepay()).ok());
+  ASSERT_TRUE(wechat_->CreatePrepay(Prepay()).ok());
   ASSERT_EQ(Control("POST", "/sim/pay", R"({"out_trade_no":")" + out_trade_no_ + R"("})").status,
             200);
 
@@ -321,7 +321,7 @@ TEST_F(WechatSimTest, ProbeCorruptAndStaleDeliveriesAreRefusedUntilAGoodOne) {
 }
 
 TEST_F(WechatSimTest, QueryServerErrorsAreRetriedThenUnavailable) {
-  ASSERT_TRUE(wechat_->CreateNative(Prepay()).ok());
+  ASSERT_TRUE(wechat_->CreatePrepay(Prepay()).ok());
   ASSERT_EQ(Control("POST", "/sim/faults",
                     R"({"out_trade_no":")" + out_trade_no_ + R"(","query_500":true})")
                 .status,
@@ -333,14 +333,14 @@ TEST_F(WechatSimTest, QueryServerErrorsAreRetriedThenUnavailable) {
 TEST_F(WechatSimTest, WrongMerchantKeyIsOurFault) {
   const crypto::RsaPrivateKey stranger = crypto::RsaPrivateKey::Generate(2048);
   std::unique_ptr<WechatPayClient> client = MakeClient(stranger, verifier_);
-  EXPECT_EQ(client->CreateNative(Prepay()).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(client->CreatePrepay(Prepay()).status().code(), absl::StatusCode::kInternal);
 }
 
 TEST_F(WechatSimTest, AnswersSignedByAnotherKeyAreNotTrusted) {
   wechatpay::Verifier wrong;
   wrong.AddKey(key_id_, crypto::RsaPrivateKey::Generate(2048).PublicKey());
   std::unique_ptr<WechatPayClient> client = MakeClient(*merchant_key_, wrong);
-  absl::StatusOr<NativePrepay> r = client->CreateNative(Prepay());
+  absl::StatusOr<PrepayAnswer> r = client->CreatePrepay(Prepay());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message(), "response signature did not verify");
 }

@@ -112,14 +112,14 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
   const std::string closed_no = "PMCROSS" + crypto::RandomAlnum(16);
   const std::string notify_url = "http://127.0.0.1:" + std::to_string(*receiver_port) + "/notify";
   for (const std::string& no : {paid_no, closed_no}) {
-    auto prepay = wechat.CreateNative({.appid = kAppid,
+    auto prepay = wechat.CreatePrepay({.appid = kAppid,
                                        .mchid = kMchid,
                                        .description = "Cross-check 校验",
                                        .out_trade_no = no,
                                        .time_expire = "2099-01-01T08:00:00+08:00",
                                        .notify_url = notify_url,
                                        .amount_total = 1234});
-    if (!prepay.ok()) return Fail("CreateNative: " + prepay.status().ToString());
+    if (!prepay.ok()) return Fail("CreatePrepay: " + prepay.status().ToString());
   }
   if (auto tx = wechat.QueryByOutTradeNo(paid_no); !tx.ok()) return Fail(tx.status().ToString());
   if (auto st = wechat.Close(closed_no); !st.ok()) return Fail("Close: " + st.ToString());

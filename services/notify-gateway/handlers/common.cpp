@@ -1,8 +1,5 @@
 #include "services/notify-gateway/handlers/common.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +10,7 @@
 #include "common/log/log.h"
 #include "common/rpc/status.h"
 #include "common/strings/ascii.h"
+#include "common/strings/ip.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -185,15 +183,6 @@ boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext
   co_return Caller{verified->user_id(), std::move(*token)};
 }
 
-namespace {
-
-bool IsIpAddress(const std::string& text) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
-}  // namespace
-
 std::string ClientIp(const HandlerContext& ctx, const http::Request& req) {
   if (ctx.trust_forwarded_for) {
     // The ingress appends the peer it saw; entries to its left come from the client and can be
@@ -202,7 +191,7 @@ std::string ClientIp(const HandlerContext& ctx, const http::Request& req) {
     const size_t comma = forwarded.rfind(',');
     const std::string_view last =
         Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
-    if (!last.empty() && last.size() <= kMaxIpBytes && IsIpAddress(std::string(last))) {
+    if (!last.empty() && last.size() <= kMaxIpBytes && strings::IsIpAddress(last)) {
       return std::string(last);
     }
   }

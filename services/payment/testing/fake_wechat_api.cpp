@@ -13,9 +13,9 @@ void FakeWechatPayApi::PutTransaction(wechatpay::Transaction tx) {
   transactions_[key] = std::move(tx);
 }
 
-std::vector<NativePrepayRequest> FakeWechatPayApi::native_calls() const {
+std::vector<PrepayRequest> FakeWechatPayApi::prepay_calls() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return native_calls_;
+  return prepay_calls_;
 }
 
 std::vector<std::string> FakeWechatPayApi::query_calls() const {
@@ -30,11 +30,23 @@ absl::Status FakeWechatPayApi::TakeFailure() {
   return st;
 }
 
-absl::StatusOr<NativePrepay> FakeWechatPayApi::CreateNative(const NativePrepayRequest& request) {
+absl::StatusOr<PrepayAnswer> FakeWechatPayApi::CreatePrepay(const PrepayRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  native_calls_.push_back(request);
+  prepay_calls_.push_back(request);
   if (absl::Status st = TakeFailure(); !st.ok()) return st;
-  return NativePrepay{"weixin://wxpay/bizpayurl?pr=" + request.out_trade_no};
+  PrepayAnswer answer;
+  switch (request.channel) {
+    case Channel::kJsapi:
+    case Channel::kMiniprogram:
+      answer.prepay_id = "wx" + request.out_trade_no;
+      break;
+    case Channel::kH5:
+      answer.h5_url = "https://wx.tenpay.example/checkmweb?prepay_id=wx" + request.out_trade_no;
+      break;
+    default:
+      answer.code_url = "weixin://wxpay/bizpayurl?pr=" + request.out_trade_no;
+  }
+  return answer;
 }
 
 absl::StatusOr<wechatpay::Transaction> FakeWechatPayApi::QueryByOutTradeNo(

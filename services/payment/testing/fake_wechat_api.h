@@ -1,8 +1,8 @@
 #pragma once
 
-// An in-memory WechatPayApi: CreateNative answers a code_url derived from the out_trade_no
-// (identical re-entry gives the same one), queries answer what the test put, and every call is
-// recorded.
+// An in-memory WechatPayApi: CreatePrepay answers a code_url, prepay_id or h5_url (by channel)
+// derived from the out_trade_no (identical re-entry gives the same one), queries answer what the
+// test put, and every call is recorded.
 
 #include <map>
 #include <mutex>
@@ -16,15 +16,15 @@ namespace paymesh::payment::testing {
 
 class FakeWechatPayApi final : public WechatPayApi {
  public:
-  // The next CreateNative / QueryByOutTradeNo / Close fails with `status` (once).
+  // The next CreatePrepay / QueryByOutTradeNo / Close fails with `status` (once).
   void FailNext(absl::Status status);
   // What QueryByOutTradeNo answers for this out_trade_no; unknown ones are NOT_FOUND.
   void PutTransaction(wechatpay::Transaction tx);
 
-  std::vector<NativePrepayRequest> native_calls() const;
+  std::vector<PrepayRequest> prepay_calls() const;
   std::vector<std::string> query_calls() const;
 
-  absl::StatusOr<NativePrepay> CreateNative(const NativePrepayRequest& request) override;
+  absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
   absl::Status Close(std::string_view out_trade_no) override;
 
@@ -34,7 +34,7 @@ class FakeWechatPayApi final : public WechatPayApi {
   mutable std::mutex mu_;
   std::optional<absl::Status> next_failure_;
   std::map<std::string, wechatpay::Transaction> transactions_;
-  std::vector<NativePrepayRequest> native_calls_;
+  std::vector<PrepayRequest> prepay_calls_;
   std::vector<std::string> query_calls_;
 };
 
