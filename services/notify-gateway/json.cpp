@@ -229,7 +229,20 @@ std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment) {
   o["order_id"] = payment.order_id();
   o["out_trade_no"] = payment.out_trade_no();
   o["channel"] = ChannelName(payment.channel());
-  o["code_url"] = payment.code_url();
+  if (!payment.code_url().empty()) o["code_url"] = payment.code_url();
+  if (!payment.h5_url().empty()) o["h5_url"] = payment.h5_url();
+  if (payment.has_bridge()) {
+    // Named as the clients take them: WeixinJSBridge getBrandWCPayRequest (all six) and
+    // wx.requestPayment (all but appId).
+    const payment::v1::PaymentBridge& b = payment.bridge();
+    json::object params{{"timeStamp", b.time_stamp()},
+                        {"nonceStr", b.nonce_str()},
+                        {"package", b.package()},
+                        {"signType", b.sign_type()},
+                        {"paySign", b.pay_sign()}};
+    if (payment.channel() == order::v1::CHANNEL_JSAPI) params["appId"] = b.app_id();
+    o[payment.channel() == order::v1::CHANNEL_JSAPI ? "jsapi" : "miniprogram"] = std::move(params);
+  }
   o["expires_at"] =
       TimeOrNull(payment.has_expires_at(), payment.expires_at(), time::Precision::kSeconds);
   o["reused"] = payment.reused();

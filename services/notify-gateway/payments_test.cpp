@@ -83,18 +83,55 @@ TEST_F(PaymentRoutesTest, PayTakesTheForwardedClientIpWhenTrusted) {
   EXPECT_EQ(fake_.create_payment_calls[0].client_ip(), "203.0.113.9");
 }
 
+TEST_F(PaymentRoutesTest, EachChannelAnswersWhatItsClientNeeds) {
+  payment::v1::CreatePaymentResponse jsapi;
+  jsapi.set_order_id("ord-1");
+  jsapi.set_channel(order::v1::CHANNEL_JSAPI);
+  payment::v1::PaymentBridge* b = jsapi.mutable_bridge();
+  b->set_app_id("wx1");
+  b->set_time_stamp("1554208460");
+  b->set_nonce_str("593BEC0C");
+  b->set_package("prepay_id=wx2014");
+  b->set_sign_type("RSA");
+  b->set_pay_sign("c2ln");
+  fake_.create_payment_result = jsapi;
+  http::Response res = Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"jsapi"})");
+  ASSERT_EQ(res.status, 200);
+  EXPECT_EQ(fake_.create_payment_calls.at(0).channel(), order::v1::CHANNEL_JSAPI);
+  auto body = Body(res);
+  EXPECT_EQ(body.at("jsapi").at("appId").as_string(), "wx1");
+  EXPECT_EQ(body.at("jsapi").at("timeStamp").as_string(), "1554208460");
+  EXPECT_EQ(body.at("jsapi").at("package").as_string(), "prepay_id=wx2014");
+  EXPECT_EQ(body.at("jsapi").at("signType").as_string(), "RSA");
+  EXPECT_EQ(body.at("jsapi").at("paySign").as_string(), "c2ln");
+  EXPECT_FALSE(body.as_object().contains("code_url"));
+
+  jsapi.set_channel(order::v1::CHANNEL_MINIPROGRAM);
+  fake_.create_payment_result = jsapi;
+  body = Body(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"miniprogram"})"));
+  EXPECT_FALSE(body.at("miniprogram").as_object().contains("appId"))
+      << "wx.requestPayment takes no appId";
+
+  payment::v1::CreatePaymentResponse h5;
+  h5.set_channel(order::v1::CHANNEL_H5);
+  h5.set_h5_url("https://wx.tenpay.com/checkmweb?prepay_id=wx1");
+  fake_.create_payment_result = h5;
+  body = Body(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"h5"})"));
+  EXPECT_EQ(body.at("h5_url").as_string(), "https://wx.tenpay.com/checkmweb?prepay_id=wx1");
+}
+
 TEST_F(PaymentRoutesTest, PayValidatesTheChannelStrictly) {
   for (const char* body :
-       {"", "{}", "[]", "not json", R"({"channel":null})", R"({"channel":"jsapi"})",
-        R"({"channel":"NATIVE"})", R"({"channel":" native"})", R"({"channel":1})",
-        R"({"channel":["native"]})", R"({"channel":"native","amount_fen":1})",
+       {"", "{}", "[]", "not json", R"({"channel":null})", R"({"channel":"wechat"})",
+        R"({"channel":"NATIVE"})", R"({"channel":"JSAPI"})", R"({"channel":" native"})",
+        R"({"channel":1})", R"({"channel":["native"]})", R"({"channel":"native","amount_fen":1})",
         R"({"channel":"native","user_id":"user-mallory"})"}) {
     http::Response res = Authed("POST", "/api/v1/orders/ord-1/pay", body);
     EXPECT_EQ(res.status, 400) << body;
     EXPECT_EQ(ErrorCode(res), "INVALID_ARGUMENT") << body;
   }
-  EXPECT_EQ(ErrorMessage(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"h5"})")),
-            "field 'channel' must be \"native\"");
+  EXPECT_EQ(ErrorMessage(Authed("POST", "/api/v1/orders/ord-1/pay", R"({"channel":"app"})")),
+            "field 'channel' must be \"native\", \"jsapi\", \"miniprogram\" or \"h5\"");
   EXPECT_EQ(ErrorMessage(Authed("POST", "/api/v1/orders/ord-1/pay", "{}")),
             "field 'channel' is required");
   EXPECT_TRUE(fake_.create_payment_calls.empty());

@@ -131,6 +131,12 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   log::ParseLevel(level, &cfg.log_level);
   cfg.worker_threads = static_cast<size_t>(env.Int("WORKER_THREADS", 8, 1, 256));
   cfg.order_grpc_addr = env.RequiredString("ORDER_GRPC_ADDR");
+  cfg.auth_grpc_addr = env.String("AUTH_GRPC_ADDR", "");
+  cfg.miniprogram_appid = env.String("WECHAT_MINIPROGRAM_APPID", "");
+  if (!cfg.miniprogram_appid.empty() &&
+      (cfg.miniprogram_appid.size() > kMaxIdBytes || !AllOf(cfg.miniprogram_appid, IsIdChar))) {
+    env.AddProblem("WECHAT_MINIPROGRAM_APPID must be 1-32 of [A-Za-z0-9_]");
+  }
 
   LoadMerchant(env, cfg);
   LoadPlatformKey(env, cfg);

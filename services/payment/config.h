@@ -18,10 +18,12 @@ struct PaymentConfig {
   log::Level log_level = log::Level::kInfo;
   size_t worker_threads = 8;
   std::string order_grpc_addr;
+  std::string auth_grpc_addr;  // "" : no jsapi / mini program payments (they need the openid)
 
   // WeChat Pay merchant.
   std::string mchid;
-  std::string appid;  // the appid payments are made with (WECHAT_APPID)
+  std::string appid;              // the appid payments are made with (WECHAT_APPID)
+  std::string miniprogram_appid;  // WECHAT_MINIPROGRAM_APPID, "" when none
   std::string merchant_serial;
   std::optional<crypto::RsaPrivateKey> merchant_private_key;  // set once loading succeeded
   config::Secret apiv3_key;                                   // 32 bytes

@@ -14,6 +14,7 @@
 #include "common/service/serve.h"
 #include "common/wechatpay/verifier.h"
 #include "services/payment/config.h"
+#include "services/payment/grpc_auth_client.h"
 #include "services/payment/grpc_order_client.h"
 #include "services/payment/logic.h"
 #include "services/payment/service.h"
@@ -47,12 +48,19 @@ int Run(const PaymentConfig& cfg) {
                           .user_agent = kUserAgent},
                          *cfg.merchant_private_key, verifier, transport, time::SystemClock());
   GrpcOrderClient orders(rpc::MakeChannel(cfg.order_grpc_addr));
+  // JSAPI and mini program payments need the payer's openid, which auth keeps.
+  std::unique_ptr<GrpcAuthClient> identities;
+  if (!cfg.auth_grpc_addr.empty()) {
+    identities = std::make_unique<GrpcAuthClient>(rpc::MakeChannel(cfg.auth_grpc_addr));
+  }
   PaymentLogic logic({.appid = cfg.appid,
+                      .miniprogram_appid = cfg.miniprogram_appid,
                       .mchid = cfg.mchid,
                       .notify_url = cfg.notify_url,
                       .apiv3_key = cfg.apiv3_key.Reveal(),
                       .order_ttl = cfg.order_ttl},
-                     orders, wechat, verifier, time::SystemClock());
+                     orders, wechat, verifier, time::SystemClock(), identities.get(),
+                     &*cfg.merchant_private_key);
   // Declared after everything it runs, so it is joined before they go away.
   exec::WorkerPool workers(cfg.worker_threads, kWorkerQueue);
   PaymentGrpcService grpc_service(logic, workers);

@@ -30,15 +30,16 @@ http::Response UpstreamError(const http::Request& req, const absl::Status& statu
   return ErrorResponse(req, PresentUpstreamError(backend, status, req.request_id));
 }
 
-// {"channel":"native"}: the only channel so far.
+// {"channel":"native"|"jsapi"|"miniprogram"|"h5"}
 absl::StatusOr<order::v1::Channel> ParseChannel(std::string_view body) {
   absl::StatusOr<JsonObject> root = ParseObject(body, {"channel"});
   if (!root.ok()) return root.status();
   absl::StatusOr<std::string> name = RequiredString(*root, "channel", kMaxChannelBytes);
   if (!name.ok()) return name.status();
   const std::optional<order::v1::Channel> channel = ParseChannelName(*name);
-  if (channel != order::v1::CHANNEL_NATIVE) {
-    return absl::InvalidArgumentError("field 'channel' must be \"native\"");
+  if (!channel) {
+    return absl::InvalidArgumentError(
+        "field 'channel' must be \"native\", \"jsapi\", \"miniprogram\" or \"h5\"");
   }
   return *channel;
 }
