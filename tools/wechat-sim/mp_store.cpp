@@ -50,6 +50,7 @@ std::string MpStore::IssueOauthCode(const std::string& appid, const std::string&
   MpUser user = UserFor(appid);
   std::lock_guard<std::mutex> lock(mu_);
   std::string code = crypto::RandomAlnum(32);
+  openids_.emplace(appid, user.openid);
   codes_[code] = Code{appid, scope, std::move(user), now, false};
   return code;
 }
@@ -101,8 +102,14 @@ std::optional<MpUser> MpStore::UserInfo(const std::string& access_token, const s
 std::string MpStore::MintLoginCode(const std::string& appid, MpUser user, int64_t now) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string code = crypto::RandomAlnum(32);
+  openids_.emplace(appid, user.openid);
   codes_[code] = Code{appid, "", std::move(user), now, false};
   return code;
+}
+
+bool MpStore::KnowsOpenid(const std::string& appid, const std::string& openid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return openids_.count({appid, openid}) != 0;
 }
 
 std::optional<MpStore::Session> MpStore::RedeemLoginCode(const std::string& appid,

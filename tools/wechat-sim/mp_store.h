@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,9 @@ class MpStore {
   // 40003 another openid, 48001 a snsapi_base token.
   std::optional<MpUser> UserInfo(const std::string& access_token, const std::string& openid,
                                  int64_t now, MpError* error);
+
+  // Whether a code for `openid` was ever issued to `appid` (WeChat Pay checks a JSAPI payer).
+  bool KnowsOpenid(const std::string& appid, const std::string& openid) const;
 
   // Mini program: a wx.login() code for `user`, redeemed once by code2session.
   std::string MintLoginCode(const std::string& appid, MpUser user, int64_t now);
@@ -156,6 +160,7 @@ class MpStore {
   std::map<std::string, AppState> apps_;
   std::map<std::string, int64_t> counters_;
   std::vector<Sms> sms_;
+  std::set<std::pair<std::string, std::string>> openids_;  // (appid, openid) issued
 };
 
 }  // namespace paymesh::wechatsim

@@ -15,6 +15,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kNative = "/v3/pay/transactions/native";
+constexpr std::string_view kJsapi = "/v3/pay/transactions/jsapi";
+constexpr std::string_view kH5 = "/v3/pay/transactions/h5";
 constexpr std::string_view kByOutTradeNo = "/v3/pay/transactions/out-trade-no/";
 constexpr std::string_view kById = "/v3/pay/transactions/id/";
 constexpr std::string_view kClose = "/close";
@@ -34,13 +36,27 @@ http::Response Signed(const PayApiContext& ctx, int status, std::string body, in
   return SignedResponse(status, std::move(body), *ctx.platform_key, ctx.platform_key_id, now);
 }
 
-http::Response Native(const http::Request& req, const PayApiContext& ctx, int64_t now) {
-  NativeOrderRequest order;
-  if (auto e = ParseNativeRequest(req.body, ctx.merchant, &order)) return ErrorResponse(*e);
+// NATIVE answers the code_url, JSAPI the prepay_id, MWEB an h5_url: the simulator's own cashier
+// page, on the host the merchant reached it by.
+http::Response Prepay(const http::Request& req, const PayApiContext& ctx, int64_t now,
+                      std::string_view trade_type) {
+  OrderRequest order;
+  if (auto e = ParsePrepayRequest(req.body, ctx.merchant, trade_type, &order)) {
+    return ErrorResponse(*e);
+  }
   std::variant<std::string, ApiError> result = ctx.store->Prepay(order);
   if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
-  return Signed(ctx, 200,
-                json::serialize(json::object{{"code_url", std::get<std::string>(result)}}), now);
+  const std::string& answer = std::get<std::string>(result);
+  json::object body;
+  if (trade_type == "NATIVE") {
+    body["code_url"] = answer;
+  } else if (trade_type == "JSAPI") {
+    body["prepay_id"] = answer;
+  } else {
+    body["h5_url"] = "http://" + std::string(req.Header("Host")) +
+                     "/sim/h5/cashier?prepay_id=" + answer + "&package=" + ctx.merchant.mchid;
+  }
+  return Signed(ctx, 200, json::serialize(body), now);
 }
 
 http::Response Query(const http::Request& req, const PayApiContext& ctx, int64_t now,
@@ -65,10 +81,12 @@ http::Response Route(const http::Request& req, const PayApiContext& ctx, int64_t
   const std::string_view path = req.Path();
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
-  enum class Kind { kNative, kQueryByNo, kQueryById, kClose } kind;
+  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose } kind;
   std::string key;
-  if (path == kNative && post) {
-    kind = Kind::kNative;
+  std::string_view trade_type;
+  if ((path == kNative || path == kJsapi || path == kH5) && post) {
+    kind = Kind::kPrepay;
+    trade_type = path == kNative ? "NATIVE" : path == kJsapi ? "JSAPI" : "MWEB";
   } else if (StartsWith(path, kByOutTradeNo) && post && EndsWith(path, kClose)) {
     kind = Kind::kClose;
     key = http::PercentDecode(
@@ -87,8 +105,8 @@ http::Response Route(const http::Request& req, const PayApiContext& ctx, int64_t
     return ErrorResponse(ParamError("参数 out_trade_no 不合法: 应为6-32位数字、大小写字母或_-|*"));
   }
   switch (kind) {
-    case Kind::kNative:
-      return Native(req, ctx, now);
+    case Kind::kPrepay:
+      return Prepay(req, ctx, now, trade_type);
     case Kind::kClose:
       return Close(req, ctx, now, key);
     case Kind::kQueryByNo:

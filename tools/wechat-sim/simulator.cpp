@@ -75,7 +75,10 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   pay.platform_key = &impl->keys.platform_key;
   pay.platform_key_id = impl->keys.platform_key_id;
   pay.identity = &impl->identity;
-  pay.merchant = {config.mchid, config.appid, config.strict_fields};
+  pay.merchant = {config.mchid, config.appid, config.miniprogram_appid, config.strict_fields,
+                  [mp = &impl->mp](const std::string& appid, const std::string& openid) {
+                    return mp->KnowsOpenid(appid, openid);
+                  }};
   impl->routes.mp = &impl->mp;
   ControlContext& control = impl->routes.control;
   control.store = &impl->store;

@@ -32,11 +32,13 @@ const char* TradeStateName(TradeState state) {
       return "SUCCESS";
     case TradeState::kClosed:
       return "CLOSED";
+    case TradeState::kPayError:
+      return "PAYERROR";
   }
   return "NOTPAY";
 }
 
-std::variant<std::string, ApiError> OrderStore::Prepay(const NativeOrderRequest& request) {
+std::variant<std::string, ApiError> OrderStore::Prepay(const OrderRequest& request) {
   std::lock_guard lock(mu_);
   auto it = orders_.find(request.out_trade_no);
   if (it != orders_.end()) {
@@ -48,7 +50,7 @@ std::variant<std::string, ApiError> OrderStore::Prepay(const NativeOrderRequest&
     if (!(order.request == request)) {
       return MakeError(400, "INVALID_REQUEST", "请求重入时，参数与首次请求时不一致", 268498688);
     }
-    return order.code_url;
+    return order.request.trade_type == "NATIVE" ? order.code_url : order.prepay_id;
   }
   Order order;
   order.request = request;
@@ -56,13 +58,45 @@ std::variant<std::string, ApiError> OrderStore::Prepay(const NativeOrderRequest&
     order.expire_unix =
         std::chrono::floor<std::chrono::seconds>(*expire).time_since_epoch().count();
   }
-  do {
-    order.code_url = kCodeUrlPrefix + crypto::RandomAlnum(10);
-  } while (by_code_url_.count(order.code_url) != 0);
-  by_code_url_.emplace(order.code_url, request.out_trade_no);
-  std::string code_url = order.code_url;
+  std::string answer;
+  if (request.trade_type == "NATIVE") {
+    do {
+      order.code_url = kCodeUrlPrefix + crypto::RandomAlnum(10);
+    } while (by_code_url_.count(order.code_url) != 0);
+    by_code_url_.emplace(order.code_url, request.out_trade_no);
+    answer = order.code_url;
+  } else {
+    do {
+      order.prepay_id = "wx" + crypto::RandomAlnum(30);
+    } while (by_prepay_id_.count(order.prepay_id) != 0);
+    by_prepay_id_.emplace(order.prepay_id, request.out_trade_no);
+    answer = order.prepay_id;
+  }
   orders_.emplace(request.out_trade_no, std::move(order));
-  return code_url;
+  return answer;
+}
+
+absl::StatusOr<std::string> OrderStore::KeyOf(const PayRequest& request) const {
+  if (!request.out_trade_no.empty()) return request.out_trade_no;
+  const auto& index = request.code_url.empty() ? by_prepay_id_ : by_code_url_;
+  const std::string& key = request.code_url.empty() ? request.prepay_id : request.code_url;
+  auto it = index.find(key);
+  if (it == index.end()) return absl::NotFoundError("no order has this code_url or prepay_id");
+  return it->second;
+}
+
+absl::StatusOr<Order> OrderStore::Fail(const PayRequest& request) {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::string> key = KeyOf(request);
+  if (!key.ok()) return key.status();
+  auto it = orders_.find(*key);
+  if (it == orders_.end()) return absl::NotFoundError("no order " + *key);
+  if (it->second.state != TradeState::kNotPay && it->second.state != TradeState::kPayError) {
+    return absl::FailedPreconditionError(std::string("order is ") +
+                                         TradeStateName(it->second.state));
+  }
+  it->second.state = TradeState::kPayError;
+  return it->second;
 }
 
 std::variant<Order, ApiError> OrderStore::Close(std::string_view out_trade_no) {
@@ -76,16 +110,12 @@ std::variant<Order, ApiError> OrderStore::Close(std::string_view out_trade_no) {
 
 absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_unix) {
   std::lock_guard lock(mu_);
-  std::string_view key = request.out_trade_no;
-  if (key.empty()) {
-    auto code = by_code_url_.find(request.code_url);
-    if (code == by_code_url_.end()) return absl::NotFoundError("no order has this code_url");
-    key = code->second;
-  }
-  auto it = orders_.find(key);
-  if (it == orders_.end()) return absl::NotFoundError("no order " + std::string(key));
+  absl::StatusOr<std::string> key = KeyOf(request);
+  if (!key.ok()) return key.status();
+  auto it = orders_.find(*key);
+  if (it == orders_.end()) return absl::NotFoundError("no order " + *key);
   Order& order = it->second;
-  if (order.state != TradeState::kNotPay) {
+  if (order.state != TradeState::kNotPay && order.state != TradeState::kPayError) {
     return absl::FailedPreconditionError(std::string("order is ") + TradeStateName(order.state));
   }
   if (order.expire_unix && now_unix > *order.expire_unix) {
@@ -96,7 +126,10 @@ absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_uni
     order.transaction_id = NewTransactionId();
   } while (by_transaction_id_.count(order.transaction_id) != 0);
   order.success_time = time::FormatChina(std::chrono::sys_seconds(std::chrono::seconds(now_unix)));
-  order.payer_openid = request.openid.empty() ? NewOpenid() : request.openid;
+  // A JSAPI order is paid by the payer it was made for; otherwise whoever scanned.
+  order.payer_openid = !request.openid.empty()               ? request.openid
+                       : !order.request.payer_openid.empty() ? order.request.payer_openid
+                                                             : NewOpenid();
   order.paid_total = request.amount_total.value_or(order.request.amount_total);
   by_transaction_id_.emplace(order.transaction_id, order.request.out_trade_no);
   return order;
@@ -107,6 +140,13 @@ std::optional<Order> OrderStore::FindByOutTradeNo(std::string_view out_trade_no)
   auto it = orders_.find(out_trade_no);
   if (it == orders_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<Order> OrderStore::FindByPrepayId(std::string_view prepay_id) const {
+  std::lock_guard lock(mu_);
+  auto id = by_prepay_id_.find(prepay_id);
+  if (id == by_prepay_id_.end()) return std::nullopt;
+  return orders_.at(id->second);
 }
 
 std::optional<Order> OrderStore::FindByTransactionId(std::string_view transaction_id) const {
@@ -121,7 +161,7 @@ wechatpay::Transaction ToTransaction(const Order& order) {
   t.appid = order.request.appid;
   t.mchid = order.request.mchid;
   t.out_trade_no = order.request.out_trade_no;
-  t.trade_type = "NATIVE";
+  t.trade_type = order.request.trade_type;
   t.trade_state = TradeStateName(order.state);
   t.currency = order.request.currency;
   t.amount_total = order.request.amount_total;
@@ -131,6 +171,9 @@ wechatpay::Transaction ToTransaction(const Order& order) {
       break;
     case TradeState::kClosed:
       t.trade_state_desc = "订单已关闭";
+      break;
+    case TradeState::kPayError:
+      t.trade_state_desc = "支付失败，请重新下单支付";
       break;
     case TradeState::kSuccess:
       t.trade_state_desc = "支付成功";

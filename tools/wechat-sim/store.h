@@ -2,10 +2,12 @@
 
 // The simulator's orders, in memory, keyed by out_trade_no (one merchant), with lookups by
 // transaction_id and code_url. Implements WeChat's re-entry and state rules:
-//   prepay: new → NOTPAY with a fresh code_url; identical re-entry → the same code_url;
+//   prepay: new → NOTPAY with a fresh code_url (NATIVE) or prepay_id (JSAPI, MWEB); identical
+//           re-entry → the same one;
 //           different parameters → INVALID_REQUEST; paid → ORDERPAID; closed → ORDER_CLOSED
 //   close:  NOTPAY → CLOSED; CLOSED stays CLOSED (re-entrant); SUCCESS → ORDERPAID
-//   pay:    NOTPAY (not past time_expire) → SUCCESS; anything else is not payable
+//   pay:    NOTPAY or PAYERROR (not past time_expire) → SUCCESS; anything else is not payable
+//   fail:   NOTPAY → PAYERROR (the user's payment failed; they may try again)
 // Thread-safe (one mutex); `now` is passed in, so the rules are testable without a clock.
 
 #include <cstdint>
@@ -25,30 +27,38 @@ namespace paymesh::wechatsim {
 inline constexpr char kCodeUrlPrefix[] = "weixin://wxpay/bizpayurl?pr=";
 
 struct PayRequest {
-  std::string out_trade_no;             // either this
-  std::string code_url;                 // or this
+  std::string out_trade_no;  // one of these three
+  std::string code_url;
+  std::string prepay_id;
   std::string openid;                   // empty: a random one
   std::optional<int64_t> amount_total;  // report another amount than the order's
 };
 
 class OrderStore {
  public:
-  // The order's code_url, or the error WeChat answers.
-  std::variant<std::string, ApiError> Prepay(const NativeOrderRequest& request);
+  // The order's code_url (NATIVE) or prepay_id (JSAPI, MWEB), or the error WeChat answers.
+  std::variant<std::string, ApiError> Prepay(const OrderRequest& request);
   // NOT_FOUND, or the order after closing; ApiError ORDERPAID for a paid order.
   std::variant<Order, ApiError> Close(std::string_view out_trade_no);
   // The paid order. NOT_FOUND for an unknown order; FAILED_PRECONDITION when it is not payable
   // (paid, closed, or past time_expire at `now_unix`).
   absl::StatusOr<Order> Pay(const PayRequest& request, int64_t now_unix);
+  // The user's payment failed: NOTPAY → PAYERROR. NOT_FOUND / FAILED_PRECONDITION as Pay.
+  absl::StatusOr<Order> Fail(const PayRequest& request);
 
   std::optional<Order> FindByOutTradeNo(std::string_view out_trade_no) const;
   std::optional<Order> FindByTransactionId(std::string_view transaction_id) const;
+  std::optional<Order> FindByPrepayId(std::string_view prepay_id) const;
 
  private:
+  // The out_trade_no a pay request names; requires mu_.
+  absl::StatusOr<std::string> KeyOf(const PayRequest& request) const;
+
   mutable std::mutex mu_;
   std::map<std::string, Order, std::less<>> orders_;                   // by out_trade_no
   std::map<std::string, std::string, std::less<>> by_transaction_id_;  // → out_trade_no
   std::map<std::string, std::string, std::less<>> by_code_url_;        // → out_trade_no
+  std::map<std::string, std::string, std::less<>> by_prepay_id_;       // → out_trade_no
 };
 
 // The order as the query API and the notification present it (SerializeTransaction's input).

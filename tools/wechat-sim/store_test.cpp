@@ -11,8 +11,8 @@ namespace {
 
 constexpr int64_t kNow = 1763700000;  // 2025-11-21T04:40:00Z
 
-NativeOrderRequest Request(std::string out_trade_no = "PM000001") {
-  NativeOrderRequest r;
+OrderRequest Request(std::string out_trade_no = "PM000001") {
+  OrderRequest r;
   r.appid = "wx8888888888888888";
   r.mchid = "1900000109";
   r.description = "demo";
@@ -55,7 +55,7 @@ TEST(OrderStoreTest, ReentryWithDifferentParametersIsRefused) {
   OrderStore store;
   ASSERT_EQ(ErrorCode(store.Prepay(Request())), "");
   for (int i = 0; i < 4; ++i) {
-    NativeOrderRequest changed = Request();
+    OrderRequest changed = Request();
     if (i == 0) changed.amount_total = 501;
     if (i == 1) changed.description = "other";
     if (i == 2) changed.notify_url = "https://example.com/other";
@@ -113,7 +113,7 @@ TEST(OrderStoreTest, CloseIsReentrantAndFinal) {
 
 TEST(OrderStoreTest, PayRespectsTimeExpireAndUnknownOrders) {
   OrderStore store;
-  NativeOrderRequest r = Request();
+  OrderRequest r = Request();
   r.time_expire = "2025-11-21T12:40:00+08:00";  // == kNow
   ASSERT_EQ(ErrorCode(store.Prepay(r)), "");
   EXPECT_EQ(store.Pay(PayNo("PM000001"), kNow + 1).status().code(),

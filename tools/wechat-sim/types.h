@@ -1,6 +1,6 @@
 #pragma once
 
-// The simulator's domain values: a validated Native prepay request, an order as WeChat keeps it,
+// The simulator's domain values: a validated prepay request, an order as WeChat keeps it,
 // the fault knobs of notification delivery, and an error answer in WeChat's shape.
 
 #include <cstdint>
@@ -9,8 +9,9 @@
 
 namespace paymesh::wechatsim {
 
-// The fields of POST /v3/pay/transactions/native that re-entry compares.
-struct NativeOrderRequest {
+// The fields of POST /v3/pay/transactions/{native,jsapi,h5} that re-entry compares.
+struct OrderRequest {
+  std::string trade_type = "NATIVE";  // NATIVE, JSAPI (also the mini program's), MWEB (h5)
   std::string appid;
   std::string mchid;
   std::string description;
@@ -20,17 +21,21 @@ struct NativeOrderRequest {
   std::string attach;
   int64_t amount_total = 0;  // fen
   std::string currency = "CNY";
+  std::string payer_openid;     // JSAPI
+  std::string payer_client_ip;  // MWEB: scene_info.payer_client_ip
+  std::string h5_type;          // MWEB: scene_info.h5_info.type
 
-  bool operator==(const NativeOrderRequest&) const = default;
+  bool operator==(const OrderRequest&) const = default;
 };
 
-enum class TradeState { kNotPay, kSuccess, kClosed };
-const char* TradeStateName(TradeState state);  // NOTPAY, SUCCESS, CLOSED
+enum class TradeState { kNotPay, kSuccess, kClosed, kPayError };
+const char* TradeStateName(TradeState state);  // NOTPAY, SUCCESS, CLOSED, PAYERROR
 
 struct Order {
-  NativeOrderRequest request;
+  OrderRequest request;
   std::optional<int64_t> expire_unix;  // from time_expire
-  std::string code_url;
+  std::string code_url;                // NATIVE
+  std::string prepay_id;               // JSAPI and MWEB
   TradeState state = TradeState::kNotPay;
   // Set by payment.
   std::string transaction_id;

@@ -6,6 +6,7 @@
 
 #include "common/http/client.h"
 #include "common/http/message.h"
+#include "common/strings/ip.h"
 #include "common/time/rfc3339.h"
 
 namespace paymesh::wechatsim {
@@ -13,10 +14,10 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 14> kNativeFields = {
+constexpr std::array<std::string_view, 15> kPrepayFields = {
     "appid",  "mchid",      "description", "out_trade_no",   "time_expire",
     "attach", "notify_url", "goods_tag",   "support_fapiao", "limit_pay",
-    "amount", "detail",     "scene_info",  "settle_info"};
+    "amount", "detail",     "scene_info",  "settle_info",    "payer"};
 
 ApiError Missing(std::string_view field) { return ParamError("缺少参数 " + std::string(field)); }
 ApiError Invalid(std::string_view field, std::string_view why) {
@@ -68,7 +69,7 @@ std::optional<ApiError> CheckMchid(const json::object& o, const Merchant& m) {
   return std::nullopt;
 }
 
-std::optional<ApiError> ParseAmount(const json::object& o, NativeOrderRequest* out) {
+std::optional<ApiError> ParseAmount(const json::object& o, OrderRequest* out) {
   const json::value* v = o.if_contains("amount");
   if (v == nullptr || v->is_null()) return Missing("amount");
   if (!v->is_object()) return Invalid("amount", "应为对象");
@@ -93,6 +94,37 @@ std::optional<ApiError> ParseAmount(const json::object& o, NativeOrderRequest* o
     if (kv.key() != "total" && kv.key() != "currency") {
       return Invalid("amount", "包含未知字段 " + std::string(kv.key()));
     }
+  }
+  return std::nullopt;
+}
+
+// JSAPI's payer: {"openid"} issued to the appid.
+std::optional<ApiError> ParsePayer(const json::object& o, const Merchant& m, OrderRequest* out) {
+  const json::value* payer = o.if_contains("payer");
+  if (payer == nullptr || !payer->is_object() || !payer->as_object().contains("openid")) {
+    return MakeError(400, "PARAM_ERROR", "JSAPI支付必须传openid", 268501013);
+  }
+  if (auto e = Str(payer->as_object(), "openid", true, 1, 128, &out->payer_openid)) return e;
+  if (m.knows_openid && !m.knows_openid(out->appid, out->payer_openid)) {
+    return MakeError(400, "PARAM_ERROR", "appid和openid不匹配", 268501029);
+  }
+  return std::nullopt;
+}
+
+// H5's scene_info: payer_client_ip and h5_info.type, both required.
+std::optional<ApiError> ParseH5Scene(const json::object& o, OrderRequest* out) {
+  const json::value* scene = o.if_contains("scene_info");
+  if (scene == nullptr || !scene->is_object()) return Missing("scene_info");
+  const json::object& s = scene->as_object();
+  if (auto e = Str(s, "payer_client_ip", true, 1, 45, &out->payer_client_ip)) return e;
+  if (!strings::IsIpAddress(out->payer_client_ip)) {
+    return Invalid("scene_info.payer_client_ip", "应为IP地址");
+  }
+  const json::value* h5 = s.if_contains("h5_info");
+  if (h5 == nullptr || !h5->is_object()) return Missing("scene_info.h5_info");
+  if (auto e = Str(h5->as_object(), "type", true, 1, 32, &out->h5_type)) return e;
+  if (out->h5_type != "iOS" && out->h5_type != "Android" && out->h5_type != "Wap") {
+    return Invalid("scene_info.h5_info.type", "应为iOS、Android或Wap");
   }
   return std::nullopt;
 }
@@ -135,22 +167,28 @@ bool IsValidNotifyUrl(std::string_view s) {
   return url.ok() && s.substr(0, url->scheme.size()) == url->scheme;
 }
 
-std::optional<ApiError> ParseNativeRequest(std::string_view body, const Merchant& m,
-                                           NativeOrderRequest* out) {
+std::optional<ApiError> ParsePrepayRequest(std::string_view body, const Merchant& m,
+                                           std::string_view trade_type, OrderRequest* out) {
   json::object o;
   if (auto e = ParseObject(body, &o)) return e;
   if (m.strict_fields) {
-    if (auto e =
-            UnknownField(o, kNativeFields.data(), kNativeFields.data() + kNativeFields.size())) {
-      return e;
-    }
+    const size_t known = trade_type == "JSAPI" ? kPrepayFields.size() : kPrepayFields.size() - 1;
+    if (auto e = UnknownField(o, kPrepayFields.data(), kPrepayFields.data() + known)) return e;
   }
-  NativeOrderRequest r;
+  OrderRequest r;
+  r.trade_type = std::string(trade_type);
   if (auto e = Str(o, "appid", true, 1, 32, &r.appid)) return e;
   if (auto e = CheckMchid(o, m)) return e;
   r.mchid = m.mchid;
-  if (r.appid != m.appid)
-    return MakeError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", 268445527);
+  // The mini program's appid is bound to the merchant too, for JSAPI (wx.requestPayment).
+  const bool bound = r.appid == m.appid || (trade_type == "JSAPI" && !m.miniprogram_appid.empty() &&
+                                            r.appid == m.miniprogram_appid);
+  if (!bound) return MakeError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配", 268445527);
+  if (trade_type == "JSAPI") {
+    if (auto e = ParsePayer(o, m, &r)) return e;
+  } else if (trade_type == "MWEB") {
+    if (auto e = ParseH5Scene(o, &r)) return e;
+  }
   if (auto e = Str(o, "description", true, 1, 127, &r.description)) return e;
   if (auto e = Str(o, "out_trade_no", true, 1, 64, &r.out_trade_no)) return e;
   if (!IsValidOutTradeNo(r.out_trade_no)) {

@@ -11,7 +11,10 @@ namespace {
 namespace json = boost::json;
 using ::testing::HasSubstr;
 
-const Merchant kMerchant{"1900000109", "wx8888888888888888", true};
+const Merchant kMerchant{"1900000109", "wx8888888888888888", "wx7777777777777777", true,
+                         [](const std::string& appid, const std::string& openid) {
+                           return appid == "wx7777777777777777" && openid == "oMini";
+                         }};
 
 json::object ValidBody() {
   return json::object{{"appid", "wx8888888888888888"},
@@ -25,8 +28,8 @@ json::object ValidBody() {
 }
 
 std::optional<ApiError> Check(const json::object& body, const Merchant& m = kMerchant) {
-  NativeOrderRequest out;
-  return ParseNativeRequest(json::serialize(body), m, &out);
+  OrderRequest out;
+  return ParsePrepayRequest(json::serialize(body), m, "NATIVE", &out);
 }
 
 // The request is refused with PARAM_ERROR and a message naming `field`.
@@ -39,8 +42,9 @@ void ExpectParamError(const json::object& body, const std::string& field) {
 }
 
 TEST(NativeValidationTest, AcceptsAValidRequest) {
-  NativeOrderRequest out;
-  ASSERT_EQ(ParseNativeRequest(json::serialize(ValidBody()), kMerchant, &out), std::nullopt);
+  OrderRequest out;
+  ASSERT_EQ(ParsePrepayRequest(json::serialize(ValidBody()), kMerchant, "NATIVE", &out),
+            std::nullopt);
   EXPECT_EQ(out.out_trade_no, "PM20261121_ab-c|d*1");
   EXPECT_EQ(out.amount_total, 100);
   EXPECT_EQ(out.currency, "CNY");
@@ -118,11 +122,11 @@ TEST(NativeValidationTest, UnknownFieldsOnlyWhenStrict) {
 }
 
 TEST(NativeValidationTest, MalformedJson) {
-  NativeOrderRequest out;
-  std::optional<ApiError> e = ParseNativeRequest("{not json", kMerchant, &out);
+  OrderRequest out;
+  std::optional<ApiError> e = ParsePrepayRequest("{not json", kMerchant, "NATIVE", &out);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, "PARAM_ERROR");
-  EXPECT_TRUE(ParseNativeRequest("[1]", kMerchant, &out).has_value());
+  EXPECT_TRUE(ParsePrepayRequest("[1]", kMerchant, "NATIVE", &out).has_value());
 }
 
 TEST(CloseValidationTest, MchidOnly) {
@@ -139,6 +143,48 @@ TEST(QueryValidationTest, MchidParameter) {
   EXPECT_EQ(missing->code, "PARAM_ERROR");
   EXPECT_THAT(missing->message, HasSubstr("mchid"));
   EXPECT_TRUE(CheckQueryMchid("mchid=1230000109", kMerchant).has_value());
+}
+
+TEST(JsapiValidationTest, ThePayerMustBeTheAppsOpenid) {
+  json::object body = ValidBody();
+  body["appid"] = "wx7777777777777777";  // the mini program, bound to the merchant
+  body["payer"] = json::object{{"openid", "oMini"}};
+  OrderRequest out;
+  ASSERT_EQ(ParsePrepayRequest(json::serialize(body), kMerchant, "JSAPI", &out), std::nullopt);
+  EXPECT_EQ(out.trade_type, "JSAPI");
+  EXPECT_EQ(out.payer_openid, "oMini");
+
+  body["payer"] = json::object{{"openid", "oSomeoneElse"}};
+  std::optional<ApiError> e = ParsePrepayRequest(json::serialize(body), kMerchant, "JSAPI", &out);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->code, "PARAM_ERROR");
+  EXPECT_THAT(e->message, HasSubstr("openid"));
+
+  body.erase("payer");
+  e = ParsePrepayRequest(json::serialize(body), kMerchant, "JSAPI", &out);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->subcode, 268501013) << "JSAPI支付必须传openid";
+
+  body["payer"] = json::object{{"openid", "oMini"}};
+  EXPECT_TRUE(ParsePrepayRequest(json::serialize(body), kMerchant, "NATIVE", &out).has_value())
+      << "the mini program's appid is bound for JSAPI only; and NATIVE knows no payer";
+}
+
+TEST(H5ValidationTest, TheSceneIsRequired) {
+  json::object body = ValidBody();
+  OrderRequest out;
+  EXPECT_TRUE(ParsePrepayRequest(json::serialize(body), kMerchant, "MWEB", &out).has_value());
+  body["scene_info"] =
+      json::object{{"payer_client_ip", "203.0.113.7"}, {"h5_info", json::object{{"type", "Wap"}}}};
+  ASSERT_EQ(ParsePrepayRequest(json::serialize(body), kMerchant, "MWEB", &out), std::nullopt);
+  EXPECT_EQ(out.payer_client_ip, "203.0.113.7");
+  EXPECT_EQ(out.h5_type, "Wap");
+  body["scene_info"] =
+      json::object{{"payer_client_ip", "not-an-ip"}, {"h5_info", json::object{{"type", "Wap"}}}};
+  EXPECT_TRUE(ParsePrepayRequest(json::serialize(body), kMerchant, "MWEB", &out).has_value());
+  body["scene_info"] = json::object{{"payer_client_ip", "203.0.113.7"},
+                                    {"h5_info", json::object{{"type", "Desktop"}}}};
+  EXPECT_TRUE(ParsePrepayRequest(json::serialize(body), kMerchant, "MWEB", &out).has_value());
 }
 
 }  // namespace
