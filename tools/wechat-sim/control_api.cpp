@@ -25,7 +25,9 @@ http::Response BadRequest(std::string message) {
 json::object OrderJson(const Order& o) {
   json::object out{{"out_trade_no", o.request.out_trade_no},
                    {"state", TradeStateName(o.state)},
+                   {"trade_type", o.request.trade_type},
                    {"code_url", o.code_url},
+                   {"prepay_id", o.prepay_id},
                    {"description", o.request.description},
                    {"notify_url", o.request.notify_url},
                    {"amount_total", o.request.amount_total},
@@ -47,11 +49,14 @@ absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
   if (ec || !v.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
   PayRequest p;
   for (const auto& [key, value] : v.as_object()) {
-    if (key == "out_trade_no" || key == "code_url" || key == "openid") {
+    if (key == "out_trade_no" || key == "code_url" || key == "prepay_id" || key == "openid") {
       if (!value.is_string())
         return absl::InvalidArgumentError(std::string(key) + " must be a string");
       std::string s(value.as_string());
-      (key == "out_trade_no" ? p.out_trade_no : key == "code_url" ? p.code_url : p.openid) = s;
+      (key == "out_trade_no" ? p.out_trade_no
+       : key == "code_url"   ? p.code_url
+       : key == "prepay_id"  ? p.prepay_id
+                             : p.openid) = s;
     } else if (key == "amount_total") {
       if (!value.is_int64() || value.as_int64() < 0) {
         return absl::InvalidArgumentError("amount_total must be a non-negative integer");
@@ -61,8 +66,8 @@ absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
       return absl::InvalidArgumentError("unknown field " + std::string(key));
     }
   }
-  if (p.out_trade_no.empty() == p.code_url.empty()) {
-    return absl::InvalidArgumentError("give exactly one of out_trade_no and code_url");
+  if (!p.out_trade_no.empty() + !p.code_url.empty() + !p.prepay_id.empty() != 1) {
+    return absl::InvalidArgumentError("give exactly one of out_trade_no, code_url and prepay_id");
   }
   return p;
 }
@@ -70,25 +75,16 @@ absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
 http::Response Pay(const http::Request& req, const ControlContext& ctx, int64_t now) {
   absl::StatusOr<PayRequest> pay = ParsePayRequest(req.body);
   if (!pay.ok()) return BadRequest(std::string(pay.status().message()));
-  absl::StatusOr<Order> order = ctx.store->Pay(*pay, now);
-  if (absl::IsNotFound(order.status())) {
-    return Error(404, "NOT_FOUND", std::string(order.status().message()));
+  absl::StatusOr<Paid> paid = PayAndNotify(ctx, *pay, now);
+  if (absl::IsNotFound(paid.status())) {
+    return Error(404, "NOT_FOUND", std::string(paid.status().message()));
   }
-  if (!order.ok()) return Error(409, "NOT_PAYABLE", std::string(order.status().message()));
-  Notification n;
-  n.out_trade_no = order->request.out_trade_no;
-  n.notify_url = order->request.notify_url;
-  n.id = NewNotificationId();
-  n.faults = ctx.faults->For(n.out_trade_no);
-  absl::StatusOr<std::string> body = BuildSuccessEnvelope(*order, ctx.apiv3_key, now, n.id);
-  if (!body.ok()) return Error(500, "INTERNAL", std::string(body.status().message()));
-  n.body = std::move(*body);
-  log::Info("order paid", {{"out_trade_no", n.out_trade_no},
-                           {"transaction_id", order->transaction_id},
-                           {"notification_id", n.id}});
-  json::object out = OrderJson(*order);
-  out["notification_id"] = n.id;
-  ctx.notifier->Deliver(std::move(n));
+  if (absl::IsFailedPrecondition(paid.status())) {
+    return Error(409, "NOT_PAYABLE", std::string(paid.status().message()));
+  }
+  if (!paid.ok()) return Error(500, "INTERNAL", std::string(paid.status().message()));
+  json::object out = OrderJson(paid->order);
+  out["notification_id"] = paid->notification_id;
   return http::Response::Json(200, json::serialize(out));
 }
 
@@ -102,6 +98,26 @@ http::Response SetFaults(const http::Request& req, const ControlContext& ctx) {
 }
 
 }  // namespace
+
+absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request,
+                                  int64_t now) {
+  absl::StatusOr<Order> order = ctx.store->Pay(request, now);
+  if (!order.ok()) return order.status();
+  Notification n;
+  n.out_trade_no = order->request.out_trade_no;
+  n.notify_url = order->request.notify_url;
+  n.id = NewNotificationId();
+  n.faults = ctx.faults->For(n.out_trade_no);
+  absl::StatusOr<std::string> body = BuildSuccessEnvelope(*order, ctx.apiv3_key, now, n.id);
+  if (!body.ok()) return absl::InternalError(body.status().message());
+  n.body = std::move(*body);
+  log::Info("order paid", {{"out_trade_no", n.out_trade_no},
+                           {"transaction_id", order->transaction_id},
+                           {"notification_id", n.id}});
+  Paid paid{std::move(*order), n.id};
+  ctx.notifier->Deliver(std::move(n));
+  return paid;
+}
 
 http::Response HandleControlApi(const http::Request& req, const ControlContext& ctx, int64_t now) {
   const std::string_view path = req.Path();

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "common/crypto/rsa.h"
 #include "common/http/message.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/notifier.h"
@@ -27,7 +29,18 @@ struct ControlContext {
   FaultRegistry* faults = nullptr;
   Notifier* notifier = nullptr;
   std::string apiv3_key;
+  const crypto::RsaPublicKey* merchant_key = nullptr;  // checks the bridge's paySign
 };
+
+// Pays an order as its user would and starts delivering the notification; answers the paid
+// order and the notification id. NOT_FOUND / FAILED_PRECONDITION as OrderStore::Pay; INTERNAL
+// when the notification cannot be built.
+struct Paid {
+  Order order;
+  std::string notification_id;
+};
+absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request,
+                                  int64_t now);
 
 // Answers any request under /sim/ (404 for other routes); `now` is Unix seconds.
 http::Response HandleControlApi(const http::Request& request, const ControlContext& ctx,
