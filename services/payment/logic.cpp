@@ -377,7 +377,9 @@ absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string&
 
 absl::Status PaymentLogic::CheckOurs(const wechatpay::Transaction& tx) const {
   if (tx.mchid != settings_.mchid) return absl::InvalidArgumentError("mchid is not ours");
-  if (tx.appid != settings_.appid) return absl::InvalidArgumentError("appid is not ours");
+  const bool ours = tx.appid == settings_.appid || (!settings_.miniprogram_appid.empty() &&
+                                                    tx.appid == settings_.miniprogram_appid);
+  if (!ours) return absl::InvalidArgumentError("appid is not ours");
   return absl::OkStatus();
 }
 

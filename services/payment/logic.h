@@ -136,7 +136,7 @@ class PaymentLogic {
                                           const NotificationHeaders& headers, std::string_view body,
                                           std::string* event_type);
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
-  // OK when the transaction names our merchant and app.
+  // OK when the transaction names our merchant and one of our apps.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 
   // The appid a channel pays with, or why it cannot be used.

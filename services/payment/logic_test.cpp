@@ -501,6 +501,11 @@ TEST_F(PaymentLogicTest, RejectsAnotherMerchantsOrAppsTransactionAsMalformed) {
     EXPECT_EQ(a.event_type, "TRANSACTION.SUCCESS");
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
+
+  wechatpay::Transaction mini = PaidTransaction();
+  mini.appid = kMiniAppid;
+  EXPECT_EQ(Handle(MakeNotification(mini, NowSeconds())).verdict, Verdict::kAck)
+      << "the mini program's payments are ours too";
 }
 
 TEST_F(PaymentLogicTest, AMalformedSignedBodyIsRejectedAsMalformed) {

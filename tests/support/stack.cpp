@@ -144,10 +144,11 @@ absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(const StackOptions& options)
   RETURN_IF_ERROR(stack->Spawn(Service::kAuth));
 
   RETURN_IF_ERROR(stack->AwaitServing(Service::kOrder));
+  RETURN_IF_ERROR(stack->AwaitServing(Service::kAuth));
   const std::string order_addr = Loopback(stack->Port(Service::kOrder));
   payment_env.try_emplace("ORDER_GRPC_ADDR", order_addr);
+  payment_env.try_emplace("AUTH_GRPC_ADDR", Loopback(stack->Port(Service::kAuth)));
   RETURN_IF_ERROR(stack->Spawn(Service::kPayment));
-  RETURN_IF_ERROR(stack->AwaitServing(Service::kAuth));
   RETURN_IF_ERROR(stack->AwaitServing(Service::kPayment));
 
   gateway_env.try_emplace("AUTH_GRPC_ADDR", Loopback(stack->Port(Service::kAuth)));
@@ -237,6 +238,7 @@ absl::Status Stack::ConfigureWechatPay() {
   auto& env = children_[Service::kPayment].env;
   env.try_emplace("WECHATPAY_MCHID", wechat_->mchid);
   env.try_emplace("WECHAT_APPID", wechat_->appid);
+  env.try_emplace("WECHAT_MINIPROGRAM_APPID", miniprogram_appid);
   env.try_emplace("WECHATPAY_MERCHANT_SERIAL", wechat_->merchant_serial);
   env.try_emplace("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", state_dir + "/merchant_private_key.pem");
   env.try_emplace("WECHATPAY_APIV3_KEY_FILE", state_dir + "/apiv3_key");

@@ -14,7 +14,8 @@ namespace json = boost::json;
 
 constexpr size_t kMaxField = 1024;
 
-constexpr char kBridgeJs[] = R"js(// WeChat client stand-in (paymesh wechat-sim): the payment bridge of the JS-SDK.
+constexpr char kBridgeJs[] =
+    R"js(// WeChat client stand-in (paymesh wechat-sim): the payment bridge of the JS-SDK.
 (function () {
   var base = (document.currentScript && document.currentScript.src || '').replace(/\/sim\/jsbridge\.js.*$/, '');
   function pay(params, done) {
@@ -87,8 +88,7 @@ http::Response BridgePay(const http::Request& req, const ControlContext& ctx, in
                     nonce = Field(o, "nonceStr"), package = Field(o, "package"),
                     sign_type = Field(o, "signType"), pay_sign = Field(o, "paySign");
   const std::string prefix = "prepay_id=";
-  if (sign_type != "RSA" || package.rfind(prefix, 0) != 0 || time_stamp.empty() ||
-      nonce.empty()) {
+  if (sign_type != "RSA" || package.rfind(prefix, 0) != 0 || time_stamp.empty() || nonce.empty()) {
     return ErrMsg("fail", "missing or malformed parameters");
   }
   const std::string prepay_id = package.substr(prefix.size());
@@ -110,11 +110,20 @@ std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -127,11 +136,13 @@ http::Response Cashier(const http::Request& req, const ControlContext& ctx) {
     return http::Response::Text(404, "unknown prepay_id\n");
   }
   const std::string id = Escape(prepay_id);
-  std::string html = "<!doctype html><meta charset=utf-8><title>微信支付</title>"
-                     "<h1>微信支付 (simulator)</h1><p>" + Escape(order->request.description) +
-                     "</p><p>¥" + std::to_string(order->request.amount_total / 100) + "." +
-                     (order->request.amount_total % 100 < 10 ? "0" : "") +
-                     std::to_string(order->request.amount_total % 100) + "</p>";
+  std::string html =
+      "<!doctype html><meta charset=utf-8><title>微信支付</title>"
+      "<h1>微信支付 (simulator)</h1><p>" +
+      Escape(order->request.description) + "</p><p>¥" +
+      std::to_string(order->request.amount_total / 100) + "." +
+      (order->request.amount_total % 100 < 10 ? "0" : "") +
+      std::to_string(order->request.amount_total % 100) + "</p>";
   for (const char* result : {"pay", "cancel", "fail"}) {
     html += "<form method=post action=/sim/h5/pay><input type=hidden name=prepay_id value=\"" + id +
             "\"><button name=result value=" + result + ">" + result + "</button></form>";
@@ -149,8 +160,8 @@ http::Response H5Pay(const http::Request& req, const ControlContext& ctx, int64_
   const std::string outcome =
       Settle(ctx, prepay_id, http::QueryParam(form, "result").value_or("pay"), now);
   return WithCors(http::Response::Json(
-      200, json::serialize(json::object{{"result", outcome},
-                                        {"out_trade_no", order->request.out_trade_no}})));
+      200, json::serialize(
+               json::object{{"result", outcome}, {"out_trade_no", order->request.out_trade_no}})));
 }
 
 }  // namespace
