@@ -24,6 +24,7 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
   auto ctx = std::make_shared<HandlerContext>();
   ctx->upstreams = &upstreams;
   ctx->trust_forwarded_for = options.trust_forwarded_for;
+  ctx->needs_auth = options.routes != RouteSet::kNotify;
   auto router = std::make_unique<Router>(options.max_body_bytes);
   AddInfraRoutes(*router, ctx);
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kApi) {

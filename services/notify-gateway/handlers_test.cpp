@@ -75,6 +75,16 @@ TEST_F(GatewayTest, ReadyzIs503WhenAnUpstreamIsDownOrNotServing) {
   EXPECT_EQ(body.at("upstreams").at("payment").as_string(), "NOT_SERVING");
 }
 
+TEST_F(GatewayTest, ANotifyOnlyGatewayIsReadyWithoutAuth) {
+  Build(RouteSet::kNotify, false);
+  fake_.health[Backend::kAuth] = absl::UnavailableError("connection refused");
+  http::Response res = Call("GET", "/readyz");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_FALSE(Body(res).at("upstreams").as_object().contains("auth"));
+  Build(RouteSet::kAll, false);
+  EXPECT_EQ(Call("GET", "/readyz").status, 503) << "the API needs auth";
+}
+
 TEST_F(GatewayTest, MetricsExposeRequestCounters) {
   Call("GET", "/healthz");
   http::Response res = Call("GET", "/metrics");

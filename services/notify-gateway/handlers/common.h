@@ -21,6 +21,8 @@ struct HandlerContext {
   Upstreams* upstreams = nullptr;
   // Take the client IP from the first X-Forwarded-For entry (only behind a trusted ingress).
   bool trust_forwarded_for = false;
+  // Whether the routes served need auth (false for a notify-only gateway): /readyz checks it.
+  bool needs_auth = true;
 };
 
 using ContextHandler = boost::asio::awaitable<http::Response> (*)(const HandlerContext&,

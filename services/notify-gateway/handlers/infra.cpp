@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/http/status_map.h"
 #include "common/metrics/metrics.h"
@@ -24,20 +25,25 @@ std::string Describe(const absl::StatusOr<HealthResponse>& health) {
   return HealthResponse::ServingStatus_Name(health->status());
 }
 
+// Ready when every backend the routes served need answers SERVING: a notify-only gateway needs
+// payment and order, not auth (notifications never carry a user's token).
 awaitable<http::Response> Readyz(const HandlerContext& ctx, http::Request& req, const PathParams&) {
   using namespace boost::asio::experimental::awaitable_operators;
   Upstreams& up = *ctx.upstreams;
-  // All three checks run at once, so /readyz takes as long as the slowest one.
-  auto [auth, order, payment] = co_await (up.Health(Backend::kAuth, req.request_id) &&
-                                          up.Health(Backend::kOrder, req.request_id) &&
-                                          up.Health(Backend::kPayment, req.request_id));
+  // The checks run at once, so /readyz takes as long as the slowest one.
+  auto [order, payment] = co_await (up.Health(Backend::kOrder, req.request_id) &&
+                                    up.Health(Backend::kPayment, req.request_id));
+  std::vector<std::pair<Backend, absl::StatusOr<HealthResponse>>> checks = {
+      {Backend::kOrder, std::move(order)}, {Backend::kPayment, std::move(payment)}};
+  if (ctx.needs_auth) {
+    checks.insert(checks.begin(),
+                  {Backend::kAuth, co_await up.Health(Backend::kAuth, req.request_id)});
+  }
   bool ready = true;
   boost::json::object upstreams;
-  for (const auto& [backend, health] :
-       {std::pair{Backend::kAuth, &auth}, std::pair{Backend::kOrder, &order},
-        std::pair{Backend::kPayment, &payment}}) {
-    ready = ready && health->ok() && (*health)->status() == HealthResponse::SERVING;
-    upstreams[BackendName(backend)] = Describe(*health);
+  for (const auto& [backend, health] : checks) {
+    ready = ready && health.ok() && health->status() == HealthResponse::SERVING;
+    upstreams[BackendName(backend)] = Describe(health);
   }
   boost::json::object root;
   root["status"] = ready ? "ready" : "not_ready";
