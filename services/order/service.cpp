@@ -62,6 +62,10 @@ v1::PaymentOutcome ToProto(PaymentOutcome outcome) {
       return v1::PAYMENT_OUTCOME_UNKNOWN_ORDER;
     case PaymentOutcome::kIgnored:
       return v1::PAYMENT_OUTCOME_IGNORED;
+    case PaymentOutcome::kDuplicatePayment:
+      return v1::PAYMENT_OUTCOME_DUPLICATE_PAYMENT;
+    case PaymentOutcome::kRejected:
+      return v1::PAYMENT_OUTCOME_REJECTED;
   }
   return v1::PAYMENT_OUTCOME_UNSPECIFIED;
 }

@@ -58,7 +58,7 @@ struct OrderChange {
   std::string transaction_id;    // non-empty: the order was paid by it, at paid_at
   Timestamp paid_at{};
   bool late_payment = false;  // true: sets late_payment
-  std::string flag_reason;    // non-empty: sets flagged, with this reason
+  std::string flag_reason;    // non-empty: sets flagged and adds this reason to the order's
 };
 
 // Decides the change for a locked order; an error aborts the transaction unchanged. Must be
@@ -113,14 +113,14 @@ class OrderStore {
   // The change (docs/architecture.md, "Order states"): an amount or currency that differs from
   // the order's flags it (AMOUNT_MISMATCH, event amount_mismatch, state unchanged); an order
   // already paid by the same transaction → DUPLICATE; by another one → flagged
-  // duplicate_payment (APPLIED); CREATED/PAYING/PAY_FAILED → PAID (event paid); CLOSED → PAID
-  // with late_payment and a flag (event late_payment). paid_at is the reported success_time,
-  // else `now`. Reports are applied one after the other, so two deliveries of one notification,
-  // or two reports of one order, in one call are applied exactly once; concurrent calls
-  // serialize on the inbox and payment keys and the order's row lock.
-  // All or nothing: on error nothing was written. UNAVAILABLE (incl. commit outcome unknown) or
-  // ABORTED: retry; any other code means some report broke a constraint — apply them one by
-  // one to tell which.
+  // duplicate_payment (DUPLICATE_PAYMENT, state unchanged); CREATED/PAYING/PAY_FAILED → PAID
+  // (event paid); CLOSED → PAID with late_payment and a flag (event late_payment). Flag reasons
+  // accumulate ("; "-separated), never replace one another. paid_at is the reported
+  // success_time, else `now`. Reports are applied one after the other, so two deliveries of one
+  // notification, or two reports of one order, in one call are applied exactly once; concurrent
+  // calls serialize on the inbox and payment keys and the order's row lock. All or nothing: on
+  // error nothing was written. UNAVAILABLE (incl. commit outcome unknown) or ABORTED: retry; any
+  // other code means some report broke a constraint — apply them one by one to tell which.
   virtual absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices, Timestamp now) = 0;
 

@@ -42,14 +42,17 @@ inline constexpr std::string_view kSourceNames[] = {"notification", "query"};
 
 // What ApplyPayments did with a report.
 enum class PaymentOutcome {
-  kApplied,         // the order changed (paid, late payment, duplicate payment flagged)
-  kDuplicate,       // this notification or transaction was applied before
-  kAmountMismatch,  // recorded and flagged; the order is not paid
-  kUnknownOrder,    // recorded without an order, for reconciliation
-  kIgnored          // recorded only: not a successful payment
+  kApplied,           // the order was paid (late payments included)
+  kDuplicate,         // this notification or transaction was applied before
+  kAmountMismatch,    // recorded and flagged; the order is not paid
+  kUnknownOrder,      // recorded without an order, for reconciliation
+  kIgnored,           // recorded only: not a successful payment
+  kDuplicatePayment,  // a second transaction for a paid order: recorded and flagged
+  kRejected           // a verified report that cannot be applied: stored with its reason
 };
-inline constexpr std::string_view kOutcomeNames[] = {"APPLIED", "DUPLICATE", "AMOUNT_MISMATCH",
-                                                     "UNKNOWN_ORDER", "IGNORED"};
+inline constexpr std::string_view kOutcomeNames[] = {
+    "APPLIED", "DUPLICATE",         "AMOUNT_MISMATCH", "UNKNOWN_ORDER",
+    "IGNORED", "DUPLICATE_PAYMENT", "REJECTED"};
 
 // The stored name of an enum value above, and back (nullopt for an unknown name).
 template <typename Enum, size_t N>

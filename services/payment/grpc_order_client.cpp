@@ -36,7 +36,10 @@ static_assert(static_cast<int>(PaymentOutcome::kAmountMismatch) ==
 static_assert(static_cast<int>(PaymentOutcome::kUnknownOrder) ==
               ov1::PAYMENT_OUTCOME_UNKNOWN_ORDER);
 static_assert(static_cast<int>(PaymentOutcome::kIgnored) == ov1::PAYMENT_OUTCOME_IGNORED);
-static_assert(ov1::PaymentOutcome_MAX == ov1::PAYMENT_OUTCOME_IGNORED);
+static_assert(static_cast<int>(PaymentOutcome::kDuplicatePayment) ==
+              ov1::PAYMENT_OUTCOME_DUPLICATE_PAYMENT);
+static_assert(static_cast<int>(PaymentOutcome::kRejected) == ov1::PAYMENT_OUTCOME_REJECTED);
+static_assert(ov1::PaymentOutcome_MAX == ov1::PAYMENT_OUTCOME_REJECTED);
 static_assert(static_cast<int>(ReportSource::kNotification) == ov1::REPORT_SOURCE_NOTIFICATION);
 static_assert(static_cast<int>(ReportSource::kQuery) == ov1::REPORT_SOURCE_QUERY);
 

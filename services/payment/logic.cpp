@@ -69,8 +69,9 @@ const char* ChannelName(Channel channel) {
 }
 
 const char* OutcomeName(PaymentOutcome outcome) {
-  static constexpr const char* kNames[] = {"UNSPECIFIED",     "APPLIED",       "DUPLICATE",
-                                           "AMOUNT_MISMATCH", "UNKNOWN_ORDER", "IGNORED"};
+  static constexpr const char* kNames[] = {"UNSPECIFIED",       "APPLIED",       "DUPLICATE",
+                                           "AMOUNT_MISMATCH",   "UNKNOWN_ORDER", "IGNORED",
+                                           "DUPLICATE_PAYMENT", "REJECTED"};
   const auto i = static_cast<size_t>(outcome);
   return i < std::size(kNames) ? kNames[i] : kNames[0];
 }

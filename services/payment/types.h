@@ -41,7 +41,9 @@ enum class PaymentOutcome {
   kDuplicate = 2,
   kAmountMismatch = 3,
   kUnknownOrder = 4,
-  kIgnored = 5
+  kIgnored = 5,
+  kDuplicatePayment = 6,
+  kRejected = 7
 };
 
 // paymesh.order.v1.ReportSource.

@@ -44,7 +44,7 @@ OrderChange DecidePayment(const Order& order, const PaymentNotice& notice, Times
       *outcome = PaymentOutcome::kDuplicate;
       return OrderChange{};
     }
-    *outcome = PaymentOutcome::kApplied;
+    *outcome = PaymentOutcome::kDuplicatePayment;
     change.event_type = "duplicate_payment";
     change.flag_reason = "duplicate_payment: " + r.transaction_id + " after " +
                          order.transaction_id + ", refund required";
@@ -242,8 +242,9 @@ void FakeOrderStore::Write(Order& order, const OrderChange& change) {
   }
   if (change.late_payment) order.late_payment = true;
   if (!change.flag_reason.empty()) {
+    // Every reason is kept: a later one never hides an earlier one.
     order.flagged = true;
-    order.flag_reason = change.flag_reason;
+    order.flag_reason += (order.flag_reason.empty() ? "" : "; ") + change.flag_reason;
   }
 }
 

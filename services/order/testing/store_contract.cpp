@@ -219,7 +219,8 @@ TEST_P(StoreContractTest, ASecondTransactionForAPaidOrderIsFlagged) {
   ASSERT_EQ(Apply(Report(o, "n-1", "4200000001"))->outcome, PaymentOutcome::kApplied);
   auto r = Apply(Report(o, "n-2", "4200000002"));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->outcome, PaymentOutcome::kDuplicatePayment) << "never APPLIED: no double count";
+  EXPECT_EQ(harness().InboxOutcome("n-2"), PaymentOutcome::kDuplicatePayment);
   EXPECT_EQ(r->order_state, OrderState::kPaid);
   EXPECT_TRUE(r->flagged);
   EXPECT_THAT(r->flag_reason, StartsWith("duplicate_payment: 4200000002 after 4200000001"));
@@ -276,12 +277,12 @@ TEST_P(StoreContractTest, OutcomeTable) {
       {OrderState::kPayFailed, OrderState::kPaid, "paid", PaymentOutcome::kApplied, false, false},
       {OrderState::kClosed, OrderState::kPaid, "late_payment", PaymentOutcome::kApplied, true,
        true},
-      {OrderState::kPaid, OrderState::kPaid, "duplicate_payment", PaymentOutcome::kApplied, true,
-       false},
-      {OrderState::kPartiallyRefunded, OrderState::kPartiallyRefunded, "duplicate_payment",
-       PaymentOutcome::kApplied, true, false},
-      {OrderState::kRefunded, OrderState::kRefunded, "duplicate_payment", PaymentOutcome::kApplied,
+      {OrderState::kPaid, OrderState::kPaid, "duplicate_payment", PaymentOutcome::kDuplicatePayment,
        true, false},
+      {OrderState::kPartiallyRefunded, OrderState::kPartiallyRefunded, "duplicate_payment",
+       PaymentOutcome::kDuplicatePayment, true, false},
+      {OrderState::kRefunded, OrderState::kRefunded, "duplicate_payment",
+       PaymentOutcome::kDuplicatePayment, true, false},
   };
   int n = 0;
   for (const Row& row : table) {
@@ -348,6 +349,18 @@ TEST_P(StoreContractTest, TwoDeliveriesOfOneNotificationInOneBatchApplyOnce) {
   EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
 }
 
+TEST_P(StoreContractTest, EveryFlagReasonIsKept) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kClosed);
+  ASSERT_EQ(Apply(Report(o, "n-1", "4200000001"))->outcome, PaymentOutcome::kApplied);
+  auto r = Apply(Report(o, "n-2", "4200000002"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->flag_reason,
+            "late_payment: paid after close, refund required; duplicate_payment: 4200000002 "
+            "after 4200000001, refund required");
+  EXPECT_EQ(Get(o.id).flag_reason, r->flag_reason);
+}
+
 TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {
   const Order o = PlaceOrder();
   auto r = ApplyAll({Report(o, "n-1", "4200000001"), Report(o, "n-2", "4200000001"),
@@ -356,7 +369,7 @@ TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {
   ASSERT_EQ(r->size(), 3u);
   EXPECT_EQ((*r)[0].outcome, PaymentOutcome::kApplied);
   EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kDuplicate) << "same transaction, other id";
-  EXPECT_EQ((*r)[2].outcome, PaymentOutcome::kApplied) << "a second payment: flagged";
+  EXPECT_EQ((*r)[2].outcome, PaymentOutcome::kDuplicatePayment) << "a second payment: flagged";
   EXPECT_TRUE((*r)[2].flagged);
   EXPECT_EQ(Get(o.id).transaction_id, "4200000001");
   EXPECT_EQ(EventsOf(o.id, "paid").size(), 1u);
