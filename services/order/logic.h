@@ -29,6 +29,7 @@ inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
 inline constexpr size_t kMaxDescriptionBytes = 127;  // WeChat's limit for the bill text
 inline constexpr size_t kMaxReportFieldLength = 128;
+inline constexpr size_t kMaxReasonLength = 256;  // of a rejected report's reason
 inline constexpr size_t kMaxUrlLength = 2048;
 
 // n characters of [0-9A-Za-z].
@@ -84,6 +85,12 @@ class OrderLogic {
   // in a warning, each one that needs a person.
   absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices);
+
+  // A verified report that cannot be applied: stored REJECTED with the reason
+  // (OrderStore::RecordRejectedReport), counted in order_payment_reports_rejected_total and said
+  // in an error log line (no openid). INVALID_ARGUMENT when not even its notification id is
+  // usable: then it cannot be stored and WeChat must keep delivering it.
+  absl::StatusOr<PaymentOutcome> RecordRejectedReport(RejectedReport report);
 
   Timestamp Now() const { return clock_.Now(); }
 

@@ -698,5 +698,18 @@ TEST(OrderValidatePaymentNoticeTest, RefusesWhatTheStoreMustNeverSee) {
   EXPECT_TRUE(ValidatePaymentNotice(notpay).ok());
 }
 
+TEST_F(OrderLogicTest, ARejectedReportIsStoredCutToSizeOnlyWithAUsableId) {
+  RejectedReport r{"n-rejected",          ReportSource::kNotification,
+                   "TRANSACTION.SUCCESS", std::string(300, 'o'),
+                   "4200000001",          std::string(1000, 'r')};
+  absl::StatusOr<PaymentOutcome> outcome = logic_.RecordRejectedReport(r);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(*outcome, PaymentOutcome::kRejected);
+  EXPECT_EQ(*logic_.RecordRejectedReport(r), PaymentOutcome::kDuplicate);
+  r.notification_id = "";
+  EXPECT_EQ(logic_.RecordRejectedReport(r).status().code(), absl::StatusCode::kInvalidArgument)
+      << "nothing to key it on: WeChat must keep it";
+}
+
 }  // namespace
 }  // namespace paymesh::order

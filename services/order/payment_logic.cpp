@@ -7,6 +7,8 @@
 #include "absl/status/status.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/strings/utf8.h"
 #include "services/order/logic.h"
 
 namespace paymesh::order {
@@ -82,6 +84,28 @@ absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(
                                        {"flag_reason", results[i].flag_reason}});
   }
   return results;
+}
+
+absl::StatusOr<PaymentOutcome> OrderLogic::RecordRejectedReport(RejectedReport report) {
+  RETURN_IF_ERROR(
+      CheckText("notification_id", report.notification_id, kMaxReportFieldLength, true));
+  // Whatever else it says is kept only as far as the inbox holds it.
+  for (std::string* field : {&report.event_type, &report.out_trade_no, &report.transaction_id}) {
+    *field = std::string(strings::TruncateUtf8(*field, kMaxReportFieldLength));
+  }
+  report.reason = std::string(strings::TruncateUtf8(report.reason, kMaxReasonLength));
+  ASSIGN_OR_RETURN(PaymentOutcome outcome, store_.RecordRejectedReport(report));
+  if (outcome == PaymentOutcome::kRejected) {
+    static metrics::Counter& rejected = metrics::Registry::Default().AddCounter(
+        "order_payment_reports_rejected_total",
+        "Verified payment reports stored as REJECTED: a person must look at each", {});
+    rejected.Inc();
+    log::Error("verified payment report rejected", {{"notification_id", report.notification_id},
+                                                    {"out_trade_no", report.out_trade_no},
+                                                    {"transaction_id", report.transaction_id},
+                                                    {"reason", report.reason}});
+  }
+  return outcome;
 }
 
 absl::Status ValidatePrepay(const Prepay& prepay) {

@@ -43,6 +43,7 @@ constexpr char kItemsOfOrders[] = "order_items_of";
 constexpr char kUpdateOrder[] = "order_update";
 constexpr char kInsertEvent[] = "order_insert_event";
 constexpr char kApplyPayments[] = "order_apply_payments";
+constexpr char kRecordRejected[] = "order_record_rejected_report";
 
 std::vector<pg::PreparedStatement> Statements() {
   const std::string products(kSelectProducts), orders(kSelectOrders);
@@ -109,6 +110,10 @@ std::vector<pg::PreparedStatement> Statements() {
        "coalesce(r_flag_reason, '') FROM apply_payments($1::text[], $2::text[], $3::text[], "
        "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
        "$11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint)"},
+      {kRecordRejected,
+       "INSERT INTO notification_inbox (notification_id, source, event_type, out_trade_no, "
+       "transaction_id, outcome, report, reject_reason) VALUES ($1, $2, $3, $4, NULLIF($5, ''), "
+       "'REJECTED', '{}'::jsonb, $6) ON CONFLICT (notification_id) DO NOTHING RETURNING 1"},
   };
 }
 
@@ -359,6 +364,16 @@ absl::StatusOr<Order> PgOrderStore::UpdateOrder(const std::string& order_id,
     WriteChange(tx, locked, change);
     return SelectExisting(tx, kOrderById, order_id);
   });
+}
+
+absl::StatusOr<PaymentOutcome> PgOrderStore::RecordRejectedReport(const RejectedReport& report) {
+  return pool_.AutoCommit<PaymentOutcome>(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<PaymentOutcome> {
+        const pqxx::result r = tx.exec_prepared(
+            kRecordRejected, report.notification_id, std::string(SourceName(report.source)),
+            report.event_type, report.out_trade_no, report.transaction_id, report.reason);
+        return r.empty() ? PaymentOutcome::kDuplicate : PaymentOutcome::kRejected;
+      });
 }
 
 absl::StatusOr<std::vector<PaymentResult>> PgOrderStore::ApplyPayments(

@@ -244,8 +244,27 @@ grpc::ServerUnaryReactor* OrderGrpcService::RecordPrepay(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerContext* ctx,
                                                          const v1::ApplyPaymentRequest* req,
                                                          v1::ApplyPaymentResponse* resp) {
+  absl::StatusOr<PaymentNotice> notice = req->rejected_reason().empty()
+                                             ? FromProto(*req)
+                                             : absl::InvalidArgumentError(req->rejected_reason());
+  if (absl::IsInvalidArgument(notice.status())) {
+    // Verified by payment, yet not applicable: stored as REJECTED, so that WeChat can stop
+    // without the report being lost.
+    RejectedReport rejected{req->notification_id(),
+                            req->source() == v1::REPORT_SOURCE_QUERY ? ReportSource::kQuery
+                                                                     : ReportSource::kNotification,
+                            req->event_type(),
+                            req->report().out_trade_no(),
+                            req->report().transaction_id(),
+                            std::string(notice.status().message())};
+    return rpc::RunOnWorkers(
+        ctx, workers_, "ApplyPayment", [this, rejected, resp]() -> absl::Status {
+          ASSIGN_OR_RETURN(PaymentOutcome outcome, logic_.RecordRejectedReport(rejected));
+          resp->set_outcome(ToProto(outcome));
+          return absl::OkStatus();
+        });
+  }
   rpc::PendingCall call(ctx, "ApplyPayment");
-  absl::StatusOr<PaymentNotice> notice = FromProto(*req);
   if (!notice.ok()) {
     call.Finish(notice.status());
     return call.reactor();

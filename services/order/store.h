@@ -123,6 +123,10 @@ class OrderStore {
   // other code means some report broke a constraint — apply them one by one to tell which.
   virtual absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices, Timestamp now) = 0;
+  // Stores a report that cannot be applied in the inbox with outcome REJECTED and the reason;
+  // nothing else changes. Idempotent on the notification id: one seen before → its earlier
+  // outcome stands and DUPLICATE is answered.
+  virtual absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) = 0;
 
   // Up to `limit` of the user's orders, newest first by (created_at, id), strictly after
   // `after` when given.

@@ -163,6 +163,17 @@ struct PaymentNotice {
   bool applicable() const { return report.trade_state == kTradeStateSuccess; }
 };
 
+// A verified report that cannot be applied, kept with the reason (never the openid): its
+// fields are cut to what the inbox holds.
+struct RejectedReport {
+  std::string notification_id;
+  ReportSource source = ReportSource::kNotification;
+  std::string event_type;
+  std::string out_trade_no;
+  std::string transaction_id;
+  std::string reason;
+};
+
 // What applying one report did, and the order as it is afterwards.
 struct PaymentResult {
   PaymentOutcome outcome = PaymentOutcome::kApplied;

@@ -158,8 +158,10 @@ void GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input, const std::st
   call->req.set_source(static_cast<ov1::ReportSource>(input.source));
   call->req.set_event_type(input.event_type);
   if (absl::Status st = ReportToProto(input.transaction, call->req.mutable_report()); !st.ok()) {
-    done(st);
-    return;
+    // Verified, but not expressible on the contract: order stores it as REJECTED with the
+    // reason (and the ids it has), so that WeChat can stop without it being lost.
+    call->req.set_rejected_reason(std::string(st.message()));
+    call->req.mutable_report()->clear_success_time();
   }
   call->done = std::move(done);
   rpc::PrepareClientContext(call->ctx, timeout_, request_id);

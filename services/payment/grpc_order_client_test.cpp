@@ -201,13 +201,17 @@ TEST_F(GrpcOrderClientTest, RecordPrepayAndApplyPaymentSendEveryField) {
   EXPECT_EQ(sent.report().currency(), "CNY");
 }
 
-TEST_F(GrpcOrderClientTest, ATransactionThatCannotBePutOnTheContractIsNeverSent) {
+TEST_F(GrpcOrderClientTest, ATransactionThatCannotBePutOnTheContractGoesAsRejected) {
   wechatpay::Transaction tx = PaidTransaction();
   tx.success_time = "yesterday";
   absl::StatusOr<ApplyPaymentResult> r =
       ApplySync(*client_, {"n-2", ReportSource::kNotification, "TRANSACTION.SUCCESS", tx}, "");
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(service_.last_apply.notification_id(), "") << "order never saw it";
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ov1::ApplyPaymentRequest& sent = service_.last_apply;
+  EXPECT_EQ(sent.notification_id(), "n-2");
+  EXPECT_EQ(sent.rejected_reason(), "success_time is not an RFC 3339 time");
+  EXPECT_EQ(sent.report().transaction_id(), "4200") << "the ids go along, for the inbox";
+  EXPECT_FALSE(sent.report().has_success_time());
 
   tx.success_time = "";  // a report without one is fine: order uses its own clock
   ASSERT_TRUE(

@@ -28,8 +28,8 @@ class OrderApi {
   // CREATED or PAYING → PAYING with this prepay. Idempotent.
   virtual absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) = 0;
   // Applies what WeChat reported, idempotently on the notification id and the transaction id.
-  // INVALID_ARGUMENT, before any call, for a transaction that cannot be put on the contract
-  // (a success_time that does not parse).
+  // A transaction that cannot be put on the contract (a success_time that does not parse), or
+  // that order refuses, is stored as REJECTED (outcome REJECTED) instead.
   using ApplyDone = std::function<void(absl::StatusOr<ApplyPaymentResult>)>;
   virtual void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                             ApplyDone done) = 0;

@@ -111,6 +111,21 @@ TEST_F(PaymentFaultsTest, DuplicatesAreAcknowledgedAndApplyOnce) {
   EXPECT_EQ(sim().Notifications(p.out_trade_no).size(), 4u);
 }
 
+// A verified notification order cannot apply (its success_time does not parse) is stored as
+// REJECTED, counted, and acknowledged: WeChat stops, and nothing is lost.
+TEST_F(PaymentFaultsTest, AVerifiedReportThatCannotBeAppliedIsStoredAsRejected) {
+  SimAttempts attempts;
+  const Payment p = PayWithFaults({.unreadable_success_time = true}, attempts);
+  ASSERT_EQ(attempts.size(), 1u) << attempts;
+  EXPECT_EQ(attempts[0].status, 204) << "acknowledged once stored: " << attempts;
+  EXPECT_EQ(InboxRows(p.out_trade_no), (Inbox{{p.notification_id, "REJECTED"}}));
+  EXPECT_EQ(Str(GetOrder(p.order_id), {"state"}), "PAYING") << "nothing applied";
+  HttpResponse metrics =
+      testing::Send(stack().host(), stack().MetricsPort(Service::kOrder), "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("order_payment_reports_rejected_total 1"), std::string::npos)
+      << metrics.body.substr(0, 2000);
+}
+
 TEST_F(PaymentFaultsTest, CorruptedSignatureIsRefusedAndTheRetryPays) {
   SimAttempts attempts;
   const Payment p = PayWithFaults({.corrupt_signature = 1}, attempts);

@@ -33,7 +33,7 @@ class PaymentNotifyTest : public PaymentTest {
   // A TRANSACTION.SUCCESS envelope as WeChat sends it, the transaction encrypted under the
   // APIv3 key.
   std::string Envelope(const std::string& id, const std::string& out_trade_no,
-                       const std::string& mchid) {
+                       const std::string& mchid, int64_t amount_fen = 100) {
     wechatpay::Transaction t;
     t.appid = merchant().appid;
     t.mchid = mchid;
@@ -45,8 +45,8 @@ class PaymentNotifyTest : public PaymentTest {
     t.bank_type = "OTHERS";
     t.success_time = Rfc3339Beijing(absl::Now());
     t.payer_openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-    t.amount_total = 100;
-    t.amount_payer_total = 100;
+    t.amount_total = amount_fen;
+    t.amount_payer_total = amount_fen;
     t.currency = "CNY";
     t.payer_currency = "CNY";
     absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
@@ -162,6 +162,32 @@ TEST_F(PaymentNotifyTest, VerifiedPaymentForAnUnknownOrderIsAcknowledgedAndKept)
   r = Notify(body, Signed(body));
   EXPECT_EQ(r.status, 204) << r;
   EXPECT_EQ(InboxRows(out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
+}
+
+// A second, different transaction for a paid order (the user paid twice): acknowledged and kept
+// with its own outcome, the order flagged for a refund, never counted as APPLIED.
+TEST_F(PaymentNotifyTest, ASecondTransactionForAPaidOrderHasItsOwnOutcome) {
+  const boost::json::value order = CreateOrder();
+  ASSERT_TRUE(PayNative(OrderId(order)).is_object());
+  ASSERT_EQ(sim().Pay(OutTradeNo(order)).status, 200);
+  ASSERT_EQ(Str(WaitForState(OrderId(order), "PAID"), {"state"}), "PAID");
+
+  const std::string id = NewNotificationId();
+  const std::string body = Envelope(id, OutTradeNo(order), merchant().mchid, TotalFen(order));
+  HttpResponse r = Notify(body, Signed(body));
+  EXPECT_EQ(r.status, 204) << r;
+  bool found = false;
+  for (const auto& [notification_id, outcome] : InboxRows(OutTradeNo(order))) {
+    if (notification_id == id) {
+      found = true;
+      EXPECT_EQ(outcome, "DUPLICATE_PAYMENT");
+    }
+  }
+  EXPECT_TRUE(found);
+  const boost::json::value after = GetOrder(OrderId(order));
+  EXPECT_EQ(Str(after, {"state"}), "PAID");
+  EXPECT_TRUE(after.at("flagged").as_bool()) << after;
+  EXPECT_EQ(CountEvents(OrderId(order), "duplicate_payment"), 1);
 }
 
 }  // namespace

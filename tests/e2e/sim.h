@@ -56,6 +56,7 @@ struct SimFaults {
   int stale_timestamp = 0;
   bool signtest_probe = false;
   bool query_500 = false;
+  bool unreadable_success_time = false;
 };
 
 class Sim {

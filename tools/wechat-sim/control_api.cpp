@@ -108,7 +108,9 @@ absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& r
   n.notify_url = order->request.notify_url;
   n.id = NewNotificationId();
   n.faults = ctx.faults->For(n.out_trade_no);
-  absl::StatusOr<std::string> body = BuildSuccessEnvelope(*order, ctx.apiv3_key, now, n.id);
+  Order reported = *order;
+  if (n.faults.unreadable_success_time) reported.success_time = "not a time";
+  absl::StatusOr<std::string> body = BuildSuccessEnvelope(reported, ctx.apiv3_key, now, n.id);
   if (!body.ok()) return absl::InternalError(body.status().message());
   n.body = std::move(*body);
   log::Info("order paid", {{"out_trade_no", n.out_trade_no},

@@ -6,7 +6,8 @@
 //            404 unknown order, 409 not payable (paid, closed, expired), 400 bad body.
 //   GET    /sim/notifications[?out_trade_no=]  → every delivery attempt, oldest first
 //   POST   /sim/faults {"out_trade_no"?, "duplicate", "drop_first", "corrupt_signature",
-//                       "stale_timestamp", "signtest_probe", "query_500"}  → 200
+//                       "stale_timestamp", "signtest_probe", "query_500",
+//                       "unreadable_success_time"}  → 200
 //   DELETE /sim/faults  → 204, no faults anywhere
 //   GET    /sim/orders/{out_trade_no}  → the simulator's view of the order, or 404
 //   GET    /sim/healthz  → 200 {"status":"ok"}

@@ -76,6 +76,8 @@ absl::StatusOr<FaultSetting> ParseFaultSetting(std::string_view body) {
       st = Flag(value, key, &s.faults.signtest_probe);
     } else if (key == "query_500") {
       st = Flag(value, key, &s.faults.query_500);
+    } else if (key == "unreadable_success_time") {
+      st = Flag(value, key, &s.faults.unreadable_success_time);
     } else {
       st = absl::InvalidArgumentError("unknown field " + std::string(key));
     }
@@ -90,7 +92,8 @@ std::string FaultsJson(const Faults& f) {
                                       {"corrupt_signature", f.corrupt_signature},
                                       {"stale_timestamp", f.stale_timestamp},
                                       {"signtest_probe", f.signtest_probe},
-                                      {"query_500", f.query_500}});
+                                      {"query_500", f.query_500},
+                                      {"unreadable_success_time", f.unreadable_success_time}});
 }
 
 }  // namespace paymesh::wechatsim

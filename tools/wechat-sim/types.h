@@ -53,6 +53,7 @@ struct Faults {
   int stale_timestamp = 0;      // attempts signed with a timestamp 600 s in the past
   bool signtest_probe = false;  // a WECHATPAY/SIGNTEST/ probe before the first attempt
   bool query_500 = false;       // queries of the order answer 500 SYSTEM_ERROR
+  bool unreadable_success_time = false;  // the notification's success_time is not a time
 
   bool operator==(const Faults&) const = default;
 };

@@ -311,6 +311,14 @@ PaymentResult FakeOrderStore::ApplyOne(const PaymentNotice& notice, Timestamp no
   return ResultFor(outcome, order);
 }
 
+absl::StatusOr<PaymentOutcome> FakeOrderStore::RecordRejectedReport(const RejectedReport& report) {
+  std::lock_guard lock(mu_);
+  if (!inbox_.emplace(report.notification_id, PaymentOutcome::kRejected).second) {
+    return PaymentOutcome::kDuplicate;
+  }
+  return PaymentOutcome::kRejected;
+}
+
 void FakeOrderStore::FailNextApply(absl::Status status) {
   std::lock_guard lock(mu_);
   fail_applies_ = std::move(status);

@@ -349,6 +349,21 @@ TEST_P(StoreContractTest, TwoDeliveriesOfOneNotificationInOneBatchApplyOnce) {
   EXPECT_EQ(harness().InboxOutcome("n-1"), PaymentOutcome::kApplied);
 }
 
+TEST_P(StoreContractTest, ARejectedReportIsKeptOnceAndChangesNothing) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaying);
+  const RejectedReport rejected{"n-bad", ReportSource::kNotification, "TRANSACTION.SUCCESS",
+                                o.out_trade_no, "4200000009", "success_time is not a time"};
+  EXPECT_EQ(*store().RecordRejectedReport(rejected), PaymentOutcome::kRejected);
+  EXPECT_EQ(harness().InboxOutcome("n-bad"), PaymentOutcome::kRejected);
+  EXPECT_EQ(*store().RecordRejectedReport(rejected), PaymentOutcome::kDuplicate);
+  EXPECT_EQ(harness().InboxOutcome("n-bad"), PaymentOutcome::kRejected) << "still";
+  EXPECT_EQ(Get(o.id).state, OrderState::kPaying);
+  EXPECT_EQ(harness().PaymentOrder("4200000009"), std::nullopt) << "no payment recorded";
+  EXPECT_EQ(Apply(Report(o, "n-bad", "4200000009"))->outcome, PaymentOutcome::kDuplicate)
+      << "the notification id is spent";
+}
+
 TEST_P(StoreContractTest, EveryFlagReasonIsKept) {
   const Order o = PlaceOrder();
   Force(o, OrderState::kClosed);
