@@ -16,6 +16,7 @@ absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env) {
   cfg.apply_batch.max_wait =
       std::chrono::microseconds(env.Int("ORDER_APPLY_BATCH_WAIT_US", 2000, 0, 100'000));
   cfg.apply_batch.executors = static_cast<size_t>(env.Int("ORDER_APPLY_EXECUTORS", 2, 1, 16));
+  cfg.order_ttl = std::chrono::seconds(env.Int("ORDER_TTL_SECONDS", 1800, 60, 86400));
   RETURN_IF_ERROR(env.Finish());
   return cfg;
 }

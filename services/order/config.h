@@ -21,6 +21,7 @@ struct OrderConfig {
   // Group commit of ApplyPayment: ORDER_APPLY_BATCH_MAX 1..512 (64), ORDER_APPLY_BATCH_WAIT_US
   // 0..100000 (2000), ORDER_APPLY_EXECUTORS 1..16 (2; each holds one more connection).
   BatcherOptions apply_batch;
+  std::chrono::seconds order_ttl{1800};  // ORDER_TTL_SECONDS 60..86400: WeChat's time_expire
 };
 
 // INVALID_ARGUMENT listing every problem at once.

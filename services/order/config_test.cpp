@@ -30,6 +30,7 @@ TEST(OrderConfigTest, Defaults) {
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_EQ(cfg->pg_dsn, "postgresql://u:p@127.0.0.1:5432/db");
   EXPECT_EQ(cfg->pg_pool_size, 8u);
+  EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(1800));
 }
 
 TEST(OrderConfigTest, ExplicitValues) {
@@ -37,13 +38,15 @@ TEST(OrderConfigTest, ExplicitValues) {
                                {"GRPC_LISTEN_ADDR", "127.0.0.1:0"},
                                {"METRICS_LISTEN_ADDR", "[::1]:9999"},
                                {"LOG_LEVEL", "debug"},
-                               {"PG_POOL_SIZE", "64"}});
+                               {"PG_POOL_SIZE", "64"},
+                               {"ORDER_TTL_SECONDS", "60"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_EQ(cfg->grpc_listen_addr, "127.0.0.1:0");
   EXPECT_EQ(cfg->metrics_listen_addr, "[::1]:9999");
   EXPECT_EQ(cfg->log_level, log::Level::kDebug);
   EXPECT_EQ(cfg->pg_pool_size, 64u);
+  EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(60));
 }
 
 TEST(OrderConfigTest, EveryProblemIsReportedAtOnce) {

@@ -63,8 +63,9 @@ absl::Status ReplayOrReject(const StoredOrder& stored, const std::string& reques
 
 }  // namespace
 
-OrderLogic::OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random)
-    : store_(store), clock_(clock), random_(std::move(random)) {
+OrderLogic::OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random,
+                       std::chrono::seconds order_ttl)
+    : store_(store), clock_(clock), random_(std::move(random)), order_ttl_(order_ttl) {
   if (!random_) random_ = [](size_t n) { return crypto::RandomAlnum(n); };
 }
 
@@ -101,6 +102,8 @@ absl::StatusOr<CreateOrderResult> OrderLogic::Insert(const CreateOrderInput& inp
 
   NewOrder order;
   order.user_id = input.user_id;
+  // Whole seconds: WeChat's time_expire has no finer resolution.
+  order.expires_at = std::chrono::floor<std::chrono::seconds>(clock_.Now()) + order_ttl_;
   order.total_fen = cart.total_fen;
   order.items = std::move(cart.items);
   if (!input.idempotency_key.empty()) {

@@ -7,6 +7,7 @@
 // OrderLogic is thread-safe as long as its store is; every call blocks on the store, so run it
 // on a worker thread.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -31,6 +32,9 @@ inline constexpr size_t kMaxDescriptionBytes = 127;  // WeChat's limit for the b
 inline constexpr size_t kMaxReportFieldLength = 128;
 inline constexpr size_t kMaxReasonLength = 256;  // of a rejected report's reason
 inline constexpr size_t kMaxUrlLength = 2048;
+// How long a new order may be paid (ORDER_TTL_SECONDS): WeChat's time_expire.
+inline constexpr std::chrono::seconds kDefaultOrderTtl{1800};
+inline constexpr int kMaxSettleBatch = 500;
 
 // n characters of [0-9A-Za-z].
 using RandomAlnum = std::function<std::string(size_t n)>;
@@ -54,7 +58,8 @@ struct OrderPage {
 class OrderLogic {
  public:
   // `random` defaults to the CSPRNG. The store and the clock must outlive the logic.
-  OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random = {});
+  OrderLogic(OrderStore& store, const time::Clock& clock, RandomAlnum random = {},
+             std::chrono::seconds order_ttl = kDefaultOrderTtl);
 
   absl::StatusOr<std::vector<Product>> ListProducts();
 
@@ -86,6 +91,17 @@ class OrderLogic {
   absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices);
 
+  // Closes an unpaid order: CREATED / PAYING / PAY_FAILED → CLOSED (event "closed" with the
+  // reason: cancelled, expired, closed_at_wechat). Closing a CLOSED order changes nothing.
+  // Payment calls this only once WeChat has closed the order too. With `user_id`, the order
+  // must be theirs. INVALID_ARGUMENT for an unknown reason, NOT_FOUND for an unknown or foreign
+  // order, FAILED_PRECONDITION for a paid one.
+  absl::StatusOr<Order> CloseOrder(const std::string& user_id, const std::string& order_id,
+                                   const std::string& reason);
+  // For the settling jobs (OrderStore::ListOrdersToSettle); limit 1..kMaxSettleBatch.
+  absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        int limit);
+
   // A verified report that cannot be applied: stored REJECTED with the reason
   // (OrderStore::RecordRejectedReport), counted in order_payment_reports_rejected_total and said
   // in an error log line (no openid). INVALID_ARGUMENT when not even its notification id is
@@ -103,6 +119,7 @@ class OrderLogic {
   OrderStore& store_;
   const time::Clock& clock_;
   RandomAlnum random_;
+  std::chrono::seconds order_ttl_;
 };
 
 // ---- pure helpers, exposed for tests ---------------------------------------------------------
@@ -148,6 +165,8 @@ bool HasActivePrepay(const Order& order, Timestamp now);
 // Field checks of a report before it may reach the store: ids present, every text bounded and
 // printable, amounts not negative, a transaction_id with every successful payment.
 absl::Status ValidatePaymentNotice(const PaymentNotice& notice);
+// The change that closes `order` for `reason` (see OrderLogic::CloseOrder).
+absl::StatusOr<OrderChange> DecideClose(const Order& order, const std::string& reason);
 
 // Canonical 8-4-4-4-12 hex uuid (either case).
 bool IsUuid(std::string_view s);

@@ -580,6 +580,68 @@ TEST_F(OrderPaymentLogicTest, SamePrepayAgainWritesNoEventANewOneReplacesIt) {
   EXPECT_EQ(events[1].to_state, OrderState::kPaying);
 }
 
+TEST_F(OrderPaymentLogicTest, NewOrdersExpireAfterTheTtl) {
+  clock_.Advance(std::chrono::milliseconds(1500));  // whole seconds: WeChat's time_expire
+  const Order o = PlaceOrder();
+  EXPECT_EQ(o.expires_at, Timestamp(std::chrono::microseconds(kStartMicros) +
+                                    std::chrono::seconds(1) + kDefaultOrderTtl));
+  OrderLogic short_lived(store_, clock_, {}, std::chrono::seconds(60));
+  auto r = short_lived.CreateOrder(Cart({{"TEA", 1}}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->order.expires_at,
+            std::chrono::floor<std::chrono::seconds>(clock_.Now()) + std::chrono::seconds(60));
+}
+
+TEST_F(OrderPaymentLogicTest, CloseClosesAnUnpaidOrderOnceWithItsReason) {
+  for (OrderState state : {OrderState::kCreated, OrderState::kPaying, OrderState::kPayFailed}) {
+    const Order o = PlaceOrder();
+    store_.SetState(o.id, state);
+    auto closed = logic_.CloseOrder("user-1", o.id, "cancelled");
+    ASSERT_TRUE(closed.ok()) << StateName(state) << ": " << closed.status();
+    EXPECT_EQ(closed->state, OrderState::kClosed);
+    auto again = logic_.CloseOrder("", o.id, "expired");
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->state, OrderState::kClosed);
+    const auto events = EventsOf(o.id, "closed");
+    ASSERT_EQ(events.size(), 1u) << "closing a closed order changes nothing";
+    EXPECT_EQ(events[0].from_state, state);
+    EXPECT_EQ(events[0].detail.reason, "cancelled");
+  }
+}
+
+TEST_F(OrderPaymentLogicTest, CloseRefusesPaidForeignAndUnknownOrders) {
+  const Order o = PlaceOrder();
+  EXPECT_EQ(logic_.CloseOrder("user-2", o.id, "cancelled").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.CloseOrder("", "not-a-uuid", "cancelled").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.CloseOrder("", o.id, "because").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_.CloseOrder("", o.id, "").status().code(), absl::StatusCode::kInvalidArgument);
+  for (OrderState state :
+       {OrderState::kPaid, OrderState::kRefunded, OrderState::kPartiallyRefunded}) {
+    store_.SetState(o.id, state);
+    auto r = logic_.CloseOrder("", o.id, "expired");
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << StateName(state);
+    EXPECT_EQ(logic_.GetOrder("user-1", o.id)->state, state);
+  }
+  EXPECT_TRUE(EventsOf(o.id, "closed").empty());
+}
+
+TEST_F(OrderPaymentLogicTest, SettleListsAreBounded) {
+  const Timestamp now = clock_.Now();
+  EXPECT_EQ(logic_.ListOrdersToSettle(SettleKind::kExpired, now, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      logic_.ListOrdersToSettle(SettleKind::kPaying, now, kMaxSettleBatch + 1).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  const Order o = PlaceOrder();
+  auto due = logic_.ListOrdersToSettle(SettleKind::kExpired, o.expires_at, kMaxSettleBatch);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_TRUE(logic_.ListOrdersToSettle(SettleKind::kExpired, now, 1)->empty());
+}
+
 TEST_F(OrderPaymentLogicTest, PrepayIsRefusedOutsideCreatedAndPaying) {
   for (OrderState state : {OrderState::kPaid, OrderState::kClosed, OrderState::kPayFailed,
                            OrderState::kRefunded, OrderState::kPartiallyRefunded}) {

@@ -31,7 +31,7 @@ int Run(const OrderConfig& cfg) {
     return 1;
   }
   PgOrderStore store(pool);
-  OrderLogic logic(store, time::SystemClock());
+  OrderLogic logic(store, time::SystemClock(), {}, cfg.order_ttl);
   // Declared after the logic they run, so they are joined before the logic goes away.
   PaymentBatcher payments(
       [&logic](const std::vector<PaymentNotice>& notices) { return logic.ApplyPayments(notices); },

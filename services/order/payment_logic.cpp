@@ -71,6 +71,29 @@ absl::StatusOr<Order> OrderLogic::RecordPrepay(const std::string& order_id, cons
   }));
 }
 
+absl::StatusOr<Order> OrderLogic::CloseOrder(const std::string& user_id,
+                                             const std::string& order_id,
+                                             const std::string& reason) {
+  if (reason != "cancelled" && reason != "expired" && reason != "closed_at_wechat") {
+    return absl::InvalidArgumentError("reason must be cancelled, expired or closed_at_wechat");
+  }
+  if (!IsUuid(order_id)) return absl::NotFoundError("order not found");
+  const std::string id = CanonicalUuid(order_id);
+  if (!user_id.empty()) RETURN_IF_ERROR(store_.GetOrder(user_id, id).status());
+  absl::StatusOr<Order> closed = store_.UpdateOrder(
+      id, [&reason](const Order& locked) { return DecideClose(locked, reason); });
+  if (closed.ok()) log::Info("order closed", {{"order_id", id}, {"reason", reason}});
+  return Described(std::move(closed));
+}
+
+absl::StatusOr<std::vector<Order>> OrderLogic::ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                                  int limit) {
+  if (limit < 1 || limit > kMaxSettleBatch) {
+    return absl::InvalidArgumentError("limit must be 1 to 500");
+  }
+  return store_.ListOrdersToSettle(kind, before, limit);
+}
+
 absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(
     const std::vector<PaymentNotice>& notices) {
   ASSIGN_OR_RETURN(std::vector<PaymentResult> results, store_.ApplyPayments(notices, clock_.Now()));
@@ -134,6 +157,25 @@ absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepa
   change.detail.channel = prepay.channel;
   change.detail.expires_at = prepay.expires_at;
   return change;
+}
+
+absl::StatusOr<OrderChange> DecideClose(const Order& order, const std::string& reason) {
+  OrderChange change;
+  change.to_state = order.state;
+  switch (order.state) {
+    case OrderState::kClosed:
+      return change;  // closed before: nothing to do
+    case OrderState::kCreated:
+    case OrderState::kPaying:
+    case OrderState::kPayFailed:
+      change.event_type = "closed";
+      change.to_state = OrderState::kClosed;
+      change.detail.reason = reason;
+      return change;
+    default:
+      return absl::FailedPreconditionError("the order is " + std::string(StateName(order.state)) +
+                                           " and cannot be closed");
+  }
 }
 
 bool HasActivePrepay(const Order& order, Timestamp now) {

@@ -25,7 +25,8 @@ constexpr char kSelectOrders[] =
     "prepay_channel, coalesce(prepay_code_url, ''), coalesce(prepay_id, ''), "
     "coalesce(prepay_h5_url, ''), (extract(epoch FROM prepay_expires_at) * 1000000)::bigint, "
     "coalesce(transaction_id, ''), (extract(epoch FROM paid_at) * 1000000)::bigint, "
-    "late_payment, flagged, coalesce(flag_reason, '') FROM orders ";
+    "late_payment, flagged, coalesce(flag_reason, ''), "
+    "(extract(epoch FROM expires_at) * 1000000)::bigint FROM orders ";
 
 constexpr char kActiveProducts[] = "order_active_products";
 constexpr char kProductsBySku[] = "order_products_by_sku";
@@ -44,6 +45,8 @@ constexpr char kUpdateOrder[] = "order_update";
 constexpr char kInsertEvent[] = "order_insert_event";
 constexpr char kApplyPayments[] = "order_apply_payments";
 constexpr char kRecordRejected[] = "order_record_rejected_report";
+constexpr char kExpiredOrders[] = "order_expired_orders";
+constexpr char kPayingOrders[] = "order_paying_orders";
 
 std::vector<pg::PreparedStatement> Statements() {
   const std::string products(kSelectProducts), orders(kSelectOrders);
@@ -54,7 +57,8 @@ std::vector<pg::PreparedStatement> Statements() {
       // nothing, and read the winner's order.
       {kInsertOrder,
        "INSERT INTO orders (user_id, out_trade_no, state, total_fen, currency, idempotency_key, "
-       "request_hash) VALUES ($1, $2, 'CREATED', $3, $4, NULLIF($5, ''), NULLIF($6, '')) "
+       "request_hash, expires_at) VALUES ($1, $2, 'CREATED', $3, $4, NULLIF($5, ''), "
+       "NULLIF($6, ''), 'epoch'::timestamptz + $7::bigint * interval '1 microsecond') "
        "ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id::text"},
       {kInsertItem,
        "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price_fen, "
@@ -92,7 +96,8 @@ std::vector<pg::PreparedStatement> Statements() {
        "paid_at), "
        "late_payment = late_payment OR $11::boolean, "
        "flagged = flagged OR $12 <> '', "
-       "flag_reason = coalesce(NULLIF($12, ''), flag_reason) "
+       "flag_reason = CASE WHEN $12 = '' THEN flag_reason "
+       "  WHEN coalesce(flag_reason, '') = '' THEN $12 ELSE flag_reason || '; ' || $12 END "
        "WHERE id = $1::uuid"},
       // The detail leaves out what is unset; expires_at is written as RFC 3339 UTC.
       {kInsertEvent,
@@ -110,6 +115,14 @@ std::vector<pg::PreparedStatement> Statements() {
        "coalesce(r_flag_reason, '') FROM apply_payments($1::text[], $2::text[], $3::text[], "
        "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
        "$11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint)"},
+      // Open orders past their expiry, and orders waiting for a payment: the settling jobs.
+      {kExpiredOrders, orders +
+                           "WHERE state IN ('CREATED', 'PAYING', 'PAY_FAILED') AND expires_at <= "
+                           "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' "
+                           "ORDER BY expires_at, id LIMIT $2"},
+      {kPayingOrders, orders + "WHERE state = 'PAYING' AND updated_at <= "
+                               "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' "
+                               "ORDER BY updated_at, id LIMIT $2"},
       {kRecordRejected,
        "INSERT INTO notification_inbox (notification_id, source, event_type, out_trade_no, "
        "transaction_id, outcome, report, reject_reason) VALUES ($1, $2, $3, $4, NULLIF($5, ''), "
@@ -167,6 +180,7 @@ absl::StatusOr<StoredOrder> OrderFromRow(const pqxx::row& r) {
   s.order.late_payment = r[16].as<bool>();
   s.order.flagged = r[17].as<bool>();
   s.order.flag_reason = r[18].as<std::string>();
+  s.order.expires_at = MicrosToTime(r[19]);
   return s;
 }
 
@@ -226,7 +240,7 @@ void WriteChange(pqxx::work& tx, const Order& order, const OrderChange& change) 
                     std::string(StateName(change.to_state)), d.transaction_id, d.notification_id,
                     OptionalName(d.source, SourceName), OptionalName(d.channel, ChannelName),
                     OptionalMicros(d.expires_at), d.reported_fen, d.expected_fen,
-                    change.flag_reason);
+                    d.reason.empty() ? change.flag_reason : d.reason);
 }
 
 // The parallel arrays apply_payments takes, one element per notice.
@@ -305,7 +319,8 @@ absl::StatusOr<InsertResult> PgOrderStore::InsertOrder(const NewOrder& order) {
     pqxx::result inserted;
     try {
       inserted = tx.exec_prepared(kInsertOrder, order.user_id, order.out_trade_no, order.total_fen,
-                                  order.currency, order.idempotency_key, order.request_hash);
+                                  order.currency, order.idempotency_key, order.request_hash,
+                                  order.expires_at.time_since_epoch().count());
     } catch (const pqxx::unique_violation&) {
       // Not the idempotency key (that conflict is absorbed): the out_trade_no is taken.
       return absl::AbortedError("out_trade_no collision");
@@ -364,6 +379,21 @@ absl::StatusOr<Order> PgOrderStore::UpdateOrder(const std::string& order_id,
     WriteChange(tx, locked, change);
     return SelectExisting(tx, kOrderById, order_id);
   });
+}
+
+absl::StatusOr<std::vector<Order>> PgOrderStore::ListOrdersToSettle(SettleKind kind,
+                                                                    Timestamp before, int limit) {
+  return pool_.Transact<std::vector<Order>>(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Order>> {
+        ASSIGN_OR_RETURN(
+            std::vector<StoredOrder> stored,
+            LoadOrders(
+                tx, tx.exec_prepared(kind == SettleKind::kExpired ? kExpiredOrders : kPayingOrders,
+                                     before.time_since_epoch().count(), limit)));
+        std::vector<Order> orders;
+        for (StoredOrder& s : stored) orders.push_back(std::move(s.order));
+        return orders;
+      });
 }
 
 absl::StatusOr<PaymentOutcome> PgOrderStore::RecordRejectedReport(const RejectedReport& report) {

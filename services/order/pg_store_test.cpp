@@ -44,8 +44,9 @@ class PgHarness final : public testing::StoreHarness {
           for (const pqxx::row& r : tx.exec_params(
                    "SELECT event_type, from_state, to_state, coalesce(detail->>'transaction_id', "
                    "''), coalesce(detail->>'notification_id', ''), detail->>'source', "
-                   "(detail->>'reported_fen')::bigint, (detail->>'expected_fen')::bigint "
-                   "FROM order_events WHERE order_id = $1::uuid AND event_type <> 'created' "
+                   "(detail->>'reported_fen')::bigint, (detail->>'expected_fen')::bigint, "
+                   "coalesce(detail->>'reason', '') FROM order_events WHERE order_id = $1::uuid "
+                   "AND event_type <> 'created' "
                    "ORDER BY id",
                    order_id)) {
             AuditEvent e;
@@ -59,6 +60,7 @@ class PgHarness final : public testing::StoreHarness {
             }
             if (!r[6].is_null()) e.detail.reported_fen = r[6].as<int64_t>();
             if (!r[7].is_null()) e.detail.expected_fen = r[7].as<int64_t>();
+            e.detail.reason = r[8].as<std::string>();
             out.push_back(std::move(e));
           }
           return out;
@@ -292,17 +294,17 @@ TEST_F(OrderPgStoreTest, ListPagesNewestFirstAcrossPages) {
 
 TEST_F(OrderPgStoreTest, ListBreaksTimestampTiesById) {
   // Orders written in one transaction share created_at.
-  ASSERT_TRUE(
-      pool_
-          ->TransactVoid([](pqxx::work& tx) {
-            for (int i = 0; i < 3; ++i) {
-              tx.exec_params0(
-                  "INSERT INTO orders (user_id, out_trade_no, total_fen) VALUES ('u1', $1, 100)",
-                  "TIE000000" + std::to_string(i));
-            }
-            return absl::OkStatus();
-          })
-          .ok());
+  ASSERT_TRUE(pool_
+                  ->TransactVoid([](pqxx::work& tx) {
+                    for (int i = 0; i < 3; ++i) {
+                      tx.exec_params0(
+                          "INSERT INTO orders (user_id, out_trade_no, total_fen, expires_at) "
+                          "VALUES ('u1', $1, 100, now() + interval '30 minutes')",
+                          "TIE000000" + std::to_string(i));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
   std::set<std::string> seen;
   std::string cursor;
   do {

@@ -87,6 +87,7 @@ void ToProto(const Order& order, Timestamp now, v1::Order* out) {
   }
   rpc::ToProto(order.created_at, out->mutable_created_at());
   rpc::ToProto(order.updated_at, out->mutable_updated_at());
+  rpc::ToProto(order.expires_at, out->mutable_expires_at());
   out->set_description(order.description);
   if (HasActivePrepay(order, now)) {
     v1::Prepay* p = out->mutable_active_prepay();
@@ -239,6 +240,42 @@ grpc::ServerUnaryReactor* OrderGrpcService::RecordPrepay(grpc::CallbackServerCon
     ToProto(order, logic_.Now(), resp);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::CloseOrder(grpc::CallbackServerContext* ctx,
+                                                       const v1::CloseOrderRequest* req,
+                                                       v1::Order* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "CloseOrder", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(Order order,
+                     logic_.CloseOrder(req->user_id(), req->order_id(), req->reason()));
+    ToProto(order, logic_.Now(), resp);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ListOrdersToSettle(
+    grpc::CallbackServerContext* ctx, const v1::ListOrdersToSettleRequest* req,
+    v1::ListOrdersToSettleResponse* resp) {
+  return rpc::RunOnWorkers(
+      ctx, workers_, "ListOrdersToSettle", [this, req, resp]() -> absl::Status {
+        SettleKind kind;
+        switch (req->kind()) {
+          case v1::SETTLE_KIND_EXPIRED:
+            kind = SettleKind::kExpired;
+            break;
+          case v1::SETTLE_KIND_PAYING:
+            kind = SettleKind::kPaying;
+            break;
+          default:
+            return absl::InvalidArgumentError("kind must be EXPIRED or PAYING");
+        }
+        ASSIGN_OR_RETURN(Timestamp before, TimeFromProto("before", req->before()));
+        ASSIGN_OR_RETURN(std::vector<Order> orders,
+                         logic_.ListOrdersToSettle(kind, before, req->limit()));
+        const Timestamp now = logic_.Now();
+        for (const Order& order : orders) ToProto(order, now, resp->add_orders());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerContext* ctx,

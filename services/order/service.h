@@ -34,6 +34,11 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
   grpc::ServerUnaryReactor* GetOrderForPayment(grpc::CallbackServerContext* ctx,
                                                const v1::GetOrderForPaymentRequest* req,
                                                v1::Order* resp) override;
+  grpc::ServerUnaryReactor* CloseOrder(grpc::CallbackServerContext* ctx,
+                                       const v1::CloseOrderRequest* req, v1::Order* resp) override;
+  grpc::ServerUnaryReactor* ListOrdersToSettle(grpc::CallbackServerContext* ctx,
+                                               const v1::ListOrdersToSettleRequest* req,
+                                               v1::ListOrdersToSettleResponse* resp) override;
   grpc::ServerUnaryReactor* RecordPrepay(grpc::CallbackServerContext* ctx,
                                          const v1::RecordPrepayRequest* req,
                                          v1::Order* resp) override;

@@ -23,6 +23,13 @@ struct NewOrder {
   std::vector<OrderItem> items;
   std::string idempotency_key;  // "" = none
   std::string request_hash;     // set with idempotency_key
+  Timestamp expires_at{};
+};
+
+// Which open orders a settling job wants (OrderStore::ListOrdersToSettle).
+enum class SettleKind {
+  kExpired,  // CREATED, PAYING or PAY_FAILED with expires_at at or before `before`: to close
+  kPaying,   // PAYING since (updated_at) at or before `before`: to ask WeChat about
 };
 
 // An order with the request hash it was created under ("" without an idempotency key).
@@ -46,6 +53,7 @@ struct EventDetail {
   std::optional<Timestamp> expires_at;
   std::optional<int64_t> reported_fen;
   std::optional<int64_t> expected_fen;
+  std::string reason;  // why an order was closed ("cancelled", "expired", "closed_at_wechat")
 };
 
 // A change to one order, decided by OrderLogic while the store holds the order's row lock and
@@ -99,6 +107,10 @@ class OrderStore {
   // otherwise decide's error, with nothing written.
   virtual absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                             const OrderDecider& decide) = 0;
+
+  // Up to `limit` orders of `kind`, oldest first (by expires_at, resp. updated_at).
+  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                                int limit) = 0;
 
   // Applies validated payment reports, all in one transaction (one round trip for the real
   // store), and returns one result per notice, in the same order. For each report:

@@ -125,6 +125,7 @@ struct Order {
   std::vector<OrderItem> items;
   Timestamp created_at{};
   Timestamp updated_at{};
+  Timestamp expires_at{};  // unpaid after it, the order is closed (WeChat's time_expire)
   // Computed from the items by OrderLogic, never stored: the bill text WeChat shows.
   std::string description;
   std::optional<Prepay> prepay;  // the latest one recorded

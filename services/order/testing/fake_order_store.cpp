@@ -148,6 +148,7 @@ absl::StatusOr<InsertResult> FakeOrderStore::InsertOrder(const NewOrder& order) 
   stored.order.items = order.items;
   stored.order.created_at = clock_.Now();
   stored.order.updated_at = stored.order.created_at;
+  stored.order.expires_at = order.expires_at;
   stored.request_hash = order.request_hash;
   if (!order.idempotency_key.empty()) {
     by_key_[{order.user_id, order.idempotency_key}] = orders_.size();
@@ -309,6 +310,28 @@ PaymentResult FakeOrderStore::ApplyOne(const PaymentNotice& notice, Timestamp no
   const OrderChange change = DecidePayment(*order, notice, now, &outcome);
   if (!change.event_type.empty()) Write(*order, change);
   return ResultFor(outcome, order);
+}
+
+absl::StatusOr<std::vector<Order>> FakeOrderStore::ListOrdersToSettle(SettleKind kind,
+                                                                      Timestamp before, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<Order> due;
+  for (const StoredOrder& s : orders_) {
+    const Order& o = s.order;
+    const bool wanted = kind == SettleKind::kExpired
+                            ? (o.state == OrderState::kCreated || o.state == OrderState::kPaying ||
+                               o.state == OrderState::kPayFailed) &&
+                                  o.expires_at <= before
+                            : o.state == OrderState::kPaying && o.updated_at <= before;
+    if (wanted) due.push_back(o);
+  }
+  auto key = [kind](const Order& o) {
+    return std::make_pair(kind == SettleKind::kExpired ? o.expires_at : o.updated_at, o.id);
+  };
+  std::sort(due.begin(), due.end(),
+            [&](const Order& a, const Order& b) { return key(a) < key(b); });
+  if (due.size() > static_cast<size_t>(std::max(limit, 0))) due.resize(std::max(limit, 0));
+  return due;
 }
 
 absl::StatusOr<PaymentOutcome> FakeOrderStore::RecordRejectedReport(const RejectedReport& report) {

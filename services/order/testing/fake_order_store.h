@@ -70,6 +70,8 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                     const OrderDecider& decide) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
+  absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        int limit) override;
   absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices, Timestamp now) override;
 

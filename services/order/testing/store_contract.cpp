@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "services/order/logic.h"
+
 namespace paymesh::order::testing {
 
 using std::chrono::seconds;
@@ -17,13 +19,16 @@ void StoreContractTest::SetUp() {
   ASSERT_NE(harness_, nullptr);
 }
 
-Order StoreContractTest::PlaceOrder() {
+Order StoreContractTest::PlaceOrder() { return PlaceOrder(kNow + std::chrono::minutes(30)); }
+
+Order StoreContractTest::PlaceOrder(Timestamp expires_at) {
   char out_trade_no[40];
   std::snprintf(out_trade_no, sizeof(out_trade_no), "PM20261121100000contract%04d", ++orders_);
   NewOrder order;
   order.user_id = "u1";
   order.out_trade_no = out_trade_no;
   order.total_fen = 1234;
+  order.expires_at = expires_at;
   order.items = {{"TEST-1FEN", "Payment test item", 1, 1234, 1234}};
   absl::StatusOr<InsertResult> r = store().InsertOrder(order);
   EXPECT_TRUE(r.ok()) << r.status();
@@ -352,8 +357,9 @@ TEST_P(StoreContractTest, TwoDeliveriesOfOneNotificationInOneBatchApplyOnce) {
 TEST_P(StoreContractTest, ARejectedReportIsKeptOnceAndChangesNothing) {
   const Order o = PlaceOrder();
   Force(o, OrderState::kPaying);
-  const RejectedReport rejected{"n-bad", ReportSource::kNotification, "TRANSACTION.SUCCESS",
-                                o.out_trade_no, "4200000009", "success_time is not a time"};
+  const RejectedReport rejected{
+      "n-bad",      ReportSource::kNotification, "TRANSACTION.SUCCESS", o.out_trade_no,
+      "4200000009", "success_time is not a time"};
   EXPECT_EQ(*store().RecordRejectedReport(rejected), PaymentOutcome::kRejected);
   EXPECT_EQ(harness().InboxOutcome("n-bad"), PaymentOutcome::kRejected);
   EXPECT_EQ(*store().RecordRejectedReport(rejected), PaymentOutcome::kDuplicate);
@@ -374,6 +380,64 @@ TEST_P(StoreContractTest, EveryFlagReasonIsKept) {
             "late_payment: paid after close, refund required; duplicate_payment: 4200000002 "
             "after 4200000001, refund required");
   EXPECT_EQ(Get(o.id).flag_reason, r->flag_reason);
+}
+
+TEST_P(StoreContractTest, ClosingIsAuditedWithItsReason) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaying);
+  auto closed =
+      store().UpdateOrder(o.id, [](const Order& locked) { return DecideClose(locked, "expired"); });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->state, OrderState::kClosed);
+  EXPECT_EQ(Get(o.id).state, OrderState::kClosed);
+  const auto events = EventsOf(o.id, "closed");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].from_state, OrderState::kPaying);
+  EXPECT_EQ(events[0].to_state, OrderState::kClosed);
+  EXPECT_EQ(events[0].detail.reason, "expired");
+}
+
+TEST_P(StoreContractTest, ExpiredOpenOrdersAreListedOldestFirst) {
+  using std::chrono::minutes;
+  const Order a = PlaceOrder(kNow - minutes(10));
+  const Order b = PlaceOrder(kNow - minutes(20));
+  const Order paying = PlaceOrder(kNow - minutes(1));
+  Force(paying, OrderState::kPaying);
+  const Order failed = PlaceOrder(kNow);  // at `before`: due
+  Force(failed, OrderState::kPayFailed);
+  PlaceOrder(kNow + minutes(10));  // not yet
+  Force(PlaceOrder(kNow - minutes(30)), OrderState::kPaid);
+  Force(PlaceOrder(kNow - minutes(30)), OrderState::kClosed);
+
+  auto due = store().ListOrdersToSettle(SettleKind::kExpired, kNow, 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  std::vector<std::string> ids;
+  for (const Order& o : *due) ids.push_back(o.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{b.id, a.id, paying.id, failed.id}));
+  EXPECT_EQ(due->front().expires_at, kNow - minutes(20));
+
+  auto first = store().ListOrdersToSettle(SettleKind::kExpired, kNow, 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[1].id, a.id);
+}
+
+TEST_P(StoreContractTest, PayingOrdersAreListedByHowLongTheyHaveWaited) {
+  const Order paying = PlaceOrder();
+  Force(paying, OrderState::kPaying);
+  PlaceOrder();  // CREATED: nothing to ask WeChat about
+  Force(PlaceOrder(), OrderState::kPaid);
+  const Order later = PlaceOrder();
+  Force(later, OrderState::kPaying);
+
+  const Timestamp far_future = Timestamp{} + std::chrono::hours(24 * 365 * 100);
+  auto all = store().ListOrdersToSettle(SettleKind::kPaying, far_future, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, paying.id);
+  EXPECT_EQ((*all)[1].id, later.id);
+  EXPECT_EQ(store().ListOrdersToSettle(SettleKind::kPaying, Timestamp{}, 10)->size(), 0u)
+      << "none has waited since 1970";
 }
 
 TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {

@@ -56,8 +56,9 @@ class StoreContractTest : public ::testing::TestWithParam<HarnessFactory> {
   OrderStore& store() { return harness_->store(); }
   StoreHarness& harness() { return *harness_; }
 
-  // A new CREATED order of 1234 fen.
+  // A new CREATED order of 1234 fen, unpaid after `expires_at` (default: kNow + 30 min).
   Order PlaceOrder();
+  Order PlaceOrder(Timestamp expires_at);
   // Moves the order to `state` as an audited change (what close, expiry and refunds will do);
   // a paid state gets ForcedTransaction(order).
   void Force(const Order& order, OrderState state);
