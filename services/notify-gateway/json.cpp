@@ -254,6 +254,7 @@ std::string SyncJson(const payment::v1::QueryPaymentResponse& sync) {
   o["trade_state"] = sync.trade_state();
   o["outcome"] = StringOrNull(OutcomeName(sync.outcome()));
   o["order_state"] = StringOrNull(StateName(sync.order_state()));
+  o["closed"] = sync.closed();
   return json::serialize(o);
 }
 

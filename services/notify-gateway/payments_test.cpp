@@ -286,5 +286,29 @@ TEST_F(PaymentRoutesTest, SyncRejectsBodiesAndMapsErrors) {
   EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/sync").status, 404);
 }
 
+TEST_F(PaymentRoutesTest, CancelAsksPaymentToCloseTheTokensOrder) {
+  payment::v1::QueryPaymentResponse out;
+  out.set_trade_state("");
+  out.set_order_state(order::v1::ORDER_STATE_CLOSED);
+  out.set_closed(true);
+  fake_.cancel_payment_result = out;
+  http::Response res = Authed("POST", "/api/v1/orders/ord-1/cancel");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto body = Body(res);
+  EXPECT_EQ(body.at("order_state").as_string(), "CLOSED");
+  EXPECT_TRUE(body.at("closed").as_bool());
+  EXPECT_TRUE(body.at("outcome").is_null());
+  ASSERT_EQ(fake_.cancel_payment_calls.size(), 1u);
+  EXPECT_EQ(fake_.cancel_payment_calls[0].user_id(), kAliceId);
+  EXPECT_EQ(fake_.cancel_payment_calls[0].order_id(), "ord-1");
+  EXPECT_TRUE(fake_.query_payment_calls.empty());
+
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/cancel", "[]").status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/orders/ord-1/cancel").status, 401);
+  fake_.cancel_payment_result = absl::FailedPreconditionError("order is PAID and cannot be closed");
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/cancel").status, 409);
+  EXPECT_EQ(fake_.cancel_payment_calls.size(), 2u);
+}
+
 }  // namespace
 }  // namespace paymesh::gateway

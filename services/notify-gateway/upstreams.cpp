@@ -224,6 +224,12 @@ Async<payment::v1::QueryPaymentResponse> GrpcUpstreams::QueryPayment(
                                     timeouts_.payment);
 }
 
+Async<payment::v1::QueryPaymentResponse> GrpcUpstreams::CancelPayment(
+    payment::v1::CancelPaymentRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY_WITH(payment::v1::QueryPaymentResponse, payment, CancelPayment,
+                                    timeouts_.payment);
+}
+
 #undef PAYMESH_GATEWAY_UNARY
 #undef PAYMESH_GATEWAY_UNARY_WITH
 

@@ -74,6 +74,8 @@ class Upstreams {
       payment::v1::HandleNotificationRequest req, std::string request_id) = 0;
   virtual Async<payment::v1::QueryPaymentResponse> QueryPayment(
       payment::v1::QueryPaymentRequest req, std::string request_id) = 0;
+  virtual Async<payment::v1::QueryPaymentResponse> CancelPayment(
+      payment::v1::CancelPaymentRequest req, std::string request_id) = 0;
 
   // grpc.health.v1.Health/Check (overall server health) on one backend, with a short deadline.
   virtual Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
@@ -83,7 +85,7 @@ class Upstreams {
 struct UpstreamTimeouts {
   std::chrono::milliseconds call{3000};     // every call but the ones below
   std::chrono::milliseconds notify{4000};   // HandleNotification
-  std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment
+  std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment, CancelPayment
   // auth's calls that wait on WeChat or SMS: SendSmsCode, Start/FinishWechatOauth,
   // MiniProgramLogin, GetJsSdkConfig
   std::chrono::milliseconds wechat{8000};
@@ -131,6 +133,8 @@ class GrpcUpstreams : public Upstreams {
       payment::v1::HandleNotificationRequest req, std::string request_id) override;
   Async<payment::v1::QueryPaymentResponse> QueryPayment(payment::v1::QueryPaymentRequest req,
                                                         std::string request_id) override;
+  Async<payment::v1::QueryPaymentResponse> CancelPayment(payment::v1::CancelPaymentRequest req,
+                                                         std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 

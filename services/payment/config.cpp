@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/redis/client.h"
 #include "common/wechatpay/notification.h"
 
 namespace paymesh::payment {
@@ -143,7 +144,18 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   LoadUrls(env, cfg);
   cfg.wechat_timeout = env.Millis("WECHATPAY_TIMEOUT_MS", std::chrono::milliseconds(5000),
                                   std::chrono::milliseconds(100), std::chrono::milliseconds(60000));
-  cfg.order_ttl = std::chrono::seconds(env.Int("PAYMENT_ORDER_TTL_SECONDS", 1800, 60, 7200));
+  cfg.redis_url = env.String("REDIS_URL", "");
+  if (!cfg.redis_url.empty() && !redis::ParseUrl(cfg.redis_url).ok()) {
+    env.AddProblem("REDIS_URL must look like redis://[:password@]host[:port][/db]");
+  }
+  cfg.settle.interval =
+      env.Millis("PAYMENT_SETTLE_INTERVAL_MS", std::chrono::milliseconds(10'000),
+                 std::chrono::milliseconds(100), std::chrono::milliseconds(600'000));
+  cfg.settle.reconcile_after =
+      std::chrono::seconds(env.Int("PAYMENT_RECONCILE_AFTER_SECONDS", 60, 1, 86'400));
+  cfg.settle.reconcile_backoff_max =
+      std::chrono::seconds(env.Int("PAYMENT_RECONCILE_BACKOFF_MAX_SECONDS", 600, 1, 86'400));
+  cfg.settle.batch = static_cast<int>(env.Int("PAYMENT_SETTLE_BATCH", 100, 1, 500));
 
   absl::Status st = env.Finish();
   if (!st.ok()) return st;

@@ -9,6 +9,7 @@
 #include "common/config/env.h"
 #include "common/crypto/rsa.h"
 #include "common/log/log.h"
+#include "services/payment/settler.h"
 
 namespace paymesh::payment {
 
@@ -36,7 +37,10 @@ struct PaymentConfig {
   std::string upstream_ca_file;  // "" = the system trust store only
   std::string notify_url;
   std::chrono::milliseconds wechat_timeout{5000};
-  std::chrono::seconds order_ttl{1800};
+
+  // The settling job (settler.h). Without REDIS_URL every replica runs it (no lease).
+  std::string redis_url;
+  SettlerOptions settle;
 };
 
 // Reads the payment service's environment and key files; INVALID_ARGUMENT lists every problem.

@@ -72,7 +72,11 @@ TEST(PaymentConfigTest, LoadsValidConfigWithDefaults) {
   EXPECT_EQ(cfg->worker_threads, 8u);
   EXPECT_EQ(cfg->base_url, "https://api.mch.weixin.qq.com");
   EXPECT_EQ(cfg->wechat_timeout, std::chrono::milliseconds(5000));
-  EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(1800));
+  EXPECT_EQ(cfg->redis_url, "");
+  EXPECT_EQ(cfg->settle.interval, std::chrono::milliseconds(10'000));
+  EXPECT_EQ(cfg->settle.reconcile_after, std::chrono::seconds(60));
+  EXPECT_EQ(cfg->settle.reconcile_backoff_max, std::chrono::seconds(600));
+  EXPECT_EQ(cfg->settle.batch, 100);
   EXPECT_EQ(cfg->mchid, "1900000109");
   EXPECT_EQ(cfg->appid, "wxd678efh567hg6787");
   // The trailing newline of the key file is not part of the key.
@@ -163,14 +167,18 @@ TEST(PaymentConfigTest, NotifyUrlRules) {
 TEST(PaymentConfigTest, ValidatesNumbersAndIds) {
   Vars vars = ValidVars();
   vars["WECHATPAY_TIMEOUT_MS"] = "0";
-  vars["PAYMENT_ORDER_TTL_SECONDS"] = "10";
+  vars["PAYMENT_SETTLE_INTERVAL_MS"] = "10";
+  vars["PAYMENT_RECONCILE_AFTER_SECONDS"] = "0";
+  vars["PAYMENT_SETTLE_BATCH"] = "501";
+  vars["REDIS_URL"] = "http://127.0.0.1:6379";
   vars["WORKER_THREADS"] = "many";
   vars["WECHATPAY_MCHID"] = "19000x";
   vars["LOG_LEVEL"] = "verbose";
   auto cfg = Load(vars);
   ASSERT_FALSE(cfg.ok());
-  for (const char* name : {"WECHATPAY_TIMEOUT_MS", "PAYMENT_ORDER_TTL_SECONDS", "WORKER_THREADS",
-                           "WECHATPAY_MCHID", "LOG_LEVEL"}) {
+  for (const char* name :
+       {"WECHATPAY_TIMEOUT_MS", "PAYMENT_SETTLE_INTERVAL_MS", "PAYMENT_RECONCILE_AFTER_SECONDS",
+        "PAYMENT_SETTLE_BATCH", "REDIS_URL", "WORKER_THREADS", "WECHATPAY_MCHID", "LOG_LEVEL"}) {
     EXPECT_TRUE(Mentions(cfg.status(), name)) << name;
   }
 }

@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "common/error/status_macros.h"
 #include "common/log/log.h"
 #include "common/rpc/call.h"
 #include "common/rpc/status.h"
@@ -40,6 +41,8 @@ static_assert(static_cast<int>(PaymentOutcome::kDuplicatePayment) ==
               ov1::PAYMENT_OUTCOME_DUPLICATE_PAYMENT);
 static_assert(static_cast<int>(PaymentOutcome::kRejected) == ov1::PAYMENT_OUTCOME_REJECTED);
 static_assert(ov1::PaymentOutcome_MAX == ov1::PAYMENT_OUTCOME_REJECTED);
+static_assert(static_cast<int>(SettleKind::kExpired) == ov1::SETTLE_KIND_EXPIRED);
+static_assert(static_cast<int>(SettleKind::kPaying) == ov1::SETTLE_KIND_PAYING);
 static_assert(static_cast<int>(ReportSource::kNotification) == ov1::REPORT_SOURCE_NOTIFICATION);
 static_assert(static_cast<int>(ReportSource::kQuery) == ov1::REPORT_SOURCE_QUERY);
 
@@ -48,6 +51,9 @@ template <typename Enum>
 Enum Checked(int value, bool (*is_valid)(int)) {
   return is_valid(value) ? static_cast<Enum>(value) : static_cast<Enum>(0);
 }
+
+// What an order service older than expires_at gave every order.
+constexpr std::chrono::minutes kLegacyOrderTtl{30};
 
 // A failure of the call itself says which RPC failed; order's own messages pass unchanged.
 absl::Status FromCall(const grpc::Status& status, const char* rpc) {
@@ -74,6 +80,15 @@ absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
   absl::StatusOr<Timestamp> created = rpc::FromProto(p.created_at());
   if (!created.ok()) return absl::InternalError("order answered a malformed created_at");
   o.created_at = *created;
+  absl::StatusOr<Timestamp> updated = rpc::FromProto(p.updated_at());
+  o.updated_at = updated.value_or(o.created_at);
+  if (p.has_expires_at()) {
+    absl::StatusOr<Timestamp> expires = rpc::FromProto(p.expires_at());
+    if (!expires.ok()) return absl::InternalError("order answered a malformed expires_at");
+    o.expires_at = *expires;
+  } else {
+    o.expires_at = o.created_at + kLegacyOrderTtl;
+  }
   if (p.has_active_prepay()) {
     const ov1::Prepay& prepay = p.active_prepay();
     absl::StatusOr<Timestamp> expires = rpc::FromProto(prepay.expires_at());
@@ -142,6 +157,42 @@ absl::StatusOr<Order> GrpcOrderClient::RecordPrepay(const std::string& order_id,
   grpc::Status st = stub_->RecordPrepay(&ctx, req, &resp);
   if (!st.ok()) return FromCall(st, "RecordPrepay");
   return OrderFromProto(resp);
+}
+
+absl::StatusOr<Order> GrpcOrderClient::CloseOrder(const std::string& order_id,
+                                                  const std::string& user_id,
+                                                  const std::string& reason) {
+  ov1::CloseOrderRequest req;
+  req.set_order_id(order_id);
+  req.set_user_id(user_id);
+  req.set_reason(reason);
+  ov1::Order resp;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
+  grpc::Status st = stub_->CloseOrder(&ctx, req, &resp);
+  if (!st.ok()) return FromCall(st, "CloseOrder");
+  return OrderFromProto(resp);
+}
+
+absl::StatusOr<std::vector<Order>> GrpcOrderClient::ListOrdersToSettle(SettleKind kind,
+                                                                       Timestamp before,
+                                                                       int limit) {
+  ov1::ListOrdersToSettleRequest req;
+  req.set_kind(static_cast<ov1::SettleKind>(kind));
+  rpc::ToProto(before, req.mutable_before());
+  req.set_limit(limit);
+  ov1::ListOrdersToSettleResponse resp;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
+  grpc::Status st = stub_->ListOrdersToSettle(&ctx, req, &resp);
+  if (!st.ok()) return FromCall(st, "ListOrdersToSettle");
+  std::vector<Order> orders;
+  orders.reserve(resp.orders_size());
+  for (const ov1::Order& p : resp.orders()) {
+    ASSIGN_OR_RETURN(Order o, OrderFromProto(p));
+    orders.push_back(std::move(o));
+  }
+  return orders;
 }
 
 void GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,

@@ -25,6 +25,10 @@ class GrpcOrderClient final : public OrderApi {
   absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id,
                                            const std::string& order_id) override;
   absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) override;
+  absl::StatusOr<Order> CloseOrder(const std::string& order_id, const std::string& user_id,
+                                   const std::string& reason) override;
+  absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        int limit) override;
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;
 
@@ -33,7 +37,8 @@ class GrpcOrderClient final : public OrderApi {
   std::chrono::milliseconds timeout_;
 };
 
-// Conversions, exposed for tests. INTERNAL when order sent a malformed created_at; a prepay
+// Conversions, exposed for tests. INTERNAL when order sent a malformed created_at or
+// expires_at (an order from before expires_at existed is given created_at + 30 min); a prepay
 // whose expires_at cannot be read is dropped (it will be replaced, never reused).
 absl::StatusOr<Order> OrderFromProto(const order::v1::Order& proto);
 void PrepayToProto(const Prepay& prepay, order::v1::Prepay* out);

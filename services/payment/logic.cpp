@@ -1,7 +1,6 @@
 #include "services/payment/logic.h"
 
 #include <algorithm>
-#include <future>
 #include <iterator>
 #include <utility>
 
@@ -20,7 +19,6 @@ using std::chrono::floor;
 using std::chrono::seconds;
 
 constexpr char kOriginalTypeTransaction[] = "transaction";
-constexpr char kTradeStateOrderNotExist[] = "ORDER_NOT_EXIST";
 
 std::string HeaderOf(const NotificationHeaders& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
@@ -93,8 +91,8 @@ NotificationAnswer VerdictOf(const NotificationFate& fate) {
   return answer;
 }
 
-std::string TimeExpireOf(const Order& order, seconds ttl) {
-  return time::FormatChina(floor<seconds>(order.created_at) + ttl);
+std::string TimeExpireOf(const Order& order) {
+  return time::FormatChina(floor<seconds>(order.expires_at));
 }
 
 PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
@@ -167,7 +165,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
     return absl::FailedPreconditionError("order amount cannot be paid with WeChat Pay");
   }
   const Timestamp now = clock_.Now();
-  const Timestamp time_expire = floor<seconds>(order.created_at) + settings_.order_ttl;
+  const Timestamp time_expire = floor<seconds>(order.expires_at);
   if (now >= time_expire) return absl::FailedPreconditionError("order expired");
 
   const std::optional<Prepay>& active = order.active_prepay;
@@ -190,7 +188,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   req.description = std::string(strings::TruncateUtf8(order.description, kMaxDescriptionBytes));
   if (req.description.empty()) req.description = "Order " + order.out_trade_no;
   req.out_trade_no = order.out_trade_no;
-  req.time_expire = TimeExpireOf(order, settings_.order_ttl);
+  req.time_expire = TimeExpireOf(order);
   req.notify_url = settings_.notify_url;
   req.amount_total = order.total_fen;
   req.currency = kCurrencyCny;
@@ -333,47 +331,6 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
   }
   return ApplyPaymentInput{envelope->id, ReportSource::kNotification, envelope->event_type,
                            std::move(*tx)};
-}
-
-absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string& user_id,
-                                                              const std::string& order_id) {
-  if (user_id.empty() || order_id.empty()) {
-    return absl::InvalidArgumentError("user_id and order_id are required");
-  }
-  ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
-  QueryPaymentResult result{"", PaymentOutcome::kUnspecified, order.state};
-  absl::StatusOr<wechatpay::Transaction> tx = wechat_.QueryByOutTradeNo(order.out_trade_no);
-  if (tx.status().code() == absl::StatusCode::kNotFound) {
-    // Never sent to WeChat (no prepay yet): nothing to apply.
-    result.trade_state = kTradeStateOrderNotExist;
-    return result;
-  }
-  if (!tx.ok()) return tx.status();
-  if (absl::Status st = CheckOurs(*tx); !st.ok()) {
-    log::Error("query answered for another merchant or app", {{"order_id", order.id}});
-    return absl::InternalError(st.message());
-  }
-  result.trade_state = tx->trade_state;
-  if (tx->trade_state != kTradeStateSuccess) return result;
-  if (tx->transaction_id.empty()) {
-    return absl::UnavailableError("wechat pay reported SUCCESS without transaction_id");
-  }
-
-  const std::string notification_id = "query:" + tx->transaction_id;
-  std::promise<absl::StatusOr<ApplyPaymentResult>> promise;
-  std::future<absl::StatusOr<ApplyPaymentResult>> future = promise.get_future();
-  orders_.ApplyPayment(ApplyPaymentInput{notification_id, ReportSource::kQuery,
-                                         kEventTransactionSuccess, std::move(*tx)},
-                       log::CurrentRequestId(), [&promise](absl::StatusOr<ApplyPaymentResult> r) {
-                         promise.set_value(std::move(r));
-                       });
-  ASSIGN_OR_RETURN(ApplyPaymentResult applied, future.get());
-  log::Info("query applied", {{"order_id", order.id},
-                              {"out_trade_no", order.out_trade_no},
-                              {"outcome", OutcomeName(applied.outcome)}});
-  result.outcome = applied.outcome;
-  if (applied.order_state != OrderState::kUnspecified) result.order_state = applied.order_state;
-  return result;
 }
 
 absl::Status PaymentLogic::CheckOurs(const wechatpay::Transaction& tx) const {

@@ -1,9 +1,9 @@
 #pragma once
 
-// The payment service's rules: starting a Native payment (or handing back the still-valid one),
-// turning a WeChat Pay notification into an order update and WeChat's answer, and asking WeChat
-// about an order. No proto, gRPC or Beast types here: order and WeChat are reached through
-// order_api.h and wechat_api.h.
+// The payment service's rules: starting a payment on any channel (or handing back the still-valid
+// one), turning a WeChat Pay notification into an order update and WeChat's answer, and settling
+// an order with WeChat: asking about it, closing it (settle_logic.cpp). No proto, gRPC or Beast
+// types here: order and WeChat are reached through order_api.h and wechat_api.h.
 //
 // Thread-safe as long as its dependencies are.
 
@@ -40,8 +40,6 @@ struct PaymentSettings {
   std::string mchid;
   std::string notify_url;
   std::string apiv3_key;  // 32 bytes
-  // How long after its creation an order may be paid (WeChat's time_expire).
-  std::chrono::seconds order_ttl{1800};
 };
 
 struct CreatePaymentInput {
@@ -92,11 +90,15 @@ struct NotificationFate {
 //    handled yet: ours to fix, and WeChat keeps the notification meanwhile).
 NotificationAnswer VerdictOf(const NotificationFate& fate);
 
-struct QueryPaymentResult {
-  std::string trade_state;  // WeChat's, or ORDER_NOT_EXIST when WeChat has never seen it
-  PaymentOutcome outcome = PaymentOutcome::kUnspecified;  // unspecified when nothing applied
-  OrderState order_state = OrderState::kUnspecified;
+// What settling an order with WeChat (query, close) found and did.
+struct SettleResult {
+  std::string trade_state;  // WeChat's, ORDER_NOT_EXIST when it has never seen the order, ""
+                            // when WeChat closed it without being asked about it
+  PaymentOutcome outcome = PaymentOutcome::kUnspecified;  // of a payment applied, else unspecified
+  OrderState order_state = OrderState::kUnspecified;      // the order's state afterwards
+  bool closed = false;                                    // closed here by this call
 };
+using QueryPaymentResult = SettleResult;
 
 class PaymentLogic {
  public:
@@ -125,9 +127,27 @@ class PaymentLogic {
                           std::string_view body, const std::string& request_id,
                           std::function<void(NotificationAnswer)> done);
 
-  // Blocks: asks WeChat about the caller's order; a SUCCESS is applied like a notification.
+  // Blocks: asks WeChat about the caller's order and settles it (Reconcile).
   absl::StatusOr<QueryPaymentResult> QueryPayment(const std::string& user_id,
                                                   const std::string& order_id);
+  // Blocks: the caller gives up on an unpaid order (Close with kCloseCancelled). A CLOSED order
+  // is answered as it is; FAILED_PRECONDITION for a paid one.
+  absl::StatusOr<SettleResult> CancelPayment(const std::string& user_id,
+                                             const std::string& order_id);
+
+  // For the settling job and the calls above; each blocks. Neither trusts what the caller
+  // believes of the order beyond its id: order re-checks every change under its row lock.
+  //
+  // Reconcile asks WeChat (QueryByOutTradeNo): SUCCESS is applied through the same path as a
+  // notification (source QUERY, idempotent on the transaction id); CLOSED at WeChat closes the
+  // order here too (closed_at_wechat); anything else changes nothing.
+  absl::StatusOr<SettleResult> Reconcile(const Order& order);
+  // Close closes an unpaid order at WeChat first, so that nobody can pay it any more, then here
+  // (`reason`: kCloseCancelled, kCloseExpired). When WeChat refuses the close, its word on the
+  // order decides: paid (ORDERPAID) → the payment is applied instead; closed → closed here; never
+  // seen (no prepay reached it) → closed here. UNAVAILABLE and the like when WeChat or order
+  // cannot be reached: nothing was closed here, try again.
+  absl::StatusOr<SettleResult> Close(const Order& order, const std::string& reason);
 
  private:
   // The verified report a notification carries, or why it was refused; sets *event_type once
@@ -136,6 +156,14 @@ class PaymentLogic {
                                           const NotificationHeaders& headers, std::string_view body,
                                           std::string* event_type);
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
+  // Queries WeChat and applies or closes as Reconcile does; `close_reason` is the reason when
+  // WeChat has the order CLOSED, and with `close_unknown` also when it has never seen it.
+  absl::StatusOr<SettleResult> Settle(const Order& order, const std::string& close_reason,
+                                      bool close_unknown);
+  // Closes an open order here; leaves any other as it is.
+  absl::Status CloseHere(const Order& order, const std::string& reason, SettleResult* result);
+  // Applies a payment WeChat answered a query with; waits for order.
+  absl::StatusOr<ApplyPaymentResult> ApplyQueried(const Order& order, wechatpay::Transaction tx);
   // OK when the transaction names our merchant and one of our apps.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 
@@ -155,8 +183,8 @@ class PaymentLogic {
   metrics::Counter& notifications_;
 };
 
-// Exposed for tests: the order's WeChat time_expire, created_at + ttl in +08:00, whole seconds.
-std::string TimeExpireOf(const Order& order, std::chrono::seconds ttl);
+// Exposed for tests: the order's WeChat time_expire, its expires_at in +08:00, whole seconds.
+std::string TimeExpireOf(const Order& order);
 using strings::TruncateUtf8;  // common/strings/utf8.h: at most max_bytes, cut on a character
 
 }  // namespace paymesh::payment

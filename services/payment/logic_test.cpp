@@ -114,8 +114,7 @@ class PaymentLogicTest : public ::testing::Test {
                                                             .miniprogram_appid = kMiniAppid,
                                                             .mchid = kMchid,
                                                             .notify_url = kNotifyUrl,
-                                                            .apiv3_key = kApiV3Key,
-                                                            .order_ttl = seconds(1800)},
+                                                            .apiv3_key = kApiV3Key},
                                             orders_, wechat_, verifier_, clock_, &identities_,
                                             &MerchantKey());
   }
@@ -131,6 +130,8 @@ class PaymentLogicTest : public ::testing::Test {
     o.currency = "CNY";
     o.description = "Pour-over coffee x2";
     o.created_at = clock_.Now() - minutes(1) + std::chrono::milliseconds(400);
+    o.updated_at = o.created_at;
+    o.expires_at = std::chrono::floor<seconds>(o.created_at) + seconds(1800);
     return o;
   }
 
@@ -195,13 +196,13 @@ TEST_F(PaymentLogicTest, CreatesANativePrepayFromTheOrder) {
 }
 
 TEST_F(PaymentLogicTest, CodeUrlValidityIsCappedAtTwoHours) {
-  logic_ = std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
-                                                          .mchid = kMchid,
-                                                          .notify_url = kNotifyUrl,
-                                                          .apiv3_key = kApiV3Key,
-                                                          .order_ttl = hours(24)},
-                                          orders_, wechat_, verifier_, clock_);
-  orders_.PutOrder(SampleOrder());
+  logic_ = std::make_unique<PaymentLogic>(
+      PaymentSettings{
+          .appid = kAppid, .mchid = kMchid, .notify_url = kNotifyUrl, .apiv3_key = kApiV3Key},
+      orders_, wechat_, verifier_, clock_);
+  Order order = SampleOrder();
+  order.expires_at = std::chrono::floor<seconds>(order.created_at) + hours(24);
+  orders_.PutOrder(order);
   absl::StatusOr<CreatePaymentResult> r = Pay();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->expires_at, clock_.Now() + hours(2));
@@ -242,7 +243,7 @@ TEST_F(PaymentLogicTest, AsksAgainWithIdenticalParametersWhenTheCodeUrlIsAboutTo
 
 TEST_F(PaymentLogicTest, RefusesAnExpiredOrder) {
   orders_.PutOrder(SampleOrder());
-  clock_.Advance(minutes(29));  // created_at + 1800 s has passed
+  clock_.Advance(minutes(29));  // expires_at (created_at + 1800 s) has passed
   absl::StatusOr<CreatePaymentResult> r = Pay();
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(r.status().message(), "order expired");
@@ -640,7 +641,7 @@ TEST_F(PaymentLogicTest, QueryAppliesASuccess) {
 
 TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
-  for (const char* state : {"NOTPAY", "CLOSED", "PAYERROR"}) {
+  for (const char* state : {"NOTPAY", "USERPAYING", "PAYERROR"}) {
     wechatpay::Transaction tx = PaidTransaction();
     tx.trade_state = state;
     tx.transaction_id.clear();
@@ -652,6 +653,97 @@ TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
     EXPECT_EQ(r->order_state, OrderState::kPaying);
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, QueryOfAnOrderClosedAtWechatClosesItHere) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+  wechatpay::Transaction tx = PaidTransaction();
+  tx.trade_state = "CLOSED";
+  tx.transaction_id.clear();
+  wechat_.PutTransaction(tx);
+  absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->trade_state, "CLOSED");
+  EXPECT_TRUE(r->closed);
+  EXPECT_EQ(r->order_state, OrderState::kClosed);
+  using Close = std::pair<std::string, std::string>;
+  EXPECT_EQ(orders_.close_calls(), (std::vector<Close>{{kOrderId, "closed_at_wechat"}}));
+  EXPECT_TRUE(wechat_.close_calls().empty()) << "WeChat closed it already";
+}
+
+// ---- cancel and close --------------------------------------------------------------------------
+
+TEST_F(PaymentLogicTest, CancelClosesAtWechatFirstThenHere) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+  wechatpay::Transaction tx = PaidTransaction();
+  tx.trade_state = "NOTPAY";
+  tx.transaction_id.clear();
+  wechat_.PutTransaction(tx);
+  absl::StatusOr<SettleResult> r = logic_->CancelPayment(kUserId, kOrderId);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->closed);
+  EXPECT_EQ(r->order_state, OrderState::kClosed);
+  EXPECT_EQ(wechat_.close_calls(), std::vector<std::string>{kOutTradeNo});
+  using Close = std::pair<std::string, std::string>;
+  EXPECT_EQ(orders_.close_calls(), (std::vector<Close>{{kOrderId, "cancelled"}}));
+  EXPECT_TRUE(wechat_.query_calls().empty());
+
+  // Again: closed already, nothing asked of anyone.
+  r = logic_->CancelPayment(kUserId, kOrderId);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->closed);
+  EXPECT_EQ(r->order_state, OrderState::kClosed);
+  EXPECT_EQ(wechat_.close_calls().size(), 1u);
+  EXPECT_EQ(orders_.close_calls().size(), 1u);
+}
+
+TEST_F(PaymentLogicTest, ACloseAnsweredOrderPaidAppliesThePaymentInstead) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+  wechat_.PutTransaction(PaidTransaction());  // paid the instant before the close
+  absl::StatusOr<SettleResult> r = logic_->Close(*orders_.GetOrder(kOrderId), kCloseExpired);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->closed);
+  EXPECT_EQ(r->trade_state, "SUCCESS");
+  EXPECT_EQ(r->outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ(r->order_state, OrderState::kPaid);
+  ASSERT_EQ(orders_.apply_calls().size(), 1u);
+  EXPECT_EQ(orders_.apply_calls()[0].source, ReportSource::kQuery);
+  EXPECT_EQ(orders_.apply_calls()[0].notification_id, std::string("query:") + kTransactionId);
+  EXPECT_TRUE(orders_.close_calls().empty()) << "a paid order is never closed";
+}
+
+TEST_F(PaymentLogicTest, AnOrderWechatNeverSawIsClosedHere) {
+  orders_.PutOrder(SampleOrder(OrderState::kCreated));  // no prepay ever reached WeChat
+  absl::StatusOr<SettleResult> r = logic_->Close(*orders_.GetOrder(kOrderId), kCloseExpired);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->closed);
+  EXPECT_EQ(r->trade_state, "ORDER_NOT_EXIST");
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kClosed);
+  EXPECT_EQ(wechat_.query_calls().size(), 1u) << "WeChat's refusal is checked by a query";
+}
+
+TEST_F(PaymentLogicTest, NothingIsClosedHereWhileWechatCannotBeReached) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+  for (absl::Status down : {absl::UnavailableError("down"), absl::DeadlineExceededError("slow"),
+                            absl::ResourceExhaustedError("FREQUENCY_LIMITED")}) {
+    wechat_.FailNext(down);
+    absl::StatusOr<SettleResult> r = logic_->CancelPayment(kUserId, kOrderId);
+    EXPECT_EQ(r.status().code(), down.code());
+    EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
+  }
+  EXPECT_TRUE(orders_.close_calls().empty());
+  EXPECT_TRUE(wechat_.query_calls().empty());
+}
+
+TEST_F(PaymentLogicTest, CancelRefusesPaidAndForeignOrders) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaid));
+  EXPECT_EQ(logic_->CancelPayment(kUserId, kOrderId).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(logic_->CancelPayment("user-2", kOrderId).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_->CancelPayment("", kOrderId).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(wechat_.close_calls().empty());
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaid);
 }
 
 TEST_F(PaymentLogicTest, QueryOfAnOrderWechatNeverSaw) {

@@ -5,10 +5,12 @@
 #include <memory>
 
 #include "common/config/env.h"
+#include "common/crypto/crypto.h"
 #include "common/exec/worker_pool.h"
 #include "common/http/client.h"
 #include "common/http/transport.h"
 #include "common/log/log.h"
+#include "common/redis/client.h"
 #include "common/rpc/call.h"
 #include "common/rpc/server.h"
 #include "common/service/serve.h"
@@ -16,8 +18,10 @@
 #include "services/payment/config.h"
 #include "services/payment/grpc_auth_client.h"
 #include "services/payment/grpc_order_client.h"
+#include "services/payment/lease.h"
 #include "services/payment/logic.h"
 #include "services/payment/service.h"
+#include "services/payment/settler.h"
 #include "services/payment/wechat_client.h"
 
 namespace paymesh::payment {
@@ -25,6 +29,7 @@ namespace {
 
 constexpr size_t kWorkerQueue = 1024;
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
+constexpr char kSettleLeaseKey[] = "paymesh:payment:settle-lease";
 
 int Run(const PaymentConfig& cfg) {
   wechatpay::Verifier verifier;
@@ -57,11 +62,22 @@ int Run(const PaymentConfig& cfg) {
                       .miniprogram_appid = cfg.miniprogram_appid,
                       .mchid = cfg.mchid,
                       .notify_url = cfg.notify_url,
-                      .apiv3_key = cfg.apiv3_key.Reveal(),
-                      .order_ttl = cfg.order_ttl},
+                      .apiv3_key = cfg.apiv3_key.Reveal()},
                      orders, wechat, verifier, time::SystemClock(), identities.get(),
                      &*cfg.merchant_private_key);
-  // Declared after everything it runs, so it is joined before they go away.
+  // One replica at a time settles (lease.h); without Redis every replica does.
+  std::unique_ptr<redis::Client> redis;
+  std::unique_ptr<Lease> lease;
+  if (cfg.redis_url.empty()) {
+    log::Warn("no REDIS_URL: every payment replica runs the settling job", {});
+    lease = std::make_unique<SoleLease>();
+  } else {
+    redis = std::make_unique<redis::Client>(*redis::ParseUrl(cfg.redis_url));
+    lease = std::make_unique<RedisLease>(*redis, kSettleLeaseKey, crypto::RandomAlnum(16));
+  }
+  // Declared after everything they run, so they are joined before those go away.
+  Settler settler(logic, orders, *lease, time::SystemClock(), cfg.settle);
+  settler.Start();
   exec::WorkerPool workers(cfg.worker_threads, kWorkerQueue);
   PaymentGrpcService grpc_service(logic, workers);
   return service::Serve(

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/payment/types.h"
@@ -30,6 +31,15 @@ class OrderApi {
   // Applies what WeChat reported, idempotently on the notification id and the transaction id.
   // A transaction that cannot be put on the contract (a success_time that does not parse), or
   // that order refuses, is stored as REJECTED (outcome REJECTED) instead.
+  // CREATED / PAYING / PAY_FAILED → CLOSED for `reason` (types.h kClose*), audited; a CLOSED
+  // order is answered as it is. Call it only once WeChat has closed the order too. With
+  // `user_id`, the order must be theirs. FAILED_PRECONDITION for a paid order.
+  virtual absl::StatusOr<Order> CloseOrder(const std::string& order_id, const std::string& user_id,
+                                           const std::string& reason) = 0;
+  // Up to `limit` (1..500) open orders of `kind`, oldest first: kExpired, unpaid with
+  // expires_at <= before; kPaying, PAYING since (updated_at) <= before.
+  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                                int limit) = 0;
   using ApplyDone = std::function<void(absl::StatusOr<ApplyPaymentResult>)>;
   virtual void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                             ApplyDone done) = 0;

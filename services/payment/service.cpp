@@ -76,13 +76,27 @@ grpc::ServerUnaryReactor* PaymentGrpcService::QueryPayment(grpc::CallbackServerC
                                                            const v1::QueryPaymentRequest* req,
                                                            v1::QueryPaymentResponse* resp) {
   return rpc::RunOnWorkers(ctx, workers_, "QueryPayment", [this, req, resp]() -> absl::Status {
-    ASSIGN_OR_RETURN(QueryPaymentResult result,
-                     logic_.QueryPayment(req->user_id(), req->order_id()));
-    resp->set_trade_state(result.trade_state);
-    resp->set_outcome(static_cast<order::v1::PaymentOutcome>(result.outcome));
-    resp->set_order_state(static_cast<order::v1::OrderState>(result.order_state));
+    ASSIGN_OR_RETURN(SettleResult result, logic_.QueryPayment(req->user_id(), req->order_id()));
+    ToProto(result, resp);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* PaymentGrpcService::CancelPayment(grpc::CallbackServerContext* ctx,
+                                                            const v1::CancelPaymentRequest* req,
+                                                            v1::QueryPaymentResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "CancelPayment", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(SettleResult result, logic_.CancelPayment(req->user_id(), req->order_id()));
+    ToProto(result, resp);
+    return absl::OkStatus();
+  });
+}
+
+void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out) {
+  out->set_trade_state(result.trade_state);
+  out->set_outcome(static_cast<order::v1::PaymentOutcome>(result.outcome));
+  out->set_order_state(static_cast<order::v1::OrderState>(result.order_state));
+  out->set_closed(result.closed);
 }
 
 }  // namespace paymesh::payment

@@ -1,9 +1,9 @@
 #pragma once
 
-// gRPC adapter of paymesh.payment.v1.PaymentService: converts proto ↔ domain. CreatePayment and
-// QueryPayment run PaymentLogic on the worker pool (rpc::RunOnWorkers, metrics prefix
-// "payment"), so no gRPC thread ever waits on WeChat or order; HandleNotification checks on the
-// gRPC thread and answers when order's asynchronous reply arrives.
+// gRPC adapter of paymesh.payment.v1.PaymentService: converts proto ↔ domain. CreatePayment,
+// QueryPayment and CancelPayment run PaymentLogic on the worker pool (rpc::RunOnWorkers, metrics
+// prefix "payment"), so no gRPC thread ever waits on WeChat or order; HandleNotification checks on
+// the gRPC thread and answers when order's asynchronous reply arrives.
 
 #include <grpcpp/grpcpp.h>
 
@@ -28,6 +28,9 @@ class PaymentGrpcService final : public v1::PaymentService::CallbackService {
   grpc::ServerUnaryReactor* QueryPayment(grpc::CallbackServerContext* ctx,
                                          const v1::QueryPaymentRequest* req,
                                          v1::QueryPaymentResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelPayment(grpc::CallbackServerContext* ctx,
+                                          const v1::CancelPaymentRequest* req,
+                                          v1::QueryPaymentResponse* resp) override;
 
  private:
   PaymentLogic& logic_;
@@ -36,5 +39,6 @@ class PaymentGrpcService final : public v1::PaymentService::CallbackService {
 
 // Exposed for tests.
 void ToProto(const NotificationAnswer& answer, v1::HandleNotificationResponse* out);
+void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out);
 
 }  // namespace paymesh::payment

@@ -35,8 +35,7 @@ class PaymentServiceTest : public ::testing::Test {
         PaymentSettings{.appid = kAppid,
                         .mchid = kMchid,
                         .notify_url = "https://pay.example.com/wechat/notify/pay",
-                        .apiv3_key = kApiV3Key,
-                        .order_ttl = std::chrono::seconds(1800)},
+                        .apiv3_key = kApiV3Key},
         orders_, wechat_, verifier_, clock_);
     service_ = std::make_unique<PaymentGrpcService>(*logic_, workers_);
     grpc::ServerBuilder builder;
@@ -54,6 +53,7 @@ class PaymentServiceTest : public ::testing::Test {
     order.currency = "CNY";
     order.description = "coffee";
     order.created_at = clock_.Now();
+    order.expires_at = clock_.Now() + std::chrono::minutes(30);
     orders_.PutOrder(order);
   }
   void TearDown() override {

@@ -46,6 +46,14 @@ enum class PaymentOutcome {
   kRejected = 7
 };
 
+// Why payment closes an order (paymesh.order.v1.CloseOrderRequest.reason).
+inline constexpr char kCloseCancelled[] = "cancelled";
+inline constexpr char kCloseExpired[] = "expired";
+inline constexpr char kCloseClosedAtWechat[] = "closed_at_wechat";
+
+// paymesh.order.v1.SettleKind: which open orders the settling job asks for.
+enum class SettleKind { kUnspecified = 0, kExpired = 1, kPaying = 2 };
+
 // paymesh.order.v1.ReportSource.
 enum class ReportSource { kUnspecified = 0, kNotification = 1, kQuery = 2 };
 
@@ -71,6 +79,8 @@ struct Order {
   std::string currency;
   std::string description;  // for WeChat's bill
   Timestamp created_at;
+  Timestamp updated_at;  // for a PAYING order: since when it waits for its payment
+  Timestamp expires_at;  // WeChat's time_expire: unpaid after it, the order is closed
   std::optional<Prepay> active_prepay;  // order's word: still payable
   std::string transaction_id;
 };

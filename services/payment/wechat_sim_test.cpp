@@ -141,8 +141,7 @@ class WechatSimTest : public ::testing::Test {
         std::make_unique<PaymentLogic>(PaymentSettings{.appid = appid_,
                                                        .mchid = mchid_,
                                                        .notify_url = *notify_url_,
-                                                       .apiv3_key = ReadFile(state / "apiv3_key"),
-                                                       .order_ttl = seconds(1800)},
+                                                       .apiv3_key = ReadFile(state / "apiv3_key")},
                                        orders_, *wechat_, verifier_, time::SystemClock());
     current_logic_.store(logic_.get());
 
@@ -156,6 +155,7 @@ class WechatSimTest : public ::testing::Test {
     order.currency = "CNY";
     order.description = "paymesh sim test";
     order.created_at = time::SystemClock().Now();
+    order.expires_at = std::chrono::floor<seconds>(order.created_at) + seconds(1800);
     orders_.PutOrder(order);
   }
 
@@ -181,7 +181,7 @@ class WechatSimTest : public ::testing::Test {
     r.mchid = mchid_;
     r.description = "paymesh sim test";
     r.out_trade_no = out_trade_no_;
-    r.time_expire = TimeExpireOf(*orders_.GetOrder("ord-" + out_trade_no_), seconds(1800));
+    r.time_expire = TimeExpireOf(*orders_.GetOrder("ord-" + out_trade_no_));
     r.notify_url = *notify_url_;
     r.amount_total = total;
     return r;

@@ -111,8 +111,11 @@ awaitable<http::Response> QrPng(const HandlerContext& ctx, http::Request& req,
   return QrImage(ctx, req, params, ImageFormat::kPng);
 }
 
-awaitable<http::Response> Sync(const HandlerContext& ctx, http::Request& req,
-                               const PathParams& params) {
+// Sync and cancel: the caller's order id, no body (or an empty object), payment's answer.
+template <typename Request,
+          Async<payment::v1::QueryPaymentResponse> (Upstreams::*kCall)(Request, std::string)>
+awaitable<http::Response> Settle(const HandlerContext& ctx, http::Request& req,
+                                 const PathParams& params) {
   absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
   if (!caller.ok()) co_return ErrorResponse(req, caller.status());
   absl::StatusOr<std::string> id = OrderId(params);
@@ -121,10 +124,10 @@ awaitable<http::Response> Sync(const HandlerContext& ctx, http::Request& req,
     absl::StatusOr<JsonObject> body = ParseObject(req.body, {});
     if (!body.ok()) co_return ErrorResponse(req, body.status());
   }
-  payment::v1::QueryPaymentRequest in;
+  Request in;
   in.set_user_id(caller->user_id);
   in.set_order_id(std::move(*id));
-  auto out = co_await ctx.upstreams->QueryPayment(std::move(in), req.request_id);
+  auto out = co_await (ctx.upstreams->*kCall)(std::move(in), req.request_id);
   if (!out.ok()) co_return UpstreamError(req, out.status(), Backend::kPayment);
   co_return JsonResponse(200, SyncJson(*out));
 }
@@ -143,7 +146,10 @@ void AddPaymentRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx)
   router.Add("POST", "/api/v1/orders/{id}/pay", Bind(ctx, Pay));
   router.Add("GET", "/api/v1/orders/{id}/qrcode.svg", Bind(ctx, QrSvg));
   router.Add("GET", "/api/v1/orders/{id}/qrcode.png", Bind(ctx, QrPng));
-  router.Add("POST", "/api/v1/orders/{id}/sync", Bind(ctx, Sync));
+  router.Add("POST", "/api/v1/orders/{id}/sync",
+             Bind(ctx, Settle<payment::v1::QueryPaymentRequest, &Upstreams::QueryPayment>));
+  router.Add("POST", "/api/v1/orders/{id}/cancel",
+             Bind(ctx, Settle<payment::v1::CancelPaymentRequest, &Upstreams::CancelPayment>));
 }
 
 }  // namespace paymesh::gateway

@@ -4,6 +4,7 @@
 //   POST /api/v1/orders/{id}/pay              {"channel":"native"} → the prepay (code_url)
 //   GET  /api/v1/orders/{id}/qrcode.svg|.png  the QR code of the current native prepay
 //   POST /api/v1/orders/{id}/sync             asks WeChat and applies what it reports
+//   POST /api/v1/orders/{id}/cancel           closes the unpaid order at WeChat, then here
 
 #include <memory>
 

@@ -101,6 +101,13 @@ Async<payment::v1::QueryPaymentResponse> FakeUpstreams::QueryPayment(
   co_return query_payment_result;
 }
 
+Async<payment::v1::QueryPaymentResponse> FakeUpstreams::CancelPayment(
+    payment::v1::CancelPaymentRequest req, std::string request_id) {
+  cancel_payment_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return cancel_payment_result;
+}
+
 Async<::grpc::health::v1::HealthCheckResponse> FakeUpstreams::Health(Backend backend,
                                                                      std::string request_id) {
   request_ids.push_back(std::move(request_id));

@@ -56,6 +56,8 @@ class FakeUpstreams : public Upstreams {
   }();
   absl::StatusOr<payment::v1::QueryPaymentResponse> query_payment_result =
       payment::v1::QueryPaymentResponse();
+  absl::StatusOr<payment::v1::QueryPaymentResponse> cancel_payment_result =
+      payment::v1::QueryPaymentResponse();
   std::map<Backend, absl::StatusOr<::grpc::health::v1::HealthCheckResponse>> health;
 
   // What was sent.
@@ -78,6 +80,7 @@ class FakeUpstreams : public Upstreams {
   std::vector<payment::v1::CreatePaymentRequest> create_payment_calls;
   std::vector<payment::v1::HandleNotificationRequest> notification_calls;
   std::vector<payment::v1::QueryPaymentRequest> query_payment_calls;
+  std::vector<payment::v1::CancelPaymentRequest> cancel_payment_calls;
   std::vector<std::string> request_ids;  // of every call, in order
 
   // Total calls of any RPC.
@@ -117,6 +120,8 @@ class FakeUpstreams : public Upstreams {
       payment::v1::HandleNotificationRequest req, std::string request_id) override;
   Async<payment::v1::QueryPaymentResponse> QueryPayment(payment::v1::QueryPaymentRequest req,
                                                         std::string request_id) override;
+  Async<payment::v1::QueryPaymentResponse> CancelPayment(payment::v1::CancelPaymentRequest req,
+                                                         std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 

@@ -57,6 +57,58 @@ absl::StatusOr<Order> FakeOrderApi::RecordPrepay(const std::string& order_id,
   return order;
 }
 
+absl::StatusOr<Order> FakeOrderApi::CloseOrder(const std::string& order_id,
+                                               const std::string& user_id,
+                                               const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (unavailable_) return absl::UnavailableError("order unreachable");
+  auto it = orders_.find(order_id);
+  if (it == orders_.end() || (!user_id.empty() && it->second.user_id != user_id)) {
+    return absl::NotFoundError("order not found");
+  }
+  Order& order = it->second;
+  switch (order.state) {
+    case OrderState::kClosed:
+      return order;
+    case OrderState::kCreated:
+    case OrderState::kPaying:
+    case OrderState::kPayFailed:
+      order.state = OrderState::kClosed;
+      order.active_prepay.reset();
+      close_calls_.emplace_back(order_id, reason);
+      return order;
+    default:
+      return absl::FailedPreconditionError(std::string("the order is ") + StateName(order.state) +
+                                           " and cannot be closed");
+  }
+}
+
+absl::StatusOr<std::vector<Order>> FakeOrderApi::ListOrdersToSettle(SettleKind kind,
+                                                                    Timestamp before, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (unavailable_) return absl::UnavailableError("order unreachable");
+  const auto since = [kind](const Order& o) {
+    return kind == SettleKind::kExpired ? o.expires_at : o.updated_at;
+  };
+  std::vector<Order> due;
+  for (const auto& [id, o] : orders_) {
+    const bool open = o.state == OrderState::kCreated || o.state == OrderState::kPaying ||
+                      o.state == OrderState::kPayFailed;
+    const bool wanted = kind == SettleKind::kExpired ? open : o.state == OrderState::kPaying;
+    if (wanted && since(o) <= before) due.push_back(o);
+  }
+  std::sort(due.begin(), due.end(), [&](const Order& a, const Order& b) {
+    return std::make_pair(since(a), a.id) < std::make_pair(since(b), b.id);
+  });
+  if (due.size() > static_cast<size_t>(std::max(limit, 0))) due.resize(std::max(limit, 0));
+  return due;
+}
+
+std::vector<std::pair<std::string, std::string>> FakeOrderApi::close_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return close_calls_;
+}
+
 void FakeOrderApi::FailNextApply(absl::Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_apply_ = std::move(status);

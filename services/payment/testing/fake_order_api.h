@@ -5,6 +5,7 @@
 // (APPLIED, DUPLICATE, AMOUNT_MISMATCH, UNKNOWN_ORDER, IGNORED). Every write is recorded, and the
 // whole service can be made unreachable.
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,13 @@ class FakeOrderApi final : public OrderApi {
   absl::StatusOr<Order> GetOrderForPayment(const std::string& user_id,
                                            const std::string& order_id) override;
   absl::StatusOr<Order> RecordPrepay(const std::string& order_id, const Prepay& prepay) override;
+  absl::StatusOr<Order> CloseOrder(const std::string& order_id, const std::string& user_id,
+                                   const std::string& reason) override;
+  // Orders of `kind` as order lists them (by expires_at, resp. updated_at, then id).
+  absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        int limit) override;
+  // (order id, reason) of every CloseOrder that changed an order.
+  std::vector<std::pair<std::string, std::string>> close_calls() const;
   // The next ApplyPayment answers `status` and changes nothing.
   void FailNextApply(absl::Status status);
   // Answers inline.
@@ -47,6 +55,7 @@ class FakeOrderApi final : public OrderApi {
   std::set<std::string> seen_transactions_;
   std::vector<std::pair<std::string, Prepay>> prepay_calls_;
   std::vector<ApplyPaymentInput> apply_calls_;
+  std::vector<std::pair<std::string, std::string>> close_calls_;
 };
 
 }  // namespace paymesh::payment::testing

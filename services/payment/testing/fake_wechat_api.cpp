@@ -1,5 +1,7 @@
 #include "services/payment/testing/fake_wechat_api.h"
 
+#include "common/error/status_macros.h"
+
 namespace paymesh::payment::testing {
 
 void FakeWechatPayApi::FailNext(absl::Status status) {
@@ -62,7 +64,20 @@ absl::StatusOr<wechatpay::Transaction> FakeWechatPayApi::QueryByOutTradeNo(
 
 absl::Status FakeWechatPayApi::Close(std::string_view out_trade_no) {
   std::lock_guard<std::mutex> lock(mu_);
-  return TakeFailure();
+  close_calls_.emplace_back(out_trade_no);
+  RETURN_IF_ERROR(TakeFailure());
+  auto it = transactions_.find(std::string(out_trade_no));
+  if (it == transactions_.end()) return absl::NotFoundError("ORDER_NOT_EXIST");
+  if (it->second.trade_state == kTradeStateSuccess) {
+    return absl::FailedPreconditionError("ORDERPAID");
+  }
+  it->second.trade_state = "CLOSED";
+  return absl::OkStatus();
+}
+
+std::vector<std::string> FakeWechatPayApi::close_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return close_calls_;
 }
 
 }  // namespace paymesh::payment::testing

@@ -2,7 +2,8 @@
 
 // An in-memory WechatPayApi: CreatePrepay answers a code_url, prepay_id or h5_url (by channel)
 // derived from the out_trade_no (identical re-entry gives the same one), queries answer what the
-// test put, and every call is recorded.
+// test put, Close acts on it as WeChat would (NOTPAY → CLOSED; SUCCESS → ORDERPAID; unknown →
+// NOT_FOUND), and every call is recorded.
 
 #include <map>
 #include <mutex>
@@ -23,6 +24,7 @@ class FakeWechatPayApi final : public WechatPayApi {
 
   std::vector<PrepayRequest> prepay_calls() const;
   std::vector<std::string> query_calls() const;
+  std::vector<std::string> close_calls() const;
 
   absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
@@ -36,6 +38,7 @@ class FakeWechatPayApi final : public WechatPayApi {
   std::map<std::string, wechatpay::Transaction> transactions_;
   std::vector<PrepayRequest> prepay_calls_;
   std::vector<std::string> query_calls_;
+  std::vector<std::string> close_calls_;
 };
 
 }  // namespace paymesh::payment::testing

@@ -1,0 +1,137 @@
+// PaymentLogic: settling an order with WeChat (logic.h): the user's sync and cancel, and the
+// settling job's reconcile and close.
+
+#include <future>
+#include <utility>
+
+#include "common/error/status_macros.h"
+#include "common/log/log.h"
+#include "services/payment/logic.h"
+
+namespace paymesh::payment {
+namespace {
+
+constexpr char kTradeStateOrderNotExist[] = "ORDER_NOT_EXIST";
+constexpr char kTradeStateClosed[] = "CLOSED";
+
+bool IsOpen(OrderState state) {
+  return state == OrderState::kCreated || state == OrderState::kPaying ||
+         state == OrderState::kPayFailed;
+}
+
+// WeChat could not answer, or not in time: nothing is known, ask again later.
+bool IsTransient(const absl::Status& st) {
+  return absl::IsUnavailable(st) || absl::IsDeadlineExceeded(st) || absl::IsResourceExhausted(st) ||
+         absl::IsInternal(st);
+}
+
+}  // namespace
+
+absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string& user_id,
+                                                              const std::string& order_id) {
+  if (user_id.empty() || order_id.empty()) {
+    return absl::InvalidArgumentError("user_id and order_id are required");
+  }
+  ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
+  return Reconcile(order);
+}
+
+absl::StatusOr<SettleResult> PaymentLogic::CancelPayment(const std::string& user_id,
+                                                         const std::string& order_id) {
+  if (user_id.empty() || order_id.empty()) {
+    return absl::InvalidArgumentError("user_id and order_id are required");
+  }
+  ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
+  return Close(order, kCloseCancelled);
+}
+
+absl::StatusOr<SettleResult> PaymentLogic::Reconcile(const Order& order) {
+  return Settle(order, kCloseClosedAtWechat, /*close_unknown=*/false);
+}
+
+absl::StatusOr<SettleResult> PaymentLogic::Close(const Order& order, const std::string& reason) {
+  SettleResult result{"", PaymentOutcome::kUnspecified, order.state, false};
+  if (order.state == OrderState::kClosed) return result;
+  if (!IsOpen(order.state)) {
+    return absl::FailedPreconditionError(std::string("order is ") + StateName(order.state) +
+                                         " and cannot be closed");
+  }
+  absl::Status closed = wechat_.Close(order.out_trade_no);
+  if (closed.ok()) {
+    RETURN_IF_ERROR(CloseHere(order, reason, &result));
+    return result;
+  }
+  if (IsTransient(closed)) return closed;
+  // Refused: paid in the meantime (ORDERPAID), closed already, or never seen. WeChat's own
+  // word on the order decides; a payment it reports is applied, never dropped.
+  log::Info("close refused by wechat pay, asking it",
+            {{"order_id", order.id}, {"error", closed.message()}});
+  ASSIGN_OR_RETURN(result, Settle(order, reason, /*close_unknown=*/true));
+  if (!result.closed && result.outcome == PaymentOutcome::kUnspecified &&
+      result.order_state != OrderState::kClosed) {
+    return absl::FailedPreconditionError("wechat pay refused to close the order (" +
+                                         result.trade_state + ")");
+  }
+  return result;
+}
+
+absl::StatusOr<SettleResult> PaymentLogic::Settle(const Order& order,
+                                                  const std::string& close_reason,
+                                                  bool close_unknown) {
+  SettleResult result{"", PaymentOutcome::kUnspecified, order.state, false};
+  absl::StatusOr<wechatpay::Transaction> tx = wechat_.QueryByOutTradeNo(order.out_trade_no);
+  if (absl::IsNotFound(tx.status())) {
+    // Never sent to WeChat (no prepay reached it): nothing to apply, nothing to pay there.
+    result.trade_state = kTradeStateOrderNotExist;
+    if (close_unknown) RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
+    return result;
+  }
+  if (!tx.ok()) return tx.status();
+  if (absl::Status st = CheckOurs(*tx); !st.ok()) {
+    log::Error("query answered for another merchant or app", {{"order_id", order.id}});
+    return absl::InternalError(st.message());
+  }
+  result.trade_state = tx->trade_state;
+  if (tx->trade_state == kTradeStateClosed) {
+    RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
+    return result;
+  }
+  if (tx->trade_state != kTradeStateSuccess) return result;
+  ASSIGN_OR_RETURN(ApplyPaymentResult applied, ApplyQueried(order, std::move(*tx)));
+  result.outcome = applied.outcome;
+  if (applied.order_state != OrderState::kUnspecified) result.order_state = applied.order_state;
+  return result;
+}
+
+absl::Status PaymentLogic::CloseHere(const Order& order, const std::string& reason,
+                                     SettleResult* result) {
+  if (!IsOpen(order.state)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(Order closed, orders_.CloseOrder(order.id, "", reason));
+  result->order_state = closed.state;
+  result->closed = true;
+  log::Info("order closed",
+            {{"order_id", order.id}, {"out_trade_no", order.out_trade_no}, {"reason", reason}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ApplyPaymentResult> PaymentLogic::ApplyQueried(const Order& order,
+                                                              wechatpay::Transaction tx) {
+  if (tx.transaction_id.empty()) {
+    return absl::UnavailableError("wechat pay reported SUCCESS without transaction_id");
+  }
+  const std::string notification_id = "query:" + tx.transaction_id;
+  std::promise<absl::StatusOr<ApplyPaymentResult>> promise;
+  std::future<absl::StatusOr<ApplyPaymentResult>> future = promise.get_future();
+  orders_.ApplyPayment(ApplyPaymentInput{notification_id, ReportSource::kQuery,
+                                         kEventTransactionSuccess, std::move(tx)},
+                       log::CurrentRequestId(), [&promise](absl::StatusOr<ApplyPaymentResult> r) {
+                         promise.set_value(std::move(r));
+                       });
+  ASSIGN_OR_RETURN(ApplyPaymentResult applied, future.get());
+  log::Info("query applied", {{"order_id", order.id},
+                              {"out_trade_no", order.out_trade_no},
+                              {"outcome", OutcomeName(applied.outcome)}});
+  return applied;
+}
+
+}  // namespace paymesh::payment

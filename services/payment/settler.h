@@ -1,0 +1,86 @@
+#pragma once
+
+// The settling job: every interval, the replica holding the lease (lease.h)
+//  1. expires: closes unpaid orders past their expires_at, at WeChat first (PaymentLogic::Close
+//     with kCloseExpired: a payment made in the last instant is applied instead);
+//  2. reconciles: asks WeChat about orders PAYING for `reconcile_after` or longer
+//     (PaymentLogic::Reconcile), each again after a back-off that doubles up to
+//     `reconcile_backoff_max`, so that a payment whose every notification was lost still lands.
+// Metrics: payment_settle_orders_total{job,result}, payment_oldest_paying_order_age_seconds,
+// payment_settle_lease_held.
+//
+// Runs on its own thread; every call it makes blocks with a deadline (WeChat, order, Redis).
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/metrics/metrics.h"
+#include "common/time/clock.h"
+#include "services/payment/lease.h"
+#include "services/payment/logic.h"
+#include "services/payment/order_api.h"
+
+namespace paymesh::payment {
+
+struct SettlerOptions {
+  std::chrono::milliseconds interval{10'000};       // PAYMENT_SETTLE_INTERVAL_MS
+  std::chrono::seconds reconcile_after{60};         // PAYMENT_RECONCILE_AFTER_SECONDS
+  std::chrono::seconds reconcile_backoff_max{600};  // PAYMENT_RECONCILE_BACKOFF_MAX_SECONDS
+  int batch = 100;  // PAYMENT_SETTLE_BATCH: orders per job per round
+};
+
+// What one round did, for tests and the round's log line.
+struct SettleRound {
+  bool ran = false;  // false: another replica holds the lease
+  int expired = 0;   // closed here because they expired
+  int queried = 0;   // asked WeChat about
+  int paid = 0;      // payments applied (by close or query)
+  int errors = 0;
+};
+
+class Settler {
+ public:
+  // Every reference must outlive the settler.
+  Settler(PaymentLogic& logic, OrderApi& orders, Lease& lease, const time::Clock& clock,
+          SettlerOptions options);
+  ~Settler();  // Stop()
+
+  // One round, on the calling thread.
+  SettleRound RunOnce();
+  // Rounds on a thread of its own until Stop().
+  void Start();
+  void Stop();
+
+ private:
+  struct Backoff {
+    int attempts = 0;
+    time::Timestamp next_at{};
+  };
+
+  void Expire(const time::Timestamp now, SettleRound& round);
+  void ReconcilePaying(const time::Timestamp now, SettleRound& round);
+  void Count(const char* job, const absl::StatusOr<SettleResult>& result, SettleRound& round);
+  std::chrono::seconds DelayAfter(int attempts) const;
+
+  PaymentLogic& logic_;
+  OrderApi& orders_;
+  Lease& lease_;
+  const time::Clock& clock_;
+  const SettlerOptions options_;
+  std::map<std::string, Backoff> backoff_;  // by order id; the job's thread only
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  metrics::Counter& orders_settled_;
+  metrics::Gauge& oldest_paying_;
+  metrics::Gauge& lease_held_;
+};
+
+}  // namespace paymesh::payment
