@@ -39,7 +39,8 @@ TEST(OrderConfigTest, ExplicitValues) {
                                {"METRICS_LISTEN_ADDR", "[::1]:9999"},
                                {"LOG_LEVEL", "debug"},
                                {"PG_POOL_SIZE", "64"},
-                               {"ORDER_TTL_SECONDS", "60"}});
+                               {"ORDER_TTL_SECONDS", "60"},
+                               {"PG_SCHEMA", "orders_e2e_1"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_EQ(cfg->grpc_listen_addr, "127.0.0.1:0");
@@ -47,21 +48,23 @@ TEST(OrderConfigTest, ExplicitValues) {
   EXPECT_EQ(cfg->log_level, log::Level::kDebug);
   EXPECT_EQ(cfg->pg_pool_size, 64u);
   EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(cfg->pg_schema, "orders_e2e_1");
 }
 
 TEST(OrderConfigTest, EveryProblemIsReportedAtOnce) {
   config::EnvReader env = Env({{"GRPC_LISTEN_ADDR", "nowhere"},
                                {"METRICS_LISTEN_ADDR", "host:99999"},
                                {"LOG_LEVEL", "loud"},
-                               {"PG_POOL_SIZE", "0"}});
+                               {"PG_POOL_SIZE", "0"},
+                               {"PG_SCHEMA", "Orders; DROP"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_EQ(cfg.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(cfg.status().message());
-  for (const char* name :
-       {"PG_DSN", "GRPC_LISTEN_ADDR", "METRICS_LISTEN_ADDR", "LOG_LEVEL", "PG_POOL_SIZE"}) {
+  for (const char* name : {"PG_DSN", "GRPC_LISTEN_ADDR", "METRICS_LISTEN_ADDR", "LOG_LEVEL",
+                           "PG_POOL_SIZE", "PG_SCHEMA"}) {
     EXPECT_THAT(message, HasSubstr(name));
   }
-  EXPECT_EQ(env.problems().size(), 5u);
+  EXPECT_EQ(env.problems().size(), 6u);
 }
 
 TEST(OrderConfigTest, PoolSizeUpperBound) {

@@ -24,7 +24,7 @@ constexpr size_t kWorkerQueue = 1024;
 int Run(const OrderConfig& cfg) {
   // The workers' connections plus one per batch executor.
   pg::Pool pool({.dsn = cfg.pg_dsn,
-                 .schema = "orders",
+                 .schema = cfg.pg_schema,
                  .size = cfg.pg_pool_size + cfg.apply_batch.executors});
   if (absl::Status st = pg::Migrate(pool, order_lib_migrations()); !st.ok()) {
     log::Error("migrations failed", {{"error", std::string(st.message())}});

@@ -29,7 +29,7 @@ namespace {
 
 constexpr size_t kWorkerQueue = 1024;
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
-constexpr char kSettleLeaseKey[] = "paymesh:payment:settle-lease";
+constexpr char kSettleLeaseKeyPrefix[] = "paymesh:payment:settle-lease:";
 
 int Run(const PaymentConfig& cfg) {
   wechatpay::Verifier verifier;
@@ -73,7 +73,10 @@ int Run(const PaymentConfig& cfg) {
     lease = std::make_unique<SoleLease>();
   } else {
     redis = std::make_unique<redis::Client>(*redis::ParseUrl(cfg.redis_url));
-    lease = std::make_unique<RedisLease>(*redis, kSettleLeaseKey, crypto::RandomAlnum(16));
+    // One lease per merchant and app: deployments sharing a Redis never stand in for each other.
+    lease = std::make_unique<RedisLease>(
+        *redis, std::string(kSettleLeaseKeyPrefix) + cfg.mchid + ":" + cfg.appid,
+        crypto::RandomAlnum(16));
   }
   // Declared after everything they run, so they are joined before those go away.
   Settler settler(logic, orders, *lease, time::SystemClock(), cfg.settle);

@@ -74,8 +74,8 @@ class PaymentFaultsTest : public PaymentTest {
   // The order is PAID by its transaction, with one 'paid' event and one inbox row.
   void ExpectPaidOnce(const Payment& p) {
     EXPECT_TRUE(IsPaidBy(WaitForState(p.order_id, "PAID"), p.transaction_id));
-    EXPECT_EQ(CountEvents(p.order_id, "paid"), 1);
-    EXPECT_EQ(InboxRows(p.out_trade_no), (Inbox{{p.notification_id, "APPLIED"}}));
+    EXPECT_EQ(CountEvents(stack(), p.order_id, "paid"), 1);
+    EXPECT_EQ(InboxRows(stack(), p.out_trade_no), (Inbox{{p.notification_id, "APPLIED"}}));
   }
 
   // The first attempt (of `kind`, numbered `first`) was refused with 401, the next one taken.
@@ -118,7 +118,7 @@ TEST_F(PaymentFaultsTest, AVerifiedReportThatCannotBeAppliedIsStoredAsRejected) 
   const Payment p = PayWithFaults({.unreadable_success_time = true}, attempts);
   ASSERT_EQ(attempts.size(), 1u) << attempts;
   EXPECT_EQ(attempts[0].status, 204) << "acknowledged once stored: " << attempts;
-  EXPECT_EQ(InboxRows(p.out_trade_no), (Inbox{{p.notification_id, "REJECTED"}}));
+  EXPECT_EQ(InboxRows(stack(), p.out_trade_no), (Inbox{{p.notification_id, "REJECTED"}}));
   EXPECT_EQ(Str(GetOrder(p.order_id), {"state"}), "PAYING") << "nothing applied";
   HttpResponse metrics =
       testing::Send(stack().host(), stack().MetricsPort(Service::kOrder), "GET", "/metrics");
@@ -177,9 +177,9 @@ TEST_F(PaymentFaultsTest, AmountMismatchIsRecordedAndFlaggedButNotPaid) {
   ASSERT_TRUE(order.at("flagged").is_bool()) << order;
   EXPECT_TRUE(order.at("flagged").as_bool()) << order;
   EXPECT_TRUE(order.at("paid_at").is_null()) << order;
-  EXPECT_EQ(CountEvents(p.order_id, "amount_mismatch"), 1);
-  EXPECT_EQ(CountEvents(p.order_id, "paid"), 0);
-  EXPECT_EQ(InboxRows(p.out_trade_no), (Inbox{{p.notification_id, "AMOUNT_MISMATCH"}}));
+  EXPECT_EQ(CountEvents(stack(), p.order_id, "amount_mismatch"), 1);
+  EXPECT_EQ(CountEvents(stack(), p.order_id, "paid"), 0);
+  EXPECT_EQ(InboxRows(stack(), p.out_trade_no), (Inbox{{p.notification_id, "AMOUNT_MISMATCH"}}));
 }
 
 TEST_F(PaymentFaultsTest, FiftyConcurrentPaymentsWithDuplicatesPayFiftyOrdersOnce) {
@@ -265,7 +265,7 @@ TEST_F(PaymentFaultsTest, FiftyConcurrentPaymentsWithDuplicatesPayFiftyOrdersOnc
 
   std::vector<std::string> ids;
   for (const Payment& p : payments) ids.push_back(p.order_id);
-  EXPECT_EQ(CountEventsOf(ids, "paid"), (std::pair<int64_t, int64_t>{kOrders, kOrders}));
+  EXPECT_EQ(CountEventsOf(stack(), ids, "paid"), (std::pair<int64_t, int64_t>{kOrders, kOrders}));
   EXPECT_TRUE(sim().ClearFaults());
 }
 

@@ -120,8 +120,8 @@ TEST_F(PaymentFlowTest, NativePayShowsAQrCodeAndTheNotificationMakesTheOrderPaid
   EXPECT_EQ(attempts[0].status, 204) << attempts;
   EXPECT_TRUE(attempts[0].acknowledged) << attempts;
 
-  EXPECT_EQ(CountEvents(id, "paid"), 1);
-  EXPECT_EQ(InboxRows(out_trade_no),
+  EXPECT_EQ(CountEvents(stack(), id, "paid"), 1);
+  EXPECT_EQ(InboxRows(stack(), out_trade_no),
             (std::vector<std::pair<std::string, std::string>>{{notification_id, "APPLIED"}}));
 
   // A paid order has nothing left to pay and no QR code.
@@ -178,9 +178,9 @@ TEST_F(PaymentFlowTest, SyncAppliesAPaymentWhoseNotificationWasLost) {
   EXPECT_EQ(Str(v, {"outcome"}), "DUPLICATE") << r;
   EXPECT_EQ(Str(v, {"order_state"}), "PAID") << r;
 
-  EXPECT_EQ(CountEvents(id, "paid"), 1);
+  EXPECT_EQ(CountEvents(stack(), id, "paid"), 1);
   EXPECT_EQ(
-      InboxRows(out_trade_no),
+      InboxRows(stack(), out_trade_no),
       (std::vector<std::pair<std::string, std::string>>{{"query:" + transaction_id, "APPLIED"}}));
   // Nothing was ever delivered.
   for (const SimAttempt& a : sim().Notifications(out_trade_no)) {

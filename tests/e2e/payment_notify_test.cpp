@@ -132,7 +132,7 @@ TEST_F(PaymentNotifyTest, WhatDoesNotVerifyIs401AndChangesNothing) {
   // No signature at all.
   EXPECT_TRUE(IsFail(Notify(body, {{"Content-Type", "application/json"}}), 401));
 
-  EXPECT_TRUE(InboxRows(out_trade_no).empty());
+  EXPECT_TRUE(InboxRows(stack(), out_trade_no).empty());
 }
 
 TEST_F(PaymentNotifyTest, VerifiedButMalformedIs400) {
@@ -144,7 +144,7 @@ TEST_F(PaymentNotifyTest, VerifiedButMalformedIs400) {
   const std::string out_trade_no = NewOutTradeNo();
   const std::string body = Envelope(NewNotificationId(), out_trade_no, "1900000999");
   EXPECT_TRUE(IsFail(Notify(body, Signed(body)), 400));
-  EXPECT_TRUE(InboxRows(out_trade_no).empty());
+  EXPECT_TRUE(InboxRows(stack(), out_trade_no).empty());
 }
 
 TEST_F(PaymentNotifyTest, VerifiedPaymentForAnUnknownOrderIsAcknowledgedAndKept) {
@@ -156,12 +156,12 @@ TEST_F(PaymentNotifyTest, VerifiedPaymentForAnUnknownOrderIsAcknowledgedAndKept)
   HttpResponse r = Notify(body, Signed(body));
   EXPECT_EQ(r.status, 204) << r;
   EXPECT_TRUE(r.body.empty()) << r;
-  EXPECT_EQ(InboxRows(out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
+  EXPECT_EQ(InboxRows(stack(), out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
 
   // WeChat delivers it again: acknowledged again, still one row.
   r = Notify(body, Signed(body));
   EXPECT_EQ(r.status, 204) << r;
-  EXPECT_EQ(InboxRows(out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
+  EXPECT_EQ(InboxRows(stack(), out_trade_no), (Inbox{{id, "UNKNOWN_ORDER"}}));
 }
 
 // A second, different transaction for a paid order (the user paid twice): acknowledged and kept
@@ -177,7 +177,7 @@ TEST_F(PaymentNotifyTest, ASecondTransactionForAPaidOrderHasItsOwnOutcome) {
   HttpResponse r = Notify(body, Signed(body));
   EXPECT_EQ(r.status, 204) << r;
   bool found = false;
-  for (const auto& [notification_id, outcome] : InboxRows(OutTradeNo(order))) {
+  for (const auto& [notification_id, outcome] : InboxRows(stack(), OutTradeNo(order))) {
     if (notification_id == id) {
       found = true;
       EXPECT_EQ(outcome, "DUPLICATE_PAYMENT");
@@ -187,7 +187,7 @@ TEST_F(PaymentNotifyTest, ASecondTransactionForAPaidOrderHasItsOwnOutcome) {
   const boost::json::value after = GetOrder(OrderId(order));
   EXPECT_EQ(Str(after, {"state"}), "PAID");
   EXPECT_TRUE(after.at("flagged").as_bool()) << after;
-  EXPECT_EQ(CountEvents(OrderId(order), "duplicate_payment"), 1);
+  EXPECT_EQ(CountEvents(stack(), OrderId(order), "duplicate_payment"), 1);
 }
 
 }  // namespace

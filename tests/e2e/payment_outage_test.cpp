@@ -62,8 +62,8 @@ TEST_F(PaymentOutageTest, OrderDownDuringDeliveryIs5xxAndTheLadderPaysAfterResta
       EXPECT_TRUE(attempts[i].acknowledged) << attempts;
     }
   }
-  EXPECT_EQ(CountEvents(id, "paid"), 1);
-  EXPECT_EQ(InboxRows(out_trade_no),
+  EXPECT_EQ(CountEvents(stack(), id, "paid"), 1);
+  EXPECT_EQ(InboxRows(stack(), out_trade_no),
             (std::vector<std::pair<std::string, std::string>>{{notification_id, "APPLIED"}}));
 }
 

@@ -103,12 +103,14 @@ int64_t TotalFen(const json::value& order) {
 
 namespace {
 
-// Runs one read-only query with parameters; empty (and a recorded failure) on an error.
+// Runs one read-only query with parameters in the stack's order schema; empty (and a recorded
+// failure) on an error.
 template <typename... Args>
-pqxx::result Query(const std::string& sql, Args&&... args) {
+pqxx::result Query(const Stack& stack, const std::string& sql, Args&&... args) {
   try {
     pqxx::connection c(testing::PgDsn());
     pqxx::read_transaction tx(c);
+    tx.exec0("SET LOCAL search_path TO " + tx.quote_name(stack.OrderSchema()));
     return tx.exec_params(sql, std::forward<Args>(args)...);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "query failed: " << e.what() << "\n" << sql;
@@ -118,29 +120,32 @@ pqxx::result Query(const std::string& sql, Args&&... args) {
 
 }  // namespace
 
-int64_t CountEvents(const std::string& order_id, const std::string& event_type) {
+int64_t CountEvents(const Stack& stack, const std::string& order_id,
+                    const std::string& event_type) {
   pqxx::result r =
-      Query("SELECT count(*) FROM orders.order_events WHERE order_id = $1 AND event_type = $2",
+      Query(stack, "SELECT count(*) FROM order_events WHERE order_id = $1 AND event_type = $2",
             order_id, event_type);
   return r.size() == 1 ? r[0][0].as<int64_t>() : -1;
 }
 
-std::pair<int64_t, int64_t> CountEventsOf(const std::vector<std::string>& order_ids,
+std::pair<int64_t, int64_t> CountEventsOf(const Stack& stack,
+                                          const std::vector<std::string>& order_ids,
                                           const std::string& event_type) {
   // One parameter for the whole list: the ids as text, split on the server.
-  pqxx::result r = Query(
-      "SELECT count(*), count(DISTINCT order_id) FROM orders.order_events "
-      "WHERE order_id::text = ANY(string_to_array($1, ',')) AND event_type = $2",
-      absl::StrJoin(order_ids, ","), event_type);
+  pqxx::result r = Query(stack,
+                         "SELECT count(*), count(DISTINCT order_id) FROM order_events "
+                         "WHERE order_id::text = ANY(string_to_array($1, ',')) AND event_type = $2",
+                         absl::StrJoin(order_ids, ","), event_type);
   if (r.size() != 1) return {-1, -1};
   return {r[0][0].as<int64_t>(), r[0][1].as<int64_t>()};
 }
 
-std::vector<std::pair<std::string, std::string>> InboxRows(const std::string& out_trade_no) {
-  pqxx::result r = Query(
-      "SELECT notification_id, outcome FROM orders.notification_inbox "
-      "WHERE out_trade_no = $1 ORDER BY received_at, notification_id",
-      out_trade_no);
+std::vector<std::pair<std::string, std::string>> InboxRows(const Stack& stack,
+                                                           const std::string& out_trade_no) {
+  pqxx::result r = Query(stack,
+                         "SELECT notification_id, outcome FROM notification_inbox "
+                         "WHERE out_trade_no = $1 ORDER BY received_at, notification_id",
+                         out_trade_no);
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& row : r) rows.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
   return rows;

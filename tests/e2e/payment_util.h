@@ -58,11 +58,13 @@ int64_t TotalFen(const boost::json::value& order);
 
 // Rows of order's tables, read with their own connection. -1 (and a recorded failure) when the
 // query fails.
-int64_t CountEvents(const std::string& order_id, const std::string& event_type);
+int64_t CountEvents(const Stack& stack, const std::string& order_id, const std::string& event_type);
 // order_events of `event_type` for every order in `order_ids`: {rows, distinct orders}.
-std::pair<int64_t, int64_t> CountEventsOf(const std::vector<std::string>& order_ids,
+std::pair<int64_t, int64_t> CountEventsOf(const Stack& stack,
+                                          const std::vector<std::string>& order_ids,
                                           const std::string& event_type);
 // notification_inbox rows {notification_id → outcome} for an out_trade_no.
-std::vector<std::pair<std::string, std::string>> InboxRows(const std::string& out_trade_no);
+std::vector<std::pair<std::string, std::string>> InboxRows(const Stack& stack,
+                                                           const std::string& out_trade_no);
 
 }  // namespace paymesh::e2e

@@ -194,8 +194,16 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
       {"AUTH_SCRYPT_LOG2_N", "12"},  // the production cost makes every login slow
   });
   children_[Service::kOrder].env = grpc_base;
-  children_[Service::kOrder].env.insert({{"PG_DSN", pg_dsn}, {"PG_POOL_SIZE", "4"}});
+  // A schema of its own: each stack's settling job sees only its own orders.
+  children_[Service::kOrder].env.insert(
+      {{"PG_DSN", pg_dsn},
+       {"PG_POOL_SIZE", "4"},
+       {"PG_SCHEMA", "orders_" + crypto::HexLower(crypto::RandomBytes(6))}});
   children_[Service::kPayment].env = grpc_base;
+  children_[Service::kPayment].env.insert({
+      {"REDIS_URL", redis_url},
+      {"PAYMENT_SETTLE_INTERVAL_MS", "500"},
+  });
   children_[Service::kGateway].env = {{"LOG_LEVEL", "info"}};
   for (const auto& [service, env] : options.env) {
     for (const auto& [k, v] : env) children_[service].env[k] = v;
@@ -250,6 +258,8 @@ absl::Status Stack::ConfigureWechatPay() {
                                                absl::StrCat("http://", Loopback(sim_port())));
   return absl::OkStatus();
 }
+
+std::string Stack::OrderSchema() const { return children_.at(Service::kOrder).env.at("PG_SCHEMA"); }
 
 Stack::~Stack() {
   // The gateway first (no request reaches a stopped backend), then WeChat (no more deliveries).

@@ -80,6 +80,8 @@ class Stack {
   const crypto::Ed25519PrivateKey& signing_key() const { return signing_key_; }
   const WechatPayMerchant& wechat() const { return *wechat_; }
   const std::string& dir() const { return dir_; }
+  // The PostgreSQL schema order keeps its tables in (PG_SCHEMA): one per stack.
+  std::string OrderSchema() const;
 
   // SIGTERM (a deploy's stop) and waits for the exit; returns the exit status (0 = drained).
   int Stop(Service service);
