@@ -73,7 +73,7 @@ std::string Settle(const ControlContext& ctx, const std::string& prepay_id,
   request.prepay_id = prepay_id;
   if (result == "cancel") return "cancel";
   if (result == "fail") {
-    (void)ctx.store->Fail(request);  // PAYERROR; the user may try again
+    (void)ctx.store->Fail(request, now);  // PAYERROR; the user may try again
     return "fail";
   }
   return PayAndNotify(ctx, request, now).ok() ? "ok" : "fail";
@@ -92,7 +92,7 @@ http::Response BridgePay(const http::Request& req, const ControlContext& ctx, in
     return ErrMsg("fail", "missing or malformed parameters");
   }
   const std::string prepay_id = package.substr(prefix.size());
-  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id);
+  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id, now);
   if (!order) return ErrMsg("fail", "unknown prepay_id");
   // The client knows the app it runs in: the page's appId must be the one that prepaid.
   if (!app_id.empty() && app_id != order->request.appid) return ErrMsg("fail", "appId mismatch");
@@ -129,9 +129,9 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-http::Response Cashier(const http::Request& req, const ControlContext& ctx) {
+http::Response Cashier(const http::Request& req, const ControlContext& ctx, int64_t now) {
   const std::string prepay_id = http::QueryParam(req.Query(), "prepay_id").value_or("");
-  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id);
+  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id, now);
   if (!order || order->request.trade_type != "MWEB") {
     return http::Response::Text(404, "unknown prepay_id\n");
   }
@@ -153,7 +153,7 @@ http::Response Cashier(const http::Request& req, const ControlContext& ctx) {
 http::Response H5Pay(const http::Request& req, const ControlContext& ctx, int64_t now) {
   const std::string_view form = req.body.empty() ? req.Query() : std::string_view(req.body);
   const std::string prepay_id = http::QueryParam(form, "prepay_id").value_or("");
-  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id);
+  std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id, now);
   if (!order || order->request.trade_type != "MWEB") {
     return WithCors(http::Response::Json(404, R"({"code":"NOT_FOUND"})"));
   }
@@ -177,7 +177,7 @@ http::Response HandleClientApi(const http::Request& req, const ControlContext& c
     return WithCors(http::Response::Text(200, kBridgeJs, "text/javascript; charset=utf-8"));
   }
   if (path == "/sim/jsbridge/pay" && req.method == "POST") return BridgePay(req, ctx, now);
-  if (path == "/sim/h5/cashier" && req.method == "GET") return Cashier(req, ctx);
+  if (path == "/sim/h5/cashier" && req.method == "GET") return Cashier(req, ctx, now);
   if (path == "/sim/h5/pay" && req.method == "POST") return H5Pay(req, ctx, now);
   return http::Response::Json(405, R"({"code":"METHOD_NOT_ALLOWED"})");
 }

@@ -8,6 +8,7 @@ namespace paymesh::wechatsim {
 namespace {
 
 constexpr double kMaxTimeScale = 1000;
+constexpr int64_t kMaxAutoCloseAfterSeconds = 365 * 24 * 3600;
 
 bool AllOf(std::string_view s, bool (*pred)(char)) {
   for (char c : s) {
@@ -52,6 +53,8 @@ absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env) {
   cfg.token_ttl_seconds = env.Int("SIM_WECHAT_TOKEN_TTL_SECONDS", cfg.token_ttl_seconds, 2, 7200);
   cfg.token_overlap_seconds =
       env.Int("SIM_WECHAT_TOKEN_OVERLAP_SECONDS", cfg.token_overlap_seconds, 0, 300);
+  cfg.auto_close_after_seconds = env.Int(
+      "SIM_AUTO_CLOSE_AFTER_SECONDS", cfg.auto_close_after_seconds, 0, kMaxAutoCloseAfterSeconds);
   const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
   cfg.strict_fields = env.Bool("SIM_STRICT_FIELDS", true);

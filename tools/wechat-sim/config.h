@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
 #include "common/log/log.h"
+#include "tools/wechat-sim/types.h"
 
 namespace paymesh::wechatsim {
 
@@ -23,6 +24,9 @@ struct SimConfig {
   // superseded one keeps working (WeChat: 300 s); short ones let tests cross an expiry.
   int64_t token_ttl_seconds = 7200;
   int64_t token_overlap_seconds = 300;
+  // How long after its time_expire an unpaid (NOTPAY) order is closed by the simulator itself,
+  // as WeChat does (store.h); 0 closes it as soon as it cannot be paid any more.
+  int64_t auto_close_after_seconds = kDefaultAutoCloseAfterSeconds;
   log::Level log_level = log::Level::kInfo;
   bool strict_fields = true;  // unknown top-level body fields → 400 PARAM_ERROR
 };

@@ -39,6 +39,7 @@ TEST_F(SimConfigTest, Defaults) {
   EXPECT_EQ(cfg->appid, "wx8888888888888888");
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_TRUE(cfg->strict_fields);
+  EXPECT_EQ(cfg->auto_close_after_seconds, 604800);  // WeChat's 7 days
 }
 
 TEST_F(SimConfigTest, OverridesAreRead) {
@@ -68,6 +69,21 @@ TEST_F(SimConfigTest, EveryProblemIsReported) {
     EXPECT_THAT(message, HasSubstr(name));
   }
   EXPECT_EQ(env_reader_->problems().size(), 7u);
+}
+
+TEST_F(SimConfigTest, AutoCloseDelayRange) {
+  env_["SIM_AUTO_CLOSE_AFTER_SECONDS"] = "0";
+  ASSERT_TRUE(Load().ok());
+  EXPECT_EQ(Load()->auto_close_after_seconds, 0);
+  env_["SIM_AUTO_CLOSE_AFTER_SECONDS"] = "31536000";
+  ASSERT_TRUE(Load().ok());
+  EXPECT_EQ(Load()->auto_close_after_seconds, 31536000);
+  for (const char* bad : {"-1", "31536001", "7d"}) {
+    env_["SIM_AUTO_CLOSE_AFTER_SECONDS"] = bad;
+    absl::StatusOr<SimConfig> cfg = Load();
+    ASSERT_FALSE(cfg.ok()) << bad;
+    EXPECT_THAT(std::string(cfg.status().message()), HasSubstr("SIM_AUTO_CLOSE_AFTER_SECONDS"));
+  }
 }
 
 TEST_F(SimConfigTest, TimeScaleRange) {

@@ -142,10 +142,14 @@ http::Response HandleControlApi(const http::Request& req, const ControlContext& 
     return res;
   }
   if (path.substr(0, kOrders.size()) == kOrders && m == "GET") {
-    std::optional<Order> order =
-        ctx.store->FindByOutTradeNo(http::PercentDecode(path.substr(kOrders.size())));
+    const std::string out_trade_no = http::PercentDecode(path.substr(kOrders.size()));
+    std::optional<Order> order = ctx.store->FindByOutTradeNo(out_trade_no, now);
     if (!order) return Error(404, "NOT_FOUND", "no such order");
-    return http::Response::Json(200, json::serialize(OrderJson(*order)));
+    json::object out = OrderJson(*order);
+    const CallCounts calls = ctx.calls->For(out_trade_no);
+    out["queries"] = calls.queries;
+    out["closes"] = calls.closes;
+    return http::Response::Json(200, json::serialize(out));
   }
   return Error(404, "NOT_FOUND", "no such route");
 }

@@ -7,9 +7,12 @@
 //   GET    /sim/notifications[?out_trade_no=]  → every delivery attempt, oldest first
 //   POST   /sim/faults {"out_trade_no"?, "duplicate", "drop_first", "corrupt_signature",
 //                       "stale_timestamp", "signtest_probe", "query_500",
-//                       "unreadable_success_time"}  → 200
+//                       "unreadable_success_time", "query_delay_ms"}  → 200
 //   DELETE /sim/faults  → 204, no faults anywhere
-//   GET    /sim/orders/{out_trade_no}  → the simulator's view of the order, or 404
+//   GET    /sim/orders/{out_trade_no}  → the simulator's view of the order (auto-closed first if
+//            its time has come), with "queries" and "closes": how many merchant queries by
+//            out_trade_no and close calls it received (call_counters.h); 404 for an order the
+//            simulator does not know, even if it was queried
 //   GET    /sim/healthz  → 200 {"status":"ok"}
 // Errors are {"code","message"}. Thread-safe.
 
@@ -19,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "common/crypto/rsa.h"
 #include "common/http/message.h"
+#include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/notifier.h"
 #include "tools/wechat-sim/store.h"
@@ -28,6 +32,7 @@ namespace paymesh::wechatsim {
 struct ControlContext {
   OrderStore* store = nullptr;
   FaultRegistry* faults = nullptr;
+  CallCounters* calls = nullptr;
   Notifier* notifier = nullptr;
   std::string apiv3_key;
   const crypto::RsaPublicKey* merchant_key = nullptr;  // checks the bridge's paySign

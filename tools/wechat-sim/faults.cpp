@@ -8,10 +8,21 @@ namespace {
 namespace json = boost::json;
 
 constexpr int64_t kMaxCount = 100;
+// Long enough to outlast a merchant's query timeout; no longer than the HTTP server's drain
+// timeout (10 s), which bounds how long Stop() waits for a delayed answer anyway.
+constexpr int64_t kMaxQueryDelayMs = 10000;
 
 absl::Status Count(const json::value& v, std::string_view name, int* out) {
   if (!v.is_int64() || v.as_int64() < 0 || v.as_int64() > kMaxCount) {
     return absl::InvalidArgumentError(std::string(name) + " must be an integer from 0 to 100");
+  }
+  *out = static_cast<int>(v.as_int64());
+  return absl::OkStatus();
+}
+
+absl::Status Millis(const json::value& v, std::string_view name, int* out) {
+  if (!v.is_int64() || v.as_int64() < 0 || v.as_int64() > kMaxQueryDelayMs) {
+    return absl::InvalidArgumentError(std::string(name) + " must be an integer from 0 to 10000");
   }
   *out = static_cast<int>(v.as_int64());
   return absl::OkStatus();
@@ -78,6 +89,8 @@ absl::StatusOr<FaultSetting> ParseFaultSetting(std::string_view body) {
       st = Flag(value, key, &s.faults.query_500);
     } else if (key == "unreadable_success_time") {
       st = Flag(value, key, &s.faults.unreadable_success_time);
+    } else if (key == "query_delay_ms") {
+      st = Millis(value, key, &s.faults.query_delay_ms);
     } else {
       st = absl::InvalidArgumentError("unknown field " + std::string(key));
     }
@@ -93,7 +106,8 @@ std::string FaultsJson(const Faults& f) {
                                       {"stale_timestamp", f.stale_timestamp},
                                       {"signtest_probe", f.signtest_probe},
                                       {"query_500", f.query_500},
-                                      {"unreadable_success_time", f.unreadable_success_time}});
+                                      {"unreadable_success_time", f.unreadable_success_time},
+                                      {"query_delay_ms", f.query_delay_ms}});
 }
 
 }  // namespace paymesh::wechatsim

@@ -2,7 +2,7 @@
 
 // Fault knobs for tests and demos: a global default plus per-order settings. A per-order setting
 // replaces the default for that order entirely. Delivery faults are read when the order is paid
-// (a delivery keeps the faults it started with); query_500 is read at each query.
+// (a delivery keeps the faults it started with); query_500 and query_delay_ms at each query.
 // Thread-safe.
 
 #include <map>
@@ -34,7 +34,8 @@ struct FaultSetting {
   Faults faults;
 };
 // The body of POST /sim/faults. Absent knobs are off. INVALID_ARGUMENT naming the field for
-// malformed JSON, unknown fields, wrong types or counts outside 0..100.
+// malformed JSON, unknown fields, wrong types, counts outside 0..100 or a query_delay_ms outside
+// 0..10000.
 absl::StatusOr<FaultSetting> ParseFaultSetting(std::string_view body);
 std::string FaultsJson(const Faults& faults);
 

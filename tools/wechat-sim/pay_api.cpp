@@ -44,7 +44,7 @@ http::Response Prepay(const http::Request& req, const PayApiContext& ctx, int64_
   if (auto e = ParsePrepayRequest(req.body, ctx.merchant, trade_type, &order)) {
     return ErrorResponse(*e);
   }
-  std::variant<std::string, ApiError> result = ctx.store->Prepay(order);
+  std::variant<std::string, ApiError> result = ctx.store->Prepay(order, now);
   if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
   const std::string& answer = std::get<std::string>(result);
   json::object body;
@@ -60,24 +60,30 @@ http::Response Prepay(const http::Request& req, const PayApiContext& ctx, int64_
 }
 
 http::Response Query(const http::Request& req, const PayApiContext& ctx, int64_t now,
-                     std::optional<Order> order, std::string_view out_trade_no) {
+                     const std::optional<Order>& order, const Faults& faults) {
   if (auto e = CheckQueryMchid(req.Query(), ctx.merchant)) return ErrorResponse(*e);
-  if (ctx.faults->For(order ? order->request.out_trade_no : std::string(out_trade_no)).query_500) {
-    return ErrorResponse(SystemError());
-  }
+  if (faults.query_500) return ErrorResponse(SystemError());
   if (!order) return ErrorResponse(OrderNotExist());
   return Signed(ctx, 200, wechatpay::SerializeTransaction(ToTransaction(*order)), now);
+}
+
+// The query's answer and its query_delay_ms. An unknown transaction_id gets the default faults.
+DelayedResponse DelayedQuery(const http::Request& req, const PayApiContext& ctx, int64_t now,
+                             const std::optional<Order>& order, std::string_view out_trade_no) {
+  const Faults faults =
+      ctx.faults->For(order ? std::string_view(order->request.out_trade_no) : out_trade_no);
+  return {Query(req, ctx, now, order, faults), std::chrono::milliseconds(faults.query_delay_ms)};
 }
 
 http::Response Close(const http::Request& req, const PayApiContext& ctx, int64_t now,
                      const std::string& out_trade_no) {
   if (auto e = ParseCloseRequest(req.body, ctx.merchant)) return ErrorResponse(*e);
-  std::variant<Order, ApiError> result = ctx.store->Close(out_trade_no);
+  std::variant<Order, ApiError> result = ctx.store->Close(out_trade_no, now);
   if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
   return Signed(ctx, 204, "", now);
 }
 
-http::Response Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   const std::string_view path = req.Path();
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
@@ -98,32 +104,37 @@ http::Response Route(const http::Request& req, const PayApiContext& ctx, int64_t
     kind = Kind::kQueryById;
     key = http::PercentDecode(path.substr(kById.size()));
   } else {
-    return ErrorResponse(NotFoundRoute());
+    return {ErrorResponse(NotFoundRoute())};
   }
-  if (auto e = VerifyMerchantRequest(req, *ctx.identity, now)) return ErrorResponse(*e);
+  if (auto e = VerifyMerchantRequest(req, *ctx.identity, now)) return {ErrorResponse(*e)};
   if ((kind == Kind::kClose || kind == Kind::kQueryByNo) && !IsValidOutTradeNo(key)) {
-    return ErrorResponse(ParamError("参数 out_trade_no 不合法: 应为6-32位数字、大小写字母或_-|*"));
+    return {
+        ErrorResponse(ParamError("参数 out_trade_no 不合法: 应为6-32位数字、大小写字母或_-|*"))};
   }
   switch (kind) {
     case Kind::kPrepay:
-      return Prepay(req, ctx, now, trade_type);
+      return {Prepay(req, ctx, now, trade_type)};
     case Kind::kClose:
-      return Close(req, ctx, now, key);
+      ctx.calls->CountClose(key);
+      return {Close(req, ctx, now, key)};
     case Kind::kQueryByNo:
-      return Query(req, ctx, now, ctx.store->FindByOutTradeNo(key), key);
+      ctx.calls->CountQuery(key);
+      return DelayedQuery(req, ctx, now, ctx.store->FindByOutTradeNo(key, now), key);
     case Kind::kQueryById:
-      return Query(req, ctx, now, ctx.store->FindByTransactionId(key), "");
+      return DelayedQuery(req, ctx, now, ctx.store->FindByTransactionId(key, now), "");
   }
-  return ErrorResponse(NotFoundRoute());
+  return {ErrorResponse(NotFoundRoute())};
 }
 
 }  // namespace
 
-http::Response HandlePayApi(const http::Request& req, const PayApiContext& ctx, int64_t now) {
-  http::Response res = Route(req, ctx, now);
-  log::Info("v3 request",
-            {{"method", req.method}, {"path", std::string(req.Path())}, {"status", res.status}});
-  return res;
+DelayedResponse HandlePayApi(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  DelayedResponse answer = Route(req, ctx, now);
+  log::Info("v3 request", {{"method", req.method},
+                           {"path", std::string(req.Path())},
+                           {"status", answer.response.status},
+                           {"delay_ms", static_cast<int64_t>(answer.delay.count())}});
+  return answer;
 }
 
 }  // namespace paymesh::wechatsim

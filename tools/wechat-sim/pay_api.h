@@ -7,15 +7,20 @@
 //   POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
 // Each verifies the merchant's Authorization first (401 SIGN_ERROR), then validates as WeChat
 // does (400 PARAM_ERROR naming the field, ...), then answers from the store. 2xx answers are
-// signed with the platform key; errors are not. Thread-safe (the store and registry are).
+// signed with the platform key; errors are not. Queries and closes by out_trade_no are counted
+// (call_counters.h). A query's answer, whatever it is, comes with the order's query_delay_ms
+// fault as its delay: it is computed (and signed) now and sent that much later. Thread-safe (the
+// store, registry and counters are).
 
 #include <cstdint>
 #include <string>
 
 #include "common/crypto/rsa.h"
 #include "common/http/message.h"
+#include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/merchant_auth.h"
+#include "tools/wechat-sim/responses.h"
 #include "tools/wechat-sim/store.h"
 #include "tools/wechat-sim/validation.h"
 
@@ -24,13 +29,15 @@ namespace paymesh::wechatsim {
 struct PayApiContext {
   OrderStore* store = nullptr;
   FaultRegistry* faults = nullptr;
+  CallCounters* calls = nullptr;
   const crypto::RsaPrivateKey* platform_key = nullptr;
   std::string platform_key_id;
   const MerchantIdentity* identity = nullptr;
   Merchant merchant;
 };
 
-// Answers any request under /v3/ (404 NOT_FOUND for other routes); `now` is Unix seconds.
-http::Response HandlePayApi(const http::Request& request, const PayApiContext& ctx, int64_t now);
+// Answers any request under /v3/ (404 NOT_FOUND for other routes); `now` is Unix seconds. The
+// delay is zero except for queries under the query_delay_ms fault.
+DelayedResponse HandlePayApi(const http::Request& request, const PayApiContext& ctx, int64_t now);
 
 }  // namespace paymesh::wechatsim

@@ -5,6 +5,7 @@
 // "detail" when there is one); 2xx answers of the v3 API are signed with the platform key:
 // Wechatpay-Timestamp, -Nonce (32 alphanumerics), -Signature, -Serial, -Signature-Type.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,13 @@
 #include "tools/wechat-sim/types.h"
 
 namespace paymesh::wechatsim {
+
+// An answer and how long to hold it back before it is sent (the query_delay_ms fault). Handlers
+// only say how long; the server's request coroutine does the waiting (simulator.cpp).
+struct DelayedResponse {
+  http::Response response;
+  std::chrono::milliseconds delay{0};
+};
 
 // 44 uppercase hex characters, '-', the sub-code.
 std::string NewWechatRequestId(int64_t subcode = 0);

@@ -1,11 +1,16 @@
 #include "tools/wechat-sim/simulator.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 #include <optional>
 
 #include "common/http/client.h"
 #include "common/http/server.h"
+#include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/merchant_auth.h"
 #include "tools/wechat-sim/notifier.h"
@@ -18,6 +23,20 @@ namespace {
 constexpr size_t kServerThreads = 2;
 constexpr size_t kClientThreads = 2;
 
+// Answers one request. A delayed answer (the query_delay_ms fault) waits on a timer: handlers
+// run as coroutines on the HTTP server's few shared io threads (http::Server), so sleeping would
+// stall every other request on that thread — notification deliveries, other queries, control
+// calls. The timer suspends only this request's coroutine.
+boost::asio::awaitable<http::Response> Answer(const http::Request& req, const Routes& routes) {
+  DelayedResponse answer = Dispatch(req, routes, static_cast<int64_t>(std::time(nullptr)));
+  if (answer.delay > std::chrono::milliseconds::zero()) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, answer.delay);
+    boost::system::error_code ignored;  // nothing cancels it: Stop() waits for this answer
+    co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  }
+  co_return std::move(answer.response);
+}
+
 }  // namespace
 
 struct Simulator::Impl {
@@ -25,6 +44,7 @@ struct Simulator::Impl {
       : config(std::move(c)),
         keys(std::move(k)),
         identity{config.mchid, keys.merchant_serial, keys.merchant_public_key},
+        store(config.auto_close_after_seconds),
         mp(MpOptions{config.appid, keys.app_secret, config.miniprogram_appid,
                      keys.miniprogram_secret, config.token_ttl_seconds,
                      config.token_overlap_seconds}) {}
@@ -34,6 +54,7 @@ struct Simulator::Impl {
   MerchantIdentity identity;
   OrderStore store;
   FaultRegistry faults;
+  CallCounters calls;
   MpStore mp;
   Routes routes;
   // Torn down by Stop() in this order: server (no handler or timer runs after), client
@@ -62,9 +83,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   http::ServerOptions server_options;
   server_options.threads = kServerThreads;
   impl->server = std::make_unique<http::Server>(
-      server_options, [raw](http::Request& req) -> boost::asio::awaitable<http::Response> {
-        co_return Dispatch(req, raw->routes, static_cast<int64_t>(std::time(nullptr)));
-      });
+      server_options, [raw](http::Request& req) { return Answer(req, raw->routes); });
   impl->notifier = std::make_unique<Notifier>(
       NotifierOptions{config.time_scale, config.notify_timeout}, impl->keys.platform_key,
       impl->keys.platform_key_id, impl->client.get(), impl->server->executor());
@@ -72,6 +91,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   PayApiContext& pay = impl->routes.pay;
   pay.store = &impl->store;
   pay.faults = &impl->faults;
+  pay.calls = &impl->calls;
   pay.platform_key = &impl->keys.platform_key;
   pay.platform_key_id = impl->keys.platform_key_id;
   pay.identity = &impl->identity;
@@ -83,6 +103,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   ControlContext& control = impl->routes.control;
   control.store = &impl->store;
   control.faults = &impl->faults;
+  control.calls = &impl->calls;
   control.notifier = impl->notifier.get();
   control.apiv3_key = impl->keys.apiv3_key;
   control.merchant_key = &impl->identity.public_key;

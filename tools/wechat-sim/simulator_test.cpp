@@ -9,7 +9,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
@@ -19,10 +24,12 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/crypto/crypto.h"
 #include "common/http/client.h"
 #include "common/http/server.h"
+#include "common/time/rfc3339.h"
 #include "common/wechatpay/notification.h"
 #include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
@@ -169,18 +176,29 @@ class SimulatorTest : public ::testing::Test {
     delete state_dir_;
   }
 
-  void SetUp() override {
+  static SimConfig BaseConfig() {
     SimConfig cfg;
     cfg.listen_addr = "127.0.0.1:0";
     cfg.state_dir = *state_dir_;
     cfg.time_scale = kTimeScale;
     cfg.notify_timeout = 2000ms;
+    return cfg;
+  }
+
+  // Replaces the running simulator (if any) by one with `cfg`; the keys stay the same.
+  void StartSimulator(const SimConfig& cfg) {
+    if (sim_) sim_->Stop();
     absl::StatusOr<std::unique_ptr<Simulator>> sim = Simulator::Create(cfg);
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = std::move(*sim);
     absl::StatusOr<int> port = sim_->Start();
     ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
     base_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartSimulator(BaseConfig()));
 
     // Everything a merchant needs comes from the state directory's files.
     const std::string dir = *state_dir_ + "/";
@@ -233,14 +251,16 @@ class SimulatorTest : public ::testing::Test {
                                        timestamp, wechatpay::NewNonce()));
   }
 
-  std::string NativeBody(int64_t total = 100, const std::string& out_trade_no = "") {
-    return json::serialize(
-        json::object{{"appid", appid_},
-                     {"mchid", mchid_},
-                     {"description", "paymesh test"},
-                     {"out_trade_no", out_trade_no.empty() ? out_trade_no_ : out_trade_no},
-                     {"notify_url", receiver_->url()},
-                     {"amount", json::object{{"total", total}, {"currency", "CNY"}}}});
+  std::string NativeBody(int64_t total = 100, const std::string& out_trade_no = "",
+                         const std::string& time_expire = "") {
+    json::object body{{"appid", appid_},
+                      {"mchid", mchid_},
+                      {"description", "paymesh test"},
+                      {"out_trade_no", out_trade_no.empty() ? out_trade_no_ : out_trade_no},
+                      {"notify_url", receiver_->url()},
+                      {"amount", json::object{{"total", total}, {"currency", "CNY"}}}};
+    if (!time_expire.empty()) body["time_expire"] = time_expire;
+    return json::serialize(body);
   }
 
   http::ClientResponse Native(int64_t total = 100) {
@@ -248,6 +268,50 @@ class SimulatorTest : public ::testing::Test {
   }
   http::ClientResponse Query(const std::string& out_trade_no) {
     return Signed("GET", "/v3/pay/transactions/out-trade-no/" + out_trade_no + "?mchid=" + mchid_);
+  }
+  http::ClientResponse CloseOrder(const std::string& out_trade_no) {
+    return Signed("POST", "/v3/pay/transactions/out-trade-no/" + out_trade_no + "/close",
+                  R"({"mchid":")" + mchid_ + R"("})");
+  }
+  // The same query on a connection of its own, closed after the answer, for concurrent queries:
+  // client_ keeps every connection it opened, and http::Client's destructor closes kept
+  // connections after destroying their io_context (common/http/client.cpp), which with several
+  // of them corrupts the heap.
+  http::ClientResponse QueryOnOwnConnection(const std::string& out_trade_no) {
+    namespace beast = boost::beast;
+    namespace bhttp = boost::beast::http;
+    const std::string target =
+        "/v3/pay/transactions/out-trade-no/" + out_trade_no + "?mchid=" + mchid_;
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port_));
+    req.set(bhttp::field::accept, "application/json");
+    req.set(bhttp::field::authorization,
+            wechatpay::SignRequest(*merchant_key_, mchid_, serial_, "GET", target, "", Now(),
+                                   wechatpay::NewNonce()));
+    req.keep_alive(false);
+    boost::asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    beast::error_code ec;
+    stream.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port_)}, ec);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    if (!ec) bhttp::write(stream, req, ec);
+    if (!ec) bhttp::read(stream, buffer, res, ec);
+    EXPECT_FALSE(ec) << ec.message();
+    http::ClientResponse out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& field : res) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = res.body();
+    return out;
+  }
+  // GET /sim/orders/{out_trade_no}; an empty object for 404.
+  json::object OrderView(const std::string& out_trade_no) {
+    http::ClientResponse r = Control("GET", "/sim/orders/" + out_trade_no);
+    if (r.status == 404) return {};
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_object();
   }
   http::ClientResponse Control(const std::string& method, const std::string& target,
                                const std::string& body = "") {
@@ -288,6 +352,7 @@ class SimulatorTest : public ::testing::Test {
 
   static std::string* state_dir_;
   std::unique_ptr<Simulator> sim_;
+  int port_ = 0;
   std::string base_;
   std::optional<crypto::RsaPrivateKey> merchant_key_;
   std::string serial_, mchid_, appid_, apiv3_key_, key_id_;
@@ -438,6 +503,111 @@ TEST_F(SimulatorTest, QueryErrors) {
   EXPECT_EQ(Code(failing), "SYSTEM_ERROR");
   ASSERT_EQ(Control("DELETE", "/sim/faults").status, 204);
   EXPECT_EQ(Query(out_trade_no_).status, 200);
+}
+
+TEST_F(SimulatorTest, OrderViewCountsQueriesAndCloses) {
+  // A query for an order that does not exist yet is counted, but the order stays unknown.
+  EXPECT_EQ(Query(out_trade_no_).status, 404);
+  EXPECT_EQ(Control("GET", "/sim/orders/" + out_trade_no_).status, 404);
+  ASSERT_EQ(Native().status, 200);
+  json::object view = OrderView(out_trade_no_);
+  EXPECT_EQ(view.at("queries"), 1);
+  EXPECT_EQ(view.at("closes"), 0);
+
+  EXPECT_EQ(Query(out_trade_no_).status, 200);
+  SetFaults(R"("query_500":true)");
+  EXPECT_EQ(Query(out_trade_no_).status, 500);  // every answer counts
+  EXPECT_EQ(CloseOrder(out_trade_no_).status, 204);
+  EXPECT_EQ(CloseOrder(out_trade_no_).status, 204);
+  // Refused before the handler: a bad signature.
+  EXPECT_EQ(
+      Call("GET", "/v3/pay/transactions/out-trade-no/" + out_trade_no_ + "?mchid=" + mchid_, "", "")
+          .status,
+      401);
+  view = OrderView(out_trade_no_);
+  EXPECT_EQ(view.at("state"), "CLOSED");
+  EXPECT_EQ(view.at("queries"), 3);
+  EXPECT_EQ(view.at("closes"), 2);
+
+  // Another order has its own counts.
+  const std::string other = out_trade_no_ + "X";
+  ASSERT_EQ(Signed("POST", "/v3/pay/transactions/native", NativeBody(100, other)).status, 200);
+  view = OrderView(other);
+  EXPECT_EQ(view.at("queries"), 0);
+  EXPECT_EQ(view.at("closes"), 0);
+}
+
+TEST_F(SimulatorTest, QueryDelayHoldsBackOnlyThatQuery) {
+  constexpr auto kDelay = 300ms;
+  ASSERT_EQ(Native().status, 200);
+  SetFaults(R"("query_delay_ms":300)");
+  // More delayed queries than the server has io threads: were the delay a sleep on those
+  // threads, nothing else would be answered until the first of them woke up.
+  constexpr int kQueries = 4;
+  std::atomic<int> finished{0};
+  std::vector<http::ClientResponse> answers(kQueries);
+  std::vector<SteadyClock::duration> took(kQueries);
+  std::vector<std::thread> queries;
+  for (int i = 0; i < kQueries; ++i) {
+    queries.emplace_back([&, i] {
+      const auto start = SteadyClock::now();
+      answers[i] = QueryOnOwnConnection(out_trade_no_);
+      took[i] = SteadyClock::now() - start;
+      ++finished;
+    });
+  }
+  // Control calls and another order's query answer while all of them wait.
+  const bool all_arrived = WaitFor(
+      [&] {
+        const json::object view = OrderView(out_trade_no_);
+        const json::value* counted = view.if_contains("queries");
+        return counted != nullptr && *counted == kQueries;
+      },
+      5s);
+  const int finished_when_counted = finished.load();
+  http::ClientResponse other = Query("NOSUCH0001");
+  const int finished_after_other = finished.load();
+  for (std::thread& t : queries) t.join();
+
+  EXPECT_TRUE(all_arrived);
+  EXPECT_EQ(finished_when_counted, 0);
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(finished_after_other, 0);
+  for (int i = 0; i < kQueries; ++i) {
+    EXPECT_EQ(answers[i].status, 200) << answers[i].body;
+    EXPECT_GE(took[i], kDelay) << i;
+    EXPECT_TRUE(VerifyResponse(answers[i]).ok());
+  }
+  // Off again: answered at once.
+  SetFaults(R"("query_delay_ms":0)");
+  const auto start = SteadyClock::now();
+  EXPECT_EQ(Query(out_trade_no_).status, 200);
+  EXPECT_LT(SteadyClock::now() - start, kDelay);
+}
+
+TEST_F(SimulatorTest, UnpaidOrderIsAutoClosedAfterTimeExpire) {
+  SimConfig cfg = BaseConfig();
+  cfg.auto_close_after_seconds = 0;
+  ASSERT_NO_FATAL_FAILURE(StartSimulator(cfg));
+  const std::string an_hour_ago =
+      time::FormatChina(std::chrono::system_clock::now() - std::chrono::hours(1));
+  ASSERT_EQ(Signed("POST", "/v3/pay/transactions/native", NativeBody(100, "", an_hour_ago)).status,
+            200);
+  http::ClientResponse queried = Query(out_trade_no_);
+  ASSERT_EQ(queried.status, 200) << queried.body;
+  absl::StatusOr<wechatpay::Transaction> tx = wechatpay::ParseTransaction(queried.body);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  EXPECT_EQ(tx->trade_state, "CLOSED");
+  EXPECT_EQ(OrderView(out_trade_no_).at("state"), "CLOSED");
+  EXPECT_EQ(CloseOrder(out_trade_no_).status, 204);
+  EXPECT_EQ(Pay().status, 409);
+
+  // With the default delay (7 days) the same order would still be NOTPAY, and not payable.
+  ASSERT_NO_FATAL_FAILURE(StartSimulator(BaseConfig()));
+  ASSERT_EQ(Signed("POST", "/v3/pay/transactions/native", NativeBody(100, "", an_hour_ago)).status,
+            200);
+  EXPECT_EQ(OrderView(out_trade_no_).at("state"), "NOTPAY");
+  EXPECT_EQ(Pay().status, 409);
 }
 
 TEST_F(SimulatorTest, ValidatesFieldsAfterAuthentication) {

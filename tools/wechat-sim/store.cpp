@@ -38,11 +38,27 @@ const char* TradeStateName(TradeState state) {
   return "NOTPAY";
 }
 
-std::variant<std::string, ApiError> OrderStore::Prepay(const OrderRequest& request) {
+OrderStore::OrderStore(int64_t auto_close_after_seconds)
+    : auto_close_after_seconds_(auto_close_after_seconds) {}
+
+Order* OrderStore::Look(std::string_view out_trade_no, int64_t now_unix) {
+  auto it = orders_.find(out_trade_no);
+  if (it == orders_.end()) return nullptr;
+  Order& order = it->second;
+  // Past time_expire + the delay, strictly: at time_expire itself the order is still payable
+  // (Pay), so with a delay of 0 it closes the second after, when it stops being payable.
+  if (order.state == TradeState::kNotPay && order.expire_unix &&
+      now_unix > *order.expire_unix + auto_close_after_seconds_) {
+    order.state = TradeState::kClosed;
+  }
+  return &order;
+}
+
+std::variant<std::string, ApiError> OrderStore::Prepay(const OrderRequest& request,
+                                                       int64_t now_unix) {
   std::lock_guard lock(mu_);
-  auto it = orders_.find(request.out_trade_no);
-  if (it != orders_.end()) {
-    const Order& order = it->second;
+  if (const Order* found = Look(request.out_trade_no, now_unix)) {
+    const Order& order = *found;
     if (order.state == TradeState::kSuccess) return OrderPaid();
     if (order.state == TradeState::kClosed) {
       return MakeError(400, "ORDER_CLOSED", "订单已关闭", 268447914);
@@ -85,36 +101,35 @@ absl::StatusOr<std::string> OrderStore::KeyOf(const PayRequest& request) const {
   return it->second;
 }
 
-absl::StatusOr<Order> OrderStore::Fail(const PayRequest& request) {
+absl::StatusOr<Order> OrderStore::Fail(const PayRequest& request, int64_t now_unix) {
   std::lock_guard lock(mu_);
   absl::StatusOr<std::string> key = KeyOf(request);
   if (!key.ok()) return key.status();
-  auto it = orders_.find(*key);
-  if (it == orders_.end()) return absl::NotFoundError("no order " + *key);
-  if (it->second.state != TradeState::kNotPay && it->second.state != TradeState::kPayError) {
-    return absl::FailedPreconditionError(std::string("order is ") +
-                                         TradeStateName(it->second.state));
+  Order* order = Look(*key, now_unix);
+  if (order == nullptr) return absl::NotFoundError("no order " + *key);
+  if (order->state != TradeState::kNotPay && order->state != TradeState::kPayError) {
+    return absl::FailedPreconditionError(std::string("order is ") + TradeStateName(order->state));
   }
-  it->second.state = TradeState::kPayError;
-  return it->second;
+  order->state = TradeState::kPayError;
+  return *order;
 }
 
-std::variant<Order, ApiError> OrderStore::Close(std::string_view out_trade_no) {
+std::variant<Order, ApiError> OrderStore::Close(std::string_view out_trade_no, int64_t now_unix) {
   std::lock_guard lock(mu_);
-  auto it = orders_.find(out_trade_no);
-  if (it == orders_.end()) return OrderNotExist();
-  if (it->second.state == TradeState::kSuccess) return OrderPaid();
-  it->second.state = TradeState::kClosed;
-  return it->second;
+  Order* order = Look(out_trade_no, now_unix);
+  if (order == nullptr) return OrderNotExist();
+  if (order->state == TradeState::kSuccess) return OrderPaid();
+  order->state = TradeState::kClosed;
+  return *order;
 }
 
 absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_unix) {
   std::lock_guard lock(mu_);
   absl::StatusOr<std::string> key = KeyOf(request);
   if (!key.ok()) return key.status();
-  auto it = orders_.find(*key);
-  if (it == orders_.end()) return absl::NotFoundError("no order " + *key);
-  Order& order = it->second;
+  Order* found = Look(*key, now_unix);
+  if (found == nullptr) return absl::NotFoundError("no order " + *key);
+  Order& order = *found;
   if (order.state != TradeState::kNotPay && order.state != TradeState::kPayError) {
     return absl::FailedPreconditionError(std::string("order is ") + TradeStateName(order.state));
   }
@@ -135,25 +150,26 @@ absl::StatusOr<Order> OrderStore::Pay(const PayRequest& request, int64_t now_uni
   return order;
 }
 
-std::optional<Order> OrderStore::FindByOutTradeNo(std::string_view out_trade_no) const {
+std::optional<Order> OrderStore::FindByOutTradeNo(std::string_view out_trade_no, int64_t now_unix) {
   std::lock_guard lock(mu_);
-  auto it = orders_.find(out_trade_no);
-  if (it == orders_.end()) return std::nullopt;
-  return it->second;
+  const Order* order = Look(out_trade_no, now_unix);
+  if (order == nullptr) return std::nullopt;
+  return *order;
 }
 
-std::optional<Order> OrderStore::FindByPrepayId(std::string_view prepay_id) const {
+std::optional<Order> OrderStore::FindByPrepayId(std::string_view prepay_id, int64_t now_unix) {
   std::lock_guard lock(mu_);
   auto id = by_prepay_id_.find(prepay_id);
   if (id == by_prepay_id_.end()) return std::nullopt;
-  return orders_.at(id->second);
+  return *Look(id->second, now_unix);
 }
 
-std::optional<Order> OrderStore::FindByTransactionId(std::string_view transaction_id) const {
+std::optional<Order> OrderStore::FindByTransactionId(std::string_view transaction_id,
+                                                     int64_t now_unix) {
   std::lock_guard lock(mu_);
   auto id = by_transaction_id_.find(transaction_id);
   if (id == by_transaction_id_.end()) return std::nullopt;
-  return orders_.at(id->second);
+  return *Look(id->second, now_unix);  // paid, so never auto-closed; looked at for uniformity
 }
 
 wechatpay::Transaction ToTransaction(const Order& order) {

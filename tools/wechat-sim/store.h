@@ -8,6 +8,10 @@
 //   close:  NOTPAY → CLOSED; CLOSED stays CLOSED (re-entrant); SUCCESS → ORDERPAID
 //   pay:    NOTPAY or PAYERROR (not past time_expire) → SUCCESS; anything else is not payable
 //   fail:   NOTPAY → PAYERROR (the user's payment failed; they may try again)
+//   auto-close: time_expire only stops payment; WeChat closes an unpaid order itself later
+//           (7 days). A NOTPAY order is CLOSED once `now` is past time_expire +
+//           auto_close_after_seconds — lazily, by every method below before it looks at the
+//           order. Orders without time_expire, and PAYERROR ones, are never closed this way.
 // Thread-safe (one mutex); `now` is passed in, so the rules are testable without a clock.
 
 #include <cstdint>
@@ -36,25 +40,34 @@ struct PayRequest {
 
 class OrderStore {
  public:
+  // `auto_close_after_seconds` ≥ 0; 0 closes an unpaid order as soon as it is past time_expire.
+  explicit OrderStore(int64_t auto_close_after_seconds = kDefaultAutoCloseAfterSeconds);
+
+  // Every `now_unix` is Unix seconds; the auto-close rule (above) is applied at it first.
+
   // The order's code_url (NATIVE) or prepay_id (JSAPI, MWEB), or the error WeChat answers.
-  std::variant<std::string, ApiError> Prepay(const OrderRequest& request);
+  std::variant<std::string, ApiError> Prepay(const OrderRequest& request, int64_t now_unix);
   // NOT_FOUND, or the order after closing; ApiError ORDERPAID for a paid order.
-  std::variant<Order, ApiError> Close(std::string_view out_trade_no);
+  std::variant<Order, ApiError> Close(std::string_view out_trade_no, int64_t now_unix);
   // The paid order. NOT_FOUND for an unknown order; FAILED_PRECONDITION when it is not payable
   // (paid, closed, or past time_expire at `now_unix`).
   absl::StatusOr<Order> Pay(const PayRequest& request, int64_t now_unix);
   // The user's payment failed: NOTPAY → PAYERROR. NOT_FOUND / FAILED_PRECONDITION as Pay.
-  absl::StatusOr<Order> Fail(const PayRequest& request);
+  absl::StatusOr<Order> Fail(const PayRequest& request, int64_t now_unix);
 
-  std::optional<Order> FindByOutTradeNo(std::string_view out_trade_no) const;
-  std::optional<Order> FindByTransactionId(std::string_view transaction_id) const;
-  std::optional<Order> FindByPrepayId(std::string_view prepay_id) const;
+  // Not const: looking may auto-close the order.
+  std::optional<Order> FindByOutTradeNo(std::string_view out_trade_no, int64_t now_unix);
+  std::optional<Order> FindByTransactionId(std::string_view transaction_id, int64_t now_unix);
+  std::optional<Order> FindByPrepayId(std::string_view prepay_id, int64_t now_unix);
 
  private:
   // The out_trade_no a pay request names; requires mu_.
   absl::StatusOr<std::string> KeyOf(const PayRequest& request) const;
+  // The order, auto-closed if its time has come, or nullptr; requires mu_.
+  Order* Look(std::string_view out_trade_no, int64_t now_unix);
 
-  mutable std::mutex mu_;
+  const int64_t auto_close_after_seconds_;
+  std::mutex mu_;
   std::map<std::string, Order, std::less<>> orders_;                   // by out_trade_no
   std::map<std::string, std::string, std::less<>> by_transaction_id_;  // → out_trade_no
   std::map<std::string, std::string, std::less<>> by_code_url_;        // → out_trade_no

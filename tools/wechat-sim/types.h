@@ -1,7 +1,7 @@
 #pragma once
 
 // The simulator's domain values: a validated prepay request, an order as WeChat keeps it,
-// the fault knobs of notification delivery, and an error answer in WeChat's shape.
+// the fault knobs of notification delivery and queries, and an error answer in WeChat's shape.
 
 #include <cstdint>
 #include <optional>
@@ -28,6 +28,9 @@ struct OrderRequest {
   bool operator==(const OrderRequest&) const = default;
 };
 
+// WeChat closes an unpaid order 7 days after its time_expire (SIM_AUTO_CLOSE_AFTER_SECONDS).
+inline constexpr int64_t kDefaultAutoCloseAfterSeconds = 7 * 24 * 3600;
+
 enum class TradeState { kNotPay, kSuccess, kClosed, kPayError };
 const char* TradeStateName(TradeState state);  // NOTPAY, SUCCESS, CLOSED, PAYERROR
 
@@ -44,8 +47,8 @@ struct Order {
   int64_t paid_total = 0;  // what the payment reports; differs from the order in mismatch tests
 };
 
-// Faults applied to the notification delivery of one order (or to all, as the default).
-// Attempts are numbered from 1; a count K covers attempts 1..K.
+// Faults applied to the notification delivery and the queries of one order (or to all, as the
+// default). Attempts are numbered from 1; a count K covers attempts 1..K.
 struct Faults {
   int duplicate = 0;            // extra identical copies sent with the first attempt that is sent
   int drop_first = 0;           // attempts not sent at all, counted as failed
@@ -54,6 +57,7 @@ struct Faults {
   bool signtest_probe = false;  // a WECHATPAY/SIGNTEST/ probe before the first attempt
   bool query_500 = false;       // queries of the order answer 500 SYSTEM_ERROR
   bool unreadable_success_time = false;  // the notification's success_time is not a time
+  int query_delay_ms = 0;  // queries of the order are answered this much later (0..10000)
 
   bool operator==(const Faults&) const = default;
 };
