@@ -264,9 +264,10 @@ struct Client::Impl {
       const ParsedUrl& url, const bhttp::request<bhttp::string_body>& msg, ExchangeState& ex);
 
   ClientOptions options;
-  ConnectionPool pool;
   ssl::context tls{ssl::context::tls_client};
   asio::io_context ioc;
+  // After the io_context and the TLS context its idle connections use: destroyed before them.
+  ConnectionPool pool;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 };
