@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/rpc/status.h"
 
-namespace paymesh::auth {
+namespace paymesh::ratelimit {
 
 struct Attempts {
   int64_t count = 0;               // in the current window, this one included
@@ -36,4 +36,4 @@ inline absl::Status Spend(RateLimiter& limiter, const std::string& bucket,
   return rpc::WithRetryAfter(absl::ResourceExhaustedError(what), attempts->resets_in);
 }
 
-}  // namespace paymesh::auth
+}  // namespace paymesh::ratelimit

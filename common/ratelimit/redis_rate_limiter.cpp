@@ -1,6 +1,6 @@
-#include "services/auth/redis_rate_limiter.h"
+#include "common/ratelimit/redis_rate_limiter.h"
 
-namespace paymesh::auth {
+namespace paymesh::ratelimit {
 namespace {
 
 constexpr char kHitScript[] = R"lua(
@@ -26,4 +26,4 @@ absl::StatusOr<Attempts> RedisRateLimiter::Hit(const std::string& bucket,
   return Attempts{r->elements[0].integer, std::chrono::seconds(r->elements[1].integer)};
 }
 
-}  // namespace paymesh::auth
+}  // namespace paymesh::ratelimit

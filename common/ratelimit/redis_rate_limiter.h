@@ -7,16 +7,15 @@
 #include <string>
 #include <utility>
 
+#include "common/ratelimit/rate_limiter.h"
 #include "common/redis/client.h"
-#include "services/auth/rate_limiter.h"
 
-namespace paymesh::auth {
-
-inline constexpr char kRateLimitKeyPrefix[] = "paymesh:auth:rl:";
+namespace paymesh::ratelimit {
 
 class RedisRateLimiter : public RateLimiter {
  public:
-  explicit RedisRateLimiter(redis::Client* client, std::string key_prefix = kRateLimitKeyPrefix)
+  // Counters live under `key_prefix` (e.g. "paymesh:auth:rl:").
+  RedisRateLimiter(redis::Client* client, std::string key_prefix)
       : client_(client), key_prefix_(std::move(key_prefix)) {}
 
   absl::StatusOr<Attempts> Hit(const std::string& bucket, std::chrono::seconds window) override;
@@ -26,4 +25,4 @@ class RedisRateLimiter : public RateLimiter {
   std::string key_prefix_;
 };
 
-}  // namespace paymesh::auth
+}  // namespace paymesh::ratelimit

@@ -10,6 +10,7 @@
 #include "common/log/log.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
+#include "common/ratelimit/redis_rate_limiter.h"
 #include "common/redis/client.h"
 #include "common/rpc/server.h"
 #include "common/service/serve.h"
@@ -18,7 +19,7 @@
 #include "services/auth/logic.h"
 #include "services/auth/migrations.h"
 #include "services/auth/pg_store.h"
-#include "services/auth/redis_rate_limiter.h"
+#include "services/auth/rate_limiter.h"
 #include "services/auth/redis_session_store.h"
 #include "services/auth/service.h"
 #include "services/auth/sms_codes.h"
@@ -55,7 +56,7 @@ int Run(const AuthConfig& cfg) {
   redis::Client redis(cfg.redis);
   PgUserStore users(&pool);
   RedisSessionStore sessions(&redis);
-  RedisRateLimiter limiter(&redis);
+  ratelimit::RedisRateLimiter limiter(&redis, kRateLimitKeyPrefix);
 
   const WechatConfig& wx = cfg.wechat;
   absl::StatusOr<std::unique_ptr<http::Client>> http_client =

@@ -1,6 +1,7 @@
-// RedisRateLimiter against the real Redis: counts, and every counter key expires.
+// RedisRateLimiter against the real Redis with auth's buckets: counts, and every counter key
+// expires.
 
-#include "services/auth/redis_rate_limiter.h"
+#include "common/ratelimit/redis_rate_limiter.h"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +36,7 @@ class AuthRedisRateLimiterTest : public ::testing::Test {
 };
 
 TEST_F(AuthRedisRateLimiterTest, CountsPerBucketUnderTheAuthPrefixWithATtl) {
-  RedisRateLimiter limiter(client_.get());
+  ratelimit::RedisRateLimiter limiter(client_.get(), kRateLimitKeyPrefix);
   std::string name = paymesh::testing::UniqueName("t_");
   std::string upper = name;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

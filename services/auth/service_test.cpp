@@ -10,9 +10,9 @@
 #include <string>
 
 #include "common/crypto/ed25519.h"
+#include "common/ratelimit/testing/fake_rate_limiter.h"
 #include "common/rpc/status.h"
 #include "common/time/testing/fake_clock.h"
-#include "services/auth/testing/fake_rate_limiter.h"
 #include "services/auth/testing/fake_session_store.h"
 #include "services/auth/testing/fake_sms_code_book.h"
 #include "services/auth/testing/fake_user_store.h"
@@ -52,7 +52,7 @@ class AuthServiceTest : public ::testing::Test {
   time::testing::FakeClock clock_;  // 2026-01-01T00:00:00Z
   testing::FakeUserStore users_{&clock_};
   testing::FakeSessionStore sessions_{&clock_};
-  testing::FakeRateLimiter limiter_{&clock_};
+  ratelimit::testing::FakeRateLimiter limiter_{&clock_};
   testing::FakeSmsCodeBook sms_;
   TokenCodec tokens_{*crypto::Ed25519PrivateKey::FromRawSeed(std::string(32, 'k'))};
   std::unique_ptr<AuthLogic> logic_;

@@ -7,8 +7,8 @@
 #include <map>
 #include <mutex>
 
+#include "common/ratelimit/redis_rate_limiter.h"
 #include "common/rpc/status.h"
-#include "services/auth/redis_rate_limiter.h"
 #include "tests/support/test_env.h"
 
 namespace paymesh::auth {
@@ -56,7 +56,7 @@ class SmsCodesTest : public ::testing::Test {
   }
 
   redis::Client redis_;
-  RedisRateLimiter limiter_;
+  ratelimit::RedisRateLimiter limiter_;
   RecordingSender sender_;
 };
 

@@ -156,6 +156,8 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   cfg.settle.reconcile_backoff_max =
       std::chrono::seconds(env.Int("PAYMENT_RECONCILE_BACKOFF_MAX_SECONDS", 600, 1, 86'400));
   cfg.settle.batch = static_cast<int>(env.Int("PAYMENT_SETTLE_BATCH", 100, 1, 500));
+  cfg.user_calls_per_minute =
+      static_cast<int>(env.Int("PAYMENT_USER_CALLS_PER_MINUTE", 30, 0, 100'000));
 
   absl::Status st = env.Finish();
   if (!st.ok()) return st;

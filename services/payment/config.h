@@ -41,6 +41,9 @@ struct PaymentConfig {
   // The settling job (settler.h). Without REDIS_URL every replica runs it (no lease).
   std::string redis_url;
   SettlerOptions settle;
+  // PAYMENT_USER_CALLS_PER_MINUTE (30; 0 = off): pay, sync and cancel per user, counted in
+  // Redis (without REDIS_URL, not limited).
+  int user_calls_per_minute = 30;
 };
 
 // Reads the payment service's environment and key files; INVALID_ARGUMENT lists every problem.

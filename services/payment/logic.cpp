@@ -97,7 +97,8 @@ std::string TimeExpireOf(const Order& order) {
 
 PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
                            const wechatpay::Verifier& verifier, const time::Clock& clock,
-                           IdentityApi* identities, const crypto::RsaPrivateKey* merchant_key)
+                           IdentityApi* identities, const crypto::RsaPrivateKey* merchant_key,
+                           ratelimit::RateLimiter* limiter)
     : settings_(std::move(settings)),
       orders_(orders),
       wechat_(wechat),
@@ -105,8 +106,19 @@ PaymentLogic::PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPay
       clock_(clock),
       identities_(identities),
       merchant_key_(merchant_key),
+      limiter_(limiter),
       notifications_(metrics::Registry::Default().AddCounter(
           "payment_notifications_total", "WeChat Pay notifications by result", {"result"})) {}
+
+absl::Status PaymentLogic::SpendUserCall(const std::string& user_id) {
+  if (limiter_ == nullptr || settings_.user_calls_per_minute <= 0) return absl::OkStatus();
+  absl::Status st =
+      ratelimit::Spend(*limiter_, "user:" + user_id, std::chrono::minutes(1),
+                       settings_.user_calls_per_minute, "too many payment requests, retry later");
+  if (absl::IsResourceExhausted(st)) return st;
+  if (!st.ok()) log::Warn("payment rate limit not counted", {{"error", st.message()}});
+  return absl::OkStatus();  // a paying customer is never turned away for a cache outage
+}
 
 absl::StatusOr<std::string> PaymentLogic::AppidFor(Channel channel) const {
   switch (channel) {
@@ -152,6 +164,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   if (input.user_id.empty() || input.order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
+  RETURN_IF_ERROR(SpendUserCall(input.user_id));
   ASSIGN_OR_RETURN(const std::string appid, AppidFor(input.channel));
   if (input.channel == Channel::kH5 && !strings::IsIpAddress(input.client_ip)) {
     return absl::InvalidArgumentError("h5 payments need the client's IP address");

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/metrics/metrics.h"
+#include "common/ratelimit/rate_limiter.h"
 #include "common/strings/utf8.h"
 #include "common/wechatpay/notification.h"
 #include "common/wechatpay/signing.h"
@@ -40,6 +41,9 @@ struct PaymentSettings {
   std::string mchid;
   std::string notify_url;
   std::string apiv3_key;  // 32 bytes
+  // Pay, sync and cancel calls one user may make per minute (0: no limit). Notifications and
+  // the settling job are never limited.
+  int user_calls_per_minute = 0;
 };
 
 struct CreatePaymentInput {
@@ -103,11 +107,13 @@ using QueryPaymentResult = SettleResult;
 class PaymentLogic {
  public:
   // Every reference must outlive the logic. Without `identities` (the payer's openid) and
-  // `merchant_key` (paySign), jsapi and mini program payments are refused.
+  // `merchant_key` (paySign), jsapi and mini program payments are refused; `limiter` counts
+  // settings.user_calls_per_minute.
   PaymentLogic(PaymentSettings settings, OrderApi& orders, WechatPayApi& wechat,
                const wechatpay::Verifier& verifier, const time::Clock& clock,
                IdentityApi* identities = nullptr,
-               const crypto::RsaPrivateKey* merchant_key = nullptr);
+               const crypto::RsaPrivateKey* merchant_key = nullptr,
+               ratelimit::RateLimiter* limiter = nullptr);
 
   // Blocks (order, auth and WeChat calls): run it on a worker thread. Native answers a code_url,
   // jsapi and miniprogram the signed bridge parameters for the user's openid, h5 an h5_url for
@@ -167,6 +173,9 @@ class PaymentLogic {
   // OK when the transaction names our merchant and one of our apps.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 
+  // Counts one user-triggered call: RESOURCE_EXHAUSTED (with a retry-after) over the limit.
+  // Without a limiter, or when its store is down, the call goes ahead.
+  absl::Status SpendUserCall(const std::string& user_id);
   // The appid a channel pays with, or why it cannot be used.
   absl::StatusOr<std::string> AppidFor(Channel channel) const;
   // The result for a prepay (new or reused) on `channel`.
@@ -180,6 +189,7 @@ class PaymentLogic {
   const time::Clock& clock_;
   IdentityApi* identities_;
   const crypto::RsaPrivateKey* merchant_key_;
+  ratelimit::RateLimiter* limiter_;
   metrics::Counter& notifications_;
 };
 

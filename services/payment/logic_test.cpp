@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/crypto/crypto.h"
+#include "common/ratelimit/testing/fake_rate_limiter.h"
 #include "common/time/rfc3339.h"
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
@@ -744,6 +745,54 @@ TEST_F(PaymentLogicTest, CancelRefusesPaidAndForeignOrders) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(wechat_.close_calls().empty());
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaid);
+}
+
+// A limiter whose store is down.
+class DownRateLimiter final : public ratelimit::RateLimiter {
+ public:
+  absl::StatusOr<ratelimit::Attempts> Hit(const std::string&, std::chrono::seconds) override {
+    return absl::UnavailableError("redis down");
+  }
+};
+
+TEST_F(PaymentLogicTest, PayingSyncingAndCancellingAreLimitedPerUser) {
+  ratelimit::testing::FakeRateLimiter limiter(&clock_);
+  logic_ = std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
+                                                          .miniprogram_appid = "",
+                                                          .mchid = kMchid,
+                                                          .notify_url = kNotifyUrl,
+                                                          .apiv3_key = kApiV3Key,
+                                                          .user_calls_per_minute = 3},
+                                          orders_, wechat_, verifier_, clock_, nullptr, nullptr,
+                                          &limiter);
+  orders_.PutOrder(SampleOrder());
+  EXPECT_TRUE(Pay().ok());
+  EXPECT_TRUE(logic_->QueryPayment(kUserId, kOrderId).ok());
+  EXPECT_TRUE(Pay().ok());
+  absl::StatusOr<CreatePaymentResult> fourth = Pay();
+  EXPECT_EQ(fourth.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(logic_->QueryPayment(kUserId, kOrderId).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(logic_->CancelPayment(kUserId, kOrderId).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(wechat_.prepay_calls().size(), 1u) << "refused calls never reach WeChat";
+  EXPECT_TRUE(wechat_.close_calls().empty());
+  EXPECT_EQ(logic_->QueryPayment("user-2", kOrderId).status().code(), absl::StatusCode::kNotFound)
+      << "another user has a budget of their own";
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_TRUE(Pay().ok()) << "a new window";
+
+  DownRateLimiter down;
+  logic_ =
+      std::make_unique<PaymentLogic>(PaymentSettings{.appid = kAppid,
+                                                     .miniprogram_appid = "",
+                                                     .mchid = kMchid,
+                                                     .notify_url = kNotifyUrl,
+                                                     .apiv3_key = kApiV3Key,
+                                                     .user_calls_per_minute = 1},
+                                     orders_, wechat_, verifier_, clock_, nullptr, nullptr, &down);
+  EXPECT_TRUE(Pay().ok()) << "a paying customer is not turned away for a cache outage";
+  EXPECT_TRUE(Pay().ok());
 }
 
 TEST_F(PaymentLogicTest, QueryOfAnOrderWechatNeverSaw) {

@@ -10,6 +10,7 @@
 #include "common/http/client.h"
 #include "common/http/transport.h"
 #include "common/log/log.h"
+#include "common/ratelimit/redis_rate_limiter.h"
 #include "common/redis/client.h"
 #include "common/rpc/call.h"
 #include "common/rpc/server.h"
@@ -30,6 +31,7 @@ namespace {
 constexpr size_t kWorkerQueue = 1024;
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
 constexpr char kSettleLeaseKeyPrefix[] = "paymesh:payment:settle-lease:";
+constexpr char kRateLimitKeyPrefix[] = "paymesh:payment:rl:";
 
 int Run(const PaymentConfig& cfg) {
   wechatpay::Verifier verifier;
@@ -58,21 +60,28 @@ int Run(const PaymentConfig& cfg) {
   if (!cfg.auth_grpc_addr.empty()) {
     identities = std::make_unique<GrpcAuthClient>(rpc::MakeChannel(cfg.auth_grpc_addr));
   }
+  // One Redis for the settling lease and the per-user limits; without it, neither.
+  std::unique_ptr<redis::Client> redis;
+  std::unique_ptr<ratelimit::RedisRateLimiter> limiter;
+  if (!cfg.redis_url.empty()) {
+    redis = std::make_unique<redis::Client>(*redis::ParseUrl(cfg.redis_url));
+    limiter = std::make_unique<ratelimit::RedisRateLimiter>(redis.get(), kRateLimitKeyPrefix);
+  }
   PaymentLogic logic({.appid = cfg.appid,
                       .miniprogram_appid = cfg.miniprogram_appid,
                       .mchid = cfg.mchid,
                       .notify_url = cfg.notify_url,
-                      .apiv3_key = cfg.apiv3_key.Reveal()},
+                      .apiv3_key = cfg.apiv3_key.Reveal(),
+                      .user_calls_per_minute = cfg.user_calls_per_minute},
                      orders, wechat, verifier, time::SystemClock(), identities.get(),
-                     &*cfg.merchant_private_key);
+                     &*cfg.merchant_private_key, limiter.get());
   // One replica at a time settles (lease.h); without Redis every replica does.
-  std::unique_ptr<redis::Client> redis;
   std::unique_ptr<Lease> lease;
-  if (cfg.redis_url.empty()) {
-    log::Warn("no REDIS_URL: every payment replica runs the settling job", {});
+  if (redis == nullptr) {
+    log::Warn("no REDIS_URL: every payment replica runs the settling job, users are not limited",
+              {});
     lease = std::make_unique<SoleLease>();
   } else {
-    redis = std::make_unique<redis::Client>(*redis::ParseUrl(cfg.redis_url));
     // One lease per merchant and app: deployments sharing a Redis never stand in for each other.
     lease = std::make_unique<RedisLease>(
         *redis, std::string(kSettleLeaseKeyPrefix) + cfg.mchid + ":" + cfg.appid,

@@ -32,6 +32,7 @@ absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string&
   if (user_id.empty() || order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
+  RETURN_IF_ERROR(SpendUserCall(user_id));
   ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
   return Reconcile(order);
 }
@@ -41,6 +42,7 @@ absl::StatusOr<SettleResult> PaymentLogic::CancelPayment(const std::string& user
   if (user_id.empty() || order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
+  RETURN_IF_ERROR(SpendUserCall(user_id));
   ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
   return Close(order, kCloseCancelled);
 }

@@ -1,6 +1,6 @@
-#include "services/auth/testing/fake_rate_limiter.h"
+#include "common/ratelimit/testing/fake_rate_limiter.h"
 
-namespace paymesh::auth::testing {
+namespace paymesh::ratelimit::testing {
 
 absl::StatusOr<Attempts> FakeRateLimiter::Hit(const std::string& bucket,
                                               std::chrono::seconds window) {
@@ -18,4 +18,4 @@ int64_t FakeRateLimiter::Count(const std::string& bucket) const {
   return it->second.count;
 }
 
-}  // namespace paymesh::auth::testing
+}  // namespace paymesh::ratelimit::testing

@@ -7,10 +7,10 @@
 #include <mutex>
 #include <string>
 
+#include "common/ratelimit/rate_limiter.h"
 #include "common/time/clock.h"
-#include "services/auth/rate_limiter.h"
 
-namespace paymesh::auth::testing {
+namespace paymesh::ratelimit::testing {
 
 class FakeRateLimiter : public RateLimiter {
  public:
@@ -31,4 +31,4 @@ class FakeRateLimiter : public RateLimiter {
   std::map<std::string, Window> windows_;
 };
 
-}  // namespace paymesh::auth::testing
+}  // namespace paymesh::ratelimit::testing
