@@ -3,7 +3,9 @@
 // here, a payment made in the last instant before the close is applied (never lost), the user's
 // cancel, and two payment replicas sharing the job.
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/payment_util.h"
@@ -146,6 +148,80 @@ TEST_F(ReconcileTest, TheUserCancelsAnUnpaidOrder) {
   const std::vector<std::string> paid = PaidWithoutNotifications();
   WaitForState(paid[0], "PAID");
   EXPECT_EQ(api().Post("/api/v1/orders/" + paid[0] + "/cancel", "", tokens_.access).status, 409);
+}
+
+// Users pressing sync while WeChat is slow hold payment's workers; notifications never wait for
+// them (they are checked on gRPC threads and applied asynchronously).
+class SyncFloodTest : public PaymentTest {};
+
+TEST_F(SyncFloodTest, NotificationsAreAcknowledgedWhileSyncsWaitOnASlowWechat) {
+  SimFaults slow;
+  slow.query_delay_ms = 1500;
+  ASSERT_TRUE(sim().SetFaults(slow, std::nullopt));
+  const json::value flooded = CreateOrder();
+  ASSERT_TRUE(PayNative(OrderId(flooded)).is_object());
+  const json::value order = CreateOrder();
+  const std::string id = OrderId(order), no = OutTradeNo(order);
+  ASSERT_TRUE(PayNative(id).is_object());
+
+  // 32 syncs at once: four rounds of payment's 8 workers, 1.5 s each.
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 32; ++i) {
+    flood.emplace_back(
+        [&] { api().Post("/api/v1/orders/" + OrderId(flooded) + "/sync", "", tokens_.access); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the workers are busy
+  const auto paid_at = std::chrono::steady_clock::now();
+  HttpResponse paid = sim().Pay(no);
+  ASSERT_EQ(paid.status, 200) << paid;
+  const SimAttempts attempts = sim().WaitForNotifications(
+      no, [](const SimAttempts& a) { return !a.empty() && a.front().status != 0; },
+      kDeliveryTimeout);
+  const auto answered_in = std::chrono::steady_clock::now() - paid_at;
+  for (std::thread& t : flood) t.join();
+  ASSERT_FALSE(attempts.empty());
+  EXPECT_EQ(attempts.front().status, 204) << attempts << ": the first delivery went through";
+  EXPECT_LT(answered_in, std::chrono::seconds(3)) << "not queued behind the syncs";
+  EXPECT_EQ(InboxRows(stack(), no).size(), 1u);
+}
+
+TEST_F(SyncFloodTest, AuthDownNotificationsStillApply) {
+  const json::value order = CreateOrder();
+  const std::string id = OrderId(order), no = OutTradeNo(order);
+  ASSERT_TRUE(PayNative(id).is_object());
+  ASSERT_EQ(stack().Stop(Service::kAuth), 0) << stack().LogTail(Service::kAuth);
+  HttpResponse paid = sim().Pay(no);
+  ASSERT_EQ(paid.status, 200) << paid;
+  const SimAttempts attempts = sim().WaitForNotifications(
+      no, [](const SimAttempts& a) { return !a.empty() && a.front().acknowledged; },
+      kDeliveryTimeout);
+  ASSERT_FALSE(attempts.empty());
+  EXPECT_EQ(attempts.front().status, 204) << attempts;
+  EXPECT_EQ(CountEvents(stack(), id, "paid"), 1);
+}
+
+class UserLimitTest : public PaymentTest {
+ protected:
+  StackOptions Options() const override {
+    StackOptions options = DefaultStackOptions();
+    options.env[Service::kPayment]["PAYMENT_USER_CALLS_PER_MINUTE"] = "3";
+    return options;
+  }
+};
+
+TEST_F(UserLimitTest, PaySyncAndCancelAreLimitedPerUser) {
+  const json::value order = CreateOrder();
+  const std::string id = OrderId(order);
+  ASSERT_EQ(Pay(id).status, 200);
+  ASSERT_EQ(api().Post("/api/v1/orders/" + id + "/sync", "", tokens_.access).status, 200);
+  ASSERT_EQ(Pay(id).status, 200);
+  for (const std::string& path : {"/pay", "/sync", "/cancel"}) {
+    HttpResponse r = api().Post("/api/v1/orders/" + id + path,
+                                path == "/pay" ? R"({"channel":"native"})" : "", tokens_.access);
+    EXPECT_TRUE(IsError(r, 429, "RESOURCE_EXHAUSTED")) << path << ": " << r;
+    EXPECT_FALSE(r.Header("Retry-After").empty()) << r;
+  }
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAYING") << "the refused cancel closed nothing";
 }
 
 }  // namespace

@@ -57,6 +57,7 @@ struct SimFaults {
   bool signtest_probe = false;
   bool query_500 = false;
   bool unreadable_success_time = false;
+  int query_delay_ms = 0;  // every merchant query answered this much later
 };
 
 class Sim {
