@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/crypto/crypto.h"
+#include "common/metrics/metrics.h"
 #include "common/time/rfc3339.h"
 #include "common/time/testing/fake_clock.h"
 #include "services/order/testing/fake_order_store.h"
@@ -720,6 +721,27 @@ TEST_F(OrderPaymentLogicTest, ApplyPaymentsAppliesAtTheClocksTimeOneResultPerRep
   EXPECT_EQ(
       logic_.ApplyPayments({StoreContractTest::Report(b, "n-3", "4200000003")}).status().code(),
       absl::StatusCode::kUnavailable);
+}
+
+TEST_F(OrderPaymentLogicTest, ReportsAndLatePaymentsAreCounted) {
+  using testing::StoreContractTest;
+  auto& registry = metrics::Registry::Default();
+  auto& reports = registry.AddCounter("order_payment_reports_total", "", {"source", "outcome"});
+  auto& late = registry.AddCounter("order_late_payments_total", "", {});
+  const double applied_before = reports.Value({"query", "APPLIED"});
+  const double late_before = late.Value();
+
+  const Order open = PlaceOrder();
+  PaymentNotice queried = StoreContractTest::Report(open, "query:4200000001");
+  queried.source = ReportSource::kQuery;
+  ASSERT_TRUE(logic_.ApplyPayments({queried}).ok());
+  EXPECT_EQ(reports.Value({"query", "APPLIED"}), applied_before + 1);
+  EXPECT_EQ(late.Value(), late_before) << "paid in time";
+
+  const Order closed = PlaceOrder();
+  store_.SetState(closed.id, OrderState::kClosed);
+  ASSERT_TRUE(logic_.ApplyPayments({StoreContractTest::Report(closed, "n-9", "4200000009")}).ok());
+  EXPECT_EQ(late.Value(), late_before + 1);
 }
 
 TEST(OrderValidatePaymentNoticeTest, RefusesWhatTheStoreMustNeverSee) {

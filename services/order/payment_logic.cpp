@@ -97,8 +97,18 @@ absl::StatusOr<std::vector<Order>> OrderLogic::ListOrdersToSettle(SettleKind kin
 absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(
     const std::vector<PaymentNotice>& notices) {
   ASSIGN_OR_RETURN(std::vector<PaymentResult> results, store_.ApplyPayments(notices, clock_.Now()));
+  static metrics::Counter& reports = metrics::Registry::Default().AddCounter(
+      "order_payment_reports_total",
+      "Payment reports applied, by source (notification, query) and outcome", {"source", "outcome"});
+  static metrics::Counter& late = metrics::Registry::Default().AddCounter(
+      "order_late_payments_total", "Payments applied to a closed order: each needs a refund", {});
   // Anything that needs a person is said once, here; the openid never appears.
   for (size_t i = 0; i < results.size() && i < notices.size(); ++i) {
+    reports.Inc({std::string(SourceName(notices[i].source)),
+                 std::string(OutcomeName(results[i].outcome))});
+    // APPLIED and flagged happens only to a closed order (a mismatch or a second payment has an
+    // outcome of its own).
+    if (results[i].outcome == PaymentOutcome::kApplied && results[i].flagged) late.Inc();
     if (!NeedsReview(results[i])) continue;
     const PaymentReport& r = notices[i].report;
     log::Warn("payment needs review", {{"outcome", OutcomeName(results[i].outcome)},
