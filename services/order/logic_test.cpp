@@ -656,6 +656,31 @@ TEST_F(OrderPaymentLogicTest, PrepayIsRefusedOutsideCreatedAndPaying) {
   EXPECT_TRUE(store_.events().empty());
 }
 
+TEST_F(OrderPaymentLogicTest, APrepayMayStartOnlyTheNextPaymentAttempt) {
+  const Order o = PlaceOrder();
+  ASSERT_TRUE(logic_.RecordPrepay(o.id, Native()).ok());
+  Prepay skipping = Native();
+  skipping.attempt = 2;
+  EXPECT_EQ(logic_.RecordPrepay(o.id, skipping).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Prepay h5{Channel::kH5, "", "", "https://wx.tenpay.com/h5", Native().expires_at, 1};
+  auto switched = logic_.RecordPrepay(o.id, h5);
+  ASSERT_TRUE(switched.ok()) << switched.status();
+  EXPECT_EQ(switched->payment_attempt, 1);
+  EXPECT_EQ(switched->prepay->channel, Channel::kH5);
+  EXPECT_EQ(logic_.RecordPrepay(o.id, Native()).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "attempt 0 is closed";
+  Prepay too_many = h5;
+  too_many.attempt = kMaxPaymentAttempts;
+  EXPECT_EQ(logic_.RecordPrepay(o.id, too_many).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PaymentOutTradeNo("PM1", 0), "PM1");
+  EXPECT_EQ(PaymentOutTradeNo("PM1", 12), "PM1_12");
+  EXPECT_EQ(BaseOutTradeNo("PM1_12"), "PM1");
+  EXPECT_EQ(BaseOutTradeNo("PM1"), "PM1");
+}
+
 TEST_F(OrderPaymentLogicTest, BadPrepaysChangeNothing) {
   const Order o = PlaceOrder();
   const Timestamp at = Native().expires_at.value();

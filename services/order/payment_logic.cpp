@@ -99,13 +99,14 @@ absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(
   ASSIGN_OR_RETURN(std::vector<PaymentResult> results, store_.ApplyPayments(notices, clock_.Now()));
   static metrics::Counter& reports = metrics::Registry::Default().AddCounter(
       "order_payment_reports_total",
-      "Payment reports applied, by source (notification, query) and outcome", {"source", "outcome"});
+      "Payment reports applied, by source (notification, query) and outcome",
+      {"source", "outcome"});
   static metrics::Counter& late = metrics::Registry::Default().AddCounter(
       "order_late_payments_total", "Payments applied to a closed order: each needs a refund", {});
   // Anything that needs a person is said once, here; the openid never appears.
   for (size_t i = 0; i < results.size() && i < notices.size(); ++i) {
-    reports.Inc({std::string(SourceName(notices[i].source)),
-                 std::string(OutcomeName(results[i].outcome))});
+    reports.Inc(
+        {std::string(SourceName(notices[i].source)), std::string(OutcomeName(results[i].outcome))});
     // APPLIED and flagged happens only to a closed order (a mismatch or a second payment has an
     // outcome of its own).
     if (results[i].outcome == PaymentOutcome::kApplied && results[i].flagged) late.Inc();
@@ -151,6 +152,10 @@ absl::Status ValidatePrepay(const Prepay& prepay) {
   if (c == Channel::kNative && !prepay.expires_at.has_value()) {
     return absl::InvalidArgumentError("prepay.expires_at is required");
   }
+  if (prepay.attempt < 0 || prepay.attempt >= kMaxPaymentAttempts) {
+    return absl::InvalidArgumentError("prepay.attempt must be 0 to " +
+                                      std::to_string(kMaxPaymentAttempts - 1));
+  }
   return absl::OkStatus();
 }
 
@@ -159,6 +164,12 @@ absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepa
     return absl::FailedPreconditionError("the order is " + std::string(StateName(order.state)) +
                                          "; a prepay is recorded only while CREATED or PAYING");
   }
+  // The current attempt, or the next one: payment closed the current one at WeChat first.
+  if (prepay.attempt != order.payment_attempt && prepay.attempt != order.payment_attempt + 1) {
+    return absl::FailedPreconditionError("payment attempt " + std::to_string(prepay.attempt) +
+                                         " is not the order's next (" +
+                                         std::to_string(order.payment_attempt) + " is current)");
+  }
   OrderChange change;
   if (order.state == OrderState::kPaying && order.prepay == prepay) return change;  // no-op
   change.event_type = "prepay_issued";
@@ -166,6 +177,7 @@ absl::StatusOr<OrderChange> DecidePrepay(const Order& order, const Prepay& prepa
   change.prepay = prepay;
   change.detail.channel = prepay.channel;
   change.detail.expires_at = prepay.expires_at;
+  if (prepay.attempt != order.payment_attempt) change.detail.attempt = prepay.attempt;
   return change;
 }
 

@@ -26,7 +26,7 @@ constexpr char kSelectOrders[] =
     "coalesce(prepay_h5_url, ''), (extract(epoch FROM prepay_expires_at) * 1000000)::bigint, "
     "coalesce(transaction_id, ''), (extract(epoch FROM paid_at) * 1000000)::bigint, "
     "late_payment, flagged, coalesce(flag_reason, ''), "
-    "(extract(epoch FROM expires_at) * 1000000)::bigint FROM orders ";
+    "(extract(epoch FROM expires_at) * 1000000)::bigint, payment_attempt FROM orders ";
 
 constexpr char kActiveProducts[] = "order_active_products";
 constexpr char kProductsBySku[] = "order_products_by_sku";
@@ -71,7 +71,8 @@ std::vector<pg::PreparedStatement> Statements() {
       {kOrderById, orders + "WHERE id = $1::uuid"},
       {kOrderByIdForUpdate, orders + "WHERE id = $1::uuid FOR UPDATE"},
       {kOrderOfUser, orders + "WHERE id = $1::uuid AND user_id = $2"},
-      {kOrderByOutTradeNo, orders + "WHERE out_trade_no = $1"},
+      // Any attempt's out_trade_no finds the order (types.h, BaseOutTradeNo).
+      {kOrderByOutTradeNo, orders + "WHERE out_trade_no = split_part($1, '_', 1)"},
       {kOrdersFirstPage, orders + "WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"},
       {kOrdersNextPage,
        orders + "WHERE user_id = $1 AND (created_at, id) < "
@@ -91,6 +92,7 @@ std::vector<pg::PreparedStatement> Statements() {
        "prepay_expires_at = CASE WHEN $3::boolean "
        "  THEN 'epoch'::timestamptz + $8::bigint * interval '1 microsecond' "
        "  ELSE prepay_expires_at END, "
+       "payment_attempt = CASE WHEN $3::boolean THEN $13::int ELSE payment_attempt END, "
        "transaction_id = coalesce(NULLIF($9, ''), transaction_id), "
        "paid_at = coalesce('epoch'::timestamptz + $10::bigint * interval '1 microsecond', "
        "paid_at), "
@@ -108,7 +110,7 @@ std::vector<pg::PreparedStatement> Statements() {
        "'expires_at', to_char(('epoch'::timestamptz + $9::bigint * interval '1 microsecond') "
        "  AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
        "'reported_fen', $10::bigint, 'expected_fen', $11::bigint, "
-       "'reason', NULLIF($12, ''))))"},
+       "'reason', NULLIF($12, ''), 'attempt', $13::int)))"},
       // migrations/0004_apply_payments.sql: the whole apply of a batch in one call.
       {kApplyPayments,
        "SELECT r_idx, r_outcome, r_order_id::text, r_state, coalesce(r_flagged, false), "
@@ -169,11 +171,16 @@ absl::StatusOr<StoredOrder> OrderFromRow(const pqxx::row& r) {
   s.order.created_at = MicrosToTime(r[6]);
   s.order.updated_at = MicrosToTime(r[7]);
   s.request_hash = r[8].as<std::string>();
+  s.order.payment_attempt = r[20].as<int>();
   if (!r[9].is_null()) {
     std::optional<Channel> channel = ParseChannel(r[9].as<std::string>());
     if (!channel.has_value()) return absl::InternalError("order row has an unknown channel");
-    s.order.prepay = Prepay{*channel, r[10].as<std::string>(), r[11].as<std::string>(),
-                            r[12].as<std::string>(), OptionalTime(r[13])};
+    s.order.prepay = Prepay{*channel,
+                            r[10].as<std::string>(),
+                            r[11].as<std::string>(),
+                            r[12].as<std::string>(),
+                            OptionalTime(r[13]),
+                            s.order.payment_attempt};
   }
   s.order.transaction_id = r[14].as<std::string>();
   s.order.paid_at = OptionalTime(r[15]);
@@ -230,17 +237,17 @@ void WriteChange(pqxx::work& tx, const Order& order, const OrderChange& change) 
   const Prepay prepay = change.prepay.value_or(Prepay{});
   const std::optional<Timestamp> paid_at =
       change.transaction_id.empty() ? std::nullopt : std::optional<Timestamp>(change.paid_at);
-  tx.exec_prepared0(kUpdateOrder, order.id, std::string(StateName(change.to_state)),
-                    change.prepay.has_value(), std::string(ChannelName(prepay.channel)),
-                    prepay.code_url, prepay.prepay_id, prepay.h5_url,
-                    OptionalMicros(prepay.expires_at), change.transaction_id,
-                    OptionalMicros(paid_at), change.late_payment, change.flag_reason);
+  tx.exec_prepared0(
+      kUpdateOrder, order.id, std::string(StateName(change.to_state)), change.prepay.has_value(),
+      std::string(ChannelName(prepay.channel)), prepay.code_url, prepay.prepay_id, prepay.h5_url,
+      OptionalMicros(prepay.expires_at), change.transaction_id, OptionalMicros(paid_at),
+      change.late_payment, change.flag_reason, prepay.attempt);
   const EventDetail& d = change.detail;
   tx.exec_prepared0(kInsertEvent, order.id, change.event_type, std::string(StateName(order.state)),
                     std::string(StateName(change.to_state)), d.transaction_id, d.notification_id,
                     OptionalName(d.source, SourceName), OptionalName(d.channel, ChannelName),
                     OptionalMicros(d.expires_at), d.reported_fen, d.expected_fen,
-                    d.reason.empty() ? change.flag_reason : d.reason);
+                    d.reason.empty() ? change.flag_reason : d.reason, d.attempt);
 }
 
 // The parallel arrays apply_payments takes, one element per notice.

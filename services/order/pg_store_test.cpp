@@ -45,7 +45,8 @@ class PgHarness final : public testing::StoreHarness {
                    "SELECT event_type, from_state, to_state, coalesce(detail->>'transaction_id', "
                    "''), coalesce(detail->>'notification_id', ''), detail->>'source', "
                    "(detail->>'reported_fen')::bigint, (detail->>'expected_fen')::bigint, "
-                   "coalesce(detail->>'reason', '') FROM order_events WHERE order_id = $1::uuid "
+                   "coalesce(detail->>'reason', ''), (detail->>'attempt')::int FROM order_events "
+                   "WHERE order_id = $1::uuid "
                    "AND event_type <> 'created' "
                    "ORDER BY id",
                    order_id)) {
@@ -61,6 +62,7 @@ class PgHarness final : public testing::StoreHarness {
             if (!r[6].is_null()) e.detail.reported_fen = r[6].as<int64_t>();
             if (!r[7].is_null()) e.detail.expected_fen = r[7].as<int64_t>();
             e.detail.reason = r[8].as<std::string>();
+            if (!r[9].is_null()) e.detail.attempt = r[9].as<int>();
             out.push_back(std::move(e));
           }
           return out;

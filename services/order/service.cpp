@@ -89,12 +89,16 @@ void ToProto(const Order& order, Timestamp now, v1::Order* out) {
   rpc::ToProto(order.updated_at, out->mutable_updated_at());
   rpc::ToProto(order.expires_at, out->mutable_expires_at());
   out->set_description(order.description);
+  out->set_payment_attempt(order.payment_attempt);
+  out->set_payment_out_trade_no(PaymentOutTradeNo(order.out_trade_no, order.payment_attempt));
+  if (order.prepay.has_value()) out->set_payment_channel(ToProto(order.prepay->channel));
   if (HasActivePrepay(order, now)) {
     v1::Prepay* p = out->mutable_active_prepay();
     p->set_channel(ToProto(order.prepay->channel));
     p->set_code_url(order.prepay->code_url);
     p->set_prepay_id(order.prepay->prepay_id);
     p->set_h5_url(order.prepay->h5_url);
+    p->set_attempt(order.prepay->attempt);
     if (order.prepay->expires_at.has_value()) {
       rpc::ToProto(*order.prepay->expires_at, p->mutable_expires_at());
     }
@@ -127,6 +131,7 @@ absl::StatusOr<Prepay> FromProto(const v1::Prepay& p) {
   prepay.code_url = p.code_url();
   prepay.prepay_id = p.prepay_id();
   prepay.h5_url = p.h5_url();
+  prepay.attempt = p.attempt();
   if (p.has_expires_at()) {
     ASSIGN_OR_RETURN(prepay.expires_at, TimeFromProto("prepay.expires_at", p.expires_at()));
   }

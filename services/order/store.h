@@ -53,6 +53,7 @@ struct EventDetail {
   std::optional<Timestamp> expires_at;
   std::optional<int64_t> reported_fen;
   std::optional<int64_t> expected_fen;
+  std::optional<int> attempt;  // a prepay of a new payment attempt
   std::string reason;  // why an order was closed ("cancelled", "expired", "closed_at_wechat")
 };
 

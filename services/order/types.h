@@ -111,6 +111,9 @@ struct Prepay {
   std::string prepay_id;  // jsapi, miniprogram
   std::string h5_url;     // h5
   std::optional<Timestamp> expires_at;
+  // The payment attempt it belongs to (PaymentOutTradeNo). Changing channel on an unpaid order
+  // takes a new attempt: WeChat refuses a second prepay of one out_trade_no with other fields.
+  int attempt = 0;
 
   bool operator==(const Prepay&) const = default;
 };
@@ -128,6 +131,7 @@ struct Order {
   Timestamp expires_at{};  // unpaid after it, the order is closed (WeChat's time_expire)
   // Computed from the items by OrderLogic, never stored: the bill text WeChat shows.
   std::string description;
+  int payment_attempt = 0;       // the current one; its prepay is `prepay`
   std::optional<Prepay> prepay;  // the latest one recorded
   std::string transaction_id;    // WeChat's, once paid
   std::optional<Timestamp> paid_at;
@@ -135,6 +139,17 @@ struct Order {
   bool flagged = false;       // needs review; flag_reason says why
   std::string flag_reason;
 };
+
+// An order has one out_trade_no; its payment attempt n > 0 is known to WeChat as
+// "<out_trade_no>_<n>" (WeChat allows '_'; our out_trade_nos never contain it).
+inline constexpr int kMaxPaymentAttempts = 20;
+inline std::string PaymentOutTradeNo(const std::string& out_trade_no, int attempt) {
+  return attempt == 0 ? out_trade_no : out_trade_no + "_" + std::to_string(attempt);
+}
+// The order's out_trade_no for one WeChat reported: the part before the first '_'.
+inline std::string_view BaseOutTradeNo(std::string_view wechat_out_trade_no) {
+  return wechat_out_trade_no.substr(0, wechat_out_trade_no.find('_'));
+}
 
 // What WeChat reported about one transaction (a decrypted notification or a query answer).
 struct PaymentReport {

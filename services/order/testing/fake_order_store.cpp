@@ -227,7 +227,7 @@ Order* FakeOrderStore::Find(const std::string& order_id) {
 
 Order* FakeOrderStore::FindByOutTradeNo(const std::string& out_trade_no) {
   for (StoredOrder& s : orders_) {
-    if (s.order.out_trade_no == out_trade_no) return &s.order;
+    if (s.order.out_trade_no == BaseOutTradeNo(out_trade_no)) return &s.order;
   }
   return nullptr;
 }
@@ -236,7 +236,10 @@ void FakeOrderStore::Write(Order& order, const OrderChange& change) {
   events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
   order.state = change.to_state;
   order.updated_at = clock_.Now();
-  if (change.prepay.has_value()) order.prepay = change.prepay;
+  if (change.prepay.has_value()) {
+    order.prepay = change.prepay;
+    order.payment_attempt = change.prepay->attempt;
+  }
   if (!change.transaction_id.empty()) {
     order.transaction_id = change.transaction_id;
     order.paid_at = change.paid_at;

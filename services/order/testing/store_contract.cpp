@@ -440,6 +440,32 @@ TEST_P(StoreContractTest, PayingOrdersAreListedByHowLongTheyHaveWaited) {
       << "none has waited since 1970";
 }
 
+TEST_P(StoreContractTest, EveryPaymentAttemptOfAnOrderFindsIt) {
+  const Order o = PlaceOrder();
+  auto switched = store().UpdateOrder(o.id, [](const Order& locked) {
+    Prepay next{Channel::kH5, "", "", "https://wx.tenpay.com/h5", kNow, /*attempt=*/1};
+    return DecidePrepay(locked, next);
+  });
+  ASSERT_TRUE(switched.ok()) << switched.status();
+  EXPECT_EQ(switched->payment_attempt, 1);
+  EXPECT_EQ(Get(o.id).payment_attempt, 1);
+  EXPECT_EQ(store().GetOrderByOutTradeNo(o.out_trade_no + "_1")->id, o.id);
+  ASSERT_EQ(EventsOf(o.id, "prepay_issued").size(), 1u);
+  EXPECT_EQ(EventsOf(o.id, "prepay_issued")[0].detail.attempt, 1);
+
+  // Paid under the new attempt's number, then (never, but if WeChat says so) the old one's.
+  PaymentNotice paid = Report(o, "n-1", "4200000001");
+  paid.report.out_trade_no = o.out_trade_no + "_1";
+  PaymentNotice old = Report(o, "n-2", "4200000002");
+  auto r = ApplyAll({paid, old});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[0].outcome, PaymentOutcome::kApplied);
+  EXPECT_EQ((*r)[0].order_id, o.id);
+  EXPECT_EQ((*r)[1].outcome, PaymentOutcome::kDuplicatePayment) << "applied in turn";
+  EXPECT_EQ(Get(o.id).transaction_id, "4200000001");
+  EXPECT_EQ(harness().PaymentOrder("4200000001"), o.id);
+}
+
 TEST_P(StoreContractTest, TwoReportsOfOneOrderInOneBatchAreAppliedInTurn) {
   const Order o = PlaceOrder();
   auto r = ApplyAll({Report(o, "n-1", "4200000001"), Report(o, "n-2", "4200000001"),
