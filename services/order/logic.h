@@ -92,7 +92,7 @@ class OrderLogic {
       const std::vector<PaymentNotice>& notices);
 
   // Closes an unpaid order: CREATED / PAYING / PAY_FAILED → CLOSED (event "closed" with the
-  // reason: cancelled, expired, closed_at_wechat). Closing a CLOSED order changes nothing.
+  // reason: cancelled, expired). Closing a CLOSED order changes nothing.
   // Payment calls this only once WeChat has closed the order too. With `user_id`, the order
   // must be theirs. INVALID_ARGUMENT for an unknown reason, NOT_FOUND for an unknown or foreign
   // order, FAILED_PRECONDITION for a paid one.

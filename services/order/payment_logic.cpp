@@ -74,8 +74,8 @@ absl::StatusOr<Order> OrderLogic::RecordPrepay(const std::string& order_id, cons
 absl::StatusOr<Order> OrderLogic::CloseOrder(const std::string& user_id,
                                              const std::string& order_id,
                                              const std::string& reason) {
-  if (reason != "cancelled" && reason != "expired" && reason != "closed_at_wechat") {
-    return absl::InvalidArgumentError("reason must be cancelled, expired or closed_at_wechat");
+  if (reason != "cancelled" && reason != "expired") {
+    return absl::InvalidArgumentError("reason must be cancelled or expired");
   }
   if (!IsUuid(order_id)) return absl::NotFoundError("order not found");
   const std::string id = CanonicalUuid(order_id);

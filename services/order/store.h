@@ -54,7 +54,7 @@ struct EventDetail {
   std::optional<int64_t> reported_fen;
   std::optional<int64_t> expected_fen;
   std::optional<int> attempt;  // a prepay of a new payment attempt
-  std::string reason;  // why an order was closed ("cancelled", "expired", "closed_at_wechat")
+  std::string reason;          // why an order was closed ("cancelled", "expired")
 };
 
 // A change to one order, decided by OrderLogic while the store holds the order's row lock and

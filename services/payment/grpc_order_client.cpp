@@ -71,7 +71,9 @@ absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
   Order o;
   o.id = p.id();
   o.user_id = p.user_id();
-  o.out_trade_no = p.out_trade_no();
+  o.out_trade_no = p.payment_out_trade_no().empty() ? p.out_trade_no() : p.payment_out_trade_no();
+  o.payment_attempt = p.payment_attempt();
+  o.payment_channel = Checked<Channel>(p.payment_channel(), ov1::Channel_IsValid);
   o.state = Checked<OrderState>(p.state(), ov1::OrderState_IsValid);
   o.total_fen = p.total_fen();
   o.currency = p.currency();
@@ -94,7 +96,11 @@ absl::StatusOr<Order> OrderFromProto(const ov1::Order& p) {
     absl::StatusOr<Timestamp> expires = rpc::FromProto(prepay.expires_at());
     if (expires.ok() && prepay.has_expires_at()) {
       o.active_prepay = Prepay{Checked<Channel>(prepay.channel(), ov1::Channel_IsValid),
-                               prepay.code_url(), *expires, prepay.prepay_id(), prepay.h5_url()};
+                               prepay.code_url(),
+                               *expires,
+                               prepay.prepay_id(),
+                               prepay.h5_url(),
+                               prepay.attempt()};
     } else {
       log::Warn("order holds a prepay without a usable expires_at", {{"order_id", o.id}});
     }
@@ -107,6 +113,7 @@ void PrepayToProto(const Prepay& prepay, ov1::Prepay* out) {
   out->set_code_url(prepay.code_url);
   out->set_prepay_id(prepay.prepay_id);
   out->set_h5_url(prepay.h5_url);
+  out->set_attempt(prepay.attempt);
   rpc::ToProto(prepay.expires_at, out->mutable_expires_at());
 }
 

@@ -182,14 +182,14 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   if (now >= time_expire) return absl::FailedPreconditionError("order expired");
 
   const std::optional<Prepay>& active = order.active_prepay;
-  if (active && active->channel != input.channel) {
-    // WeChat refuses a second prepay of one out_trade_no with other parameters.
-    return absl::FailedPreconditionError(std::string("this order is being paid with ") +
-                                         ChannelName(active->channel) + " until " +
-                                         time::FormatUtc(active->expires_at));
-  }
-  if (active && active->expires_at > now + kPrepayReuseMargin) {
+  if (active && active->channel == input.channel && active->expires_at > now + kPrepayReuseMargin) {
     return Result(order, appid, *active, /*reused=*/true);
+  }
+  bool next_attempt = false;
+  if (order.payment_channel != Channel::kUnspecified && order.payment_channel != input.channel) {
+    // Another channel: WeChat refuses a second prepay of one out_trade_no with other fields.
+    ASSIGN_OR_RETURN(order, NextAttempt(std::move(order)));
+    next_attempt = true;
   }
 
   // Every field derives from the order and the payer alone, so a repeat is WeChat's identical
@@ -215,13 +215,23 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
     req.payer_openid = *openid;
   }
   if (input.channel == Channel::kH5) req.payer_client_ip = input.client_ip;
-  ASSIGN_OR_RETURN(PrepayAnswer answer, wechat_.CreatePrepay(req));
+  absl::StatusOr<PrepayAnswer> answer = wechat_.CreatePrepay(req);
+  if (absl::IsFailedPrecondition(answer.status()) && !next_attempt) {
+    // WeChat refuses to re-enter the current attempt (closed there, or other fields, such as
+    // another openid): close it and start the next; a payment it turns out to hold stops this.
+    log::Info("prepay re-entry refused, starting the next payment attempt",
+              {{"order_id", order.id}, {"error", answer.status().message()}});
+    ASSIGN_OR_RETURN(order, NextAttempt(std::move(order)));
+    req.out_trade_no = order.out_trade_no;
+    answer = wechat_.CreatePrepay(req);
+  }
+  if (!answer.ok()) return answer.status();
 
   const seconds lifetime =
       input.channel == Channel::kH5 ? seconds(kH5UrlLifetime) : seconds(kPrepayLifetime);
   const Timestamp lifetime_end = floor<seconds>(now) + lifetime;
-  const Prepay record{input.channel, answer.code_url, std::min(lifetime_end, time_expire),
-                      answer.prepay_id, answer.h5_url};
+  const Prepay record{input.channel,     answer->code_url, std::min(lifetime_end, time_expire),
+                      answer->prepay_id, answer->h5_url,   order.payment_attempt};
   RETURN_IF_ERROR(orders_.RecordPrepay(order.id, record).status());
   log::Info("prepay issued", {{"order_id", order.id},
                               {"out_trade_no", order.out_trade_no},

@@ -117,11 +117,13 @@ class PaymentLogic {
 
   // Blocks (order, auth and WeChat calls): run it on a worker thread. Native answers a code_url,
   // jsapi and miniprogram the signed bridge parameters for the user's openid, h5 an h5_url for
-  // the client IP. A still-valid prepay of the same channel is handed out again.
-  // INVALID_ARGUMENT for a missing id, an unknown channel, a channel switch on an unpaid order or
-  // a bad client IP (h5); NOT_FOUND for an unknown or foreign order; FAILED_PRECONDITION when the
-  // order cannot be paid (state, amount, past its time_expire), a channel is not configured or
-  // the user never signed in with its app; WeChat's and order's errors otherwise.
+  // the client IP. A still-valid prepay of the same channel is handed out again. Another
+  // channel than the current attempt's (or a re-entry WeChat refuses) closes that attempt at
+  // WeChat and starts the next (NextAttempt).
+  // INVALID_ARGUMENT for a missing id, an unknown channel or a bad client IP (h5); NOT_FOUND for an
+  // unknown or foreign order; FAILED_PRECONDITION when the order cannot be paid (state, amount,
+  // past its time_expire), a channel is not configured or the user never signed in with its app;
+  // WeChat's and order's errors otherwise.
   absl::StatusOr<CreatePaymentResult> CreatePayment(const CreatePaymentInput& input);
 
   // A notification exactly as received. Checks it on the calling thread (signature, timestamp,
@@ -144,9 +146,10 @@ class PaymentLogic {
   // For the settling job and the calls above; each blocks. Neither trusts what the caller
   // believes of the order beyond its id: order re-checks every change under its row lock.
   //
-  // Reconcile asks WeChat (QueryByOutTradeNo): SUCCESS is applied through the same path as a
-  // notification (source QUERY, idempotent on the transaction id); CLOSED at WeChat closes the
-  // order here too (closed_at_wechat); anything else changes nothing.
+  // Reconcile asks WeChat about the current payment attempt (QueryByOutTradeNo): SUCCESS is
+  // applied through the same path as a notification (source QUERY, idempotent on the transaction
+  // id); anything else changes nothing (a CLOSED attempt is not a closed order: expiry closes
+  // orders).
   absl::StatusOr<SettleResult> Reconcile(const Order& order);
   // Close closes an unpaid order at WeChat first, so that nobody can pay it any more, then here
   // (`reason`: kCloseCancelled, kCloseExpired). When WeChat refuses the close, its word on the
@@ -162,10 +165,14 @@ class PaymentLogic {
                                           const NotificationHeaders& headers, std::string_view body,
                                           std::string* event_type);
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
-  // Queries WeChat and applies or closes as Reconcile does; `close_reason` is the reason when
-  // WeChat has the order CLOSED, and with `close_unknown` also when it has never seen it.
+  // Queries WeChat and applies a payment as Reconcile does; while `closing`, an attempt WeChat
+  // has CLOSED or has never seen closes the order here for `close_reason`.
   absl::StatusOr<SettleResult> Settle(const Order& order, const std::string& close_reason,
-                                      bool close_unknown);
+                                      bool closing);
+  // Closes the order's current payment attempt at WeChat and returns the order moved to the
+  // next one (not yet recorded: RecordPrepay does that with the next prepay). A payment WeChat
+  // reports for the current attempt is applied instead, and the call fails FAILED_PRECONDITION.
+  absl::StatusOr<Order> NextAttempt(Order order);
   // Closes an open order here; leaves any other as it is.
   absl::Status CloseHere(const Order& order, const std::string& reason, SettleResult* result);
   // Applies a payment WeChat answered a query with; waits for order.

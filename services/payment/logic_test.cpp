@@ -337,14 +337,53 @@ TEST_F(PaymentLogicTest, H5SendsTheClientIpAndItsUrlLivesFiveMinutes) {
   EXPECT_EQ(no_ip.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(PaymentLogicTest, AnUnpaidOrderKeepsTheChannelItStartedWith) {
+TEST_F(PaymentLogicTest, ChangingChannelClosesTheAttemptAndStartsTheNext) {
   orders_.PutOrder(SampleOrder());
   ASSERT_TRUE(Pay(Channel::kNative).ok());
   identities_.Put(kUserId, kAppid, "oUser");
   absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kJsapi);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->out_trade_no, std::string(kOutTradeNo) + "_1");
+  EXPECT_EQ(wechat_.close_calls(), std::vector<std::string>{kOutTradeNo}) << "closed first";
+  const std::vector<PrepayRequest> sent = wechat_.prepay_calls();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].out_trade_no, std::string(kOutTradeNo) + "_1");
+  EXPECT_EQ(sent[1].time_expire, sent[0].time_expire) << "the order's expiry, whatever the attempt";
+  EXPECT_EQ(orders_.prepay_calls().at(1).second.attempt, 1);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->payment_channel, Channel::kJsapi);
+
+  absl::StatusOr<CreatePaymentResult> again = Pay(Channel::kJsapi);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->reused);
+  ASSERT_TRUE(Pay(Channel::kNative).ok());
+  EXPECT_EQ(wechat_.prepay_calls().back().out_trade_no, std::string(kOutTradeNo) + "_2");
+}
+
+TEST_F(PaymentLogicTest, AChannelChangeFindsAPaymentMadeTheInstantBefore) {
+  orders_.PutOrder(SampleOrder());
+  ASSERT_TRUE(Pay(Channel::kNative).ok());
+  wechat_.PutTransaction(PaidTransaction());  // the QR code was paid; its notification is late
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kH5);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(r.status().message(), HasSubstr("native"));
-  EXPECT_EQ(wechat_.prepay_calls().size(), 1u);
+  EXPECT_THAT(r.status().message(), HasSubstr("PAID"));
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaid);
+  ASSERT_EQ(orders_.apply_calls().size(), 1u);
+  EXPECT_EQ(orders_.apply_calls()[0].source, ReportSource::kQuery);
+  EXPECT_EQ(wechat_.prepay_calls().size(), 1u) << "no new attempt";
+}
+
+TEST_F(PaymentLogicTest, ARefusedReEntryStartsTheNextAttempt) {
+  orders_.PutOrder(SampleOrder());
+  wechat_.FailNext(absl::FailedPreconditionError("ORDER_CLOSED"));
+  absl::StatusOr<CreatePaymentResult> r = Pay(Channel::kNative);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->out_trade_no, std::string(kOutTradeNo) + "_1");
+  EXPECT_EQ(wechat_.close_calls().size(), 1u);
+
+  wechat_.FailNext(absl::UnavailableError("down"));
+  orders_.PutOrder(SampleOrder());
+  EXPECT_EQ(Pay(Channel::kNative).status().code(), absl::StatusCode::kUnavailable)
+      << "only a refusal starts a new attempt";
 }
 
 TEST_F(PaymentLogicTest, UnknownOrUnconfiguredChannels) {
@@ -370,8 +409,11 @@ TEST_F(PaymentLogicTest, AnotherUsersOrderIsNotFound) {
 
 TEST_F(PaymentLogicTest, WechatErrorsPassThroughAndRecordNothing) {
   orders_.PutOrder(SampleOrder());
+  wechat_.PutTransaction(PaidTransaction());  // paid at WeChat: the re-entry is refused
   wechat_.FailNext(absl::FailedPreconditionError("wechat pay answered 403 OUT_TRADE_NO_USED"));
   EXPECT_EQ(Pay().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaid) << "the payment found, applied";
+  orders_.PutOrder(SampleOrder());
   wechat_.FailNext(absl::UnavailableError("wechat pay unreachable"));
   EXPECT_EQ(Pay().status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(orders_.prepay_calls().empty());
@@ -656,7 +698,7 @@ TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
-TEST_F(PaymentLogicTest, QueryOfAnOrderClosedAtWechatClosesItHere) {
+TEST_F(PaymentLogicTest, AnAttemptClosedAtWechatIsNotAClosedOrder) {
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
   wechatpay::Transaction tx = PaidTransaction();
   tx.trade_state = "CLOSED";
@@ -665,11 +707,9 @@ TEST_F(PaymentLogicTest, QueryOfAnOrderClosedAtWechatClosesItHere) {
   absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->trade_state, "CLOSED");
-  EXPECT_TRUE(r->closed);
-  EXPECT_EQ(r->order_state, OrderState::kClosed);
-  using Close = std::pair<std::string, std::string>;
-  EXPECT_EQ(orders_.close_calls(), (std::vector<Close>{{kOrderId, "closed_at_wechat"}}));
-  EXPECT_TRUE(wechat_.close_calls().empty()) << "WeChat closed it already";
+  EXPECT_FALSE(r->closed);
+  EXPECT_EQ(r->order_state, OrderState::kPaying) << "another attempt may still pay it";
+  EXPECT_TRUE(orders_.close_calls().empty());
 }
 
 // ---- cancel and close --------------------------------------------------------------------------

@@ -48,7 +48,31 @@ absl::StatusOr<SettleResult> PaymentLogic::CancelPayment(const std::string& user
 }
 
 absl::StatusOr<SettleResult> PaymentLogic::Reconcile(const Order& order) {
-  return Settle(order, kCloseClosedAtWechat, /*close_unknown=*/false);
+  return Settle(order, "", /*closing=*/false);
+}
+
+absl::StatusOr<Order> PaymentLogic::NextAttempt(Order order) {
+  if (order.payment_attempt + 1 >= kMaxPaymentAttempts) {
+    return absl::FailedPreconditionError(
+        "this order changed payment method too often; place a new order");
+  }
+  absl::Status closed = wechat_.Close(order.out_trade_no);
+  if (!closed.ok() && !absl::IsNotFound(closed)) {  // NOT_FOUND: it never reached WeChat
+    if (IsTransient(closed)) return closed;
+    // Refused: paid the instant before (ORDERPAID), or closed already. WeChat's word decides.
+    ASSIGN_OR_RETURN(SettleResult settled, Settle(order, "", /*closing=*/false));
+    if (settled.trade_state != kTradeStateClosed) {
+      return absl::FailedPreconditionError(
+          std::string("order is ") + StateName(settled.order_state) +
+          ": its payment could not be changed (" + settled.trade_state + " at wechat pay)");
+    }
+  }
+  order.payment_attempt += 1;
+  order.out_trade_no = AttemptOutTradeNo(order.out_trade_no, order.payment_attempt);
+  order.active_prepay.reset();
+  log::Info("payment attempt closed for a new one",
+            {{"order_id", order.id}, {"out_trade_no", order.out_trade_no}});
+  return order;
 }
 
 absl::StatusOr<SettleResult> PaymentLogic::Close(const Order& order, const std::string& reason) {
@@ -68,7 +92,7 @@ absl::StatusOr<SettleResult> PaymentLogic::Close(const Order& order, const std::
   // word on the order decides; a payment it reports is applied, never dropped.
   log::Info("close refused by wechat pay, asking it",
             {{"order_id", order.id}, {"error", closed.message()}});
-  ASSIGN_OR_RETURN(result, Settle(order, reason, /*close_unknown=*/true));
+  ASSIGN_OR_RETURN(result, Settle(order, reason, /*closing=*/true));
   if (!result.closed && result.outcome == PaymentOutcome::kUnspecified &&
       result.order_state != OrderState::kClosed) {
     return absl::FailedPreconditionError("wechat pay refused to close the order (" +
@@ -78,14 +102,13 @@ absl::StatusOr<SettleResult> PaymentLogic::Close(const Order& order, const std::
 }
 
 absl::StatusOr<SettleResult> PaymentLogic::Settle(const Order& order,
-                                                  const std::string& close_reason,
-                                                  bool close_unknown) {
+                                                  const std::string& close_reason, bool closing) {
   SettleResult result{"", PaymentOutcome::kUnspecified, order.state, false};
   absl::StatusOr<wechatpay::Transaction> tx = wechat_.QueryByOutTradeNo(order.out_trade_no);
   if (absl::IsNotFound(tx.status())) {
     // Never sent to WeChat (no prepay reached it): nothing to apply, nothing to pay there.
     result.trade_state = kTradeStateOrderNotExist;
-    if (close_unknown) RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
+    if (closing) RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
     return result;
   }
   if (!tx.ok()) return tx.status();
@@ -95,7 +118,10 @@ absl::StatusOr<SettleResult> PaymentLogic::Settle(const Order& order,
   }
   result.trade_state = tx->trade_state;
   if (tx->trade_state == kTradeStateClosed) {
-    RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
+    // Closing: it is closed at WeChat, close it here. Otherwise only this payment attempt is
+    // closed (a change of channel under way, or WeChat's own auto-close): the order may still be
+    // paid with another attempt until it expires, and the expiry job closes it then.
+    if (closing) RETURN_IF_ERROR(CloseHere(order, close_reason, &result));
     return result;
   }
   if (tx->trade_state != kTradeStateSuccess) return result;

@@ -161,13 +161,16 @@ TEST_F(SettlerTest, UnpaidOrdersAreAskedAboutAgainWithABackOff) {
   EXPECT_EQ(StateOf(o), OrderState::kPaying);
 }
 
-TEST_F(SettlerTest, AnOrderClosedAtWechatIsClosedHere) {
-  const Order o = PutOrder(1, OrderState::kPaying, clock_.Now() - seconds(90));
+TEST_F(SettlerTest, AnAttemptClosedAtWechatIsClosedHereOnlyOnceTheOrderExpires) {
+  const Order o = PutOrder(1, OrderState::kPaying, clock_.Now() - seconds(90), minutes(5));
   AtWechat(o, "CLOSED");
+  settler_.RunOnce();
+  EXPECT_EQ(StateOf(o), OrderState::kPaying) << "another attempt may pay it until it expires";
+  clock_.Advance(minutes(4));
   settler_.RunOnce();
   EXPECT_EQ(StateOf(o), OrderState::kClosed);
   using Close = std::pair<std::string, std::string>;
-  EXPECT_EQ(orders_.close_calls(), (std::vector<Close>{{o.id, "closed_at_wechat"}}));
+  EXPECT_EQ(orders_.close_calls(), (std::vector<Close>{{o.id, "expired"}}));
 }
 
 TEST_F(SettlerTest, WithoutTheLeaseNothingIsDone) {

@@ -49,7 +49,6 @@ enum class PaymentOutcome {
 // Why payment closes an order (paymesh.order.v1.CloseOrderRequest.reason).
 inline constexpr char kCloseCancelled[] = "cancelled";
 inline constexpr char kCloseExpired[] = "expired";
-inline constexpr char kCloseClosedAtWechat[] = "closed_at_wechat";
 
 // paymesh.order.v1.SettleKind: which open orders the settling job asks for.
 enum class SettleKind { kUnspecified = 0, kExpired = 1, kPaying = 2 };
@@ -68,12 +67,25 @@ struct Prepay {
   Timestamp expires_at;   // after it, a new prepay is needed
   std::string prepay_id;  // jsapi, miniprogram
   std::string h5_url;     // h5
+  int attempt = 0;        // the order's payment attempt it belongs to
 };
+
+// Changing channel on an unpaid order takes a new payment attempt under its own out_trade_no
+// (WeChat refuses a second prepay of one out_trade_no with other fields); order numbers them.
+inline constexpr int kMaxPaymentAttempts = 20;
+// Attempt n of the order whose attempt-0 out_trade_no (or any attempt's) is `out_trade_no`:
+// "<out_trade_no>_<n>" (order's out_trade_nos never contain '_').
+inline std::string AttemptOutTradeNo(const std::string& out_trade_no, int attempt) {
+  const std::string base = out_trade_no.substr(0, out_trade_no.find('_'));
+  return attempt == 0 ? base : base + "_" + std::to_string(attempt);
+}
 
 struct Order {
   std::string id;
   std::string user_id;
-  std::string out_trade_no;
+  std::string out_trade_no;  // of the current payment attempt: what WeChat knows the order by
+  int payment_attempt = 0;
+  Channel payment_channel = Channel::kUnspecified;  // of the current attempt's prepays, if any
   OrderState state = OrderState::kUnspecified;
   int64_t total_fen = 0;
   std::string currency;

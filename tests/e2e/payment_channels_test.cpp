@@ -156,5 +156,37 @@ TEST_F(PaymentChannelsTest, H5ThroughTheCashierPage) {
   EXPECT_EQ(Str(WaitForState(id, "PAID"), {"state"}), "PAID");
 }
 
+TEST_F(PaymentChannelsTest, ChangingChannelClosesTheFirstAttemptAndPaysTheNext) {
+  json::value order = CreateOrder();
+  const std::string id = OrderId(order), no = OutTradeNo(order);
+  HttpResponse qr = PayWith(id, "native", tokens_.access);
+  ASSERT_EQ(qr.status, 200) << qr;
+  EXPECT_EQ(Str(Json(qr), {"out_trade_no"}), no);
+
+  // The shopper gives up on the QR code and pays on the phone's browser instead.
+  HttpResponse h5 = PayWith(id, "h5", tokens_.access);
+  ASSERT_EQ(h5.status, 200) << h5;
+  EXPECT_EQ(Str(Json(h5), {"out_trade_no"}), no + "_1") << h5;
+  HttpResponse first = Sim("GET", "/sim/orders/" + no, "");
+  EXPECT_EQ(Str(Json(first), {"state"}), "CLOSED") << first;
+  EXPECT_EQ(
+      Sim("POST", "/sim/pay", R"({"out_trade_no":")" + no + R"("})", "application/json").status,
+      409)
+      << "nobody can pay the QR code any more";
+
+  const std::string h5_url = Str(Json(h5), {"h5_url"});
+  const std::string prepay_id =
+      http::QueryParam(h5_url.substr(h5_url.find('?') + 1), "prepay_id").value_or("");
+  HttpResponse ok = Sim("POST", "/sim/h5/pay", "prepay_id=" + prepay_id + "&result=pay",
+                        "application/x-www-form-urlencoded");
+  EXPECT_EQ(Str(Json(ok), {"result"}), "ok") << ok;
+  const json::value paid = WaitForState(id, "PAID");
+  EXPECT_EQ(Str(paid, {"state"}), "PAID") << paid;
+  EXPECT_EQ(Str(paid, {"out_trade_no"}), no) << "the order keeps its number";
+  const auto inbox = InboxRows(stack(), no + "_1");
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0].second, "APPLIED");
+}
+
 }  // namespace
 }  // namespace paymesh::e2e

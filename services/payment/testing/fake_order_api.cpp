@@ -52,8 +52,14 @@ absl::StatusOr<Order> FakeOrderApi::RecordPrepay(const std::string& order_id,
   if (order.state != OrderState::kCreated && order.state != OrderState::kPaying) {
     return absl::FailedPreconditionError(std::string("order is ") + StateName(order.state));
   }
+  if (prepay.attempt != order.payment_attempt && prepay.attempt != order.payment_attempt + 1) {
+    return absl::FailedPreconditionError("payment attempt is not the next");
+  }
   order.state = OrderState::kPaying;
   order.active_prepay = prepay;
+  order.payment_attempt = prepay.attempt;
+  order.payment_channel = prepay.channel;
+  order.out_trade_no = AttemptOutTradeNo(order.out_trade_no, prepay.attempt);
   return order;
 }
 

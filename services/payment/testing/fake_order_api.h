@@ -1,9 +1,9 @@
 #pragma once
 
 // An in-memory OrderApi with order's contract in small: owner checks, CREATED|PAYING → PAYING on
-// RecordPrepay, and ApplyPayment idempotent on the notification id and the transaction id
-// (APPLIED, DUPLICATE, AMOUNT_MISMATCH, UNKNOWN_ORDER, IGNORED). Every write is recorded, and the
-// whole service can be made unreachable.
+// RecordPrepay (for the current payment attempt or the next one), and ApplyPayment idempotent on
+// the notification id and the transaction id (APPLIED, DUPLICATE, AMOUNT_MISMATCH, UNKNOWN_ORDER,
+// IGNORED). Every write is recorded, and the whole service can be made unreachable.
 
 #include <algorithm>
 #include <map>
