@@ -100,6 +100,7 @@ class OrderLogic {
                                    const std::string& reason);
   // For the settling jobs (OrderStore::ListOrdersToSettle); limit 1..kMaxSettleBatch.
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        const std::optional<SettleKey>& after,
                                                         int limit);
 
   // A verified report that cannot be applied: stored REJECTED with the reason

@@ -631,16 +631,18 @@ TEST_F(OrderPaymentLogicTest, CloseRefusesPaidForeignAndUnknownOrders) {
 
 TEST_F(OrderPaymentLogicTest, SettleListsAreBounded) {
   const Timestamp now = clock_.Now();
-  EXPECT_EQ(logic_.ListOrdersToSettle(SettleKind::kExpired, now, 0).status().code(),
+  EXPECT_EQ(logic_.ListOrdersToSettle(SettleKind::kExpired, now, std::nullopt, 0).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      logic_.ListOrdersToSettle(SettleKind::kPaying, now, kMaxSettleBatch + 1).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_.ListOrdersToSettle(SettleKind::kPaying, now, std::nullopt, kMaxSettleBatch + 1)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   const Order o = PlaceOrder();
-  auto due = logic_.ListOrdersToSettle(SettleKind::kExpired, o.expires_at, kMaxSettleBatch);
+  auto due =
+      logic_.ListOrdersToSettle(SettleKind::kExpired, o.expires_at, std::nullopt, kMaxSettleBatch);
   ASSERT_TRUE(due.ok()) << due.status();
   ASSERT_EQ(due->size(), 1u);
-  EXPECT_TRUE(logic_.ListOrdersToSettle(SettleKind::kExpired, now, 1)->empty());
+  EXPECT_TRUE(logic_.ListOrdersToSettle(SettleKind::kExpired, now, std::nullopt, 1)->empty());
 }
 
 TEST_F(OrderPaymentLogicTest, PrepayIsRefusedOutsideCreatedAndPaying) {

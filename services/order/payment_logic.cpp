@@ -86,12 +86,16 @@ absl::StatusOr<Order> OrderLogic::CloseOrder(const std::string& user_id,
   return Described(std::move(closed));
 }
 
-absl::StatusOr<std::vector<Order>> OrderLogic::ListOrdersToSettle(SettleKind kind, Timestamp before,
-                                                                  int limit) {
+absl::StatusOr<std::vector<Order>> OrderLogic::ListOrdersToSettle(
+    SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) {
   if (limit < 1 || limit > kMaxSettleBatch) {
     return absl::InvalidArgumentError("limit must be 1 to 500");
   }
-  return store_.ListOrdersToSettle(kind, before, limit);
+  if (after && !IsUuid(after->id))
+    return absl::InvalidArgumentError("after.id must be an order id");
+  std::optional<SettleKey> from = after;
+  if (from) from->id = CanonicalUuid(from->id);
+  return store_.ListOrdersToSettle(kind, before, from, limit);
 }
 
 absl::StatusOr<std::vector<PaymentResult>> OrderLogic::ApplyPayments(

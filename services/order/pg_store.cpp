@@ -118,13 +118,19 @@ std::vector<pg::PreparedStatement> Statements() {
        "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
        "$11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint)"},
       // Open orders past their expiry, and orders waiting for a payment: the settling jobs.
-      {kExpiredOrders, orders +
-                           "WHERE state IN ('CREATED', 'PAYING', 'PAY_FAILED') AND expires_at <= "
-                           "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' "
-                           "ORDER BY expires_at, id LIMIT $2"},
-      {kPayingOrders, orders + "WHERE state = 'PAYING' AND updated_at <= "
-                               "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' "
-                               "ORDER BY updated_at, id LIMIT $2"},
+      // $3/$4: the page goes on after this (time, id), when $3 is set.
+      {kExpiredOrders,
+       orders +
+           "WHERE state IN ('CREATED', 'PAYING', 'PAY_FAILED') AND NOT flagged AND expires_at <= "
+           "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' AND ($3::bigint IS NULL "
+           "OR (expires_at, id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
+           "NULLIF($4, '')::uuid)) ORDER BY expires_at, id LIMIT $2"},
+      {kPayingOrders,
+       orders +
+           "WHERE state = 'PAYING' AND NOT flagged AND updated_at <= "
+           "'epoch'::timestamptz + $1::bigint * interval '1 microsecond' AND ($3::bigint IS NULL "
+           "OR (updated_at, id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
+           "NULLIF($4, '')::uuid)) ORDER BY updated_at, id LIMIT $2"},
       {kRecordRejected,
        "INSERT INTO notification_inbox (notification_id, source, event_type, out_trade_no, "
        "transaction_id, outcome, report, reject_reason) VALUES ($1, $2, $3, $4, NULLIF($5, ''), "
@@ -388,15 +394,18 @@ absl::StatusOr<Order> PgOrderStore::UpdateOrder(const std::string& order_id,
   });
 }
 
-absl::StatusOr<std::vector<Order>> PgOrderStore::ListOrdersToSettle(SettleKind kind,
-                                                                    Timestamp before, int limit) {
+absl::StatusOr<std::vector<Order>> PgOrderStore::ListOrdersToSettle(
+    SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) {
+  const std::optional<int64_t> after_at =
+      after ? std::optional<int64_t>(after->at.time_since_epoch().count()) : std::nullopt;
+  const std::string after_id = after ? after->id : std::string();
   return pool_.Transact<std::vector<Order>>(
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Order>> {
         ASSIGN_OR_RETURN(
             std::vector<StoredOrder> stored,
-            LoadOrders(
-                tx, tx.exec_prepared(kind == SettleKind::kExpired ? kExpiredOrders : kPayingOrders,
-                                     before.time_since_epoch().count(), limit)));
+            LoadOrders(tx, tx.exec_prepared(
+                               kind == SettleKind::kExpired ? kExpiredOrders : kPayingOrders,
+                               before.time_since_epoch().count(), limit, after_at, after_id)));
         std::vector<Order> orders;
         for (StoredOrder& s : stored) orders.push_back(std::move(s.order));
         return orders;

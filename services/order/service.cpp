@@ -275,8 +275,13 @@ grpc::ServerUnaryReactor* OrderGrpcService::ListOrdersToSettle(
             return absl::InvalidArgumentError("kind must be EXPIRED or PAYING");
         }
         ASSIGN_OR_RETURN(Timestamp before, TimeFromProto("before", req->before()));
+        std::optional<SettleKey> after;
+        if (!req->after_id().empty()) {
+          ASSIGN_OR_RETURN(Timestamp at, TimeFromProto("after_time", req->after_time()));
+          after = SettleKey{at, req->after_id()};
+        }
         ASSIGN_OR_RETURN(std::vector<Order> orders,
-                         logic_.ListOrdersToSettle(kind, before, req->limit()));
+                         logic_.ListOrdersToSettle(kind, before, after, req->limit()));
         const Timestamp now = logic_.Now();
         for (const Order& order : orders) ToProto(order, now, resp->add_orders());
         return absl::OkStatus();

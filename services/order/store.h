@@ -26,7 +26,14 @@ struct NewOrder {
   Timestamp expires_at{};
 };
 
-// Which open orders a settling job wants (OrderStore::ListOrdersToSettle).
+// Where a settling job's list goes on: after this order (by expires_at, resp. updated_at).
+struct SettleKey {
+  Timestamp at{};
+  std::string id;
+};
+
+// Which open orders a settling job wants (OrderStore::ListOrdersToSettle). Flagged orders are
+// never listed: a person decides what happens to them.
 enum class SettleKind {
   kExpired,  // CREATED, PAYING or PAY_FAILED with expires_at at or before `before`: to close
   kPaying,   // PAYING since (updated_at) at or before `before`: to ask WeChat about
@@ -109,9 +116,10 @@ class OrderStore {
   virtual absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                             const OrderDecider& decide) = 0;
 
-  // Up to `limit` orders of `kind`, oldest first (by expires_at, resp. updated_at).
-  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
-                                                                int limit) = 0;
+  // Up to `limit` unflagged orders of `kind`, oldest first (by expires_at, resp. updated_at,
+  // then id), after `after` when set.
+  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(
+      SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) = 0;
 
   // Applies validated payment reports, all in one transaction (one round trip for the real
   // store), and returns one result per notice, in the same order. For each report:

@@ -181,13 +181,16 @@ absl::StatusOr<Order> GrpcOrderClient::CloseOrder(const std::string& order_id,
   return OrderFromProto(resp);
 }
 
-absl::StatusOr<std::vector<Order>> GrpcOrderClient::ListOrdersToSettle(SettleKind kind,
-                                                                       Timestamp before,
-                                                                       int limit) {
+absl::StatusOr<std::vector<Order>> GrpcOrderClient::ListOrdersToSettle(
+    SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) {
   ov1::ListOrdersToSettleRequest req;
   req.set_kind(static_cast<ov1::SettleKind>(kind));
   rpc::ToProto(before, req.mutable_before());
   req.set_limit(limit);
+  if (after) {
+    rpc::ToProto(after->at, req.mutable_after_time());
+    req.set_after_id(after->id);
+  }
   ov1::ListOrdersToSettleResponse resp;
   grpc::ClientContext ctx;
   rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());

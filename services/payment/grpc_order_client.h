@@ -28,6 +28,7 @@ class GrpcOrderClient final : public OrderApi {
   absl::StatusOr<Order> CloseOrder(const std::string& order_id, const std::string& user_id,
                                    const std::string& reason) override;
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        const std::optional<SettleKey>& after,
                                                         int limit) override;
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;

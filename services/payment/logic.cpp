@@ -50,6 +50,19 @@ const char* VerdictLabel(Verdict verdict) {
   }
 }
 
+// WeChat refuses to re-enter this out_trade_no (closed or used there, or other fields than the
+// first call's, such as another openid); other refusals (RULE_LIMIT, TRADE_ERROR) a new attempt
+// would not change.
+bool IsAttemptRefusal(const absl::Status& st) {
+  if (!absl::IsFailedPrecondition(st)) return false;
+  const std::string message(st.message());
+  for (const char* code : {"ORDER_CLOSED", "ORDERCLOSED", "OUT_TRADE_NO_USED", "ORDERPAID",
+                           "ORDER_PAID", "INVALID_REQUEST"}) {
+    if (message.find(code) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* StateName(OrderState state) {
@@ -216,7 +229,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
   }
   if (input.channel == Channel::kH5) req.payer_client_ip = input.client_ip;
   absl::StatusOr<PrepayAnswer> answer = wechat_.CreatePrepay(req);
-  if (absl::IsFailedPrecondition(answer.status()) && !next_attempt) {
+  if (IsAttemptRefusal(answer.status()) && !next_attempt) {
     // WeChat refuses to re-enter the current attempt (closed there, or other fields, such as
     // another openid): close it and start the next; a payment it turns out to hold stops this.
     log::Info("prepay re-entry refused, starting the next payment attempt",

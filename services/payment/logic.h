@@ -183,6 +183,8 @@ class PaymentLogic {
   // Counts one user-triggered call: RESOURCE_EXHAUSTED (with a retry-after) over the limit.
   // Without a limiter, or when its store is down, the call goes ahead.
   absl::Status SpendUserCall(const std::string& user_id);
+  // A user's sync or cancel: ids present, within the user's limit, the user's order.
+  absl::StatusOr<Order> UserCallFor(const std::string& user_id, const std::string& order_id);
   // The appid a channel pays with, or why it cannot be used.
   absl::StatusOr<std::string> AppidFor(Channel channel) const;
   // The result for a prepay (new or reused) on `channel`.

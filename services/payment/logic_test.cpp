@@ -684,7 +684,9 @@ TEST_F(PaymentLogicTest, QueryAppliesASuccess) {
 
 TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
-  for (const char* state : {"NOTPAY", "USERPAYING", "PAYERROR"}) {
+  // CLOSED too: a closed payment attempt is not a closed order (another attempt may still pay it
+  // until it expires, and the expiry job closes it then).
+  for (const char* state : {"NOTPAY", "USERPAYING", "PAYERROR", "CLOSED"}) {
     wechatpay::Transaction tx = PaidTransaction();
     tx.trade_state = state;
     tx.transaction_id.clear();
@@ -694,21 +696,9 @@ TEST_F(PaymentLogicTest, QueryReportsOtherStatesAndAppliesNothing) {
     EXPECT_EQ(r->trade_state, state);
     EXPECT_EQ(r->outcome, PaymentOutcome::kUnspecified);
     EXPECT_EQ(r->order_state, OrderState::kPaying);
+    EXPECT_FALSE(r->closed);
   }
   EXPECT_TRUE(orders_.apply_calls().empty());
-}
-
-TEST_F(PaymentLogicTest, AnAttemptClosedAtWechatIsNotAClosedOrder) {
-  orders_.PutOrder(SampleOrder(OrderState::kPaying));
-  wechatpay::Transaction tx = PaidTransaction();
-  tx.trade_state = "CLOSED";
-  tx.transaction_id.clear();
-  wechat_.PutTransaction(tx);
-  absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->trade_state, "CLOSED");
-  EXPECT_FALSE(r->closed);
-  EXPECT_EQ(r->order_state, OrderState::kPaying) << "another attempt may still pay it";
   EXPECT_TRUE(orders_.close_calls().empty());
 }
 
@@ -761,6 +751,18 @@ TEST_F(PaymentLogicTest, AnOrderWechatNeverSawIsClosedHere) {
   EXPECT_EQ(r->trade_state, "ORDER_NOT_EXIST");
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kClosed);
   EXPECT_EQ(wechat_.query_calls().size(), 1u) << "WeChat's refusal is checked by a query";
+}
+
+TEST_F(PaymentLogicTest, APrepayRecordedDuringTheCloseIsClosedAtWechatToo) {
+  orders_.PutOrder(SampleOrder(OrderState::kCreated));
+  const Order before = *orders_.GetOrder(kOrderId);  // what the close started from
+  ASSERT_TRUE(Pay(Channel::kNative).ok());           // a payment racing it records a prepay
+  absl::StatusOr<SettleResult> r = logic_->Close(before, kCloseCancelled);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->closed);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kClosed);
+  EXPECT_EQ(wechat_.close_calls(), (std::vector<std::string>{kOutTradeNo, kOutTradeNo}))
+      << "the attempt the racing payment opened is closed at WeChat after the order";
 }
 
 TEST_F(PaymentLogicTest, NothingIsClosedHereWhileWechatCannotBeReached) {

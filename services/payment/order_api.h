@@ -11,6 +11,7 @@
 // time (the caller must not assume anything was written).
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,10 @@ class OrderApi {
   // `user_id`, the order must be theirs. FAILED_PRECONDITION for a paid order.
   virtual absl::StatusOr<Order> CloseOrder(const std::string& order_id, const std::string& user_id,
                                            const std::string& reason) = 0;
-  // Up to `limit` (1..500) open orders of `kind`, oldest first: kExpired, unpaid with
-  // expires_at <= before; kPaying, PAYING since (updated_at) <= before.
-  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
-                                                                int limit) = 0;
+  // Up to `limit` (1..500) open, unflagged orders of `kind`, oldest first, after `after` when
+  // set: kExpired, unpaid with expires_at <= before; kPaying, PAYING since (updated_at) <= before.
+  virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(
+      SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) = 0;
   using ApplyDone = std::function<void(absl::StatusOr<ApplyPaymentResult>)>;
   virtual void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                             ApplyDone done) = 0;

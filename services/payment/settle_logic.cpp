@@ -29,22 +29,23 @@ bool IsTransient(const absl::Status& st) {
 
 absl::StatusOr<QueryPaymentResult> PaymentLogic::QueryPayment(const std::string& user_id,
                                                               const std::string& order_id) {
-  if (user_id.empty() || order_id.empty()) {
-    return absl::InvalidArgumentError("user_id and order_id are required");
-  }
-  RETURN_IF_ERROR(SpendUserCall(user_id));
-  ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
+  ASSIGN_OR_RETURN(Order order, UserCallFor(user_id, order_id));
   return Reconcile(order);
 }
 
 absl::StatusOr<SettleResult> PaymentLogic::CancelPayment(const std::string& user_id,
                                                          const std::string& order_id) {
+  ASSIGN_OR_RETURN(Order order, UserCallFor(user_id, order_id));
+  return Close(order, kCloseCancelled);
+}
+
+absl::StatusOr<Order> PaymentLogic::UserCallFor(const std::string& user_id,
+                                                const std::string& order_id) {
   if (user_id.empty() || order_id.empty()) {
     return absl::InvalidArgumentError("user_id and order_id are required");
   }
   RETURN_IF_ERROR(SpendUserCall(user_id));
-  ASSIGN_OR_RETURN(Order order, orders_.GetOrderForPayment(user_id, order_id));
-  return Close(order, kCloseCancelled);
+  return orders_.GetOrderForPayment(user_id, order_id);
 }
 
 absl::StatusOr<SettleResult> PaymentLogic::Reconcile(const Order& order) {
@@ -57,11 +58,13 @@ absl::StatusOr<Order> PaymentLogic::NextAttempt(Order order) {
         "this order changed payment method too often; place a new order");
   }
   absl::Status closed = wechat_.Close(order.out_trade_no);
-  if (!closed.ok() && !absl::IsNotFound(closed)) {  // NOT_FOUND: it never reached WeChat
+  if (!closed.ok()) {
     if (IsTransient(closed)) return closed;
-    // Refused: paid the instant before (ORDERPAID), or closed already. WeChat's word decides.
+    // Refused or not found: paid the instant before (ORDERPAID), closed already, or never seen.
+    // WeChat's own word on the attempt decides.
     ASSIGN_OR_RETURN(SettleResult settled, Settle(order, "", /*closing=*/false));
-    if (settled.trade_state != kTradeStateClosed) {
+    if (settled.trade_state != kTradeStateClosed &&
+        settled.trade_state != kTradeStateOrderNotExist) {
       return absl::FailedPreconditionError(
           std::string("order is ") + StateName(settled.order_state) +
           ": its payment could not be changed (" + settled.trade_state + " at wechat pay)");
@@ -139,6 +142,25 @@ absl::Status PaymentLogic::CloseHere(const Order& order, const std::string& reas
   result->closed = true;
   log::Info("order closed",
             {{"order_id", order.id}, {"out_trade_no", order.out_trade_no}, {"reason", reason}});
+  if (closed.out_trade_no == order.out_trade_no &&
+      closed.payment_channel == order.payment_channel) {
+    return absl::OkStatus();
+  }
+  // A prepay was recorded while this close was under way (a payment or a change of channel
+  // racing it): that attempt may be payable at WeChat. Close it there too; a payment it already
+  // holds is applied (a late payment, flagged for a refund), never dropped.
+  absl::Status again = wechat_.Close(closed.out_trade_no);
+  if (again.ok() || absl::IsNotFound(again)) return absl::OkStatus();
+  if (IsTransient(again)) {
+    log::Error("order closed but its latest payment attempt is still open at wechat pay",
+               {{"order_id", order.id},
+                {"out_trade_no", closed.out_trade_no},
+                {"error", again.message()}});
+    return absl::OkStatus();  // a payment on it still arrives, as a late payment
+  }
+  ASSIGN_OR_RETURN(SettleResult settled, Settle(closed, reason, /*closing=*/false));
+  result->outcome = settled.outcome;
+  result->order_state = settled.order_state;
   return absl::OkStatus();
 }
 

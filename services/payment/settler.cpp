@@ -14,9 +14,17 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// How many PAYING orders one round looks at (those in back-off are skipped cheaply).
-constexpr int kPayingListLimit = 500;
+// A round reads at most kMaxPages pages of kListPage orders per job (those waiting out a
+// back-off are skipped cheaply).
+constexpr int kListPage = 500;
+constexpr int kMaxPages = 20;
 constexpr milliseconds kMinLeaseTtl{3000};
+
+// Still to be settled: unpaid and not closed.
+bool IsOpen(OrderState state) {
+  return state == OrderState::kCreated || state == OrderState::kPaying ||
+         state == OrderState::kPayFailed;
+}
 
 const char* ResultLabel(const absl::StatusOr<SettleResult>& r) {
   if (!r.ok()) return "error";
@@ -42,13 +50,16 @@ Settler::Settler(PaymentLogic& logic, OrderApi& orders, Lease& lease, const time
       lease_(lease),
       clock_(clock),
       options_(options),
+      lease_ttl_(std::max(kMinLeaseTtl, 3 * options.interval)),
       orders_settled_(metrics::Registry::Default().AddCounter(
           "payment_settle_orders_total",
           "Orders the settling job handled, by job (expire, reconcile) and result",
           {"job", "result"})),
       oldest_paying_(metrics::Registry::Default().AddGauge(
           "payment_oldest_paying_order_age_seconds",
-          "How long the oldest PAYING order has waited for its payment (0: none)", {})),
+          "How long the oldest PAYING order has waited for its payment (0: none has waited "
+          "PAYMENT_RECONCILE_AFTER_SECONDS yet)",
+          {})),
       lease_held_(metrics::Registry::Default().AddGauge(
           "payment_settle_lease_held", "1 while this replica runs the settling job", {})) {}
 
@@ -78,22 +89,43 @@ void Settler::Stop() {
 SettleRound Settler::RunOnce() {
   SettleRound round;
   log::RequestScope scope("settle-" + crypto::RandomAlnum(12));
-  const milliseconds ttl = std::max(kMinLeaseTtl, 3 * options_.interval);
-  absl::StatusOr<bool> held = lease_.Hold(ttl);
+  absl::StatusOr<bool> held = lease_.Hold(lease_ttl_);
   if (!held.ok()) {
     // Settling must not stop with the lease store: run anyway (correct, if duplicated).
     log::Warn("settle lease unavailable, running anyway", {{"error", held.status().message()}});
   } else if (!*held) {
     lease_held_.Set(0);
-    oldest_paying_.Set(0);  // the holder reports it
-    backoff_.clear();       // whoever holds the lease keeps its own schedule
+    oldest_paying_.Set(0);    // the holder reports it
+    expire_backoff_.clear();  // whoever holds the lease keeps its own schedule
+    reconcile_backoff_.clear();
     return round;
   }
   lease_held_.Set(1);
   round.ran = true;
   const time::Timestamp now = clock_.Now();
-  Expire(now, round);
-  ReconcilePaying(now, round);
+  Walk(SettleKind::kExpired, now, now, expire_backoff_, round, nullptr, [&](const Order& order) {
+    absl::StatusOr<SettleResult> r = logic_.Close(order, kCloseExpired);
+    Count("expire", r, round);
+    if (r.ok() && r->closed) ++round.expired;
+    if (!r.ok()) {
+      log::Warn("settle: expired order not closed",
+                {{"order_id", order.id}, {"error", r.status().message()}});
+    }
+    return r.ok() && !IsOpen(r->order_state);
+  });
+  std::optional<time::Timestamp> oldest;
+  Walk(SettleKind::kPaying, now - options_.reconcile_after, now, reconcile_backoff_, round, &oldest,
+       [&](const Order& order) {
+         ++round.queried;
+         absl::StatusOr<SettleResult> r = logic_.Reconcile(order);
+         Count("reconcile", r, round);
+         if (!r.ok()) {
+           log::Warn("settle: paying order not reconciled",
+                     {{"order_id", order.id}, {"error", r.status().message()}});
+         }
+         return r.ok() && !IsOpen(r->order_state);
+       });
+  oldest_paying_.Set(oldest ? duration_cast<milliseconds>(now - *oldest).count() / 1000.0 : 0.0);
   if (round.expired + round.queried + round.errors > 0) {
     log::Info("settle round", {{"expired", std::to_string(round.expired)},
                                {"queried", std::to_string(round.queried)},
@@ -103,59 +135,60 @@ SettleRound Settler::RunOnce() {
   return round;
 }
 
-void Settler::Expire(const time::Timestamp now, SettleRound& round) {
-  absl::StatusOr<std::vector<Order>> due =
-      orders_.ListOrdersToSettle(SettleKind::kExpired, now, options_.batch);
-  if (!due.ok()) {
-    ++round.errors;
-    log::Warn("settle: expired orders not listed", {{"error", due.status().message()}});
-    return;
-  }
-  for (const Order& order : *due) {
-    absl::StatusOr<SettleResult> r = logic_.Close(order, kCloseExpired);
-    Count("expire", r, round);
-    if (r.ok() && r->closed) ++round.expired;
-    if (!r.ok()) {
-      log::Warn("settle: expired order not closed",
-                {{"order_id", order.id}, {"error", r.status().message()}});
+bool Settler::Walk(SettleKind kind, time::Timestamp before, time::Timestamp now, Backoffs& backoff,
+                   SettleRound& round, std::optional<time::Timestamp>* oldest,
+                   const std::function<bool(const Order&)>& settle) {
+  std::optional<SettleKey> after;
+  std::set<std::string> seen;
+  int handled = 0;
+  bool complete = false;  // every due order was seen
+  for (int page = 0; page < kMaxPages && handled < options_.batch; ++page) {
+    absl::StatusOr<std::vector<Order>> orders =
+        orders_.ListOrdersToSettle(kind, before, after, kListPage);
+    if (!orders.ok()) {
+      ++round.errors;
+      log::Warn("settle: orders not listed", {{"error", orders.status().message()}});
+      return false;
+    }
+    for (const Order& order : *orders) {
+      seen.insert(order.id);
+      after =
+          SettleKey{kind == SettleKind::kExpired ? order.expires_at : order.updated_at, order.id};
+      if (oldest != nullptr && !oldest->has_value()) *oldest = after->at;
+      auto waiting = backoff.find(order.id);
+      if (waiting != backoff.end() && waiting->second.next_at > now) continue;
+      if (handled >= options_.batch || !StillHeld()) return true;
+      ++handled;
+      if (settle(order)) {
+        backoff.erase(order.id);
+      } else {
+        Backoff& b = backoff[order.id];
+        b.attempts += 1;
+        b.next_at = now + DelayAfter(b.attempts);
+      }
+    }
+    if (static_cast<int>(orders->size()) < kListPage) {
+      complete = true;
+      break;
     }
   }
+  // Orders no longer due need no schedule. With part of the list unseen, only the entries long
+  // past their time go (they are due again anyway).
+  std::erase_if(backoff, [&](const auto& entry) {
+    return complete ? !seen.contains(entry.first)
+                    : entry.second.next_at + options_.reconcile_backoff_max < now;
+  });
+  return true;
 }
 
-void Settler::ReconcilePaying(const time::Timestamp now, SettleRound& round) {
-  absl::StatusOr<std::vector<Order>> paying =
-      orders_.ListOrdersToSettle(SettleKind::kPaying, now, kPayingListLimit);
-  if (!paying.ok()) {
-    ++round.errors;
-    log::Warn("settle: paying orders not listed", {{"error", paying.status().message()}});
-    return;
+bool Settler::StillHeld() {
+  absl::StatusOr<bool> held = lease_.Hold(lease_ttl_);
+  if (held.ok() && !*held) {
+    log::Warn("settle lease lost to another replica: round stopped", {});
+    lease_held_.Set(0);
+    return false;
   }
-  oldest_paying_.Set(paying->empty()
-                         ? 0.0
-                         : duration_cast<milliseconds>(now - paying->front().updated_at).count() /
-                               1000.0);
-  std::set<std::string> listed;
-  int asked = 0;
-  for (const Order& order : *paying) {
-    listed.insert(order.id);
-    if (order.updated_at + options_.reconcile_after > now || asked >= options_.batch) continue;
-    Backoff& b = backoff_[order.id];
-    if (b.next_at > now) continue;
-    ++asked;
-    ++round.queried;
-    absl::StatusOr<SettleResult> r = logic_.Reconcile(order);
-    Count("reconcile", r, round);
-    b.attempts += 1;
-    b.next_at = now + DelayAfter(b.attempts);
-    if (!r.ok()) {
-      log::Warn("settle: paying order not reconciled",
-                {{"order_id", order.id}, {"error", r.status().message()}});
-    }
-  }
-  // Orders that left PAYING need no schedule; with a truncated list, keep what was not seen.
-  if (static_cast<int>(paying->size()) < kPayingListLimit) {
-    std::erase_if(backoff_, [&](const auto& entry) { return !listed.contains(entry.first); });
-  }
+  return true;
 }
 
 void Settler::Count(const char* job, const absl::StatusOr<SettleResult>& result,

@@ -4,8 +4,12 @@
 //  1. expires: closes unpaid orders past their expires_at, at WeChat first (PaymentLogic::Close
 //     with kCloseExpired: a payment made in the last instant is applied instead);
 //  2. reconciles: asks WeChat about orders PAYING for `reconcile_after` or longer
-//     (PaymentLogic::Reconcile), each again after a back-off that doubles up to
-//     `reconcile_backoff_max`, so that a payment whose every notification was lost still lands.
+//     (PaymentLogic::Reconcile), so that a payment whose every notification was lost still lands.
+// An order the job could not settle is tried again after a back-off that starts at
+// `reconcile_after` and doubles up to `reconcile_backoff_max`; the lists are read page by page
+// past orders waiting out their back-off, so that none holds up the others. At most `batch`
+// orders per job per round; the lease is renewed before each one, and a round stops once
+// another replica holds it.
 // Metrics: payment_settle_orders_total{job,result}, payment_oldest_paying_order_age_seconds,
 // payment_settle_lease_held.
 //
@@ -13,8 +17,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -61,8 +67,17 @@ class Settler {
     time::Timestamp next_at{};
   };
 
-  void Expire(const time::Timestamp now, SettleRound& round);
-  void ReconcilePaying(const time::Timestamp now, SettleRound& round);
+  using Backoffs = std::map<std::string, Backoff>;  // by order id
+  // Hands the orders of `kind` due at `before` that are not waiting out a back-off to `settle`
+  // (true: settled, false: try again later), page by page, until `batch` were handled, the list
+  // ends or the lease is lost. False when the list could not be read.
+  // The first order's time goes to `oldest` when given.
+  bool Walk(SettleKind kind, time::Timestamp before, time::Timestamp now, Backoffs& backoff,
+            SettleRound& round, std::optional<time::Timestamp>* oldest,
+            const std::function<bool(const Order&)>& settle);
+  // Still this replica's turn: renews the lease (a lease store that cannot answer does not stop
+  // the job).
+  bool StillHeld();
   void Count(const char* job, const absl::StatusOr<SettleResult>& result, SettleRound& round);
   std::chrono::seconds DelayAfter(int attempts) const;
 
@@ -71,7 +86,9 @@ class Settler {
   Lease& lease_;
   const time::Clock& clock_;
   const SettlerOptions options_;
-  std::map<std::string, Backoff> backoff_;  // by order id; the job's thread only
+  std::chrono::milliseconds lease_ttl_;
+  Backoffs expire_backoff_;  // the job's thread only
+  Backoffs reconcile_backoff_;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,8 +29,10 @@ class FakeLease final : public Lease {
   absl::StatusOr<bool> Hold(std::chrono::milliseconds ttl) override {
     calls.fetch_add(1);
     last_ttl = ttl;
+    if (held_for >= 0 && held_for-- == 0) answer = false;  // another replica took it
     return answer;
   }
+  int held_for = -1;  // >= 0: answers false once this many more calls were answered
   absl::StatusOr<bool> answer = true;
   std::atomic<int> calls{0};
   std::chrono::milliseconds last_ttl{0};
@@ -202,17 +205,58 @@ TEST_F(SettlerTest, OrderOrWechatDownCountsErrorsAndChangesNothing) {
   EXPECT_EQ(StateOf(o), OrderState::kPaying);
   clock_.Advance(seconds(10));
   settler_.RunOnce();
-  EXPECT_EQ(StateOf(o), OrderState::kClosed) << "the next round closes it";
+  EXPECT_EQ(StateOf(o), OrderState::kPaying) << "waiting out its back-off";
+  clock_.Advance(seconds(50));
+  settler_.RunOnce();
+  EXPECT_EQ(StateOf(o), OrderState::kClosed) << "tried again after reconcile_after";
 }
 
 TEST_F(SettlerTest, TheOldestPayingOrderIsReported) {
-  PutOrder(1, OrderState::kPaying, clock_.Now() - seconds(5));
-  PutOrder(2, OrderState::kPaying, clock_.Now() - seconds(42));
+  PutOrder(1, OrderState::kPaying, clock_.Now() - seconds(65));
+  PutOrder(2, OrderState::kPaying, clock_.Now() - seconds(102));
   settler_.RunOnce();
-  EXPECT_DOUBLE_EQ(metrics::Registry::Default()
-                       .AddGauge("payment_oldest_paying_order_age_seconds", "", {})
-                       .Value(),
-                   42.0);
+  auto& gauge =
+      metrics::Registry::Default().AddGauge("payment_oldest_paying_order_age_seconds", "", {});
+  EXPECT_DOUBLE_EQ(gauge.Value(), 102.0);
+  clock_.Advance(seconds(10));  // both waiting out their back-off: still the oldest
+  settler_.RunOnce();
+  EXPECT_DOUBLE_EQ(gauge.Value(), 112.0);
+}
+
+TEST_F(SettlerTest, OrdersThatCannotBeSettledDoNotHoldUpTheOthers) {
+  // Paid the wrong amount at WeChat: the close finds the payment, order flags it and keeps the
+  // order PAYING. Twelve of them, ten per round.
+  std::set<std::string> closed_at_wechat;
+  for (int i = 1; i <= 12; ++i) {
+    const Order o = PutOrder(i, OrderState::kPaying, clock_.Now() - minutes(31) - seconds(i));
+    wechatpay::Transaction wrong;
+    wrong.appid = kAppid;
+    wrong.mchid = kMchid;
+    wrong.out_trade_no = o.out_trade_no;
+    wrong.trade_state = "SUCCESS";
+    wrong.transaction_id = "42000000" + o.out_trade_no;
+    wrong.success_time = "2026-01-01T08:00:00+08:00";
+    wrong.amount_total = 1;
+    wrong.currency = "CNY";
+    wechat_.PutTransaction(wrong);
+  }
+  settler_.RunOnce();
+  EXPECT_EQ(wechat_.close_calls().size(), 10u);
+  clock_.Advance(seconds(10));
+  settler_.RunOnce();
+  for (const std::string& no : wechat_.close_calls()) closed_at_wechat.insert(no);
+  EXPECT_EQ(closed_at_wechat.size(), 12u) << "the next round gets past the ten waiting";
+}
+
+TEST_F(SettlerTest, ARoundStopsWhenAnotherReplicaTakesTheLease) {
+  for (int i = 1; i <= 3; ++i) {
+    AtWechat(PutOrder(i, OrderState::kPaying, clock_.Now() - minutes(40)), "NOTPAY");
+  }
+  lease_.held_for = 2;  // the round's start and the first order
+  SettleRound round = settler_.RunOnce();
+  EXPECT_TRUE(round.ran);
+  EXPECT_EQ(round.expired, 1);
+  EXPECT_EQ(wechat_.close_calls().size(), 1u);
 }
 
 TEST_F(SettlerTest, StartRunsRoundsUntilStopped) {

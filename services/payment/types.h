@@ -52,6 +52,11 @@ inline constexpr char kCloseExpired[] = "expired";
 
 // paymesh.order.v1.SettleKind: which open orders the settling job asks for.
 enum class SettleKind { kUnspecified = 0, kExpired = 1, kPaying = 2 };
+// Where a settling list goes on: after this order (its expires_at, resp. updated_at, and id).
+struct SettleKey {
+  Timestamp at;
+  std::string id;
+};
 
 // paymesh.order.v1.ReportSource.
 enum class ReportSource { kUnspecified = 0, kNotification = 1, kQuery = 2 };

@@ -315,22 +315,23 @@ PaymentResult FakeOrderStore::ApplyOne(const PaymentNotice& notice, Timestamp no
   return ResultFor(outcome, order);
 }
 
-absl::StatusOr<std::vector<Order>> FakeOrderStore::ListOrdersToSettle(SettleKind kind,
-                                                                      Timestamp before, int limit) {
+absl::StatusOr<std::vector<Order>> FakeOrderStore::ListOrdersToSettle(
+    SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) {
   std::lock_guard lock(mu_);
-  std::vector<Order> due;
-  for (const StoredOrder& s : orders_) {
-    const Order& o = s.order;
-    const bool wanted = kind == SettleKind::kExpired
-                            ? (o.state == OrderState::kCreated || o.state == OrderState::kPaying ||
-                               o.state == OrderState::kPayFailed) &&
-                                  o.expires_at <= before
-                            : o.state == OrderState::kPaying && o.updated_at <= before;
-    if (wanted) due.push_back(o);
-  }
   auto key = [kind](const Order& o) {
     return std::make_pair(kind == SettleKind::kExpired ? o.expires_at : o.updated_at, o.id);
   };
+  std::vector<Order> due;
+  for (const StoredOrder& s : orders_) {
+    const Order& o = s.order;
+    const bool open = o.state == OrderState::kCreated || o.state == OrderState::kPaying ||
+                      o.state == OrderState::kPayFailed;
+    const bool wanted = kind == SettleKind::kExpired
+                            ? open && o.expires_at <= before
+                            : o.state == OrderState::kPaying && o.updated_at <= before;
+    const bool later = !after || key(o) > std::make_pair(after->at, after->id);
+    if (wanted && later && !o.flagged) due.push_back(o);
+  }
   std::sort(due.begin(), due.end(),
             [&](const Order& a, const Order& b) { return key(a) < key(b); });
   if (due.size() > static_cast<size_t>(std::max(limit, 0))) due.resize(std::max(limit, 0));

@@ -71,6 +71,7 @@ class FakeOrderStore : public OrderStore {
                                     const OrderDecider& decide) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        const std::optional<SettleKey>& after,
                                                         int limit) override;
   absl::StatusOr<std::vector<PaymentResult>> ApplyPayments(
       const std::vector<PaymentNotice>& notices, Timestamp now) override;

@@ -408,18 +408,34 @@ TEST_P(StoreContractTest, ExpiredOpenOrdersAreListedOldestFirst) {
   PlaceOrder(kNow + minutes(10));  // not yet
   Force(PlaceOrder(kNow - minutes(30)), OrderState::kPaid);
   Force(PlaceOrder(kNow - minutes(30)), OrderState::kClosed);
+  // Paid the wrong amount: flagged for a person, never settled by the job.
+  const Order mismatched = PlaceOrder(kNow - minutes(40));
+  Force(mismatched, OrderState::kPaying);
+  PaymentNotice wrong = Report(mismatched, "n-wrong", "4200000099");
+  wrong.report.amount_total = 1;
+  ASSERT_EQ(Apply(wrong)->outcome, PaymentOutcome::kAmountMismatch);
 
-  auto due = store().ListOrdersToSettle(SettleKind::kExpired, kNow, 10);
+  auto due = store().ListOrdersToSettle(SettleKind::kExpired, kNow, std::nullopt, 10);
   ASSERT_TRUE(due.ok()) << due.status();
   std::vector<std::string> ids;
   for (const Order& o : *due) ids.push_back(o.id);
   EXPECT_EQ(ids, (std::vector<std::string>{b.id, a.id, paying.id, failed.id}));
   EXPECT_EQ(due->front().expires_at, kNow - minutes(20));
 
-  auto first = store().ListOrdersToSettle(SettleKind::kExpired, kNow, 2);
+  auto first = store().ListOrdersToSettle(SettleKind::kExpired, kNow, std::nullopt, 2);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->size(), 2u);
   EXPECT_EQ((*first)[1].id, a.id);
+  auto next = store().ListOrdersToSettle(SettleKind::kExpired, kNow,
+                                         SettleKey{(*first)[1].expires_at, (*first)[1].id}, 2);
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ((*next)[0].id, paying.id);
+  EXPECT_EQ((*next)[1].id, failed.id);
+  EXPECT_TRUE(store()
+                  .ListOrdersToSettle(SettleKind::kExpired, kNow,
+                                      SettleKey{(*next)[1].expires_at, (*next)[1].id}, 2)
+                  ->empty());
 }
 
 TEST_P(StoreContractTest, PayingOrdersAreListedByHowLongTheyHaveWaited) {
@@ -431,12 +447,18 @@ TEST_P(StoreContractTest, PayingOrdersAreListedByHowLongTheyHaveWaited) {
   Force(later, OrderState::kPaying);
 
   const Timestamp far_future = Timestamp{} + std::chrono::hours(24 * 365 * 100);
-  auto all = store().ListOrdersToSettle(SettleKind::kPaying, far_future, 10);
+  auto all = store().ListOrdersToSettle(SettleKind::kPaying, far_future, std::nullopt, 10);
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].id, paying.id);
   EXPECT_EQ((*all)[1].id, later.id);
-  EXPECT_EQ(store().ListOrdersToSettle(SettleKind::kPaying, Timestamp{}, 10)->size(), 0u)
+  auto after = store().ListOrdersToSettle(SettleKind::kPaying, far_future,
+                                          SettleKey{(*all)[0].updated_at, paying.id}, 10);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, later.id);
+  EXPECT_EQ(store().ListOrdersToSettle(SettleKind::kPaying, Timestamp{}, std::nullopt, 10)->size(),
+            0u)
       << "none has waited since 1970";
 }
 

@@ -89,8 +89,8 @@ absl::StatusOr<Order> FakeOrderApi::CloseOrder(const std::string& order_id,
   }
 }
 
-absl::StatusOr<std::vector<Order>> FakeOrderApi::ListOrdersToSettle(SettleKind kind,
-                                                                    Timestamp before, int limit) {
+absl::StatusOr<std::vector<Order>> FakeOrderApi::ListOrdersToSettle(
+    SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
   if (unavailable_) return absl::UnavailableError("order unreachable");
   const auto since = [kind](const Order& o) {
@@ -101,7 +101,9 @@ absl::StatusOr<std::vector<Order>> FakeOrderApi::ListOrdersToSettle(SettleKind k
     const bool open = o.state == OrderState::kCreated || o.state == OrderState::kPaying ||
                       o.state == OrderState::kPayFailed;
     const bool wanted = kind == SettleKind::kExpired ? open : o.state == OrderState::kPaying;
-    if (wanted && since(o) <= before) due.push_back(o);
+    const bool later =
+        !after || std::make_pair(since(o), o.id) > std::make_pair(after->at, after->id);
+    if (wanted && later && since(o) <= before) due.push_back(o);
   }
   std::sort(due.begin(), due.end(), [&](const Order& a, const Order& b) {
     return std::make_pair(since(a), a.id) < std::make_pair(since(b), b.id);

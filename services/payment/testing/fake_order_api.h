@@ -35,6 +35,7 @@ class FakeOrderApi final : public OrderApi {
                                    const std::string& reason) override;
   // Orders of `kind` as order lists them (by expires_at, resp. updated_at, then id).
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
+                                                        const std::optional<SettleKey>& after,
                                                         int limit) override;
   // (order id, reason) of every CloseOrder that changed an order.
   std::vector<std::pair<std::string, std::string>> close_calls() const;
