@@ -21,6 +21,9 @@ inline constexpr char kAuthScheme[] = "WECHATPAY2-SHA256-RSA2048";
 inline constexpr int64_t kMaxClockSkewSeconds = 300;
 // Prefix of WeChat's signature probes; such a signature never verifies.
 inline constexpr char kSignTestPrefix[] = "WECHATPAY/SIGNTEST/";
+inline bool IsSignatureProbe(std::string_view signature) {
+  return signature.substr(0, sizeof(kSignTestPrefix) - 1) == kSignTestPrefix;
+}
 
 std::string RequestMessage(std::string_view method, std::string_view canonical_url,
                            std::string_view timestamp, std::string_view nonce,

@@ -19,13 +19,14 @@ absl::Status Verifier::Verify(const SignatureHeaders& h, std::string_view body,
   if (!h.signature_type.empty() && h.signature_type != kAuthScheme) {
     return absl::UnauthenticatedError("unsupported Wechatpay-Signature-Type");
   }
+  // A probe is not special-cased as valid: it fails like any bad signature, before any key is
+  // looked up, and says so.
+  if (IsSignatureProbe(h.signature)) {
+    return absl::UnauthenticatedError("signature probe (WECHATPAY/SIGNTEST) does not verify");
+  }
   if (absl::Status st = CheckTimestamp(h.timestamp, now); !st.ok()) return st;
   auto key = keys_.find(h.serial);
   if (key == keys_.end()) return absl::UnauthenticatedError("unknown Wechatpay-Serial");
-  // A probe is not special-cased as valid: it simply fails like any bad signature, and says so.
-  if (h.signature.rfind(kSignTestPrefix, 0) == 0) {
-    return absl::UnauthenticatedError("signature probe (WECHATPAY/SIGNTEST) does not verify");
-  }
   absl::StatusOr<std::string> sig = crypto::Base64Decode(h.signature);
   if (!sig.ok()) return absl::UnauthenticatedError("Wechatpay-Signature is not base64");
   if (!key->second.VerifySha256(ResponseMessage(h.timestamp, h.nonce, body), *sig)) {

@@ -306,11 +306,19 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
   sig.signature_type = HeaderOf(headers, "Wechatpay-Signature-Type");
   const int64_t now = UnixSeconds(clock_.Now());
   if (!sig.serial.empty() && !verifier_.HasKey(sig.serial) && !sig.signature.empty() &&
-      !sig.nonce.empty() && wechatpay::CheckTimestamp(sig.timestamp, now).ok()) {
+      !wechatpay::IsSignatureProbe(sig.signature) && !sig.nonce.empty() &&
+      wechatpay::CheckTimestamp(sig.timestamp, now).ok()) {
     // Possibly WeChat signing with a key we do not hold yet (rotation): a 4xx would make it
-    // give up on a real payment, so ask for a retry and alert. Nothing is applied either way.
-    log::Error("notification signed with an unknown platform key: configure it",
-               {{"route", route}, {"serial", sig.serial}, {"wechat_request_id", request_id}});
+    // give up on a real payment, so ask for a retry. Anyone can send this, so it is a warning
+    // with the serial cut short, and a metric an alert watches. Nothing is applied either way.
+    static metrics::Counter& unknown = metrics::Registry::Default().AddCounter(
+        "payment_notifications_unknown_serial_total",
+        "Notifications under a Wechatpay-Serial payment holds no key for (answered 503)", {});
+    unknown.Inc();
+    log::Warn("notification signed with an unknown platform key",
+              {{"route", route},
+               {"serial", std::string(strings::TruncateUtf8(sig.serial, 16))},
+               {"wechat_request_id", std::string(strings::TruncateUtf8(request_id, 64))}});
     return absl::UnavailableError("unknown Wechatpay-Serial");
   }
   if (absl::Status st = verifier_.Verify(sig, body, now); !st.ok()) {

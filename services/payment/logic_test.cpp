@@ -520,6 +520,19 @@ TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetriedAndAppliesNothing) {
       MakeNotification(PaidTransaction(), NowSeconds(),
                        {.skew = -301, .serial = "PUB_KEY_ID_0000000000000000000001"});
   EXPECT_EQ(Handle(stale).verdict, Verdict::kReject);
+  // A signature probe under an unknown serial is refused (4xx) before any key is looked up.
+  Notification probe = MakeNotification(PaidTransaction(), NowSeconds(),
+                                        {.serial = "PUB_KEY_ID_0000000000000000000001"});
+  probe.headers["wechatpay-signature"] = "WECHATPAY/SIGNTEST/bWFkZSB1cCBwcm9iZQ==";
+  auto& unknown =
+      metrics::Registry::Default().AddCounter("payment_notifications_unknown_serial_total", "", {});
+  const double counted = unknown.Value();
+  NotificationAnswer refused = Handle(probe);
+  EXPECT_EQ(refused.verdict, Verdict::kReject);
+  EXPECT_EQ(refused.reject_reason, RejectReason::kUnverified);
+  EXPECT_EQ(unknown.Value(), counted) << "a probe is not a key we lack";
+  EXPECT_EQ(Handle(n).verdict, Verdict::kRetry);
+  EXPECT_EQ(unknown.Value(), counted + 1);
   EXPECT_TRUE(orders_.apply_calls().empty());
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
