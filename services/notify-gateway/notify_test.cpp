@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/metrics/metrics.h"
+#include "common/wechatpay/v2.h"
 #include "services/notify-gateway/testing/harness.h"
 
 namespace paymesh::gateway {
@@ -207,6 +208,34 @@ TEST_F(NotifyTest, TheDefaultCapTakesAMebibyteCiphertext) {
   EXPECT_EQ(Notify("/wechat/notify/pay", big).status, 204);
   ASSERT_EQ(fake_.notification_calls.size(), 1u);
   EXPECT_EQ(fake_.notification_calls[0].body().size(), big.size());
+}
+
+TEST_F(NotifyTest, V2NotificationsAreAnsweredInXml) {
+  const std::string xml = "<xml><return_code><![CDATA[SUCCESS]]></return_code></xml>";
+  http::Response ok = Notify("/wechat/notify/v2/pay", xml);
+  ASSERT_EQ(fake_.notification_calls.size(), 1u);
+  EXPECT_EQ(fake_.notification_calls[0].route(), "v2/pay");
+  EXPECT_EQ(fake_.notification_calls[0].body(), xml);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(HeaderOf(ok, "Content-Type"), "text/xml; charset=utf-8");
+  EXPECT_EQ(ok.body,
+            "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]>"
+            "</return_msg></xml>");
+
+  fake_.notification_result =
+      Verdict(payment::v1::VERDICT_REJECT, payment::v1::REJECT_REASON_UNVERIFIED,
+              "signature verification failed");
+  http::Response refused = Notify("/wechat/notify/v2/pay", xml);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.body,
+            "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[signature "
+            "verification failed]]></return_msg></xml>");
+  fake_.notification_result = absl::UnavailableError("payment down");
+  http::Response retry = Notify("/wechat/notify/v2/pay", xml);
+  EXPECT_EQ(retry.status, 503);
+  EXPECT_NE(retry.body.find("FAIL"), std::string::npos);
+  EXPECT_EQ(Notify("/wechat/notify/v2/pay", std::string(wechatpay::kMaxV2Bytes + 1, 'x')).status,
+            413);
 }
 
 }  // namespace

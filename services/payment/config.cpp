@@ -4,6 +4,7 @@
 
 #include "common/redis/client.h"
 #include "common/wechatpay/notification.h"
+#include "common/wechatpay/v2.h"
 
 namespace paymesh::payment {
 namespace {
@@ -144,6 +145,13 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   LoadUrls(env, cfg);
   cfg.wechat_timeout = env.Millis("WECHATPAY_TIMEOUT_MS", std::chrono::milliseconds(5000),
                                   std::chrono::milliseconds(100), std::chrono::milliseconds(60000));
+  if (std::optional<config::Secret> v2 = env.OptionalSecretFile("WECHATPAY_V2_KEY_FILE")) {
+    if (v2->Reveal().size() != wechatpay::kV2KeyBytes) {
+      env.AddProblem("WECHATPAY_V2_KEY_FILE must hold exactly 32 bytes");
+    } else {
+      cfg.v2_key = std::move(*v2);
+    }
+  }
   cfg.redis_url = env.String("REDIS_URL", "");
   if (!cfg.redis_url.empty() && !redis::ParseUrl(cfg.redis_url).ok()) {
     env.AddProblem("REDIS_URL must look like redis://[:password@]host[:port][/db]");

@@ -28,6 +28,7 @@ struct PaymentConfig {
   std::string merchant_serial;
   std::optional<crypto::RsaPrivateKey> merchant_private_key;  // set once loading succeeded
   config::Secret apiv3_key;                                   // 32 bytes
+  config::Secret v2_key;  // WECHATPAY_V2_KEY_FILE: 32 bytes, or empty (no v2 notifications)
   // Public-key mode: the key WeChat signs with, and its PUB_KEY_ID_… id.
   std::optional<crypto::RsaPublicKey> platform_public_key;  // set once loading succeeded
   std::string platform_public_key_id;

@@ -257,7 +257,9 @@ void PaymentLogic::HandleNotification(std::string_view route, const Notification
                                       std::string_view body, const std::string& request_id,
                                       std::function<void(NotificationAnswer)> done) {
   NotificationFate fate;
-  absl::StatusOr<ApplyPaymentInput> report = Check(route, headers, body, &fate.event_type);
+  absl::StatusOr<ApplyPaymentInput> report = route == kRouteV2Pay
+                                                 ? CheckV2(body, &fate.event_type)
+                                                 : Check(route, headers, body, &fate.event_type);
   if (!report.ok()) {
     fate.status = report.status();
     Answer(fate, done);

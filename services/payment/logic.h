@@ -41,6 +41,7 @@ struct PaymentSettings {
   std::string mchid;
   std::string notify_url;
   std::string apiv3_key;  // 32 bytes
+  std::string v2_key;     // the APIv2 key, 32 bytes; "" = v2 notifications not configured
   // Pay, sync and cancel calls one user may make per minute (0: no limit). Notifications and
   // the settling job are never limited.
   int user_calls_per_minute = 0;
@@ -63,6 +64,9 @@ struct CreatePaymentResult {
   Timestamp expires_at;
   bool reused = false;
 };
+
+// The route of APIv2 XML payment notifications (the others, "pay" and "refund", carry v3 JSON).
+inline constexpr char kRouteV2Pay[] = "v2/pay";
 
 // Header names as received; looked up case-insensitively.
 using NotificationHeaders = std::map<std::string, std::string>;
@@ -177,6 +181,11 @@ class PaymentLogic {
   absl::Status CloseHere(const Order& order, const std::string& reason, SettleResult* result);
   // Applies a payment WeChat answered a query with; waits for order.
   absl::StatusOr<ApplyPaymentResult> ApplyQueried(const Order& order, wechatpay::Transaction tx);
+  // The verified report an APIv2 XML payment notification carries (v2_logic.cpp): parsed by the
+  // hardened reader, its MD5 / HMAC-SHA256 sign checked with settings.v2_key (INVALID_ARGUMENT
+  // malformed, UNAUTHENTICATED unverified; UNAVAILABLE while no v2 key is configured), mapped to
+  // a transaction with notification id "v2:<transaction_id>".
+  absl::StatusOr<ApplyPaymentInput> CheckV2(std::string_view body, std::string* event_type);
   // OK when the transaction names our merchant and one of our apps.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 

@@ -9,7 +9,10 @@
 //   REJECT, malformed         → 400 FAIL
 //   RETRY                     → 503 FAIL (WeChat delivers it again)
 // When the call to payment itself fails, 503 (504 for its deadline): WeChat retries. Either
-// path accepts either event type; the path goes to payment as `route`. Counted in
+// path accepts either event type; the path goes to payment as `route`.
+// POST /wechat/notify/v2/pay takes APIv2 XML notifications (route "v2/pay") and answers in
+// their dialect, with the same statuses: 200 <xml><return_code>SUCCESS</return_code>… for ACK,
+// return_code FAIL with the message otherwise (Content-Type text/xml). Counted in
 // gateway_wechat_notify_total{route,result} (result ok|rejected|error); the access log line
 // carries the status and the request id, never the body, signature or serial.
 
@@ -29,7 +32,8 @@ void AddNotifyRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx,
 
 // WeChat's answer for payment's verdict, and for a call to payment that failed. Exposed for
 // tests.
-http::Response AnswerFor(const payment::v1::HandleNotificationResponse& verdict);
-http::Response AnswerForFailedCall(const absl::Status& status);
+// `v2`: APIv2's XML dialect.
+http::Response AnswerFor(const payment::v1::HandleNotificationResponse& verdict, bool v2 = false);
+http::Response AnswerForFailedCall(const absl::Status& status, bool v2 = false);
 
 }  // namespace paymesh::gateway
