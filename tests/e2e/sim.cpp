@@ -35,6 +35,14 @@ testing::HttpResponse Sim::Pay(const std::string& out_trade_no,
   return Send("POST", "/sim/pay", json::serialize(body));
 }
 
+testing::HttpResponse Sim::PayV2(const std::string& out_trade_no, const std::string& notify_url,
+                                 const std::string& sign_type) const {
+  return Send("POST", "/sim/pay",
+              json::serialize(json::object{{"out_trade_no", out_trade_no},
+                                           {"v2_notify_url", notify_url},
+                                           {"v2_sign_type", sign_type}}));
+}
+
 testing::HttpResponse Sim::PayCodeUrl(const std::string& code_url) const {
   return Send("POST", "/sim/pay", json::serialize(json::object{{"code_url", code_url}}));
 }

@@ -68,6 +68,10 @@ class Sim {
   testing::HttpResponse Pay(const std::string& out_trade_no,
                             std::optional<int64_t> amount_total = std::nullopt) const;
   testing::HttpResponse PayCodeUrl(const std::string& code_url) const;
+  // POST /sim/pay delivering APIv2's XML notification to `notify_url`, signed with `sign_type`
+  // ("MD5" or "HMAC-SHA256").
+  testing::HttpResponse PayV2(const std::string& out_trade_no, const std::string& notify_url,
+                              const std::string& sign_type) const;
   // GET /sim/orders/{out_trade_no}: the simulator's view of the order.
   testing::HttpResponse Order(const std::string& out_trade_no) const;
 

@@ -250,6 +250,7 @@ absl::Status Stack::ConfigureWechatPay() {
   env.try_emplace("WECHATPAY_MERCHANT_SERIAL", wechat_->merchant_serial);
   env.try_emplace("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", state_dir + "/merchant_private_key.pem");
   env.try_emplace("WECHATPAY_APIV3_KEY_FILE", state_dir + "/apiv3_key");
+  env.try_emplace("WECHATPAY_V2_KEY_FILE", state_dir + "/v2_key");
   env.try_emplace("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", state_dir + "/platform_public_key.pem");
   env.try_emplace("WECHATPAY_PLATFORM_PUBLIC_KEY_ID", wechat_->platform_key_id);
   env.try_emplace("WECHATPAY_BASE_URL", absl::StrCat("http://", Loopback(sim_port())));

@@ -43,12 +43,30 @@ json::object OrderJson(const Order& o) {
   return out;
 }
 
-absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
+struct PayCommand {
+  PayRequest pay;
+  std::optional<V2Delivery> v2;
+};
+
+absl::StatusOr<PayCommand> ParsePayRequest(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
-  PayRequest p;
+  PayCommand command;
+  PayRequest& p = command.pay;
+  std::optional<std::string> sign_type;
   for (const auto& [key, value] : v.as_object()) {
+    if (key == "v2_notify_url" || key == "v2_sign_type") {
+      if (!value.is_string()) {
+        return absl::InvalidArgumentError(std::string(key) + " must be a string");
+      }
+      if (key == "v2_notify_url") {
+        command.v2.emplace().notify_url = std::string(value.as_string());
+      } else {
+        sign_type = std::string(value.as_string());
+      }
+      continue;
+    }
     if (key == "out_trade_no" || key == "code_url" || key == "prepay_id" || key == "openid") {
       if (!value.is_string())
         return absl::InvalidArgumentError(std::string(key) + " must be a string");
@@ -69,13 +87,21 @@ absl::StatusOr<PayRequest> ParsePayRequest(std::string_view body) {
   if (!p.out_trade_no.empty() + !p.code_url.empty() + !p.prepay_id.empty() != 1) {
     return absl::InvalidArgumentError("give exactly one of out_trade_no, code_url and prepay_id");
   }
-  return p;
+  if (sign_type) {
+    if (!command.v2) return absl::InvalidArgumentError("v2_sign_type needs v2_notify_url");
+    if (*sign_type != "MD5" && *sign_type != "HMAC-SHA256") {
+      return absl::InvalidArgumentError("v2_sign_type must be MD5 or HMAC-SHA256");
+    }
+    command.v2->sign_type =
+        *sign_type == "MD5" ? wechatpay::V2SignType::kMd5 : wechatpay::V2SignType::kHmacSha256;
+  }
+  return command;
 }
 
 http::Response Pay(const http::Request& req, const ControlContext& ctx, int64_t now) {
-  absl::StatusOr<PayRequest> pay = ParsePayRequest(req.body);
-  if (!pay.ok()) return BadRequest(std::string(pay.status().message()));
-  absl::StatusOr<Paid> paid = PayAndNotify(ctx, *pay, now);
+  absl::StatusOr<PayCommand> command = ParsePayRequest(req.body);
+  if (!command.ok()) return BadRequest(std::string(command.status().message()));
+  absl::StatusOr<Paid> paid = PayAndNotify(ctx, command->pay, now, command->v2);
   if (absl::IsNotFound(paid.status())) {
     return Error(404, "NOT_FOUND", std::string(paid.status().message()));
   }
@@ -99,8 +125,8 @@ http::Response SetFaults(const http::Request& req, const ControlContext& ctx) {
 
 }  // namespace
 
-absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request,
-                                  int64_t now) {
+absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request, int64_t now,
+                                  const std::optional<V2Delivery>& v2) {
   absl::StatusOr<Order> order = ctx.store->Pay(request, now);
   if (!order.ok()) return order.status();
   Notification n;
@@ -110,9 +136,15 @@ absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& r
   n.faults = ctx.faults->For(n.out_trade_no);
   Order reported = *order;
   if (n.faults.unreadable_success_time) reported.success_time = "not a time";
-  absl::StatusOr<std::string> body = BuildSuccessEnvelope(reported, ctx.apiv3_key, now, n.id);
-  if (!body.ok()) return absl::InternalError(body.status().message());
-  n.body = std::move(*body);
+  if (v2) {
+    n.v2 = true;
+    n.notify_url = v2->notify_url;
+    n.body = BuildV2Notification(reported, ctx.v2_key, v2->sign_type);
+  } else {
+    absl::StatusOr<std::string> body = BuildSuccessEnvelope(reported, ctx.apiv3_key, now, n.id);
+    if (!body.ok()) return absl::InternalError(body.status().message());
+    n.body = std::move(*body);
+  }
   log::Info("order paid", {{"out_trade_no", n.out_trade_no},
                            {"transaction_id", order->transaction_id},
                            {"notification_id", n.id}});

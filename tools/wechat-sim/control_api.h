@@ -1,8 +1,10 @@
 #pragma once
 
 // The simulator's control API for tests and demos (no authentication: a loopback tool).
-//   POST   /sim/pay {"out_trade_no"|"code_url", "openid"?, "amount_total"?}
-//            → 200 the paid order and its notification_id; delivery starts at once.
+//   POST   /sim/pay {"out_trade_no"|"code_url", "openid"?, "amount_total"?,
+//                    "v2_notify_url"?, "v2_sign_type"? ("MD5" | "HMAC-SHA256")}
+//            → 200 the paid order and its notification_id; delivery starts at once (with
+//            v2_notify_url: APIv2's XML notification there, signed with the state dir's v2_key).
 //            404 unknown order, 409 not payable (paid, closed, expired), 400 bad body.
 //   GET    /sim/notifications[?out_trade_no=]  → every delivery attempt, oldest first
 //   POST   /sim/faults {"out_trade_no"?, "duplicate", "drop_first", "corrupt_signature",
@@ -22,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "common/crypto/rsa.h"
 #include "common/http/message.h"
+#include "common/wechatpay/v2.h"
 #include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/notifier.h"
@@ -35,6 +38,7 @@ struct ControlContext {
   CallCounters* calls = nullptr;
   Notifier* notifier = nullptr;
   std::string apiv3_key;
+  std::string v2_key;
   const crypto::RsaPublicKey* merchant_key = nullptr;  // checks the bridge's paySign
 };
 
@@ -45,8 +49,13 @@ struct Paid {
   Order order;
   std::string notification_id;
 };
-absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request,
-                                  int64_t now);
+// With `v2`, the notification is APIv2's XML to its notify URL instead.
+struct V2Delivery {
+  std::string notify_url;
+  wechatpay::V2SignType sign_type = wechatpay::V2SignType::kMd5;
+};
+absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& request, int64_t now,
+                                  const std::optional<V2Delivery>& v2 = std::nullopt);
 
 // Answers any request under /sim/ (404 for other routes); `now` is Unix seconds.
 http::Response HandleControlApi(const http::Request& request, const ControlContext& ctx,

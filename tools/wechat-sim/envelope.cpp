@@ -24,6 +24,33 @@ absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string
   return wechatpay::SerializeEnvelope(envelope);
 }
 
+std::string BuildV2Notification(const Order& order, std::string_view v2_key,
+                                wechatpay::V2SignType type) {
+  const wechatpay::Transaction t = ToTransaction(order);
+  std::string time_end;  // yyyyMMddHHmmss, China time: the digits of success_time's +08:00 form
+  for (char c : t.success_time.substr(0, 19)) {
+    if (c >= '0' && c <= '9') time_end += c;
+  }
+  wechatpay::V2Fields f = {{"return_code", "SUCCESS"},
+                           {"result_code", "SUCCESS"},
+                           {"appid", t.appid},
+                           {"mch_id", t.mchid},
+                           {"nonce_str", crypto::RandomAlnum(32)},
+                           {"openid", t.payer_openid},
+                           {"is_subscribe", "N"},
+                           {"trade_type", t.trade_type},
+                           {"bank_type", "OTHERS"},
+                           {"total_fee", std::to_string(t.amount_total)},
+                           {"cash_fee", std::to_string(t.amount_payer_total)},
+                           {"fee_type", t.currency},
+                           {"transaction_id", t.transaction_id},
+                           {"out_trade_no", t.out_trade_no},
+                           {"time_end", time_end}};
+  if (type == wechatpay::V2SignType::kHmacSha256) f["sign_type"] = "HMAC-SHA256";
+  f["sign"] = wechatpay::SignV2(f, v2_key, type);
+  return wechatpay::SerializeV2Xml(f);
+}
+
 std::string NewNotificationId() {
   const std::string hex = crypto::HexLower(crypto::RandomBytes(16));
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +

@@ -10,12 +10,17 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/wechatpay/v2.h"
 #include "tools/wechat-sim/types.h"
 
 namespace paymesh::wechatsim {
 
 absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string_view apiv3_key,
                                                  int64_t now_unix, const std::string& id);
+// The APIv2 XML payment notification for a paid order (§9.6), signed with the APIv2 key: MD5,
+// or HMAC-SHA256 (then with sign_type, which WeChat may also leave out).
+std::string BuildV2Notification(const Order& order, std::string_view v2_key,
+                                wechatpay::V2SignType type);
 // 8-4-4-4-12 lowercase hex, like WeChat's notification ids.
 std::string NewNotificationId();
 

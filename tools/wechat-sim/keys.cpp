@@ -183,6 +183,10 @@ absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::stri
                                               Path(dir, kApiV3KeyFile), kPrivate,
                                               [](const std::string& s) { return IsApiV3Key(s); },
                                               [] { return crypto::RandomAlnum(32); }));
+  ASSIGN_OR_RETURN(std::string v2_key, ReadOrCreate(
+                                           Path(dir, kV2KeyFile), kPrivate,
+                                           [](const std::string& s) { return IsApiV3Key(s); },
+                                           [] { return crypto::RandomAlnum(32); }));
   const auto secret = [&](const char* name) {
     return ReadOrCreate(
         Path(dir, name), kPrivate, [](const std::string& s) { return IsAppSecret(s); },
@@ -193,9 +197,10 @@ absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::stri
   RETURN_IF_ERROR(WriteFile(Path(dir, kMchidFile), mchid, kPublic));
   RETURN_IF_ERROR(WriteFile(Path(dir, kAppidFile), appid, kPublic));
   RETURN_IF_ERROR(WriteFile(Path(dir, kMiniProgramAppidFile), miniprogram_appid, kPublic));
-  return SimKeys{
-      std::move(platform),  std::move(key_id),     merchant.PublicKey(),         std::move(serial),
-      std::move(apiv3_key), std::move(app_secret), std::move(miniprogram_secret)};
+  return SimKeys{std::move(platform),   std::move(key_id),
+                 merchant.PublicKey(),  std::move(serial),
+                 std::move(apiv3_key),  std::move(v2_key),
+                 std::move(app_secret), std::move(miniprogram_secret)};
 }
 
 }  // namespace paymesh::wechatsim

@@ -6,6 +6,7 @@
 //   merchant_private_key.pem, merchant_public_key.pem, merchant_serial  (the dev merchant's API
 //     key and its 40-hex certificate serial; the sim verifies requests with the public key)
 //   apiv3_key  (32 characters of [0-9A-Za-z]; encrypts notification resources)
+//   v2_key  (32 characters of [0-9A-Za-z]: the APIv2 key that signs v2 XML notifications)
 //   appsecret, miniprogram_secret  (32 lowercase hex: the Official Account's and the mini
 //     program's AppSecret; auth presents them to api.weixin.qq.com)
 //   mchid, appid, miniprogram_appid  (written on every start from the configuration)
@@ -25,6 +26,7 @@ inline constexpr char kMerchantPrivateKeyFile[] = "merchant_private_key.pem";
 inline constexpr char kMerchantPublicKeyFile[] = "merchant_public_key.pem";
 inline constexpr char kMerchantSerialFile[] = "merchant_serial";
 inline constexpr char kApiV3KeyFile[] = "apiv3_key";
+inline constexpr char kV2KeyFile[] = "v2_key";
 inline constexpr char kMchidFile[] = "mchid";
 inline constexpr char kAppidFile[] = "appid";
 inline constexpr char kAppSecretFile[] = "appsecret";
@@ -37,6 +39,7 @@ struct SimKeys {
   crypto::RsaPublicKey merchant_public_key;
   std::string merchant_serial;
   std::string apiv3_key;
+  std::string v2_key;
   std::string app_secret;          // the Official Account's
   std::string miniprogram_secret;  // the mini program's
 };

@@ -135,6 +135,7 @@ void Notifier::Send(std::shared_ptr<Job> job, int attempt, AttemptKind kind, Hea
   request.method = "POST";
   request.url = job->notification.notify_url;
   request.headers = std::move(headers);
+  if (job->notification.v2) request.headers = {{"Content-Type", "text/xml"}};
   request.body = job->notification.body;
   request.timeout = options_.timeout;
   const auto wall = std::chrono::system_clock::now();
@@ -147,7 +148,12 @@ void Notifier::Send(std::shared_ptr<Job> job, int attempt, AttemptKind kind, Hea
     record.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();
-    record.acknowledged = status == 200 || status == 204;
+    record.acknowledged =
+        job->notification.v2
+            ? status == 200 &&
+                  response->body.find("<return_code><![CDATA[SUCCESS]]></return_code>") !=
+                      std::string::npos
+            : status == 200 || status == 204;
     if (!response.ok()) {
       log::Info("notification transport failure",
                 {{"out_trade_no", record.out_trade_no},

@@ -46,6 +46,9 @@ struct Notification {
   std::string notify_url;
   std::string id;
   std::string body;  // the envelope, sent byte-identical on every attempt
+  // An APIv2 XML notification: signed in its body, sent as text/xml, acknowledged only by a
+  // return_code SUCCESS reply.
+  bool v2 = false;
   Faults faults;
 };
 

@@ -106,6 +106,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   control.calls = &impl->calls;
   control.notifier = impl->notifier.get();
   control.apiv3_key = impl->keys.apiv3_key;
+  control.v2_key = impl->keys.v2_key;
   control.merchant_key = &impl->identity.public_key;
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
 }
