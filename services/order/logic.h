@@ -36,6 +36,28 @@ inline constexpr size_t kMaxUrlLength = 2048;
 inline constexpr std::chrono::seconds kDefaultOrderTtl{1800};
 inline constexpr int kMaxSettleBatch = 500;
 
+inline constexpr size_t kMaxRefundReasonBytes = 80;     // WeChat's limit for a refund's reason
+inline constexpr char kRequestedByWechat[] = "wechat";  // a refund made in the merchant portal
+
+// An admin asks for money back to the payer (RequestRefund).
+struct RefundRequest {
+  std::string order_id;
+  int64_t amount_fen = 0;
+  std::string reason;
+  std::string idempotency_key;  // "" = none
+  std::string requested_by;     // the admin's user id
+};
+
+// What WeChat said of a refund (a REFUND.* notification, or the answer to a refund call or a
+// refund query).
+struct RefundReport {
+  std::string out_trade_no;  // the payment's, to find the order of a refund we did not start
+  std::string out_refund_no;
+  std::string refund_id;
+  RefundStatus status = RefundStatus::kProcessing;
+  int64_t amount_fen = 0;  // the refund's amount
+};
+
 // n characters of [0-9A-Za-z].
 using RandomAlnum = std::function<std::string(size_t n)>;
 
@@ -103,6 +125,21 @@ class OrderLogic {
                                                         const std::optional<SettleKey>& after,
                                                         int limit);
 
+  // Refunds (refund_logic.cpp). RequestRefund reserves `amount_fen` of a PAID or
+  // PARTIALLY_REFUNDED order as a PROCESSING refund with a new out_refund_no (event
+  // refund_requested): refunds that are not CLOSED never add up to more than the order's total,
+  // also under concurrent requests (FAILED_PRECONDITION saying what is left). The same
+  // idempotency key returns the same refund; with another amount or reason, ALREADY_EXISTS.
+  // INVALID_ARGUMENT for an amount < 1 or a reason over 80 bytes; NOT_FOUND for an unknown order.
+  absl::StatusOr<RefundResult> RequestRefund(const RefundRequest& request);
+  // Applies what WeChat said of a refund, idempotently: SUCCESS moves the order to
+  // PARTIALLY_REFUNDED or REFUNDED (event refunded), ABNORMAL flags it for a person
+  // (refund_abnormal), CLOSED releases the amount (refund_closed). A refund we did not start
+  // (made in the merchant portal) is recorded against the order of `out_trade_no`, never dropped.
+  // A report contradicting a final refund changes nothing but flags the order.
+  absl::StatusOr<RefundResult> ApplyRefundReport(const RefundReport& report);
+  absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id);
+
   // A verified report that cannot be applied: stored REJECTED with the reason
   // (OrderStore::RecordRejectedReport), counted in order_payment_reports_rejected_total and said
   // in an error log line (no openid). INVALID_ARGUMENT when not even its notification id is
@@ -168,6 +205,22 @@ bool HasActivePrepay(const Order& order, Timestamp now);
 absl::Status ValidatePaymentNotice(const PaymentNotice& notice);
 // The change that closes `order` for `reason` (see OrderLogic::CloseOrder).
 absl::StatusOr<OrderChange> DecideClose(const Order& order, const std::string& reason);
+
+// The refund decisions (see OrderLogic::RequestRefund, ApplyRefundReport). `candidate` is the
+// refund to insert, its out_refund_no and request hash already set.
+absl::StatusOr<RefundChange> DecideRefundRequest(const Order& order,
+                                                 const std::vector<Refund>& refunds,
+                                                 const Refund& candidate);
+absl::StatusOr<RefundChange> DecideRefundReport(const Order& order,
+                                                const std::vector<Refund>& refunds,
+                                                const RefundReport& report);
+// What the order's refunds hold back from its total: every refund but the CLOSED ones.
+int64_t CommittedRefundFen(const std::vector<Refund>& refunds);
+
+// Bounded (max_length bytes), without control characters and, when required, present;
+// INVALID_ARGUMENT naming `field` otherwise.
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_length,
+                       bool required);
 
 // Canonical 8-4-4-4-12 hex uuid (either case).
 bool IsUuid(std::string_view s);

@@ -771,6 +771,49 @@ TEST_F(OrderPaymentLogicTest, ReportsAndLatePaymentsAreCounted) {
   EXPECT_EQ(late.Value(), late_before + 1);
 }
 
+TEST_F(OrderPaymentLogicTest, RefundRequestsAreCheckedBeforeAnythingIsLocked) {
+  const Order o = PlaceOrder();
+  store_.SetState(o.id, OrderState::kPaid);
+  const std::string long_reason(kMaxRefundReasonBytes + 1, 'r');
+  for (const RefundRequest& bad :
+       {RefundRequest{o.id, 0, "", "", "admin-1"}, RefundRequest{o.id, -5, "", "", "admin-1"},
+        RefundRequest{o.id, 1, long_reason, "", "admin-1"},
+        RefundRequest{o.id, 1, "\xff\xfe", "", "admin-1"}, RefundRequest{o.id, 1, "", "", ""}}) {
+    EXPECT_EQ(logic_.RequestRefund(bad).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad.amount_fen << " " << bad.reason.size();
+  }
+  EXPECT_EQ(logic_.RequestRefund({"not-a-uuid", 1, "", "", "admin-1"}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(logic_.ListRefunds(o.id)->empty());
+
+  auto ok = logic_.RequestRefund({o.id, 1, "too sweet", "k-1", "admin-1"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->refund->out_refund_no.rfind("RF", 0), 0u);
+  EXPECT_EQ(ok->refund->out_refund_no.size(), o.out_trade_no.size());
+  auto replay = logic_.RequestRefund({o.id, 1, "too sweet", "k-1", "admin-1"});
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->refund->out_refund_no, ok->refund->out_refund_no);
+  EXPECT_EQ(logic_.RequestRefund({o.id, 2, "too sweet", "k-1", "admin-1"}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(OrderPaymentLogicTest, ARefundReportFindsItsOrderByAnyPaymentAttempt) {
+  const Order o = PlaceOrder();
+  store_.SetState(o.id, OrderState::kPaid);
+  auto r = logic_.ApplyRefundReport(
+      {o.out_trade_no + "_1", "PORTAL-1", "5000001", RefundStatus::kProcessing, 10});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->refund->requested_by, kRequestedByWechat);
+  EXPECT_EQ(logic_.ApplyRefundReport({"PMunknown", "PORTAL-2", "", RefundStatus::kSuccess, 10})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(logic_.ApplyRefundReport({o.out_trade_no, "", "", RefundStatus::kSuccess, 10})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(OrderValidatePaymentNoticeTest, RefusesWhatTheStoreMustNeverSee) {
   PaymentNotice good;
   good.notification_id = "n-1";

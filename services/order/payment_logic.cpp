@@ -19,7 +19,14 @@ bool HasControlChars(std::string_view s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
-// Bounded, printable and, when required, present.
+bool NeedsReview(const PaymentResult& r) {
+  return r.outcome == PaymentOutcome::kAmountMismatch ||
+         r.outcome == PaymentOutcome::kUnknownOrder ||
+         (r.outcome == PaymentOutcome::kApplied && r.flagged);
+}
+
+}  // namespace
+
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_length,
                        bool required) {
   if (required && value.empty()) {
@@ -33,14 +40,6 @@ absl::Status CheckText(std::string_view field, std::string_view value, size_t ma
   }
   return absl::OkStatus();
 }
-
-bool NeedsReview(const PaymentResult& r) {
-  return r.outcome == PaymentOutcome::kAmountMismatch ||
-         r.outcome == PaymentOutcome::kUnknownOrder ||
-         (r.outcome == PaymentOutcome::kApplied && r.flagged);
-}
-
-}  // namespace
 
 absl::StatusOr<Order> OrderLogic::GetOrderForPayment(const std::string& user_id,
                                                      const std::string& order_id,

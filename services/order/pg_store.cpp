@@ -46,6 +46,9 @@ constexpr char kInsertEvent[] = "order_insert_event";
 constexpr char kApplyPayments[] = "order_apply_payments";
 constexpr char kRecordRejected[] = "order_record_rejected_report";
 constexpr char kExpiredOrders[] = "order_expired_orders";
+constexpr char kRefundsOfOrder[] = "order_refunds_of_order";
+constexpr char kInsertRefund[] = "order_insert_refund";
+constexpr char kUpdateRefund[] = "order_update_refund";
 constexpr char kPayingOrders[] = "order_paying_orders";
 
 std::vector<pg::PreparedStatement> Statements() {
@@ -110,7 +113,21 @@ std::vector<pg::PreparedStatement> Statements() {
        "'expires_at', to_char(('epoch'::timestamptz + $9::bigint * interval '1 microsecond') "
        "  AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
        "'reported_fen', $10::bigint, 'expected_fen', $11::bigint, "
-       "'reason', NULLIF($12, ''), 'attempt', $13::int)))"},
+       "'reason', NULLIF($12, ''), 'attempt', $13::int, 'out_refund_no', NULLIF($14, ''), "
+       "'refund_fen', $15::bigint)))"},
+      {kRefundsOfOrder,
+       "SELECT id::text, order_id::text, out_refund_no, amount_fen, reason, status, "
+       "coalesce(refund_id, ''), requested_by, coalesce(idempotency_key, ''), "
+       "coalesce(request_hash, ''), (extract(epoch FROM created_at) * 1000000)::bigint, "
+       "(extract(epoch FROM updated_at) * 1000000)::bigint FROM refunds "
+       "WHERE order_id = $1::uuid ORDER BY created_at, id"},
+      {kInsertRefund,
+       "INSERT INTO refunds (order_id, out_refund_no, amount_fen, reason, status, refund_id, "
+       "requested_by, idempotency_key, request_hash) VALUES ($1::uuid, $2, $3, $4, $5, "
+       "NULLIF($6, ''), $7, NULLIF($8, ''), NULLIF($9, ''))"},
+      {kUpdateRefund,
+       "UPDATE refunds SET status = $3, refund_id = coalesce(NULLIF($4, ''), refund_id), "
+       "updated_at = now() WHERE order_id = $1::uuid AND out_refund_no = $2"},
       // migrations/0004_apply_payments.sql: the whole apply of a batch in one call.
       {kApplyPayments,
        "SELECT r_idx, r_outcome, r_order_id::text, r_state, coalesce(r_flagged, false), "
@@ -253,7 +270,8 @@ void WriteChange(pqxx::work& tx, const Order& order, const OrderChange& change) 
                     std::string(StateName(change.to_state)), d.transaction_id, d.notification_id,
                     OptionalName(d.source, SourceName), OptionalName(d.channel, ChannelName),
                     OptionalMicros(d.expires_at), d.reported_fen, d.expected_fen,
-                    d.reason.empty() ? change.flag_reason : d.reason, d.attempt);
+                    d.reason.empty() ? change.flag_reason : d.reason, d.attempt, d.out_refund_no,
+                    d.refund_fen);
 }
 
 // The parallel arrays apply_payments takes, one element per notice.
@@ -392,6 +410,70 @@ absl::StatusOr<Order> PgOrderStore::UpdateOrder(const std::string& order_id,
     WriteChange(tx, locked, change);
     return SelectExisting(tx, kOrderById, order_id);
   });
+}
+
+namespace {
+
+absl::StatusOr<std::vector<Refund>> RefundsOf(pqxx::transaction_base& tx,
+                                              const std::string& order_id) {
+  std::vector<Refund> out;
+  for (const pqxx::row& r : tx.exec_prepared(kRefundsOfOrder, order_id)) {
+    Refund f;
+    f.id = r[0].as<std::string>();
+    f.order_id = r[1].as<std::string>();
+    f.out_refund_no = r[2].as<std::string>();
+    f.amount_fen = r[3].as<int64_t>();
+    f.reason = r[4].as<std::string>();
+    std::optional<RefundStatus> status =
+        ParseName<RefundStatus>(r[5].as<std::string>(), kRefundStatusNames);
+    if (!status) return absl::InternalError("refund row has an unknown status");
+    f.status = *status;
+    f.refund_id = r[6].as<std::string>();
+    f.requested_by = r[7].as<std::string>();
+    f.idempotency_key = r[8].as<std::string>();
+    f.request_hash = r[9].as<std::string>();
+    f.created_at = MicrosToTime(r[10]);
+    f.updated_at = MicrosToTime(r[11]);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<RefundResult> PgOrderStore::UpdateRefunds(const std::string& order_id,
+                                                         const RefundDecider& decide) {
+  return pool_.Transact<RefundResult>([&](pqxx::work& tx) -> absl::StatusOr<RefundResult> {
+    ASSIGN_OR_RETURN(Order locked, SelectExisting(tx, kOrderByIdForUpdate, order_id));
+    ASSIGN_OR_RETURN(std::vector<Refund> before, RefundsOf(tx, order_id));
+    ASSIGN_OR_RETURN(RefundChange change, decide(locked, before));
+    if (const std::optional<Refund>& f = change.insert) {
+      try {
+        tx.exec_prepared0(kInsertRefund, order_id, f->out_refund_no, f->amount_fen, f->reason,
+                          std::string(NameOf(f->status, kRefundStatusNames)), f->refund_id,
+                          f->requested_by, f->idempotency_key, f->request_hash);
+      } catch (const pqxx::unique_violation&) {
+        return absl::AlreadyExistsError("refund number or idempotency key taken");
+      }
+    }
+    if (const std::optional<Refund>& f = change.update) {
+      tx.exec_prepared0(kUpdateRefund, order_id, f->out_refund_no,
+                        std::string(NameOf(f->status, kRefundStatusNames)), f->refund_id);
+    }
+    if (!change.order.event_type.empty()) WriteChange(tx, locked, change.order);
+    RefundResult result;
+    ASSIGN_OR_RETURN(result.order, SelectExisting(tx, kOrderById, order_id));
+    ASSIGN_OR_RETURN(result.refunds, RefundsOf(tx, order_id));
+    for (const Refund& f : result.refunds) {
+      if (f.out_refund_no == change.subject) result.refund = f;
+    }
+    return result;
+  });
+}
+
+absl::StatusOr<std::vector<Refund>> PgOrderStore::ListRefunds(const std::string& order_id) {
+  return pool_.Transact<std::vector<Refund>>(
+      [&](pqxx::work& tx) { return RefundsOf(tx, order_id); });
 }
 
 absl::StatusOr<std::vector<Order>> PgOrderStore::ListOrdersToSettle(

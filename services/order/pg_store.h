@@ -24,6 +24,9 @@ class PgOrderStore : public OrderStore {
   absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
   absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                     const OrderDecider& decide) override;
+  absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
+                                             const RefundDecider& decide) override;
+  absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
                                                         const std::optional<SettleKey>& after,

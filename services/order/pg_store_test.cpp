@@ -45,7 +45,9 @@ class PgHarness final : public testing::StoreHarness {
                    "SELECT event_type, from_state, to_state, coalesce(detail->>'transaction_id', "
                    "''), coalesce(detail->>'notification_id', ''), detail->>'source', "
                    "(detail->>'reported_fen')::bigint, (detail->>'expected_fen')::bigint, "
-                   "coalesce(detail->>'reason', ''), (detail->>'attempt')::int FROM order_events "
+                   "coalesce(detail->>'reason', ''), (detail->>'attempt')::int, "
+                   "coalesce(detail->>'out_refund_no', ''), (detail->>'refund_fen')::bigint "
+                   "FROM order_events "
                    "WHERE order_id = $1::uuid "
                    "AND event_type <> 'created' "
                    "ORDER BY id",
@@ -63,6 +65,8 @@ class PgHarness final : public testing::StoreHarness {
             if (!r[7].is_null()) e.detail.expected_fen = r[7].as<int64_t>();
             e.detail.reason = r[8].as<std::string>();
             if (!r[9].is_null()) e.detail.attempt = r[9].as<int>();
+            e.detail.out_refund_no = r[10].as<std::string>();
+            if (!r[11].is_null()) e.detail.refund_fen = r[11].as<int64_t>();
             out.push_back(std::move(e));
           }
           return out;
@@ -612,6 +616,49 @@ TEST(OrderPgMigrationTest, RunsTwiceInParallelOnOneSchema) {
   EXPECT_EQ(counts->first, static_cast<int64_t>(order_lib_migrations().size()));
   EXPECT_EQ(counts->second, 6);
   paymesh::testing::DropSchema(dsn, schema);
+}
+
+TEST_F(OrderPgStoreTest, TwentyConcurrentPartialRefundsNeverExceedTheTotal) {
+  auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}, {"COFFEE-YUNNAN-500G", 1}}, ""});
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  const Order order = placed->order;
+  ASSERT_TRUE(store_
+                  ->UpdateOrder(order.id,
+                                [](const Order&) {
+                                  OrderChange paid;
+                                  paid.event_type = "forced";
+                                  paid.to_state = OrderState::kPaid;
+                                  paid.transaction_id = "4200000000000000000001";
+                                  paid.paid_at = time::SystemClock().Now();
+                                  return absl::StatusOr<OrderChange>(paid);
+                                })
+                  .ok());
+  // Each asks for a tenth of the total, rounded up: at most nine fit.
+  const int64_t part = order.total_fen / 10 + 1;
+  constexpr int kThreads = 20;
+  std::latch start(kThreads);
+  std::vector<absl::StatusOr<RefundResult>> results(kThreads, absl::UnknownError("unset"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = logic_->RequestRefund({order.id, part, "returned", "", "admin-1"});
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int granted = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++granted;
+    } else {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+    }
+  }
+  EXPECT_EQ(granted, 9);
+  EXPECT_EQ(
+      Count("SELECT coalesce(sum(amount_fen), 0) FROM refunds WHERE order_id = $1::uuid", order.id),
+      9 * part);
+  EXPECT_LE(9 * part, order.total_fen);
 }
 
 }  // namespace

@@ -61,7 +61,9 @@ struct EventDetail {
   std::optional<int64_t> reported_fen;
   std::optional<int64_t> expected_fen;
   std::optional<int> attempt;  // a prepay of a new payment attempt
-  std::string reason;          // why an order was closed ("cancelled", "expired")
+  std::string out_refund_no;   // a refund's
+  std::optional<int64_t> refund_fen;
+  std::string reason;  // why an order was closed ("cancelled", "expired")
 };
 
 // A change to one order, decided by OrderLogic while the store holds the order's row lock and
@@ -77,10 +79,29 @@ struct OrderChange {
   std::string flag_reason;    // non-empty: sets flagged and adds this reason to the order's
 };
 
+// A change to an order's refunds (and the order), decided by OrderLogic while the store holds
+// the order's row lock, written in the same transaction.
+struct RefundChange {
+  std::optional<Refund> insert;  // a new refund; the store assigns its id and times
+  std::optional<Refund> update;  // the refund with this out_refund_no takes its status, refund_id
+  OrderChange order;             // with its event; an empty event_type leaves the order as is
+  std::string subject;           // out_refund_no of the refund the result is about
+};
+// The order and its refunds (oldest first) after a refund change, and the refund it concerned.
+struct RefundResult {
+  Order order;
+  std::vector<Refund> refunds;
+  std::optional<Refund> refund;
+};
+
 // Decides the change for a locked order; an error aborts the transaction unchanged. Must be
 // pure (the store may run it again when it retries a serialization failure) and must not
 // return ABORTED.
 using OrderDecider = std::function<absl::StatusOr<OrderChange>(const Order& locked)>;
+// Decides a refund change; sees the locked order and all its refunds. Same rules as
+// OrderDecider.
+using RefundDecider = std::function<absl::StatusOr<RefundChange>(
+    const Order& locked, const std::vector<Refund>& refunds)>;
 
 class OrderStore {
  public:
@@ -115,6 +136,14 @@ class OrderStore {
   // otherwise decide's error, with nothing written.
   virtual absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                             const OrderDecider& decide) = 0;
+
+  // Locks the order, reads its refunds, lets `decide` choose the change and writes it (refund
+  // row, order change, event) in one transaction. Returns the order and refunds afterwards, and
+  // the change's subject. NOT_FOUND for an unknown order; ALREADY_EXISTS when an inserted
+  // refund's out_refund_no or (order, idempotency key) is taken.
+  virtual absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
+                                                     const RefundDecider& decide) = 0;
+  virtual absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) = 0;
 
   // Up to `limit` unflagged orders of `kind`, oldest first (by expires_at, resp. updated_at,
   // then id), after `after` when set.

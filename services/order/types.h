@@ -54,6 +54,31 @@ inline constexpr std::string_view kOutcomeNames[] = {
     "APPLIED", "DUPLICATE",         "AMOUNT_MISMATCH", "UNKNOWN_ORDER",
     "IGNORED", "DUPLICATE_PAYMENT", "REJECTED"};
 
+// A refund's state: WeChat's names (docs/wechat-protocols.md §6.6). PROCESSING until WeChat
+// settles it; SUCCESS and CLOSED are final; ABNORMAL (the money could not reach the payer)
+// needs a person and may still end SUCCESS or CLOSED.
+enum class RefundStatus { kProcessing, kSuccess, kAbnormal, kClosed };
+inline constexpr std::string_view kRefundStatusNames[] = {"PROCESSING", "SUCCESS", "ABNORMAL",
+                                                          "CLOSED"};
+
+// Money going back to the payer of a paid order.
+struct Refund {
+  std::string id;  // uuid
+  std::string order_id;
+  std::string out_refund_no;  // ours, sent to WeChat; every retry of this refund reuses it
+  int64_t amount_fen = 0;
+  std::string reason;
+  RefundStatus status = RefundStatus::kProcessing;
+  std::string refund_id;        // WeChat's, once it has answered
+  std::string requested_by;     // the admin's user id, or "wechat" for one made in the portal
+  std::string idempotency_key;  // "" = none
+  std::string request_hash;     // with idempotency_key
+  Timestamp created_at{};
+  Timestamp updated_at{};
+
+  bool operator==(const Refund&) const = default;
+};
+
 // The stored name of an enum value above, and back (nullopt for an unknown name).
 template <typename Enum, size_t N>
 constexpr std::string_view NameOf(Enum value, const std::string_view (&names)[N]) {

@@ -275,6 +275,61 @@ absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
   return *order;
 }
 
+absl::StatusOr<RefundResult> FakeOrderStore::UpdateRefunds(const std::string& order_id,
+                                                           const RefundDecider& decide) {
+  std::lock_guard lock(mu_);
+  Order* order = Find(order_id);
+  if (order == nullptr) return absl::NotFoundError("order not found");
+  std::vector<Refund> mine;
+  for (const Refund& f : refunds_) {
+    if (f.order_id == order_id) mine.push_back(f);
+  }
+  absl::StatusOr<RefundChange> change = decide(*order, mine);
+  if (!change.ok()) return change.status();
+  if (change->insert) {
+    for (const Refund& f : refunds_) {
+      const bool same_key = f.order_id == order_id && !f.idempotency_key.empty() &&
+                            f.idempotency_key == change->insert->idempotency_key;
+      if (f.out_refund_no == change->insert->out_refund_no || same_key) {
+        return absl::AlreadyExistsError("refund number or idempotency key taken");
+      }
+    }
+    Refund f = *change->insert;
+    char id[40];
+    std::snprintf(id, sizeof(id), "00000000-0000-4000-9000-%012zu", refunds_.size() + 1);
+    f.id = id;
+    f.order_id = order_id;
+    f.created_at = f.updated_at = clock_.Now();
+    refunds_.push_back(std::move(f));
+  }
+  if (change->update) {
+    for (Refund& f : refunds_) {
+      if (f.order_id != order_id || f.out_refund_no != change->update->out_refund_no) continue;
+      f.status = change->update->status;
+      if (!change->update->refund_id.empty()) f.refund_id = change->update->refund_id;
+      f.updated_at = clock_.Now();
+    }
+  }
+  if (!change->order.event_type.empty()) Write(*order, change->order);
+  RefundResult result;
+  result.order = *order;
+  for (const Refund& f : refunds_) {
+    if (f.order_id != order_id) continue;
+    result.refunds.push_back(f);
+    if (f.out_refund_no == change->subject) result.refund = f;
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<Refund>> FakeOrderStore::ListRefunds(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  std::vector<Refund> out;
+  for (const Refund& f : refunds_) {
+    if (f.order_id == order_id) out.push_back(f);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<PaymentResult>> FakeOrderStore::ApplyPayments(
     const std::vector<PaymentNotice>& notices, Timestamp now) {
   std::lock_guard lock(mu_);

@@ -69,6 +69,9 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<Order> GetOrderByOutTradeNo(const std::string& out_trade_no) override;
   absl::StatusOr<Order> UpdateOrder(const std::string& order_id,
                                     const OrderDecider& decide) override;
+  absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
+                                             const RefundDecider& decide) override;
+  absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
                                                         const std::optional<SettleKey>& after,
@@ -91,6 +94,7 @@ class FakeOrderStore : public OrderStore {
   std::vector<Event> events_;
   std::map<std::string, PaymentOutcome> inbox_;      // notification id → outcome
   std::map<std::string, RecordedPayment> payments_;  // transaction id → report
+  std::vector<Refund> refunds_;                      // oldest first
   int fail_inserts_ = 0;
   absl::Status fail_applies_;
   bool hide_lookups_ = false;

@@ -566,4 +566,143 @@ TEST_P(StoreContractTest, AnEmptyBatchWritesNothing) {
 }
 
 }  // namespace
+// ---- refunds ------------------------------------------------------------------------------------
+
+namespace {
+
+Refund Candidate(const std::string& out_refund_no, int64_t fen, std::string key = "",
+                 std::string hash = "") {
+  Refund f;
+  f.out_refund_no = out_refund_no;
+  f.amount_fen = fen;
+  f.reason = "damaged";
+  f.requested_by = "admin-1";
+  f.idempotency_key = std::move(key);
+  f.request_hash = std::move(hash);
+  return f;
+}
+
+RefundReport Said(const Order& o, const std::string& out_refund_no, RefundStatus status,
+                  int64_t fen) {
+  return RefundReport{o.out_trade_no, out_refund_no, "50000000" + out_refund_no, status, fen};
+}
+
+}  // namespace
+
+absl::StatusOr<RefundResult> StoreContractTest::RequestRefund(const Order& o, const Refund& f) {
+  return store().UpdateRefunds(o.id, [&f](const Order& locked, const std::vector<Refund>& all) {
+    return DecideRefundRequest(locked, all, f);
+  });
+}
+
+absl::StatusOr<RefundResult> StoreContractTest::Report(const Order& o, const RefundReport& r) {
+  return store().UpdateRefunds(o.id, [&r](const Order& locked, const std::vector<Refund>& all) {
+    return DecideRefundReport(locked, all, r);
+  });
+}
+
+TEST_P(StoreContractTest, RefundsNeverAddUpToMoreThanThePaidTotal) {
+  const Order o = PlaceOrder();
+  EXPECT_EQ(RequestRefund(o, Candidate("RF-0", 1)).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "not paid";
+  Force(o, OrderState::kPaid);
+  auto first = RequestRefund(o, Candidate("RF-1", 1000));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->refund.has_value());
+  EXPECT_EQ(first->refund->status, RefundStatus::kProcessing);
+  EXPECT_EQ(first->refund->amount_fen, 1000);
+  EXPECT_FALSE(first->refund->id.empty());
+  EXPECT_EQ(first->order.state, OrderState::kPaid) << "until WeChat has refunded it";
+  auto too_much = RequestRefund(o, Candidate("RF-2", 235));
+  EXPECT_EQ(too_much.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(too_much.status().message()), ::testing::HasSubstr("234 fen left"));
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-3", 234)).ok());
+  EXPECT_EQ(store().ListRefunds(o.id)->size(), 2u);
+  const auto events = EventsOf(o.id, "refund_requested");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].detail.out_refund_no, "RF-1");
+  EXPECT_EQ(events[0].detail.refund_fen, 1000);
+}
+
+TEST_P(StoreContractTest, WechatsWordMovesRefundsAndTheOrderOnce) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-1", 1000)).ok());
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-2", 234)).ok());
+
+  auto partly = Report(o, Said(o, "RF-1", RefundStatus::kSuccess, 1000));
+  ASSERT_TRUE(partly.ok()) << partly.status();
+  EXPECT_EQ(partly->order.state, OrderState::kPartiallyRefunded);
+  EXPECT_EQ(partly->refund->status, RefundStatus::kSuccess);
+  EXPECT_EQ(partly->refund->refund_id, "50000000RF-1");
+  ASSERT_TRUE(Report(o, Said(o, "RF-1", RefundStatus::kSuccess, 1000)).ok());  // again
+  EXPECT_EQ(EventsOf(o.id, "refunded").size(), 1u) << "a repeated report changes nothing";
+
+  // CLOSED gives the amount back to what may be refunded; then it is refunded in full.
+  auto closed = Report(o, Said(o, "RF-2", RefundStatus::kClosed, 234));
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->order.state, OrderState::kPartiallyRefunded);
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-3", 234)).ok());
+  auto full = Report(o, Said(o, "RF-3", RefundStatus::kSuccess, 234));
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->order.state, OrderState::kRefunded);
+  EXPECT_EQ(Get(o.id).state, OrderState::kRefunded);
+  EXPECT_FALSE(Get(o.id).flagged);
+
+  // A final refund contradicted: nothing moves, a person is asked.
+  auto conflict = Report(o, Said(o, "RF-3", RefundStatus::kClosed, 234));
+  ASSERT_TRUE(conflict.ok()) << conflict.status();
+  EXPECT_EQ(conflict->refund->status, RefundStatus::kSuccess);
+  EXPECT_TRUE(Get(o.id).flagged);
+  EXPECT_THAT(Get(o.id).flag_reason, ::testing::HasSubstr("refund_conflict: RF-3"));
+}
+
+TEST_P(StoreContractTest, AnAbnormalRefundIsFlaggedAndMayStillSucceed) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-1", 1234)).ok());
+  auto abnormal = Report(o, Said(o, "RF-1", RefundStatus::kAbnormal, 1234));
+  ASSERT_TRUE(abnormal.ok()) << abnormal.status();
+  EXPECT_EQ(abnormal->order.state, OrderState::kPaid);
+  EXPECT_TRUE(abnormal->order.flagged);
+  EXPECT_EQ(RequestRefund(o, Candidate("RF-2", 1)).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "an abnormal refund still holds its amount";
+  auto later = Report(o, Said(o, "RF-1", RefundStatus::kSuccess, 1234));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->order.state, OrderState::kRefunded);
+}
+
+TEST_P(StoreContractTest, ARefundMadeInTheMerchantPortalIsRecorded) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  auto portal = Report(o, Said(o, "PORTAL-9", RefundStatus::kSuccess, 300));
+  ASSERT_TRUE(portal.ok()) << portal.status();
+  ASSERT_TRUE(portal->refund.has_value());
+  EXPECT_EQ(portal->refund->requested_by, "wechat");
+  EXPECT_EQ(portal->refund->amount_fen, 300);
+  EXPECT_EQ(portal->order.state, OrderState::kPartiallyRefunded);
+  EXPECT_EQ(RequestRefund(o, Candidate("RF-1", 935)).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "934 fen left";
+}
+
+TEST_P(StoreContractTest, AnIdempotencyKeyReturnsItsRefund) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  auto first = RequestRefund(o, Candidate("RF-1", 100, "key-1", "hash-a"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = RequestRefund(o, Candidate("RF-2", 100, "key-1", "hash-a"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(again->refund.has_value());
+  EXPECT_EQ(again->refund->out_refund_no, "RF-1") << "the same refund, its number kept";
+  EXPECT_EQ(store().ListRefunds(o.id)->size(), 1u);
+  EXPECT_EQ(RequestRefund(o, Candidate("RF-3", 200, "key-1", "hash-b")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(RequestRefund(o, Candidate("RF-1", 5)).status().code(),
+            absl::StatusCode::kAlreadyExists)
+      << "an out_refund_no is used once";
+}
+
 }  // namespace paymesh::order::testing

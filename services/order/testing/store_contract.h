@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "services/order/logic.h"
 #include "services/order/store.h"
 
 namespace paymesh::order::testing {
@@ -70,6 +71,9 @@ class StoreContractTest : public ::testing::TestWithParam<HarnessFactory> {
   // ApplyPayments of one notice, at kNow.
   absl::StatusOr<PaymentResult> Apply(const PaymentNotice& notice);
   absl::StatusOr<std::vector<PaymentResult>> ApplyAll(const std::vector<PaymentNotice>& notices);
+  // UpdateRefunds with OrderLogic's decisions.
+  absl::StatusOr<RefundResult> RequestRefund(const Order& o, const Refund& candidate);
+  absl::StatusOr<RefundResult> Report(const Order& o, const RefundReport& report);
 
  private:
   std::unique_ptr<StoreHarness> harness_;
