@@ -58,7 +58,6 @@ absl::Status Int(const json::object& o, std::string_view key, bool required, int
   return absl::OkStatus();
 }
 
-
 void PutIfSet(json::object& o, std::string_view key, const std::string& value) {
   if (!value.empty()) o[json::string_view(key.data(), key.size())] = value;
 }
@@ -167,6 +166,40 @@ absl::StatusOr<Transaction> ParseTransaction(std::string_view text) {
     RETURN_IF_ERROR(Str(ao, "payer_currency", 16, false, &t.payer_currency));
   }
   return t;
+}
+
+absl::StatusOr<RefundResource> ParseRefundResource(std::string_view text) {
+  auto obj = ParseObject(text, "refund");
+  if (!obj.ok()) return obj.status();
+  RefundResource r;
+  RETURN_IF_ERROR(Str(*obj, "mchid", 32, true, &r.mchid));
+  RETURN_IF_ERROR(Str(*obj, "out_trade_no", 32, true, &r.out_trade_no));
+  RETURN_IF_ERROR(Str(*obj, "transaction_id", 32, false, &r.transaction_id));
+  RETURN_IF_ERROR(Str(*obj, "out_refund_no", 64, true, &r.out_refund_no));
+  RETURN_IF_ERROR(Str(*obj, "refund_id", 32, true, &r.refund_id));
+  RETURN_IF_ERROR(Str(*obj, "refund_status", 16, true, &r.refund_status));
+  RETURN_IF_ERROR(Str(*obj, "success_time", 64, false, &r.success_time));
+  const json::value* a = obj->if_contains("amount");
+  if (a == nullptr || !a->is_object()) return absl::InvalidArgumentError("refund needs amount");
+  RETURN_IF_ERROR(Int(a->as_object(), "total", false, &r.amount_total));
+  RETURN_IF_ERROR(Int(a->as_object(), "refund", true, &r.amount_refund));
+  return r;
+}
+
+std::string SerializeRefundResource(const RefundResource& r) {
+  json::object o;
+  PutIfSet(o, "mchid", r.mchid);
+  PutIfSet(o, "out_trade_no", r.out_trade_no);
+  PutIfSet(o, "transaction_id", r.transaction_id);
+  PutIfSet(o, "out_refund_no", r.out_refund_no);
+  PutIfSet(o, "refund_id", r.refund_id);
+  PutIfSet(o, "refund_status", r.refund_status);
+  PutIfSet(o, "success_time", r.success_time);
+  o["amount"] = json::object{{"total", r.amount_total},
+                             {"refund", r.amount_refund},
+                             {"payer_total", r.amount_total},
+                             {"payer_refund", r.amount_refund}};
+  return json::serialize(o);
 }
 
 std::string SerializeTransaction(const Transaction& t) {

@@ -16,7 +16,7 @@ namespace paymesh::wechatpay {
 inline constexpr size_t kApiV3KeyBytes = 32;
 
 struct Resource {
-  std::string algorithm;  // AEAD_AES_256_GCM
+  std::string algorithm;   // AEAD_AES_256_GCM
   std::string ciphertext;  // base64(ciphertext || tag)
   std::string associated_data;
   std::string original_type;  // transaction | refund
@@ -26,7 +26,7 @@ struct Resource {
 struct Envelope {
   std::string id;
   std::string create_time;
-  std::string event_type;  // TRANSACTION.SUCCESS, REFUND.SUCCESS, ...
+  std::string event_type;     // TRANSACTION.SUCCESS, REFUND.SUCCESS, ...
   std::string resource_type;  // encrypt-resource
   std::string summary;
   Resource resource;
@@ -68,5 +68,24 @@ struct Transaction {
 absl::StatusOr<Transaction> ParseTransaction(std::string_view json);
 // Omits empty optional fields, as WeChat does (e.g. no transaction_id before payment).
 std::string SerializeTransaction(const Transaction& transaction);
+
+// A refund as REFUND.* notifications carry it (original_type "refund", §5.3) — the refund API's
+// answers call refund_status `status`.
+struct RefundResource {
+  std::string mchid;
+  std::string out_trade_no;
+  std::string transaction_id;
+  std::string out_refund_no;
+  std::string refund_id;
+  std::string refund_status;  // SUCCESS, CLOSED, PROCESSING, ABNORMAL
+  std::string success_time;
+  int64_t amount_total = 0;   // the payment's, fen
+  int64_t amount_refund = 0;  // this refund's, fen
+};
+
+// INVALID_ARGUMENT for malformed JSON or fields of the wrong type or size; required: mchid,
+// out_trade_no, out_refund_no, refund_id, refund_status and amount.refund.
+absl::StatusOr<RefundResource> ParseRefundResource(std::string_view json);
+std::string SerializeRefundResource(const RefundResource& refund);
 
 }  // namespace paymesh::wechatpay

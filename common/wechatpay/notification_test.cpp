@@ -32,16 +32,20 @@ TEST(NotificationTest, ParsesAndDecryptsRealShape) {
 }
 
 TEST(NotificationTest, RejectsMalformedEnvelopes) {
-  for (const char* bad : {
-           "", "[]", "not json", R"({"id":"x"})",
-           R"({"id":1,"create_time":"t","event_type":"e","resource_type":"r","resource":{}})",
-           R"({"id":"x","create_time":"t","event_type":"e","resource_type":"r","resource":"s"})",
-           R"({"id":"x","create_time":"t","event_type":"e","resource_type":"r","resource":)"
-           R"({"algorithm":"AEAD_AES_256_GCM","ciphertext":"abc","original_type":"transaction"}})",
-           R"({"id":"0123456789012345678901234567890123456","create_time":"t","event_type":"e",)"
-           R"("resource_type":"r","resource":{"algorithm":"A","ciphertext":"c","original_type":"t",)"
-           R"("nonce":"n"}})",
-       }) {
+  for (
+      const char* bad : {
+          "",
+          "[]",
+          "not json",
+          R"({"id":"x"})",
+          R"({"id":1,"create_time":"t","event_type":"e","resource_type":"r","resource":{}})",
+          R"({"id":"x","create_time":"t","event_type":"e","resource_type":"r","resource":"s"})",
+          R"({"id":"x","create_time":"t","event_type":"e","resource_type":"r","resource":)"
+          R"({"algorithm":"AEAD_AES_256_GCM","ciphertext":"abc","original_type":"transaction"}})",
+          R"({"id":"0123456789012345678901234567890123456","create_time":"t","event_type":"e",)"
+          R"("resource_type":"r","resource":{"algorithm":"A","ciphertext":"c","original_type":"t",)"
+          R"("nonce":"n"}})",
+      }) {
     EXPECT_EQ(ParseEnvelope(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
@@ -71,8 +75,9 @@ TEST(NotificationTest, EncryptThenSerializeThenParseRoundTrips) {
   auto r = EncryptResource(json, kKey, "transaction", "transaction");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->nonce.size(), 12u);
-  Envelope e{"EV-1", "2026-11-21T10:00:00+08:00", "TRANSACTION.SUCCESS", "encrypt-resource",
-             "支付成功", *r};
+  Envelope e{
+      "EV-1", "2026-11-21T10:00:00+08:00", "TRANSACTION.SUCCESS", "encrypt-resource", "支付成功",
+      *r};
   auto parsed = ParseEnvelope(SerializeEnvelope(e));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   auto plain = DecryptResource(parsed->resource, kKey);
@@ -89,20 +94,50 @@ TEST(NotificationTest, EncryptThenSerializeThenParseRoundTrips) {
 }
 
 TEST(NotificationTest, TransactionValidation) {
-  EXPECT_TRUE(ParseTransaction(
-                  R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"NOTPAY","amount":{"total":100}})")
-                  .ok());
-  for (const char* bad : {
-           R"({"out_trade_no":"PM1234","trade_state":"NOTPAY"})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","amount":{"total":100}})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4"})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":"100"}})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":-1}})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":1.5}})",
-           R"({"mchid":"1","out_trade_no":"012345678901234567890123456789012","trade_state":"NOTPAY"})",
-           R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"NOTPAY","payer":"x"})",
-       }) {
+  EXPECT_TRUE(
+      ParseTransaction(
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"NOTPAY","amount":{"total":100}})")
+          .ok());
+  for (
+      const char* bad : {
+          R"({"out_trade_no":"PM1234","trade_state":"NOTPAY"})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","amount":{"total":100}})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4"})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":"100"}})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":-1}})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"SUCCESS","transaction_id":"4","amount":{"total":1.5}})",
+          R"({"mchid":"1","out_trade_no":"012345678901234567890123456789012","trade_state":"NOTPAY"})",
+          R"({"mchid":"1","out_trade_no":"PM1234","trade_state":"NOTPAY","payer":"x"})",
+      }) {
     EXPECT_EQ(ParseTransaction(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(RefundResourceTest, ReadsTheDocumentedPayload) {
+  // docs/wechat-protocols.md §5.3.
+  auto r = ParseRefundResource(
+      R"({"mchid":"1900000100","transaction_id":"1008450740201411110005820873",)"
+      R"("out_trade_no":"20150806125346","refund_id":"50200207182018070300011301001",)"
+      R"("out_refund_no":"7752501201407033233368018","refund_status":"SUCCESS",)"
+      R"("success_time":"2018-06-08T10:34:56+08:00","user_received_account":"招商银行信用卡0403",)"
+      R"("amount":{"total":999,"refund":999,"payer_total":999,"payer_refund":999}})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->mchid, "1900000100");
+  EXPECT_EQ(r->out_refund_no, "7752501201407033233368018");
+  EXPECT_EQ(r->refund_id, "50200207182018070300011301001");
+  EXPECT_EQ(r->refund_status, "SUCCESS");
+  EXPECT_EQ(r->amount_refund, 999);
+  EXPECT_EQ(r->amount_total, 999);
+  auto again = ParseRefundResource(SerializeRefundResource(*r));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->out_refund_no, r->out_refund_no);
+
+  for (const char* bad : {R"({"mchid":"1","out_trade_no":"a","out_refund_no":"b",)"
+                          R"("refund_id":"c","refund_status":"SUCCESS"})",
+                          R"({"mchid":"1","out_trade_no":"a","out_refund_no":"b",)"
+                          R"("refund_id":"c","amount":{"refund":1}})",
+                          "[]"}) {
+    EXPECT_EQ(ParseRefundResource(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
 

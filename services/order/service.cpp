@@ -258,6 +258,65 @@ grpc::ServerUnaryReactor* OrderGrpcService::CloseOrder(grpc::CallbackServerConte
   });
 }
 
+void ToProto(const Refund& refund, v1::Refund* out) {
+  out->set_id(refund.id);
+  out->set_order_id(refund.order_id);
+  out->set_out_refund_no(refund.out_refund_no);
+  out->set_amount_fen(refund.amount_fen);
+  out->set_reason(refund.reason);
+  out->set_status(static_cast<v1::RefundStatus>(static_cast<int>(refund.status) + 1));
+  out->set_refund_id(refund.refund_id);
+  out->set_requested_by(refund.requested_by);
+  rpc::ToProto(refund.created_at, out->mutable_created_at());
+  rpc::ToProto(refund.updated_at, out->mutable_updated_at());
+}
+
+namespace {
+
+absl::Status ToProto(const RefundResult& result, Timestamp now, v1::RefundResponse* out) {
+  ToProto(result.order, now, out->mutable_order());
+  if (result.refund) ToProto(*result.refund, out->mutable_refund());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* OrderGrpcService::RequestRefund(grpc::CallbackServerContext* ctx,
+                                                          const v1::RequestRefundRequest* req,
+                                                          v1::RefundResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "RequestRefund", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(RefundResult result,
+                     logic_.RequestRefund({req->order_id(), req->amount_fen(), req->reason(),
+                                           req->idempotency_key(), req->requested_by()}));
+    return ToProto(result, logic_.Now(), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ApplyRefundReport(
+    grpc::CallbackServerContext* ctx, const v1::ApplyRefundReportRequest* req,
+    v1::RefundResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ApplyRefundReport", [this, req, resp]() -> absl::Status {
+    if (req->status() == v1::REFUND_STATUS_UNSPECIFIED ||
+        !v1::RefundStatus_IsValid(req->status())) {
+      return absl::InvalidArgumentError("status must be a refund status");
+    }
+    RefundReport report{req->out_trade_no(), req->out_refund_no(), req->refund_id(),
+                        static_cast<RefundStatus>(req->status() - 1), req->amount_fen()};
+    ASSIGN_OR_RETURN(RefundResult result, logic_.ApplyRefundReport(report));
+    return ToProto(result, logic_.Now(), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* OrderGrpcService::ListRefunds(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListRefundsRequest* req,
+                                                        v1::ListRefundsResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ListRefunds", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<Refund> refunds, logic_.ListRefunds(req->order_id()));
+    for (const Refund& f : refunds) ToProto(f, resp->add_refunds());
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OrderGrpcService::ListOrdersToSettle(
     grpc::CallbackServerContext* ctx, const v1::ListOrdersToSettleRequest* req,
     v1::ListOrdersToSettleResponse* resp) {

@@ -36,6 +36,15 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
                                                v1::Order* resp) override;
   grpc::ServerUnaryReactor* CloseOrder(grpc::CallbackServerContext* ctx,
                                        const v1::CloseOrderRequest* req, v1::Order* resp) override;
+  grpc::ServerUnaryReactor* RequestRefund(grpc::CallbackServerContext* ctx,
+                                          const v1::RequestRefundRequest* req,
+                                          v1::RefundResponse* resp) override;
+  grpc::ServerUnaryReactor* ApplyRefundReport(grpc::CallbackServerContext* ctx,
+                                              const v1::ApplyRefundReportRequest* req,
+                                              v1::RefundResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRefunds(grpc::CallbackServerContext* ctx,
+                                        const v1::ListRefundsRequest* req,
+                                        v1::ListRefundsResponse* resp) override;
   grpc::ServerUnaryReactor* ListOrdersToSettle(grpc::CallbackServerContext* ctx,
                                                const v1::ListOrdersToSettleRequest* req,
                                                v1::ListOrdersToSettleResponse* resp) override;
@@ -54,6 +63,7 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
 
 // Exposed for tests. The prepay is set only while HasActivePrepay(order, now).
 void ToProto(const Order& order, Timestamp now, v1::Order* out);
+void ToProto(const Refund& refund, v1::Refund* out);
 v1::OrderState ToProto(OrderState state);
 v1::PaymentOutcome ToProto(PaymentOutcome outcome);
 // INVALID_ARGUMENT for an unknown channel or source, a time out of range, or (for a report)

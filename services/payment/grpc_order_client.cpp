@@ -41,6 +41,10 @@ static_assert(static_cast<int>(PaymentOutcome::kDuplicatePayment) ==
               ov1::PAYMENT_OUTCOME_DUPLICATE_PAYMENT);
 static_assert(static_cast<int>(PaymentOutcome::kRejected) == ov1::PAYMENT_OUTCOME_REJECTED);
 static_assert(ov1::PaymentOutcome_MAX == ov1::PAYMENT_OUTCOME_REJECTED);
+static_assert(static_cast<int>(RefundStatus::kProcessing) == ov1::REFUND_STATUS_PROCESSING);
+static_assert(static_cast<int>(RefundStatus::kSuccess) == ov1::REFUND_STATUS_SUCCESS);
+static_assert(static_cast<int>(RefundStatus::kAbnormal) == ov1::REFUND_STATUS_ABNORMAL);
+static_assert(static_cast<int>(RefundStatus::kClosed) == ov1::REFUND_STATUS_CLOSED);
 static_assert(static_cast<int>(SettleKind::kExpired) == ov1::SETTLE_KIND_EXPIRED);
 static_assert(static_cast<int>(SettleKind::kPaying) == ov1::SETTLE_KIND_PAYING);
 static_assert(static_cast<int>(ReportSource::kNotification) == ov1::REPORT_SOURCE_NOTIFICATION);
@@ -203,6 +207,38 @@ absl::StatusOr<std::vector<Order>> GrpcOrderClient::ListOrdersToSettle(
     orders.push_back(std::move(o));
   }
   return orders;
+}
+
+void GrpcOrderClient::ApplyRefundReport(const RefundReportInput& input,
+                                        const std::string& request_id, RefundDone done) {
+  struct Call {
+    grpc::ClientContext ctx;
+    ov1::ApplyRefundReportRequest req;
+    ov1::RefundResponse resp;
+    RefundDone done;
+  };
+  auto call = std::make_shared<Call>();
+  call->req.set_out_trade_no(input.out_trade_no);
+  call->req.set_out_refund_no(input.out_refund_no);
+  call->req.set_refund_id(input.refund_id);
+  call->req.set_status(static_cast<ov1::RefundStatus>(input.status));
+  call->req.set_amount_fen(input.amount_fen);
+  call->done = std::move(done);
+  rpc::PrepareClientContext(call->ctx, timeout_, request_id);
+  stub_->async()->ApplyRefundReport(
+      &call->ctx, &call->req, &call->resp, [call](grpc::Status status) {
+        if (!status.ok()) {
+          call->done(FromCall(status, "ApplyRefundReport"));
+          return;
+        }
+        RefundApplied applied;
+        applied.order_id = call->resp.order().id();
+        applied.order_state =
+            Checked<OrderState>(call->resp.order().state(), ov1::OrderState_IsValid);
+        applied.status =
+            Checked<RefundStatus>(call->resp.refund().status(), ov1::RefundStatus_IsValid);
+        call->done(std::move(applied));
+      });
 }
 
 void GrpcOrderClient::ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,

@@ -32,6 +32,8 @@ class GrpcOrderClient final : public OrderApi {
                                                         int limit) override;
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;
+  void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
+                         RefundDone done) override;
 
  private:
   std::unique_ptr<order::v1::OrderService::Stub> stub_;

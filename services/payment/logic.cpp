@@ -19,6 +19,12 @@ using std::chrono::floor;
 using std::chrono::seconds;
 
 constexpr char kOriginalTypeTransaction[] = "transaction";
+constexpr char kOriginalTypeRefund[] = "refund";
+
+bool IsRefundEvent(std::string_view event_type) {
+  return event_type == "REFUND.SUCCESS" || event_type == "REFUND.ABNORMAL" ||
+         event_type == "REFUND.CLOSED";
+}
 
 std::string HeaderOf(const NotificationHeaders& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
@@ -257,15 +263,20 @@ void PaymentLogic::HandleNotification(std::string_view route, const Notification
                                       std::string_view body, const std::string& request_id,
                                       std::function<void(NotificationAnswer)> done) {
   NotificationFate fate;
-  absl::StatusOr<ApplyPaymentInput> report = route == kRouteV2Pay
-                                                 ? CheckV2(body, &fate.event_type)
-                                                 : Check(route, headers, body, &fate.event_type);
-  if (!report.ok()) {
-    fate.status = report.status();
+  absl::StatusOr<VerifiedReport> verified =
+      route == kRouteV2Pay ? absl::StatusOr<VerifiedReport>(CheckV2(body, &fate.event_type))
+                           : Check(route, headers, body, &fate.event_type);
+  if (!verified.ok()) {
+    fate.status = verified.status();
     Answer(fate, done);
     return;
   }
   fate.verified = true;
+  if (const auto* refund = std::get_if<RefundReportInput>(&*verified)) {
+    ApplyRefund(*refund, request_id, fate, std::move(done));
+    return;
+  }
+  const ApplyPaymentInput* report = &std::get<ApplyPaymentInput>(*verified);
   const std::string notification_id = report->notification_id;
   orders_.ApplyPayment(*report, request_id,
                        [this, fate, notification_id, request_id, done = std::move(done)](
@@ -288,6 +299,25 @@ void PaymentLogic::HandleNotification(std::string_view route, const Notification
                        });
 }
 
+void PaymentLogic::ApplyRefund(const RefundReportInput& refund, const std::string& request_id,
+                               NotificationFate fate,
+                               std::function<void(NotificationAnswer)> done) {
+  const std::string out_refund_no = refund.out_refund_no;
+  orders_.ApplyRefundReport(refund, request_id,
+                            [this, fate, out_refund_no, request_id, done = std::move(done)](
+                                absl::StatusOr<RefundApplied> applied) mutable {
+                              if (!applied.ok()) {
+                                fate.status = applied.status();
+                                log::RequestScope scope(request_id);
+                                log::Warn("order did not apply a verified refund notification",
+                                          {{"out_refund_no", out_refund_no},
+                                           {"code", absl::StatusCodeToString(fate.status.code())},
+                                           {"error", fate.status.message()}});
+                              }
+                              Answer(fate, done);
+                            });
+}
+
 void PaymentLogic::Answer(const NotificationFate& fate,
                           const std::function<void(NotificationAnswer)>& done) {
   NotificationAnswer answer = VerdictOf(fate);
@@ -295,10 +325,9 @@ void PaymentLogic::Answer(const NotificationFate& fate,
   done(std::move(answer));
 }
 
-absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
-                                                      const NotificationHeaders& headers,
-                                                      std::string_view body,
-                                                      std::string* event_type) {
+absl::StatusOr<VerifiedReport> PaymentLogic::Check(std::string_view route,
+                                                   const NotificationHeaders& headers,
+                                                   std::string_view body, std::string* event_type) {
   const std::string request_id = HeaderOf(headers, "Request-ID");
   wechatpay::SignatureHeaders sig;
   sig.timestamp = HeaderOf(headers, "Wechatpay-Timestamp");
@@ -338,7 +367,8 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
     return envelope.status();
   }
   *event_type = envelope->event_type;
-  if (envelope->event_type != kEventTransactionSuccess) {
+  const bool refund = IsRefundEvent(envelope->event_type);
+  if (envelope->event_type != kEventTransactionSuccess && !refund) {
     // Answered 5xx on purpose: WeChat keeps re-sending until these are handled, a 4xx would
     // make it give up on them.
     log::Warn("notification event not handled yet",
@@ -346,8 +376,10 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
     return absl::UnimplementedError("notification event " + envelope->event_type +
                                     " is not handled");
   }
-  if (envelope->resource.original_type != kOriginalTypeTransaction) {
-    return absl::InvalidArgumentError("TRANSACTION.SUCCESS must carry a transaction resource");
+  if (envelope->resource.original_type !=
+      (refund ? kOriginalTypeRefund : kOriginalTypeTransaction)) {
+    return absl::InvalidArgumentError(envelope->event_type + " must carry a " +
+                                      (refund ? "refund" : "transaction") + " resource");
   }
 
   absl::StatusOr<std::string> plaintext =
@@ -361,6 +393,7 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
     }
     return plaintext.status();
   }
+  if (refund) return CheckRefund(envelope->id, *plaintext);
   absl::StatusOr<wechatpay::Transaction> tx = wechatpay::ParseTransaction(*plaintext);
   if (!tx.ok()) {
     log::Warn("notification transaction malformed",
@@ -377,6 +410,32 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::Check(std::string_view route,
   }
   return ApplyPaymentInput{envelope->id, ReportSource::kNotification, envelope->event_type,
                            std::move(*tx)};
+}
+
+absl::StatusOr<VerifiedReport> PaymentLogic::CheckRefund(const std::string& notification_id,
+                                                         std::string_view plaintext) {
+  absl::StatusOr<wechatpay::RefundResource> r = wechatpay::ParseRefundResource(plaintext);
+  if (!r.ok()) {
+    log::Warn("refund notification malformed",
+              {{"notification_id", notification_id}, {"error", r.status().message()}});
+    return r.status();
+  }
+  if (r->mchid != settings_.mchid) return absl::InvalidArgumentError("mchid is not ours");
+  RefundStatus status;
+  if (r->refund_status == "SUCCESS") {
+    status = RefundStatus::kSuccess;
+  } else if (r->refund_status == "ABNORMAL") {
+    status = RefundStatus::kAbnormal;
+  } else if (r->refund_status == "CLOSED") {
+    status = RefundStatus::kClosed;
+  } else if (r->refund_status == "PROCESSING") {
+    status = RefundStatus::kProcessing;
+  } else {
+    return absl::InvalidArgumentError("unknown refund_status");
+  }
+  if (r->amount_refund < 1) return absl::InvalidArgumentError("refund amount must be positive");
+  return RefundReportInput{r->out_trade_no, r->out_refund_no, r->refund_id, status,
+                           r->amount_refund};
 }
 
 absl::Status PaymentLogic::CheckOurs(const wechatpay::Transaction& tx) const {

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -67,6 +68,9 @@ struct CreatePaymentResult {
 
 // The route of APIv2 XML payment notifications (the others, "pay" and "refund", carry v3 JSON).
 inline constexpr char kRouteV2Pay[] = "v2/pay";
+
+// A verified notification's content: a payment or a refund.
+using VerifiedReport = std::variant<ApplyPaymentInput, RefundReportInput>;
 
 // Header names as received; looked up case-insensitively.
 using NotificationHeaders = std::map<std::string, std::string>;
@@ -165,10 +169,15 @@ class PaymentLogic {
  private:
   // The verified report a notification carries, or why it was refused; sets *event_type once
   // the envelope was read.
-  absl::StatusOr<ApplyPaymentInput> Check(std::string_view route,
-                                          const NotificationHeaders& headers, std::string_view body,
-                                          std::string* event_type);
+  absl::StatusOr<VerifiedReport> Check(std::string_view route, const NotificationHeaders& headers,
+                                       std::string_view body, std::string* event_type);
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
+  // A REFUND.* notification's decrypted refund, checked (merchant, status, amount).
+  absl::StatusOr<VerifiedReport> CheckRefund(const std::string& notification_id,
+                                             std::string_view plaintext);
+  // Hands a verified refund report to order; answers like a payment once order has.
+  void ApplyRefund(const RefundReportInput& refund, const std::string& request_id,
+                   NotificationFate fate, std::function<void(NotificationAnswer)> done);
   // Queries WeChat and applies a payment as Reconcile does; while `closing`, an attempt WeChat
   // has CLOSED or has never seen closes the order here for `close_reason`.
   absl::StatusOr<SettleResult> Settle(const Order& order, const std::string& close_reason,

@@ -83,6 +83,7 @@ struct NotificationOptions {
   int64_t skew = 0;  // seconds added to the signing timestamp
   const crypto::RsaPrivateKey* key = &PlatformKey();
   std::string serial = kPlatformKeyId;
+  std::string plaintext;  // "" = the transaction
 };
 
 // A notification as WeChat sends it: the transaction encrypted with the APIv3 key, the envelope
@@ -90,7 +91,8 @@ struct NotificationOptions {
 Notification MakeNotification(const wechatpay::Transaction& tx, int64_t now,
                               const NotificationOptions& o = {}) {
   absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
-      wechatpay::SerializeTransaction(tx), o.apiv3_key, o.original_type, "transaction");
+      o.plaintext.empty() ? wechatpay::SerializeTransaction(tx) : o.plaintext, o.apiv3_key,
+      o.original_type, o.original_type);
   EXPECT_TRUE(resource.ok());
   wechatpay::Envelope e{
       o.id, "2026-01-01T08:01:05+08:00", o.event_type, "encrypt-resource", "支付成功", *resource};
@@ -588,14 +590,76 @@ TEST_F(PaymentLogicTest, AWrongApiV3KeyIsOurFaultSoWechatRetries) {
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
-TEST_F(PaymentLogicTest, RefundEventsAreLeftForWechatToRetry) {
+wechatpay::RefundResource PortalRefund(const char* status = "SUCCESS", int64_t fen = 2590) {
+  wechatpay::RefundResource r;
+  r.mchid = kMchid;
+  r.out_trade_no = kOutTradeNo;
+  r.transaction_id = kTransactionId;
+  r.out_refund_no = "portal-1";
+  r.refund_id = "50300000000000000000000001";
+  r.refund_status = status;
+  r.success_time = "2026-01-02T08:00:00+08:00";
+  r.amount_total = 2590;
+  r.amount_refund = fen;
+  return r;
+}
+
+Notification RefundNotification(const wechatpay::RefundResource& r, int64_t now,
+                                const char* event_type = "REFUND.SUCCESS") {
+  return MakeNotification(PaidTransaction(), now,
+                          {.event_type = event_type,
+                           .original_type = "refund",
+                           .plaintext = wechatpay::SerializeRefundResource(r)});
+}
+
+TEST_F(PaymentLogicTest, RefundNotificationsOnEitherRouteAreApplied) {
   orders_.PutOrder(SampleOrder(OrderState::kPaid));
-  Notification n = MakeNotification(PaidTransaction(), NowSeconds(),
-                                    {.event_type = "REFUND.SUCCESS", .original_type = "refund"});
-  NotificationAnswer a = Handle("refund", n.headers, n.body);
-  EXPECT_EQ(a.verdict, Verdict::kRetry);
-  EXPECT_EQ(a.event_type, "REFUND.SUCCESS");
-  EXPECT_TRUE(orders_.apply_calls().empty());
+  Notification n = RefundNotification(PortalRefund(), NowSeconds());
+  for (const char* route : {"refund", "pay"}) {  // either route takes either event type
+    NotificationAnswer a = Handle(route, n.headers, n.body);
+    EXPECT_EQ(a.verdict, Verdict::kAck) << route;
+    EXPECT_EQ(a.event_type, "REFUND.SUCCESS");
+  }
+  ASSERT_EQ(orders_.refund_reports().size(), 2u);
+  const RefundReportInput r = orders_.refund_reports()[0];
+  EXPECT_EQ(r.out_trade_no, kOutTradeNo);
+  EXPECT_EQ(r.out_refund_no, "portal-1");
+  EXPECT_EQ(r.refund_id, "50300000000000000000000001");
+  EXPECT_EQ(r.status, RefundStatus::kSuccess);
+  EXPECT_EQ(r.amount_fen, 2590);
+  EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kRefunded);
+  EXPECT_TRUE(orders_.apply_calls().empty()) << "no payment report";
+
+  Notification abnormal =
+      RefundNotification(PortalRefund("ABNORMAL"), NowSeconds(), "REFUND.ABNORMAL");
+  EXPECT_EQ(Handle("refund", abnormal.headers, abnormal.body).verdict, Verdict::kAck);
+  EXPECT_EQ(orders_.refund_reports().back().status, RefundStatus::kAbnormal);
+}
+
+TEST_F(PaymentLogicTest, BadRefundNotificationsAreRefusedOrRetried) {
+  orders_.PutOrder(SampleOrder(OrderState::kPaid));
+  wechatpay::RefundResource other = PortalRefund();
+  other.mchid = "1900000999";
+  wechatpay::RefundResource odd = PortalRefund("MAYBE");
+  Notification transaction_inside = MakeNotification(
+      PaidTransaction(), NowSeconds(), {.event_type = "REFUND.SUCCESS", .original_type = "refund"});
+  for (const Notification& n : {RefundNotification(other, NowSeconds()),
+                                RefundNotification(odd, NowSeconds()), transaction_inside}) {
+    NotificationAnswer a = Handle("refund", n.headers, n.body);
+    EXPECT_EQ(a.verdict, Verdict::kReject);
+    EXPECT_EQ(a.reject_reason, RejectReason::kMalformed);
+  }
+  EXPECT_TRUE(orders_.refund_reports().empty());
+
+  // Order unreachable, or the order unknown to it: WeChat keeps it.
+  orders_.SetUnavailable(true);
+  Notification n = RefundNotification(PortalRefund(), NowSeconds());
+  EXPECT_EQ(Handle("refund", n.headers, n.body).verdict, Verdict::kRetry);
+  orders_.SetUnavailable(false);
+  wechatpay::RefundResource unknown = PortalRefund();
+  unknown.out_trade_no = "PM20260101000001zzz";
+  Notification lost = RefundNotification(unknown, NowSeconds());
+  EXPECT_EQ(Handle("refund", lost.headers, lost.body).verdict, Verdict::kRetry);
 }
 
 TEST_F(PaymentLogicTest, OrderUnreachableIsRetried) {

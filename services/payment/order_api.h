@@ -41,6 +41,11 @@ class OrderApi {
   // set: kExpired, unpaid with expires_at <= before; kPaying, PAYING since (updated_at) <= before.
   virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(
       SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) = 0;
+  // Applies what WeChat said of a refund (order's ApplyRefundReport); like ApplyPayment, does
+  // not block: `done` runs once when order has answered.
+  using RefundDone = std::function<void(absl::StatusOr<RefundApplied>)>;
+  virtual void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
+                                 RefundDone done) = 0;
   using ApplyDone = std::function<void(absl::StatusOr<ApplyPaymentResult>)>;
   virtual void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                             ApplyDone done) = 0;

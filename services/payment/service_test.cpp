@@ -156,9 +156,9 @@ TEST_F(PaymentServiceTest, NotificationVerdictsReachTheCaller) {
   EXPECT_EQ(resp.reject_reason(), v1::REJECT_REASON_UNVERIFIED);
   EXPECT_EQ(resp.fail_message(), "signature verification failed");
 
-  resp = handle(Notification("REFUND.SUCCESS"));
+  resp = handle(Notification("PROFITSHARING.SUCCESS"));  // not handled yet: WeChat keeps it
   EXPECT_EQ(resp.verdict(), v1::VERDICT_RETRY);
-  EXPECT_EQ(resp.event_type(), "REFUND.SUCCESS");
+  EXPECT_EQ(resp.event_type(), "PROFITSHARING.SUCCESS");
 
   orders_.SetUnavailable(true);
   resp = handle(good);

@@ -58,6 +58,29 @@ struct SettleKey {
   std::string id;
 };
 
+// paymesh.order.v1.RefundStatus.
+enum class RefundStatus {
+  kUnspecified = 0,
+  kProcessing = 1,
+  kSuccess = 2,
+  kAbnormal = 3,
+  kClosed = 4
+};
+
+// What WeChat said of a refund, on its way to order.
+struct RefundReportInput {
+  std::string out_trade_no;
+  std::string out_refund_no;
+  std::string refund_id;
+  RefundStatus status = RefundStatus::kUnspecified;
+  int64_t amount_fen = 0;
+};
+struct RefundApplied {
+  std::string order_id;
+  OrderState order_state = OrderState::kUnspecified;
+  RefundStatus status = RefundStatus::kUnspecified;  // the refund's, afterwards
+};
+
 // paymesh.order.v1.ReportSource.
 enum class ReportSource { kUnspecified = 0, kNotification = 1, kQuery = 2 };
 

@@ -85,6 +85,38 @@ class PaymentNotifyTest : public PaymentTest {
     return testing::Send(stack().host(), stack().gateway_port(), "POST", "/wechat/notify/pay",
                          headers, body);
   }
+
+  // A REFUND.* envelope: a refund WeChat made of `order` (e.g. in the merchant portal).
+  std::string RefundEnvelope(const json::value& order, const std::string& out_refund_no,
+                             const std::string& status, int64_t fen) {
+    wechatpay::RefundResource r;
+    r.mchid = merchant().mchid;
+    r.out_trade_no = OutTradeNo(order);
+    r.out_refund_no = out_refund_no;
+    r.refund_id = "5030" + crypto::HexUpper(crypto::RandomBytes(8));
+    r.refund_status = status;
+    r.amount_total = TotalFen(order);
+    r.amount_refund = fen;
+    absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
+        wechatpay::SerializeRefundResource(r), merchant().apiv3_key, "refund", "refund");
+    EXPECT_TRUE(resource.ok()) << resource.status();
+    if (!resource.ok()) return "";
+    wechatpay::Envelope e{testing::UniqueName("e2e-refund-"),
+                          Rfc3339Beijing(absl::Now()),
+                          "REFUND." + status,
+                          "encrypt-resource",
+                          "退款成功",
+                          *resource};
+    return wechatpay::SerializeEnvelope(e);
+  }
+
+  // A paid order (notified by the simulator).
+  json::value PaidOrder() {
+    const json::value order = CreateOrder();
+    EXPECT_TRUE(PayNative(OrderId(order)).is_object());
+    EXPECT_EQ(sim().Pay(OutTradeNo(order)).status, 200);
+    return WaitForState(OrderId(order), "PAID");
+  }
 };
 
 std::string NewNotificationId() { return testing::UniqueName("e2e-notify-"); }
@@ -188,6 +220,30 @@ TEST_F(PaymentNotifyTest, ASecondTransactionForAPaidOrderHasItsOwnOutcome) {
   EXPECT_EQ(Str(after, {"state"}), "PAID");
   EXPECT_TRUE(after.at("flagged").as_bool()) << after;
   EXPECT_EQ(CountEvents(stack(), OrderId(order), "duplicate_payment"), 1);
+}
+
+TEST_F(PaymentNotifyTest, ARefundMadeInTheMerchantPortalIsRecordedOnce) {
+  const json::value order = PaidOrder();
+  ASSERT_EQ(Str(order, {"state"}), "PAID") << order;
+  const std::string id = OrderId(order);
+  const std::string body =
+      RefundEnvelope(order, "portal-" + id.substr(0, 8), "SUCCESS", TotalFen(order));
+  for (int i = 0; i < 3; ++i) {  // WeChat repeating it
+    HttpResponse r = testing::Send(stack().host(), stack().gateway_port(), "POST",
+                                   "/wechat/notify/refund", Signed(body), body);
+    EXPECT_EQ(r.status, 204) << r;
+  }
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "REFUNDED");
+  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 1);
+
+  // ABNORMAL: recorded, and the order flagged for a person.
+  const json::value other = PaidOrder();
+  const std::string abnormal = RefundEnvelope(other, "portal-x", "ABNORMAL", 1);
+  EXPECT_EQ(Notify(abnormal, Signed(abnormal)).status, 204);
+  const json::value flagged = GetOrder(OrderId(other));
+  EXPECT_EQ(Str(flagged, {"state"}), "PAID");
+  EXPECT_TRUE(flagged.at("flagged").as_bool()) << flagged;
+  EXPECT_EQ(CountEvents(stack(), OrderId(other), "refund_abnormal"), 1);
 }
 
 }  // namespace

@@ -117,6 +117,34 @@ std::vector<std::pair<std::string, std::string>> FakeOrderApi::close_calls() con
   return close_calls_;
 }
 
+void FakeOrderApi::ApplyRefundReport(const RefundReportInput& input, const std::string&,
+                                     RefundDone done) {
+  absl::StatusOr<RefundApplied> result = [&]() -> absl::StatusOr<RefundApplied> {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (unavailable_) return absl::UnavailableError("order unreachable");
+    refund_reports_.push_back(input);
+    Order* order = nullptr;
+    for (auto& [id, o] : orders_) {
+      if (o.out_trade_no == input.out_trade_no) order = &o;
+    }
+    if (order == nullptr) return absl::NotFoundError("order not found");
+    RefundStatus& status = refunds_[input.out_refund_no];
+    const bool final = status == RefundStatus::kSuccess || status == RefundStatus::kClosed;
+    if (!final) status = input.status;
+    if (status == RefundStatus::kSuccess && !final) {
+      order->state = input.amount_fen >= order->total_fen ? OrderState::kRefunded
+                                                          : OrderState::kPartiallyRefunded;
+    }
+    return RefundApplied{order->id, order->state, status};
+  }();
+  done(std::move(result));
+}
+
+std::vector<RefundReportInput> FakeOrderApi::refund_reports() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refund_reports_;
+}
+
 void FakeOrderApi::FailNextApply(absl::Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_apply_ = std::move(status);

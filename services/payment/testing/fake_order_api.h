@@ -41,6 +41,11 @@ class FakeOrderApi final : public OrderApi {
   std::vector<std::pair<std::string, std::string>> close_calls() const;
   // The next ApplyPayment answers `status` and changes nothing.
   void FailNextApply(absl::Status status);
+  // Answers inline: the refund takes the reported status (final ones stay), a SUCCESS refund of
+  // the whole total makes the order REFUNDED, of less PARTIALLY_REFUNDED.
+  void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
+                         RefundDone done) override;
+  std::vector<RefundReportInput> refund_reports() const;
   // Answers inline.
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;
@@ -57,6 +62,8 @@ class FakeOrderApi final : public OrderApi {
   std::vector<std::pair<std::string, Prepay>> prepay_calls_;
   std::vector<ApplyPaymentInput> apply_calls_;
   std::vector<std::pair<std::string, std::string>> close_calls_;
+  std::vector<RefundReportInput> refund_reports_;
+  std::map<std::string, RefundStatus> refunds_;  // by out_refund_no
 };
 
 }  // namespace paymesh::payment::testing
