@@ -105,22 +105,33 @@ void LoadPlatformKey(config::EnvReader& env, PaymentConfig& cfg) {
   }
 }
 
+// An absolute http(s) URL WeChat can call back, or a problem naming `name`.
+void CheckNotifyUrl(config::EnvReader& env, const char* name, const std::string& url) {
+  if (url.empty()) return;
+  bool https = false;
+  std::optional<std::string_view> rest = AfterScheme(url, &https);
+  if (!rest || rest->empty() || rest->front() == '/' || !AllOf(*rest, IsUrlChar) ||
+      url.size() > kMaxNotifyUrlBytes) {
+    env.AddProblem(std::string(name) +
+                   " must be an absolute http(s) URL of at most 255 bytes with no query string "
+                   "or fragment");
+  }
+}
+
 void LoadUrls(config::EnvReader& env, PaymentConfig& cfg) {
   cfg.allow_insecure_upstreams = env.Bool("ALLOW_INSECURE_UPSTREAMS", false);
   cfg.base_url = env.BaseUrl("WECHATPAY_BASE_URL", kDefaultBaseUrl, cfg.allow_insecure_upstreams);
   cfg.upstream_ca_file = env.String("UPSTREAM_CA_FILE", "");
 
   cfg.notify_url = env.RequiredString("WECHATPAY_NOTIFY_URL");
-  if (!cfg.notify_url.empty()) {
-    bool https = false;
-    std::optional<std::string_view> rest = AfterScheme(cfg.notify_url, &https);
-    if (!rest || rest->empty() || rest->front() == '/' || !AllOf(*rest, IsUrlChar) ||
-        cfg.notify_url.size() > kMaxNotifyUrlBytes) {
-      env.AddProblem(
-          "WECHATPAY_NOTIFY_URL must be an absolute http(s) URL of at most 255 bytes with no "
-          "query string or fragment");
-    }
+  CheckNotifyUrl(env, "WECHATPAY_NOTIFY_URL", cfg.notify_url);
+  // The gateway takes refunds on /wechat/notify/refund, next to /wechat/notify/pay.
+  std::string sibling = cfg.notify_url;
+  if (sibling.size() >= 4 && sibling.compare(sibling.size() - 4, 4, "/pay") == 0) {
+    sibling.replace(sibling.size() - 4, 4, "/refund");
   }
+  cfg.refund_notify_url = env.String("WECHATPAY_REFUND_NOTIFY_URL", sibling);
+  CheckNotifyUrl(env, "WECHATPAY_REFUND_NOTIFY_URL", cfg.refund_notify_url);
 }
 
 }  // namespace

@@ -37,6 +37,8 @@ struct PaymentConfig {
   bool allow_insecure_upstreams = false;
   std::string upstream_ca_file;  // "" = the system trust store only
   std::string notify_url;
+  std::string refund_notify_url;  // WECHATPAY_REFUND_NOTIFY_URL; default: notify_url's sibling
+                                  // .../refund
   std::chrono::milliseconds wechat_timeout{5000};
 
   // The settling job (settler.h). Without REDIS_URL every replica runs it (no lease).

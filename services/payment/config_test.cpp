@@ -73,6 +73,7 @@ TEST(PaymentConfigTest, LoadsValidConfigWithDefaults) {
   EXPECT_EQ(cfg->base_url, "https://api.mch.weixin.qq.com");
   EXPECT_EQ(cfg->wechat_timeout, std::chrono::milliseconds(5000));
   EXPECT_EQ(cfg->redis_url, "");
+  EXPECT_EQ(cfg->refund_notify_url, "https://pay.example.com/wechat/notify/refund");
   EXPECT_EQ(cfg->settle.interval, std::chrono::milliseconds(10'000));
   EXPECT_EQ(cfg->settle.reconcile_after, std::chrono::seconds(60));
   EXPECT_EQ(cfg->settle.reconcile_backoff_max, std::chrono::seconds(600));

@@ -209,6 +209,27 @@ absl::StatusOr<std::vector<Order>> GrpcOrderClient::ListOrdersToSettle(
   return orders;
 }
 
+absl::StatusOr<OrderApi::RequestedRefund> GrpcOrderClient::RequestRefund(
+    const RefundRequestInput& input) {
+  ov1::RequestRefundRequest req;
+  req.set_order_id(input.order_id);
+  req.set_amount_fen(input.amount_fen);
+  req.set_reason(input.reason);
+  req.set_idempotency_key(input.idempotency_key);
+  req.set_requested_by(input.requested_by);
+  ov1::RefundResponse resp;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
+  grpc::Status st = stub_->RequestRefund(&ctx, req, &resp);
+  if (!st.ok()) return FromCall(st, "RequestRefund");
+  ASSIGN_OR_RETURN(Order order, OrderFromProto(resp.order()));
+  const ov1::Refund& f = resp.refund();
+  return RequestedRefund{std::move(order),
+                         RefundView{f.out_refund_no(), f.amount_fen(), f.reason(),
+                                    Checked<RefundStatus>(f.status(), ov1::RefundStatus_IsValid),
+                                    f.refund_id(), f.requested_by()}};
+}
+
 void GrpcOrderClient::ApplyRefundReport(const RefundReportInput& input,
                                         const std::string& request_id, RefundDone done) {
   struct Call {

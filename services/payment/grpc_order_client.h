@@ -32,6 +32,7 @@ class GrpcOrderClient final : public OrderApi {
                                                         int limit) override;
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;
+  absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) override;
   void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
                          RefundDone done) override;
 

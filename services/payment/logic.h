@@ -41,8 +41,9 @@ struct PaymentSettings {
   std::string miniprogram_appid;  // "" when no mini program is bound to the merchant
   std::string mchid;
   std::string notify_url;
-  std::string apiv3_key;  // 32 bytes
-  std::string v2_key;     // the APIv2 key, 32 bytes; "" = v2 notifications not configured
+  std::string apiv3_key;          // 32 bytes
+  std::string v2_key;             // the APIv2 key, 32 bytes; "" = v2 notifications not configured
+  std::string refund_notify_url;  // where WeChat sends REFUND.* notifications
   // Pay, sync and cancel calls one user may make per minute (0: no limit). Notifications and
   // the settling job are never limited.
   int user_calls_per_minute = 0;
@@ -103,6 +104,12 @@ struct NotificationFate {
 NotificationAnswer VerdictOf(const NotificationFate& fate);
 
 // What settling an order with WeChat (query, close) found and did.
+struct CreateRefundResult {
+  std::string order_id;
+  OrderState order_state = OrderState::kUnspecified;
+  RefundView refund;
+};
+
 struct SettleResult {
   std::string trade_state;  // WeChat's, ORDER_NOT_EXIST when it has never seen the order, ""
                             // when WeChat closed it without being asked about it
@@ -146,6 +153,14 @@ class PaymentLogic {
   // Blocks: asks WeChat about the caller's order and settles it (Reconcile).
   absl::StatusOr<QueryPaymentResult> QueryPayment(const std::string& user_id,
                                                   const std::string& order_id);
+  // Blocks (refund_logic.cpp): an admin's refund. Order reserves it (PROCESSING, its own
+  // out_refund_no, never more than was paid: FAILED_PRECONDITION), then WeChat is asked with
+  // that number, also for an idempotent replay of a refund still PROCESSING, so a refund
+  // whose first call got no answer is made once. WeChat's answer is applied; unreachable (or
+  // NOT_ENOUGH, FREQUENCY_LIMITED) → UNAVAILABLE, the refund stays reserved: retry with the same
+  // key. A refusal for good closes the refund (the amount is released), FAILED_PRECONDITION.
+  absl::StatusOr<CreateRefundResult> CreateRefund(const RefundRequestInput& input);
+
   // Blocks: the caller gives up on an unpaid order (Close with kCloseCancelled). A CLOSED order
   // is answered as it is; FAILED_PRECONDITION for a paid one.
   absl::StatusOr<SettleResult> CancelPayment(const std::string& user_id,
@@ -188,6 +203,8 @@ class PaymentLogic {
   absl::StatusOr<Order> NextAttempt(Order order);
   // Closes an open order here; leaves any other as it is.
   absl::Status CloseHere(const Order& order, const std::string& reason, SettleResult* result);
+  // ApplyRefundReport, waiting for order.
+  absl::StatusOr<RefundApplied> ApplyRefundNow(const RefundReportInput& report);
   // Applies a payment WeChat answered a query with; waits for order.
   absl::StatusOr<ApplyPaymentResult> ApplyQueried(const Order& order, wechatpay::Transaction tx);
   // The verified report an APIv2 XML payment notification carries (v2_logic.cpp): parsed by the

@@ -914,6 +914,49 @@ TEST_F(PaymentLogicTest, PayingSyncingAndCancellingAreLimitedPerUser) {
   EXPECT_TRUE(Pay().ok());
 }
 
+// ---- refunds -------------------------------------------------------------------------------
+
+TEST_F(PaymentLogicTest, ARefundIsReservedThenAskedOfWechatUnderItsNumber) {
+  Order paid = SampleOrder(OrderState::kPaid);
+  paid.transaction_id = kTransactionId;
+  orders_.PutOrder(paid);
+  absl::StatusOr<CreateRefundResult> r =
+      logic_->CreateRefund({kOrderId, 590, "damaged", "key-1", "admin-1"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->refund.out_refund_no, "RF-1");
+  EXPECT_EQ(r->refund.status, RefundStatus::kProcessing);
+  EXPECT_EQ(r->refund.refund_id, "5030RF-1");
+  ASSERT_EQ(wechat_.refund_calls().size(), 1u);
+  const RefundCall call = wechat_.refund_calls()[0];
+  EXPECT_EQ(call.transaction_id, kTransactionId);
+  EXPECT_EQ(call.out_refund_no, "RF-1");
+  EXPECT_EQ(call.refund_fen, 590);
+  EXPECT_EQ(call.total_fen, 2590);
+  EXPECT_EQ(call.reason, "damaged");
+  ASSERT_EQ(orders_.refund_reports().size(), 1u);
+  EXPECT_EQ(orders_.refund_reports()[0].refund_id, "5030RF-1");
+}
+
+TEST_F(PaymentLogicTest, ARefundWechatDidNotTakeStaysReservedAndOneItRefusedIsClosed) {
+  Order paid = SampleOrder(OrderState::kPaid);
+  paid.transaction_id = kTransactionId;
+  orders_.PutOrder(paid);
+  wechat_.FailNext(absl::UnavailableError("wechat pay answered 500 SYSTEM_ERROR"));
+  EXPECT_EQ(logic_->CreateRefund({kOrderId, 100, "", "k", "admin-1"}).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(orders_.refund_reports().empty()) << "still PROCESSING: retried with its number";
+  wechat_.FailNext(absl::FailedPreconditionError("wechat pay answered 403 NOT_ENOUGH"));
+  EXPECT_EQ(logic_->CreateRefund({kOrderId, 100, "", "k2", "admin-1"}).status().code(),
+            absl::StatusCode::kUnavailable);
+  wechat_.FailNext(absl::InvalidArgumentError("wechat pay answered 400 PARAM_ERROR"));
+  EXPECT_EQ(logic_->CreateRefund({kOrderId, 100, "", "k3", "admin-1"}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(orders_.refund_reports().size(), 1u);
+  EXPECT_EQ(orders_.refund_reports()[0].status, RefundStatus::kClosed) << "amount released";
+  EXPECT_EQ(logic_->CreateRefund({kOrderId, 100, "", "", ""}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(PaymentLogicTest, QueryOfAnOrderWechatNeverSaw) {
   orders_.PutOrder(SampleOrder());
   absl::StatusOr<QueryPaymentResult> r = logic_->QueryPayment(kUserId, kOrderId);

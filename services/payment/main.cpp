@@ -73,6 +73,7 @@ int Run(const PaymentConfig& cfg) {
                       .notify_url = cfg.notify_url,
                       .apiv3_key = cfg.apiv3_key.Reveal(),
                       .v2_key = cfg.v2_key.Reveal(),
+                      .refund_notify_url = cfg.refund_notify_url,
                       .user_calls_per_minute = cfg.user_calls_per_minute},
                      orders, wechat, verifier, time::SystemClock(), identities.get(),
                      &*cfg.merchant_private_key, limiter.get());

@@ -41,6 +41,13 @@ class OrderApi {
   // set: kExpired, unpaid with expires_at <= before; kPaying, PAYING since (updated_at) <= before.
   virtual absl::StatusOr<std::vector<Order>> ListOrdersToSettle(
       SettleKind kind, Timestamp before, const std::optional<SettleKey>& after, int limit) = 0;
+  // Reserves a refund (order's RequestRefund): the order as it is and the refund, PROCESSING
+  // with its out_refund_no (an idempotent replay answers the refund made the first time).
+  struct RequestedRefund {
+    Order order;
+    RefundView refund;
+  };
+  virtual absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) = 0;
   // Applies what WeChat said of a refund (order's ApplyRefundReport); like ApplyPayment, does
   // not block: `done` runs once when order has answered.
   using RefundDone = std::function<void(absl::StatusOr<RefundApplied>)>;

@@ -92,6 +92,24 @@ grpc::ServerUnaryReactor* PaymentGrpcService::CancelPayment(grpc::CallbackServer
   });
 }
 
+grpc::ServerUnaryReactor* PaymentGrpcService::CreateRefund(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateRefundRequest* req,
+                                                           v1::CreateRefundResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "CreateRefund", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(CreateRefundResult r,
+                     logic_.CreateRefund({req->order_id(), req->amount_fen(), req->reason(),
+                                          req->idempotency_key(), req->requested_by()}));
+    resp->set_order_id(r.order_id);
+    resp->set_order_state(static_cast<order::v1::OrderState>(r.order_state));
+    resp->set_out_refund_no(r.refund.out_refund_no);
+    resp->set_amount_fen(r.refund.amount_fen);
+    resp->set_status(static_cast<order::v1::RefundStatus>(r.refund.status));
+    resp->set_refund_id(r.refund.refund_id);
+    resp->set_reason(r.refund.reason);
+    return absl::OkStatus();
+  });
+}
+
 void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out) {
   out->set_trade_state(result.trade_state);
   out->set_outcome(static_cast<order::v1::PaymentOutcome>(result.outcome));

@@ -28,6 +28,9 @@ class PaymentGrpcService final : public v1::PaymentService::CallbackService {
   grpc::ServerUnaryReactor* QueryPayment(grpc::CallbackServerContext* ctx,
                                          const v1::QueryPaymentRequest* req,
                                          v1::QueryPaymentResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateRefund(grpc::CallbackServerContext* ctx,
+                                         const v1::CreateRefundRequest* req,
+                                         v1::CreateRefundResponse* resp) override;
   grpc::ServerUnaryReactor* CancelPayment(grpc::CallbackServerContext* ctx,
                                           const v1::CancelPaymentRequest* req,
                                           v1::QueryPaymentResponse* resp) override;

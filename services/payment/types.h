@@ -75,6 +75,23 @@ struct RefundReportInput {
   RefundStatus status = RefundStatus::kUnspecified;
   int64_t amount_fen = 0;
 };
+// A refund as order keeps it.
+struct RefundView {
+  std::string out_refund_no;
+  int64_t amount_fen = 0;
+  std::string reason;
+  RefundStatus status = RefundStatus::kUnspecified;
+  std::string refund_id;
+  std::string requested_by;
+};
+struct RefundRequestInput {
+  std::string order_id;
+  int64_t amount_fen = 0;
+  std::string reason;
+  std::string idempotency_key;
+  std::string requested_by;  // the admin
+};
+
 struct RefundApplied {
   std::string order_id;
   OrderState order_state = OrderState::kUnspecified;

@@ -49,6 +49,27 @@ struct PrepayAnswer {
   std::string h5_url;     // h5, valid 5 minutes
 };
 
+// POST /v3/refund/domestic/refunds: money back to the payer of `transaction_id`. WeChat keys a
+// refund on out_refund_no: a repeat with the same number is the same refund.
+struct RefundCall {
+  std::string transaction_id;
+  std::string out_refund_no;
+  std::string reason;  // at most 80 bytes; "" = none
+  std::string notify_url;
+  int64_t refund_fen = 0;
+  int64_t total_fen = 0;  // the payment's
+  std::string currency = "CNY";
+};
+
+// WeChat's answer to a refund call: its refund_id and status (PROCESSING, SUCCESS, ABNORMAL,
+// CLOSED) and the amount it refunds.
+struct RefundAnswer {
+  std::string refund_id;
+  std::string out_refund_no;
+  std::string status;
+  int64_t refund_fen = 0;
+};
+
 class WechatPayApi {
  public:
   virtual ~WechatPayApi() = default;
@@ -59,6 +80,8 @@ class WechatPayApi {
       std::string_view out_trade_no) = 0;
   // POST /v3/pay/transactions/out-trade-no/{no}/close. Re-entrant at WeChat.
   virtual absl::Status Close(std::string_view out_trade_no) = 0;
+  // NOT_ENOUGH (the merchant's balance) is FAILED_PRECONDITION; see the codes above.
+  virtual absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) = 0;
 };
 
 }  // namespace paymesh::payment

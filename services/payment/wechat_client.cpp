@@ -281,6 +281,39 @@ absl::StatusOr<wechatpay::Transaction> WechatPayClient::QueryByOutTradeNo(
   return tx;
 }
 
+absl::StatusOr<RefundAnswer> WechatPayClient::CreateRefund(const RefundCall& refund) {
+  boost::json::object body;
+  body["transaction_id"] = refund.transaction_id;
+  body["out_refund_no"] = refund.out_refund_no;
+  if (!refund.reason.empty()) body["reason"] = refund.reason;
+  if (!refund.notify_url.empty()) body["notify_url"] = refund.notify_url;
+  body["amount"] = boost::json::object{
+      {"refund", refund.refund_fen}, {"total", refund.total_fen}, {"currency", refund.currency}};
+  const Call call{"refund", "POST", "/v3/refund/domestic/refunds", boost::json::serialize(body)};
+  absl::StatusOr<http::ClientResponse> resp = Execute(call);
+  if (!resp.ok()) return resp.status();
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(resp->body, ec);
+  const boost::json::object* o = ec ? nullptr : v.if_object();
+  const auto text = [o](const char* name) -> std::string {
+    const boost::json::value* f = o == nullptr ? nullptr : o->if_contains(name);
+    return f != nullptr && f->is_string() ? std::string(f->as_string()) : "";
+  };
+  RefundAnswer answer{text("refund_id"), text("out_refund_no"), text("status"), 0};
+  if (const boost::json::value* a = o == nullptr ? nullptr : o->if_contains("amount")) {
+    if (const boost::json::value* r =
+            a->is_object() ? a->as_object().if_contains("refund") : nullptr;
+        r != nullptr && r->is_int64()) {
+      answer.refund_fen = r->as_int64();
+    }
+  }
+  if (answer.refund_id.empty() || answer.status.empty() ||
+      answer.out_refund_no != refund.out_refund_no) {
+    return absl::UnavailableError("wechat pay refund answer is malformed");
+  }
+  return answer;
+}
+
 absl::Status WechatPayClient::Close(std::string_view out_trade_no) {
   boost::json::object body;
   body["mchid"] = options_.mchid;

@@ -59,10 +59,11 @@ class WechatPayClient final : public WechatPayApi {
   absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
   absl::Status Close(std::string_view out_trade_no) override;
+  absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) override;
 
  private:
   struct Call {
-    const char* endpoint;  // metric label: native | query | close
+    const char* endpoint;  // metric label: native | query | close | refund
     const char* method;
     std::string target;  // path + query, exactly as sent and signed
     std::string body;    // exactly as sent and signed; "" for GET

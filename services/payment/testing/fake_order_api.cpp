@@ -140,6 +140,21 @@ void FakeOrderApi::ApplyRefundReport(const RefundReportInput& input, const std::
   done(std::move(result));
 }
 
+absl::StatusOr<OrderApi::RequestedRefund> FakeOrderApi::RequestRefund(
+    const RefundRequestInput& input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (unavailable_) return absl::UnavailableError("order unreachable");
+  auto it = orders_.find(input.order_id);
+  if (it == orders_.end()) return absl::NotFoundError("order not found");
+  if (it->second.state != OrderState::kPaid) {
+    return absl::FailedPreconditionError("only a paid order can be refunded");
+  }
+  const std::string no = "RF-" + std::to_string(refunds_.size() + 1);
+  refunds_[no] = RefundStatus::kProcessing;
+  return RequestedRefund{it->second, RefundView{no, input.amount_fen, input.reason,
+                                                RefundStatus::kProcessing, "", input.requested_by}};
+}
+
 std::vector<RefundReportInput> FakeOrderApi::refund_reports() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refund_reports_;

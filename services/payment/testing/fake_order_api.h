@@ -45,6 +45,8 @@ class FakeOrderApi final : public OrderApi {
   // the whole total makes the order REFUNDED, of less PARTIALLY_REFUNDED.
   void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
                          RefundDone done) override;
+  // A PROCESSING refund "RF-<n>" of a PAID order, without order's total check.
+  absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) override;
   std::vector<RefundReportInput> refund_reports() const;
   // Answers inline.
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,

@@ -75,6 +75,19 @@ absl::Status FakeWechatPayApi::Close(std::string_view out_trade_no) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<RefundAnswer> FakeWechatPayApi::CreateRefund(const RefundCall& call) {
+  std::lock_guard<std::mutex> lock(mu_);
+  refund_calls_.push_back(call);
+  RETURN_IF_ERROR(TakeFailure());
+  return RefundAnswer{"5030" + call.out_refund_no, call.out_refund_no, "PROCESSING",
+                      call.refund_fen};
+}
+
+std::vector<RefundCall> FakeWechatPayApi::refund_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refund_calls_;
+}
+
 std::vector<std::string> FakeWechatPayApi::close_calls() const {
   std::lock_guard<std::mutex> lock(mu_);
   return close_calls_;

@@ -29,6 +29,9 @@ class FakeWechatPayApi final : public WechatPayApi {
   absl::StatusOr<PrepayAnswer> CreatePrepay(const PrepayRequest& request) override;
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
   absl::Status Close(std::string_view out_trade_no) override;
+  // Answers PROCESSING (the same refund_id for a repeated out_refund_no).
+  absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) override;
+  std::vector<RefundCall> refund_calls() const;
 
  private:
   absl::Status TakeFailure();
@@ -39,6 +42,7 @@ class FakeWechatPayApi final : public WechatPayApi {
   std::vector<PrepayRequest> prepay_calls_;
   std::vector<std::string> query_calls_;
   std::vector<std::string> close_calls_;
+  std::vector<RefundCall> refund_calls_;
 };
 
 }  // namespace paymesh::payment::testing
