@@ -181,6 +181,16 @@ http::Response HandleControlApi(const http::Request& req, const ControlContext& 
     const CallCounts calls = ctx.calls->For(out_trade_no);
     out["queries"] = calls.queries;
     out["closes"] = calls.closes;
+    json::array refunds;
+    if (ctx.refunds != nullptr) {
+      for (const SimRefund& f : ctx.refunds->OfOrder(order->request.out_trade_no)) {
+        refunds.push_back(json::object{{"out_refund_no", f.out_refund_no},
+                                       {"refund_id", f.refund_id},
+                                       {"refund", f.refund},
+                                       {"status", f.status}});
+      }
+    }
+    out["refunds"] = std::move(refunds);
     return http::Response::Json(200, json::serialize(out));
   }
   return Error(404, "NOT_FOUND", "no such route");

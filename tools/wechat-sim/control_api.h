@@ -11,7 +11,8 @@
 //                       "stale_timestamp", "signtest_probe", "query_500",
 //                       "unreadable_success_time", "query_delay_ms"}  → 200
 //   DELETE /sim/faults  → 204, no faults anywhere
-//   GET    /sim/orders/{out_trade_no}  → the simulator's view of the order (auto-closed first if
+//   GET    /sim/orders/{out_trade_no}  → the simulator's view of the order, with its "refunds"
+//            ([{out_refund_no, refund_id, refund, status}]) (auto-closed first if
 //            its time has come), with "queries" and "closes": how many merchant queries by
 //            out_trade_no and close calls it received (call_counters.h); 404 for an order the
 //            simulator does not know, even if it was queried
@@ -28,6 +29,7 @@
 #include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/notifier.h"
+#include "tools/wechat-sim/refunds.h"
 #include "tools/wechat-sim/store.h"
 
 namespace paymesh::wechatsim {
@@ -39,6 +41,7 @@ struct ControlContext {
   Notifier* notifier = nullptr;
   std::string apiv3_key;
   std::string v2_key;
+  const RefundStore* refunds = nullptr;                // shown with each order
   const crypto::RsaPublicKey* merchant_key = nullptr;  // checks the bridge's paySign
 };
 

@@ -91,6 +91,8 @@ absl::StatusOr<FaultSetting> ParseFaultSetting(std::string_view body) {
       st = Flag(value, key, &s.faults.unreadable_success_time);
     } else if (key == "query_delay_ms") {
       st = Millis(value, key, &s.faults.query_delay_ms);
+    } else if (key == "refund_500") {
+      st = Count(value, key, &s.faults.refund_500);
     } else {
       st = absl::InvalidArgumentError("unknown field " + std::string(key));
     }
@@ -107,7 +109,8 @@ std::string FaultsJson(const Faults& f) {
                                       {"signtest_probe", f.signtest_probe},
                                       {"query_500", f.query_500},
                                       {"unreadable_success_time", f.unreadable_success_time},
-                                      {"query_delay_ms", f.query_delay_ms}});
+                                      {"query_delay_ms", f.query_delay_ms},
+                                      {"refund_500", f.refund_500}});
 }
 
 }  // namespace paymesh::wechatsim

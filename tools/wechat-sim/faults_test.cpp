@@ -59,7 +59,7 @@ TEST(FaultSettingTest, JsonEchoesEveryKnob) {
   EXPECT_EQ(FaultsJson(f),
             R"({"duplicate":0,"drop_first":0,"corrupt_signature":0,"stale_timestamp":0,)"
             R"("signtest_probe":false,"query_500":true,"unreadable_success_time":false,)"
-            R"("query_delay_ms":250})");
+            R"("query_delay_ms":250,"refund_500":0})");
 }
 
 TEST(FaultRegistryTest, PerOrderOverridesTheDefault) {

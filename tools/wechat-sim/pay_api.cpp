@@ -7,6 +7,7 @@
 
 #include "common/log/log.h"
 #include "common/wechatpay/notification.h"
+#include "tools/wechat-sim/envelope.h"
 #include "tools/wechat-sim/responses.h"
 
 namespace paymesh::wechatsim {
@@ -20,6 +21,7 @@ constexpr std::string_view kH5 = "/v3/pay/transactions/h5";
 constexpr std::string_view kByOutTradeNo = "/v3/pay/transactions/out-trade-no/";
 constexpr std::string_view kById = "/v3/pay/transactions/id/";
 constexpr std::string_view kClose = "/close";
+constexpr std::string_view kRefunds = "/v3/refund/domestic/refunds";
 
 ApiError NotFoundRoute() { return MakeError(404, "NOT_FOUND", "请求的资源不存在"); }
 ApiError OrderNotExist() { return MakeError(404, "ORDER_NOT_EXIST", "订单不存在", 268512771); }
@@ -83,14 +85,59 @@ http::Response Close(const http::Request& req, const PayApiContext& ctx, int64_t
   return Signed(ctx, 204, "", now);
 }
 
+http::Response Refund(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  std::variant<RefundRequest, ApiError> parsed = ParseRefundRequest(req.body, ctx.merchant.mchid);
+  if (auto* e = std::get_if<ApiError>(&parsed)) return ErrorResponse(*e);
+  const RefundRequest& request = std::get<RefundRequest>(parsed);
+  std::optional<Order> order = request.transaction_id.empty()
+                                   ? ctx.store->FindByOutTradeNo(request.out_trade_no, now)
+                                   : ctx.store->FindByTransactionId(request.transaction_id, now);
+  if (!order) return ErrorResponse(MakeError(404, "RESOURCE_NOT_EXISTS", "订单不存在"));
+  const std::string& no = order->request.out_trade_no;
+  if (ctx.refunds->CountCall(no) <= ctx.faults->For(no).refund_500) {
+    return ErrorResponse(SystemError());
+  }
+  std::variant<RefundStore::Created, ApiError> made = ctx.refunds->Create(request, *order, now);
+  if (auto* e = std::get_if<ApiError>(&made)) return ErrorResponse(*e);
+  const RefundStore::Created& created = std::get<RefundStore::Created>(made);
+  const SimRefund& f = created.refund;
+  if (created.created && !f.notify_url.empty()) {
+    Notification n;
+    n.out_trade_no = no;
+    n.notify_url = f.notify_url;
+    n.id = NewNotificationId();
+    absl::StatusOr<std::string> body =
+        BuildRefundEnvelope(f, ctx.merchant.mchid, ctx.apiv3_key, now, n.id);
+    if (!body.ok()) return ErrorResponse(SystemError());
+    n.body = std::move(*body);
+    ctx.notifier->Deliver(std::move(n));
+  }
+  json::object body{{"refund_id", f.refund_id},
+                    {"out_refund_no", f.out_refund_no},
+                    {"transaction_id", f.transaction_id},
+                    {"out_trade_no", f.out_trade_no},
+                    {"channel", "ORIGINAL"},
+                    {"user_received_account", "支付用户零钱"},
+                    {"create_time", f.create_time},
+                    {"status", "PROCESSING"},
+                    {"amount", json::object{{"total", f.total},
+                                            {"refund", f.refund},
+                                            {"payer_total", f.total},
+                                            {"payer_refund", f.refund},
+                                            {"currency", "CNY"}}}};
+  return Signed(ctx, 200, json::serialize(body), now);
+}
+
 DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   const std::string_view path = req.Path();
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
-  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose } kind;
+  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose, kRefund } kind;
   std::string key;
   std::string_view trade_type;
-  if ((path == kNative || path == kJsapi || path == kH5) && post) {
+  if (path == kRefunds && post) {
+    kind = Kind::kRefund;
+  } else if ((path == kNative || path == kJsapi || path == kH5) && post) {
     kind = Kind::kPrepay;
     trade_type = path == kNative ? "NATIVE" : path == kJsapi ? "JSAPI" : "MWEB";
   } else if (StartsWith(path, kByOutTradeNo) && post && EndsWith(path, kClose)) {
@@ -114,6 +161,8 @@ DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_
   switch (kind) {
     case Kind::kPrepay:
       return {Prepay(req, ctx, now, trade_type)};
+    case Kind::kRefund:
+      return {Refund(req, ctx, now)};
     case Kind::kClose:
       ctx.calls->CountClose(key);
       return {Close(req, ctx, now, key)};

@@ -5,6 +5,8 @@
 //   GET  /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=
 //   GET  /v3/pay/transactions/id/{transaction_id}?mchid=
 //   POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
+//   POST /v3/refund/domestic/refunds  (refunds.h; answers PROCESSING, then REFUND.SUCCESS is
+//        delivered to the refund's notify_url; the refund_500 fault answers 500 first)
 // Each verifies the merchant's Authorization first (401 SIGN_ERROR), then validates as WeChat
 // does (400 PARAM_ERROR naming the field, ...), then answers from the store. 2xx answers are
 // signed with the platform key; errors are not. Queries and closes by out_trade_no are counted
@@ -20,6 +22,8 @@
 #include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/merchant_auth.h"
+#include "tools/wechat-sim/notifier.h"
+#include "tools/wechat-sim/refunds.h"
 #include "tools/wechat-sim/responses.h"
 #include "tools/wechat-sim/store.h"
 #include "tools/wechat-sim/validation.h"
@@ -34,6 +38,9 @@ struct PayApiContext {
   std::string platform_key_id;
   const MerchantIdentity* identity = nullptr;
   Merchant merchant;
+  RefundStore* refunds = nullptr;
+  Notifier* notifier = nullptr;  // delivers refund notifications
+  std::string apiv3_key;
 };
 
 // Answers any request under /v3/ (404 NOT_FOUND for other routes); `now` is Unix seconds. The

@@ -55,6 +55,7 @@ struct Simulator::Impl {
   OrderStore store;
   FaultRegistry faults;
   CallCounters calls;
+  RefundStore refunds;
   MpStore mp;
   Routes routes;
   // Torn down by Stop() in this order: server (no handler or timer runs after), client
@@ -95,6 +96,9 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   pay.platform_key = &impl->keys.platform_key;
   pay.platform_key_id = impl->keys.platform_key_id;
   pay.identity = &impl->identity;
+  pay.refunds = &impl->refunds;
+  pay.notifier = impl->notifier.get();
+  pay.apiv3_key = impl->keys.apiv3_key;
   pay.merchant = {config.mchid, config.appid, config.miniprogram_appid, config.strict_fields,
                   [mp = &impl->mp](const std::string& appid, const std::string& openid) {
                     return mp->KnowsOpenid(appid, openid);
@@ -105,6 +109,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   control.faults = &impl->faults;
   control.calls = &impl->calls;
   control.notifier = impl->notifier.get();
+  control.refunds = &impl->refunds;
   control.apiv3_key = impl->keys.apiv3_key;
   control.v2_key = impl->keys.v2_key;
   control.merchant_key = &impl->identity.public_key;

@@ -58,6 +58,7 @@ struct Faults {
   bool query_500 = false;       // queries of the order answer 500 SYSTEM_ERROR
   bool unreadable_success_time = false;  // the notification's success_time is not a time
   int query_delay_ms = 0;  // queries of the order are answered this much later (0..10000)
+  int refund_500 = 0;      // the order's first N refund calls answer 500 SYSTEM_ERROR
 
   bool operator==(const Faults&) const = default;
 };
