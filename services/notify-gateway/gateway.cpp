@@ -6,6 +6,7 @@
 #include "services/notify-gateway/handlers/notify.h"
 #include "services/notify-gateway/handlers/orders.h"
 #include "services/notify-gateway/handlers/payments.h"
+#include "services/notify-gateway/handlers/refunds.h"
 #include "services/notify-gateway/handlers/wechat.h"
 
 namespace paymesh::gateway {
@@ -32,6 +33,7 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
     AddWechatRoutes(*router, ctx);
     AddOrderRoutes(*router, ctx);
     AddPaymentRoutes(*router, ctx);
+    AddRefundRoutes(*router, ctx);
     AddDemoRoutes(*router, options.demo_sim_url);
   }
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kNotify) {

@@ -230,6 +230,17 @@ Async<payment::v1::QueryPaymentResponse> GrpcUpstreams::CancelPayment(
                                     timeouts_.payment);
 }
 
+Async<payment::v1::CreateRefundResponse> GrpcUpstreams::CreateRefund(
+    payment::v1::CreateRefundRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY_WITH(payment::v1::CreateRefundResponse, payment, CreateRefund,
+                                    timeouts_.payment);
+}
+
+Async<order::v1::ListRefundsResponse> GrpcUpstreams::ListRefunds(order::v1::ListRefundsRequest req,
+                                                                 std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::ListRefundsResponse, order, ListRefunds);
+}
+
 #undef PAYMESH_GATEWAY_UNARY
 #undef PAYMESH_GATEWAY_UNARY_WITH
 

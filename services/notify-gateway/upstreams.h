@@ -76,6 +76,10 @@ class Upstreams {
       payment::v1::QueryPaymentRequest req, std::string request_id) = 0;
   virtual Async<payment::v1::QueryPaymentResponse> CancelPayment(
       payment::v1::CancelPaymentRequest req, std::string request_id) = 0;
+  virtual Async<payment::v1::CreateRefundResponse> CreateRefund(
+      payment::v1::CreateRefundRequest req, std::string request_id) = 0;
+  virtual Async<order::v1::ListRefundsResponse> ListRefunds(order::v1::ListRefundsRequest req,
+                                                            std::string request_id) = 0;
 
   // grpc.health.v1.Health/Check (overall server health) on one backend, with a short deadline.
   virtual Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
@@ -83,9 +87,10 @@ class Upstreams {
 };
 
 struct UpstreamTimeouts {
-  std::chrono::milliseconds call{3000};     // every call but the ones below
-  std::chrono::milliseconds notify{4000};   // HandleNotification
-  std::chrono::milliseconds payment{8000};  // CreatePayment, QueryPayment, CancelPayment
+  std::chrono::milliseconds call{3000};    // every call but the ones below
+  std::chrono::milliseconds notify{4000};  // HandleNotification
+  std::chrono::milliseconds payment{
+      8000};  // CreatePayment, QueryPayment, CancelPayment, CreateRefund
   // auth's calls that wait on WeChat or SMS: SendSmsCode, Start/FinishWechatOauth,
   // MiniProgramLogin, GetJsSdkConfig
   std::chrono::milliseconds wechat{8000};
@@ -135,6 +140,10 @@ class GrpcUpstreams : public Upstreams {
                                                         std::string request_id) override;
   Async<payment::v1::QueryPaymentResponse> CancelPayment(payment::v1::CancelPaymentRequest req,
                                                          std::string request_id) override;
+  Async<payment::v1::CreateRefundResponse> CreateRefund(payment::v1::CreateRefundRequest req,
+                                                        std::string request_id) override;
+  Async<order::v1::ListRefundsResponse> ListRefunds(order::v1::ListRefundsRequest req,
+                                                    std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 

@@ -180,7 +180,41 @@ boost::asio::awaitable<absl::StatusOr<Caller>> Authenticate(const HandlerContext
     co_return PresentUpstreamError(Backend::kAuth, verified.status(), req.request_id);
   }
   if (verified->user_id().empty()) co_return absl::UnauthenticatedError("invalid token");
-  co_return Caller{verified->user_id(), std::move(*token)};
+  co_return Caller{verified->user_id(), std::move(*token),
+                   std::vector<std::string>(verified->scopes().begin(), verified->scopes().end())};
+}
+
+bool IsValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (const char c : key) {
+    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                    c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> OrderId(const PathParams& params) {
+  const std::string_view id = params.Get("id");
+  if (id.size() > kMaxOrderIdBytes) return absl::NotFoundError("order not found");
+  return std::string(id);
+}
+
+http::Response UpstreamError(const http::Request& req, const absl::Status& status,
+                             Backend backend) {
+  return ErrorResponse(req, PresentUpstreamError(backend, status, req.request_id));
+}
+
+absl::StatusOr<std::string> IdempotencyKey(const http::Request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (!strings::EqualsIgnoreCase(name, "Idempotency-Key")) continue;
+    if (!IsValidIdempotencyKey(value)) {
+      return absl::InvalidArgumentError(
+          "Idempotency-Key must be 1-64 characters of [A-Za-z0-9_.:-]");
+    }
+    return value;
+  }
+  return std::string();
 }
 
 std::string ClientIp(const HandlerContext& ctx, const http::Request& req) {

@@ -2,11 +2,13 @@
 
 // What every handler shares: its dependencies, JSON responses and errors, and Bearer auth.
 
+#include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,7 +49,19 @@ absl::StatusOr<std::string> BearerToken(const http::Request& req);
 struct Caller {
   std::string user_id;
   std::string access_token;
+  std::vector<std::string> scopes;  // "user", "admin", ...
+  bool Has(std::string_view scope) const {
+    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+  }
 };
+// The {id} of an order route, or NOT_FOUND when it cannot be an order id.
+absl::StatusOr<std::string> OrderId(const PathParams& params);
+// ErrorResponse of PresentUpstreamError.
+http::Response UpstreamError(const http::Request& req, const absl::Status& status, Backend backend);
+// True for 1-64 characters of [A-Za-z0-9_.:-] (the Idempotency-Key header).
+bool IsValidIdempotencyKey(std::string_view key);
+// The Idempotency-Key header: "" when absent, INVALID_ARGUMENT when present but malformed.
+absl::StatusOr<std::string> IdempotencyKey(const http::Request& req);
 // Browser sessions (after WeChat web OAuth) ride in cookies, all HttpOnly, Secure, SameSite=Lax
 // except the CSRF one, which the page's script reads and echoes in X-CSRF-Token (double submit).
 inline constexpr char kAccessCookie[] = "pm_access";

@@ -23,19 +23,6 @@ constexpr size_t kMaxCursorBytes = 512;
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 
-// The Idempotency-Key header: "" when absent, INVALID_ARGUMENT when present but malformed.
-absl::StatusOr<std::string> IdempotencyKey(const http::Request& req) {
-  for (const auto& [name, value] : req.headers) {
-    if (!strings::EqualsIgnoreCase(name, "Idempotency-Key")) continue;
-    if (!IsValidIdempotencyKey(value)) {
-      return absl::InvalidArgumentError(
-          "Idempotency-Key must be 1-64 characters of [A-Za-z0-9_.:-]");
-    }
-    return value;
-  }
-  return std::string();
-}
-
 // {items:[{sku, quantity}]} → the order request's items.
 absl::Status ParseItems(std::string_view body, order::v1::CreateOrderRequest* out) {
   absl::StatusOr<JsonObject> root = ParseObject(body, {"items"});
@@ -144,16 +131,6 @@ awaitable<http::Response> GetOrder(const HandlerContext& ctx, http::Request& req
 }
 
 }  // namespace
-
-bool IsValidIdempotencyKey(std::string_view key) {
-  if (key.empty() || key.size() > 64) return false;
-  for (const char c : key) {
-    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-                    c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 void AddOrderRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {
   router.Add("GET", "/api/v1/products", Bind(ctx, Products));

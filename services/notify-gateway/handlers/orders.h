@@ -12,7 +12,4 @@ namespace paymesh::gateway {
 
 void AddOrderRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx);
 
-// True for 1-64 characters of [A-Za-z0-9_.:-] (the Idempotency-Key header).
-bool IsValidIdempotencyKey(std::string_view key);
-
 }  // namespace paymesh::gateway

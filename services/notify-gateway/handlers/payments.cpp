@@ -18,18 +18,6 @@ constexpr char kNoActivePayment[] = "no active payment: POST /pay first";
 
 enum class ImageFormat { kSvg, kPng };
 
-// The {id} of an order route, or NOT_FOUND when it cannot be an order id.
-absl::StatusOr<std::string> OrderId(const PathParams& params) {
-  const std::string_view id = params.Get("id");
-  if (id.size() > kMaxOrderIdBytes) return absl::NotFoundError("order not found");
-  return std::string(id);
-}
-
-http::Response UpstreamError(const http::Request& req, const absl::Status& status,
-                             Backend backend) {
-  return ErrorResponse(req, PresentUpstreamError(backend, status, req.request_id));
-}
-
 // {"channel":"native"|"jsapi"|"miniprogram"|"h5"}
 absl::StatusOr<order::v1::Channel> ParseChannel(std::string_view body) {
   absl::StatusOr<JsonObject> root = ParseObject(body, {"channel"});

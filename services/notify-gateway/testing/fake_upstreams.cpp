@@ -43,6 +43,7 @@ Async<auth::v1::VerifyTokenResponse> FakeUpstreams::VerifyToken(auth::v1::Verify
   auth::v1::VerifyTokenResponse out;
   out.set_user_id(it->second);
   out.set_session_id("session-" + it->second);
+  for (const std::string& scope : scopes_[token]) out.add_scopes(scope);
   co_return out;
 }
 
@@ -106,6 +107,20 @@ Async<payment::v1::QueryPaymentResponse> FakeUpstreams::CancelPayment(
   cancel_payment_calls.push_back(std::move(req));
   request_ids.push_back(std::move(request_id));
   co_return cancel_payment_result;
+}
+
+Async<payment::v1::CreateRefundResponse> FakeUpstreams::CreateRefund(
+    payment::v1::CreateRefundRequest req, std::string request_id) {
+  create_refund_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return create_refund_result;
+}
+
+Async<order::v1::ListRefundsResponse> FakeUpstreams::ListRefunds(order::v1::ListRefundsRequest req,
+                                                                 std::string request_id) {
+  list_refunds_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return list_refunds_result;
 }
 
 Async<::grpc::health::v1::HealthCheckResponse> FakeUpstreams::Health(Backend backend,

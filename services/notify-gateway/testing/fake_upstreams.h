@@ -24,6 +24,10 @@ class FakeUpstreams : public Upstreams {
   // VerifyToken: tokens added here are valid for their user; any other token is
   // UNAUTHENTICATED, unless `verify_error` is set, which every VerifyToken call returns.
   void AddToken(std::string token, std::string user_id) { tokens_[token] = user_id; }
+  // Scopes VerifyToken reports for the token (none by default).
+  void SetScopes(const std::string& token, std::vector<std::string> scopes) {
+    scopes_[token] = std::move(scopes);
+  }
   absl::Status verify_error;
 
   // The answer of each RPC (default: an empty message, OK).
@@ -58,6 +62,10 @@ class FakeUpstreams : public Upstreams {
       payment::v1::QueryPaymentResponse();
   absl::StatusOr<payment::v1::QueryPaymentResponse> cancel_payment_result =
       payment::v1::QueryPaymentResponse();
+  absl::StatusOr<payment::v1::CreateRefundResponse> create_refund_result =
+      payment::v1::CreateRefundResponse();
+  absl::StatusOr<order::v1::ListRefundsResponse> list_refunds_result =
+      order::v1::ListRefundsResponse();
   std::map<Backend, absl::StatusOr<::grpc::health::v1::HealthCheckResponse>> health;
 
   // What was sent.
@@ -81,6 +89,8 @@ class FakeUpstreams : public Upstreams {
   std::vector<payment::v1::HandleNotificationRequest> notification_calls;
   std::vector<payment::v1::QueryPaymentRequest> query_payment_calls;
   std::vector<payment::v1::CancelPaymentRequest> cancel_payment_calls;
+  std::vector<payment::v1::CreateRefundRequest> create_refund_calls;
+  std::vector<order::v1::ListRefundsRequest> list_refunds_calls;
   std::vector<std::string> request_ids;  // of every call, in order
 
   // Total calls of any RPC.
@@ -122,11 +132,16 @@ class FakeUpstreams : public Upstreams {
                                                         std::string request_id) override;
   Async<payment::v1::QueryPaymentResponse> CancelPayment(payment::v1::CancelPaymentRequest req,
                                                          std::string request_id) override;
+  Async<payment::v1::CreateRefundResponse> CreateRefund(payment::v1::CreateRefundRequest req,
+                                                        std::string request_id) override;
+  Async<order::v1::ListRefundsResponse> ListRefunds(order::v1::ListRefundsRequest req,
+                                                    std::string request_id) override;
   Async<::grpc::health::v1::HealthCheckResponse> Health(Backend backend,
                                                         std::string request_id) override;
 
  private:
   std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::vector<std::string>> scopes_;
 };
 
 }  // namespace paymesh::gateway::testing
