@@ -60,7 +60,8 @@ testing::HttpResponse Sim::Order(const std::string& out_trade_no) const {
                     {"signtest_probe", faults.signtest_probe},
                     {"query_500", faults.query_500},
                     {"unreadable_success_time", faults.unreadable_success_time},
-                    {"query_delay_ms", faults.query_delay_ms}};
+                    {"query_delay_ms", faults.query_delay_ms},
+                    {"refund_500", faults.refund_500}};
   if (out_trade_no) body["out_trade_no"] = *out_trade_no;
   testing::HttpResponse r = Send("POST", "/sim/faults", json::serialize(body));
   if (r.status != 200) return ::testing::AssertionFailure() << "POST /sim/faults: " << r;

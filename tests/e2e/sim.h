@@ -58,6 +58,7 @@ struct SimFaults {
   bool query_500 = false;
   bool unreadable_success_time = false;
   int query_delay_ms = 0;  // every merchant query answered this much later
+  int refund_500 = 0;      // the first N refund calls answer 500
 };
 
 class Sim {
