@@ -5,8 +5,8 @@
 // Protocol: docs/wechat-protocols.md §9.
 //
 // The reader is deliberately small: one <xml> root with flat children (text or one CDATA
-// section), no DTD, no processing instructions but a leading XML declaration, no entities but
-// the five predefined ones and character references, at most kMaxV2Bytes and kMaxV2Fields.
+// section), no DTD, no processing instructions but a leading XML declaration, no entity or
+// character references but the five predefined entities, at most kMaxV2Bytes and kMaxV2Fields.
 // Anything else is INVALID_ARGUMENT, so a billion-laughs or external-entity payload never
 // expands.
 

@@ -13,6 +13,10 @@ using testing::kToken;
 class RefundRoutesTest : public testing::GatewayHarness {
  protected:
   void MakeAliceAdmin() { fake_.SetScopes(kToken, {"user", "admin"}); }
+  http::Response Refund(std::string body, std::string key = "refund-1") {
+    return Authed("POST", "/api/v1/orders/ord-1/refunds", std::move(body),
+                  {{"Idempotency-Key", std::move(key)}});
+  }
 };
 
 TEST_F(RefundRoutesTest, OnlyAdminsRefund) {
@@ -56,7 +60,7 @@ TEST_F(RefundRoutesTest, BadRefundsAre400AndPaymentsAnswersAreMapped) {
   MakeAliceAdmin();
   for (const char* body : {R"({"amount_fen":0})", R"({"amount_fen":-1})", R"({"amount_fen":1.5})",
                            R"({"amount_fen":"100"})", R"({})", R"({"amount_fen":1,"x":1})", "[]"}) {
-    EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/refunds", body).status, 400) << body;
+    EXPECT_EQ(Refund(body).status, 400) << body;
   }
   const std::string long_reason(81, 'r');
   EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/refunds",
@@ -67,11 +71,13 @@ TEST_F(RefundRoutesTest, BadRefundsAre400AndPaymentsAnswersAreMapped) {
                    {{"Idempotency-Key", "bad key!"}})
                 .status,
             400);
+  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/refunds", R"({"amount_fen":1})").status, 400)
+      << "no Idempotency-Key: a retry would be another refund";
   EXPECT_TRUE(fake_.create_refund_calls.empty());
   fake_.create_refund_result = absl::FailedPreconditionError("0 fen left to refund");
-  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/refunds", R"({"amount_fen":1})").status, 409);
+  EXPECT_EQ(Refund(R"({"amount_fen":1})").status, 409);
   fake_.create_refund_result = absl::UnavailableError("wechat did not take it");
-  EXPECT_EQ(Authed("POST", "/api/v1/orders/ord-1/refunds", R"({"amount_fen":1})").status, 503);
+  EXPECT_EQ(Refund(R"({"amount_fen":1})").status, 503);
 }
 
 TEST_F(RefundRoutesTest, AdminsListAnOrdersRefunds) {

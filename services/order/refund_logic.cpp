@@ -15,6 +15,22 @@ namespace {
 
 bool IsFinal(RefundStatus s) { return s == RefundStatus::kSuccess || s == RefundStatus::kClosed; }
 
+// How far a refund has come: a report older than what is stored (WeChat's PROCESSING answer
+// arriving after its SUCCESS notification) changes nothing.
+int Rank(RefundStatus s) {
+  switch (s) {
+    case RefundStatus::kProcessing:
+      return 0;
+    case RefundStatus::kAbnormal:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+// A refund larger than this is not money anyone paid: refused before it is summed.
+constexpr int64_t kMaxRefundFen = 1'000'000'000'000;
+
 std::string StatusName(RefundStatus s) { return std::string(NameOf(s, kRefundStatusNames)); }
 
 // The request as the idempotency key remembers it.
@@ -71,7 +87,9 @@ absl::StatusOr<RefundResult> OrderLogic::ApplyRefundReport(const RefundReport& r
   RETURN_IF_ERROR(CheckText("out_refund_no", report.out_refund_no, kMaxReportFieldLength, true));
   RETURN_IF_ERROR(CheckText("out_trade_no", report.out_trade_no, kMaxReportFieldLength, true));
   RETURN_IF_ERROR(CheckText("refund_id", report.refund_id, kMaxReportFieldLength, false));
-  if (report.amount_fen < 1) return absl::InvalidArgumentError("refund amount must be positive");
+  if (report.amount_fen < 1 || report.amount_fen > kMaxRefundFen) {
+    return absl::InvalidArgumentError("refund amount must be positive and plausible");
+  }
   ASSIGN_OR_RETURN(Order order, Described(store_.GetOrderByOutTradeNo(report.out_trade_no)));
   return store_.UpdateRefunds(order.id,
                               [&report](const Order& locked, const std::vector<Refund>& refunds) {
@@ -143,7 +161,15 @@ absl::StatusOr<RefundChange> DecideRefundReport(const Order& order,
     change.insert = portal;
     after.push_back(portal);
   } else {
-    if (known->status == report.status) return change;  // nothing new
+    if (report.amount_fen != known->amount_fen) {
+      change.order.event_type = "refund_conflict";
+      change.order.flag_reason = "refund_conflict: " + report.out_refund_no + " reported " +
+                                 std::to_string(report.amount_fen) + " fen, asked " +
+                                 std::to_string(known->amount_fen);
+      return change;
+    }
+    if (known->status == report.status) return change;             // nothing new
+    if (Rank(report.status) < Rank(known->status)) return change;  // older news
     if (IsFinal(known->status)) {
       change.order.event_type = "refund_conflict";
       change.order.flag_reason = "refund_conflict: " + report.out_refund_no + " was " +

@@ -431,9 +431,16 @@ absl::StatusOr<VerifiedReport> PaymentLogic::CheckRefund(const std::string& noti
   } else if (r->refund_status == "PROCESSING") {
     status = RefundStatus::kProcessing;
   } else {
-    return absl::InvalidArgumentError("unknown refund_status");
+    // Signed by WeChat: ours to understand, not to refuse (a 4xx would lose it).
+    log::Error("refund notification with an unknown refund_status",
+               {{"notification_id", notification_id}});
+    return absl::InternalError("unknown refund_status");
   }
-  if (r->amount_refund < 1) return absl::InvalidArgumentError("refund amount must be positive");
+  if (r->amount_refund < 1) {
+    log::Error("refund notification without a refund amount",
+               {{"notification_id", notification_id}});
+    return absl::InternalError("refund amount must be positive");
+  }
   return RefundReportInput{r->out_trade_no, r->out_refund_no, r->refund_id, status,
                            r->amount_refund};
 }

@@ -158,7 +158,8 @@ class PaymentLogic {
   // that number, also for an idempotent replay of a refund still PROCESSING, so a refund
   // whose first call got no answer is made once. WeChat's answer is applied; unreachable (or
   // NOT_ENOUGH, FREQUENCY_LIMITED) → UNAVAILABLE, the refund stays reserved: retry with the same
-  // key. A refusal for good closes the refund (the amount is released), FAILED_PRECONDITION.
+  // key. A refusal leaves it reserved for a person (FAILED_PRECONDITION): an earlier call under
+  // the same number may have been taken, so releasing the amount could refund twice.
   absl::StatusOr<CreateRefundResult> CreateRefund(const RefundRequestInput& input);
 
   // Blocks: the caller gives up on an unpaid order (Close with kCloseCancelled). A CLOSED order

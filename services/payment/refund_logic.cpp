@@ -55,12 +55,11 @@ absl::StatusOr<CreateRefundResult> PaymentLogic::CreateRefund(const RefundReques
           "the refund is recorded but wechat pay did not take it: retry with the same "
           "Idempotency-Key");
     }
-    // Refused for good (not refundable, a wrong amount): the reserved amount is released.
-    log::Warn("refund refused by wechat pay",
-              {{"out_refund_no", call.out_refund_no}, {"error", answer.status().message()}});
-    ASSIGN_OR_RETURN(RefundApplied closed, ApplyRefundNow(report));
-    (void)closed;
-    return absl::FailedPreconditionError("wechat pay refused the refund: " +
+    // Refused. The refund stays reserved: an earlier call under this number may have been taken
+    // (its answer lost), and releasing the amount could refund it twice. A person decides.
+    log::Error("refund refused by wechat pay: it stays reserved for review",
+               {{"out_refund_no", call.out_refund_no}, {"error", answer.status().message()}});
+    return absl::FailedPreconditionError("wechat pay refused the refund (it stays reserved): " +
                                          std::string(answer.status().message()));
   }
   std::optional<RefundStatus> status = RefundStatusOf(answer->status);

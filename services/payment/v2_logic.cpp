@@ -72,8 +72,10 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::CheckV2(std::string_view body,
   tx.success_time = SuccessTime(FieldOf(*fields, "time_end"));
   tx.payer_openid = FieldOf(*fields, "openid");
   ASSIGN_OR_RETURN(tx.amount_total, Fen(*fields, "total_fee"));
-  tx.amount_payer_total =
-      fields->count("cash_fee") ? Fen(*fields, "cash_fee").value_or(0) : tx.amount_total;
+  tx.amount_payer_total = tx.amount_total;
+  if (fields->count("cash_fee")) {
+    ASSIGN_OR_RETURN(tx.amount_payer_total, Fen(*fields, "cash_fee"));
+  }
   tx.currency = FieldOf(*fields, "fee_type").empty() ? kCurrencyCny : FieldOf(*fields, "fee_type");
   if (absl::Status st = CheckOurs(tx); !st.ok()) {
     log::Warn("v2 notification for another merchant or app", {{"out_trade_no", tx.out_trade_no}});

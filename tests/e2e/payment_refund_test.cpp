@@ -40,7 +40,7 @@ class PaymentRefundTest : public PaymentTest {
   HttpResponse Refund(const std::string& order_id, int64_t fen, const std::string& key = "",
                       const std::string& token = "") {
     HttpHeaders headers;
-    if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
+    headers.emplace_back("Idempotency-Key", key.empty() ? testing::UniqueName("refund-") : key);
     return api().Post("/api/v1/orders/" + order_id + "/refunds",
                       json::serialize(json::object{{"amount_fen", fen}, {"reason", "returned"}}),
                       token.empty() ? admin_token_ : token, headers);

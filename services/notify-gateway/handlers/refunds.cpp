@@ -61,6 +61,9 @@ awaitable<http::Response> CreateRefund(const HandlerContext& ctx, http::Request&
   if (!id.ok()) co_return ErrorResponse(req, id.status());
   absl::StatusOr<std::string> key = IdempotencyKey(req);
   if (!key.ok()) co_return ErrorResponse(req, key.status());
+  if (key->empty()) {  // a retried refund must be the same refund
+    co_return ErrorResponse(req, absl::InvalidArgumentError("refunds need an Idempotency-Key"));
+  }
   absl::StatusOr<JsonObject> body = ParseObject(req.body, {"amount_fen", "reason"});
   if (!body.ok()) co_return ErrorResponse(req, body.status());
   absl::StatusOr<int64_t> amount = RequiredInt(*body, "amount_fen", 1, kMaxRefundFen);

@@ -658,6 +658,23 @@ TEST_P(StoreContractTest, WechatsWordMovesRefundsAndTheOrderOnce) {
   EXPECT_THAT(Get(o.id).flag_reason, ::testing::HasSubstr("refund_conflict: RF-3"));
 }
 
+TEST_P(StoreContractTest, OlderNewsOfARefundChangesNothingAndAnotherAmountIsFlagged) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-1", 100)).ok());
+  ASSERT_TRUE(Report(o, Said(o, "RF-1", RefundStatus::kSuccess, 100)).ok());
+  // WeChat's PROCESSING answer to the refund call, arriving after its SUCCESS notification.
+  auto late = Report(o, Said(o, "RF-1", RefundStatus::kProcessing, 100));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->refund->status, RefundStatus::kSuccess);
+  EXPECT_FALSE(Get(o.id).flagged);
+  EXPECT_EQ(Get(o.id).state, OrderState::kPartiallyRefunded);
+  auto other = Report(o, Said(o, "RF-1", RefundStatus::kSuccess, 101));
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_TRUE(Get(o.id).flagged);
+  EXPECT_THAT(Get(o.id).flag_reason, ::testing::HasSubstr("refund_conflict: RF-1 reported 101"));
+}
+
 TEST_P(StoreContractTest, AnAbnormalRefundIsFlaggedAndMayStillSucceed) {
   const Order o = PlaceOrder();
   Force(o, OrderState::kPaid);
