@@ -37,6 +37,7 @@ TEST_F(RefundRoutesTest, AnAdminsRefundGoesToPaymentWithTheKey) {
   out.set_amount_fen(100);
   out.set_reason("damaged");
   out.set_status(order::v1::REFUND_STATUS_PROCESSING);
+  out.set_requested_by(kAliceId);
   fake_.create_refund_result = out;
   http::Response r =
       Authed("POST", "/api/v1/orders/ord-1/refunds", R"({"amount_fen":100,"reason":"damaged"})",
@@ -47,6 +48,7 @@ TEST_F(RefundRoutesTest, AnAdminsRefundGoesToPaymentWithTheKey) {
   EXPECT_EQ(body.at("status").as_string(), "PROCESSING");
   EXPECT_EQ(body.at("order_state").as_string(), "PAID");
   EXPECT_TRUE(body.at("refund_id").is_null());
+  EXPECT_EQ(body.at("requested_by").as_string(), kAliceId);
   ASSERT_EQ(fake_.create_refund_calls.size(), 1u);
   const payment::v1::CreateRefundRequest& sent = fake_.create_refund_calls[0];
   EXPECT_EQ(sent.requested_by(), kAliceId);

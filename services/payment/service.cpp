@@ -106,6 +106,7 @@ grpc::ServerUnaryReactor* PaymentGrpcService::CreateRefund(grpc::CallbackServerC
     resp->set_status(static_cast<order::v1::RefundStatus>(r.refund.status));
     resp->set_refund_id(r.refund.refund_id);
     resp->set_reason(r.refund.reason);
+    resp->set_requested_by(r.refund.requested_by);
     return absl::OkStatus();
   });
 }

@@ -80,7 +80,7 @@ awaitable<http::Response> CreateRefund(const HandlerContext& ctx, http::Request&
   auto out = co_await ctx.upstreams->CreateRefund(std::move(in), req.request_id);
   if (!out.ok()) co_return UpstreamError(req, out.status(), Backend::kPayment);
   json::object refund = RefundObject(out->out_refund_no(), out->amount_fen(), out->reason(),
-                                     out->status(), out->refund_id(), admin->user_id);
+                                     out->status(), out->refund_id(), out->requested_by());
   refund["order_id"] = out->order_id();
   refund["order_state"] = StateName(out->order_state());
   co_return JsonResponse(200, json::serialize(refund));
