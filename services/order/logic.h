@@ -139,6 +139,8 @@ class OrderLogic {
   // A report contradicting a final refund changes nothing but flags the order.
   absl::StatusOr<RefundResult> ApplyRefundReport(const RefundReport& report);
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id);
+  // For payment's settling job (OrderStore::ListRefundsToSettle); limit 1..kMaxSettleBatch.
+  absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before, int limit);
 
   // A verified report that cannot be applied: stored REJECTED with the reason
   // (OrderStore::RecordRejectedReport), counted in order_payment_reports_rejected_total and said

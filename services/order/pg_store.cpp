@@ -49,6 +49,7 @@ constexpr char kExpiredOrders[] = "order_expired_orders";
 constexpr char kRefundsOfOrder[] = "order_refunds_of_order";
 constexpr char kInsertRefund[] = "order_insert_refund";
 constexpr char kUpdateRefund[] = "order_update_refund";
+constexpr char kProcessingRefunds[] = "order_processing_refunds";
 constexpr char kPayingOrders[] = "order_paying_orders";
 
 std::vector<pg::PreparedStatement> Statements() {
@@ -125,6 +126,15 @@ std::vector<pg::PreparedStatement> Statements() {
        "INSERT INTO refunds (order_id, out_refund_no, amount_fen, reason, status, refund_id, "
        "requested_by, idempotency_key, request_hash) VALUES ($1::uuid, $2, $3, $4, $5, "
        "NULLIF($6, ''), $7, NULLIF($8, ''), NULLIF($9, ''))"},
+      // The settling job's refunds: the refund's columns as kRefundsOfOrder, then the order's.
+      {kProcessingRefunds,
+       "SELECT r.id::text, r.order_id::text, r.out_refund_no, r.amount_fen, r.reason, r.status, "
+       "coalesce(r.refund_id, ''), r.requested_by, coalesce(r.idempotency_key, ''), "
+       "coalesce(r.request_hash, ''), (extract(epoch FROM r.created_at) * 1000000)::bigint, "
+       "(extract(epoch FROM r.updated_at) * 1000000)::bigint, o.out_trade_no, o.payment_attempt, "
+       "coalesce(o.transaction_id, ''), o.total_fen FROM refunds r JOIN orders o ON o.id = "
+       "r.order_id WHERE r.status = 'PROCESSING' AND r.updated_at <= 'epoch'::timestamptz + "
+       "$1::bigint * interval '1 microsecond' ORDER BY r.updated_at, r.id LIMIT $2"},
       {kUpdateRefund,
        "UPDATE refunds SET status = $3, refund_id = coalesce(NULLIF($4, ''), refund_id), "
        "updated_at = now() WHERE order_id = $1::uuid AND out_refund_no = $2"},
@@ -414,26 +424,31 @@ absl::StatusOr<Order> PgOrderStore::UpdateOrder(const std::string& order_id,
 
 namespace {
 
+absl::StatusOr<Refund> RefundFromRow(const pqxx::row& r) {
+  Refund f;
+  f.id = r[0].as<std::string>();
+  f.order_id = r[1].as<std::string>();
+  f.out_refund_no = r[2].as<std::string>();
+  f.amount_fen = r[3].as<int64_t>();
+  f.reason = r[4].as<std::string>();
+  std::optional<RefundStatus> status =
+      ParseName<RefundStatus>(r[5].as<std::string>(), kRefundStatusNames);
+  if (!status) return absl::InternalError("refund row has an unknown status");
+  f.status = *status;
+  f.refund_id = r[6].as<std::string>();
+  f.requested_by = r[7].as<std::string>();
+  f.idempotency_key = r[8].as<std::string>();
+  f.request_hash = r[9].as<std::string>();
+  f.created_at = MicrosToTime(r[10]);
+  f.updated_at = MicrosToTime(r[11]);
+  return f;
+}
+
 absl::StatusOr<std::vector<Refund>> RefundsOf(pqxx::transaction_base& tx,
                                               const std::string& order_id) {
   std::vector<Refund> out;
   for (const pqxx::row& r : tx.exec_prepared(kRefundsOfOrder, order_id)) {
-    Refund f;
-    f.id = r[0].as<std::string>();
-    f.order_id = r[1].as<std::string>();
-    f.out_refund_no = r[2].as<std::string>();
-    f.amount_fen = r[3].as<int64_t>();
-    f.reason = r[4].as<std::string>();
-    std::optional<RefundStatus> status =
-        ParseName<RefundStatus>(r[5].as<std::string>(), kRefundStatusNames);
-    if (!status) return absl::InternalError("refund row has an unknown status");
-    f.status = *status;
-    f.refund_id = r[6].as<std::string>();
-    f.requested_by = r[7].as<std::string>();
-    f.idempotency_key = r[8].as<std::string>();
-    f.request_hash = r[9].as<std::string>();
-    f.created_at = MicrosToTime(r[10]);
-    f.updated_at = MicrosToTime(r[11]);
+    ASSIGN_OR_RETURN(Refund f, RefundFromRow(r));
     out.push_back(std::move(f));
   }
   return out;
@@ -469,6 +484,22 @@ absl::StatusOr<RefundResult> PgOrderStore::UpdateRefunds(const std::string& orde
     }
     return result;
   });
+}
+
+absl::StatusOr<std::vector<RefundToSettle>> PgOrderStore::ListRefundsToSettle(Timestamp before,
+                                                                              int limit) {
+  return pool_.Transact<std::vector<RefundToSettle>>(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<RefundToSettle>> {
+        std::vector<RefundToSettle> out;
+        for (const pqxx::row& r :
+             tx.exec_prepared(kProcessingRefunds, before.time_since_epoch().count(), limit)) {
+          ASSIGN_OR_RETURN(Refund f, RefundFromRow(r));
+          out.push_back(RefundToSettle{std::move(f),
+                                       PaymentOutTradeNo(r[12].as<std::string>(), r[13].as<int>()),
+                                       r[14].as<std::string>(), r[15].as<int64_t>()});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<Refund>> PgOrderStore::ListRefunds(const std::string& order_id) {

@@ -27,6 +27,8 @@ class PgOrderStore : public OrderStore {
   absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
+  absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
+                                                                  int limit) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
   absl::StatusOr<std::vector<Order>> ListOrdersToSettle(SettleKind kind, Timestamp before,
                                                         const std::optional<SettleKey>& after,

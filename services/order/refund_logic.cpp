@@ -102,6 +102,14 @@ absl::StatusOr<std::vector<Refund>> OrderLogic::ListRefunds(const std::string& o
   return store_.ListRefunds(CanonicalUuid(order_id));
 }
 
+absl::StatusOr<std::vector<RefundToSettle>> OrderLogic::ListRefundsToSettle(Timestamp before,
+                                                                            int limit) {
+  if (limit < 1 || limit > kMaxSettleBatch) {
+    return absl::InvalidArgumentError("limit must be 1 to 500");
+  }
+  return store_.ListRefundsToSettle(before, limit);
+}
+
 absl::StatusOr<RefundChange> DecideRefundRequest(const Order& order,
                                                  const std::vector<Refund>& refunds,
                                                  const Refund& candidate) {

@@ -317,6 +317,25 @@ grpc::ServerUnaryReactor* OrderGrpcService::ListRefunds(grpc::CallbackServerCont
   });
 }
 
+grpc::ServerUnaryReactor* OrderGrpcService::ListRefundsToSettle(
+    grpc::CallbackServerContext* ctx, const v1::ListRefundsToSettleRequest* req,
+    v1::ListRefundsToSettleResponse* resp) {
+  return rpc::RunOnWorkers(
+      ctx, workers_, "ListRefundsToSettle", [this, req, resp]() -> absl::Status {
+        ASSIGN_OR_RETURN(Timestamp before, TimeFromProto("before", req->before()));
+        ASSIGN_OR_RETURN(std::vector<RefundToSettle> due,
+                         logic_.ListRefundsToSettle(before, req->limit()));
+        for (const RefundToSettle& d : due) {
+          v1::RefundToSettle* out = resp->add_refunds();
+          ToProto(d.refund, out->mutable_refund());
+          out->set_out_trade_no(d.out_trade_no);
+          out->set_transaction_id(d.transaction_id);
+          out->set_total_fen(d.total_fen);
+        }
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* OrderGrpcService::ListOrdersToSettle(
     grpc::CallbackServerContext* ctx, const v1::ListOrdersToSettleRequest* req,
     v1::ListOrdersToSettleResponse* resp) {

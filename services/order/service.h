@@ -45,6 +45,9 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
   grpc::ServerUnaryReactor* ListRefunds(grpc::CallbackServerContext* ctx,
                                         const v1::ListRefundsRequest* req,
                                         v1::ListRefundsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRefundsToSettle(grpc::CallbackServerContext* ctx,
+                                                const v1::ListRefundsToSettleRequest* req,
+                                                v1::ListRefundsToSettleResponse* resp) override;
   grpc::ServerUnaryReactor* ListOrdersToSettle(grpc::CallbackServerContext* ctx,
                                                const v1::ListOrdersToSettleRequest* req,
                                                v1::ListOrdersToSettleResponse* resp) override;

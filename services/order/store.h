@@ -87,6 +87,14 @@ struct RefundChange {
   OrderChange order;             // with its event; an empty event_type leaves the order as is
   std::string subject;           // out_refund_no of the refund the result is about
 };
+// A refund WeChat is still processing, with what asking about it again takes.
+struct RefundToSettle {
+  Refund refund;
+  std::string out_trade_no;    // the order's current payment attempt's
+  std::string transaction_id;  // the payment's
+  int64_t total_fen = 0;
+};
+
 // The order and its refunds (oldest first) after a refund change, and the refund it concerned.
 struct RefundResult {
   Order order;
@@ -144,6 +152,9 @@ class OrderStore {
   virtual absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                                      const RefundDecider& decide) = 0;
   virtual absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) = 0;
+  // Up to `limit` PROCESSING refunds last changed at or before `before`, oldest first.
+  virtual absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
+                                                                          int limit) = 0;
 
   // Up to `limit` unflagged orders of `kind`, oldest first (by expires_at, resp. updated_at,
   // then id), after `after` when set.

@@ -321,6 +321,25 @@ absl::StatusOr<RefundResult> FakeOrderStore::UpdateRefunds(const std::string& or
   return result;
 }
 
+absl::StatusOr<std::vector<RefundToSettle>> FakeOrderStore::ListRefundsToSettle(Timestamp before,
+                                                                                int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<RefundToSettle> due;
+  for (const Refund& f : refunds_) {
+    if (f.status != RefundStatus::kProcessing || f.updated_at > before) continue;
+    const Order* o = Find(f.order_id);
+    if (o == nullptr) continue;
+    due.push_back(RefundToSettle{f, PaymentOutTradeNo(o->out_trade_no, o->payment_attempt),
+                                 o->transaction_id, o->total_fen});
+  }
+  std::stable_sort(due.begin(), due.end(), [](const RefundToSettle& a, const RefundToSettle& b) {
+    return std::make_pair(a.refund.updated_at, a.refund.id) <
+           std::make_pair(b.refund.updated_at, b.refund.id);
+  });
+  if (due.size() > static_cast<size_t>(std::max(limit, 0))) due.resize(std::max(limit, 0));
+  return due;
+}
+
 absl::StatusOr<std::vector<Refund>> FakeOrderStore::ListRefunds(const std::string& order_id) {
   std::lock_guard lock(mu_);
   std::vector<Refund> out;

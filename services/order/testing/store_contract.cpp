@@ -675,6 +675,23 @@ TEST_P(StoreContractTest, OlderNewsOfARefundChangesNothingAndAnotherAmountIsFlag
   EXPECT_THAT(Get(o.id).flag_reason, ::testing::HasSubstr("refund_conflict: RF-1 reported 101"));
 }
 
+TEST_P(StoreContractTest, ProcessingRefundsAreListedForTheSettlingJob) {
+  const Order o = PlaceOrder();
+  Force(o, OrderState::kPaid);
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-1", 100)).ok());
+  ASSERT_TRUE(RequestRefund(o, Candidate("RF-2", 200)).ok());
+  ASSERT_TRUE(Report(o, Said(o, "RF-2", RefundStatus::kSuccess, 200)).ok());
+  const Timestamp far_future = Timestamp{} + std::chrono::hours(24 * 365 * 100);
+  auto due = store().ListRefundsToSettle(far_future, 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 1u) << "only PROCESSING ones";
+  EXPECT_EQ((*due)[0].refund.out_refund_no, "RF-1");
+  EXPECT_EQ((*due)[0].out_trade_no, o.out_trade_no);
+  EXPECT_EQ((*due)[0].transaction_id, ForcedTransaction(o));
+  EXPECT_EQ((*due)[0].total_fen, 1234);
+  EXPECT_TRUE(store().ListRefundsToSettle(Timestamp{}, 10)->empty());
+}
+
 TEST_P(StoreContractTest, AnAbnormalRefundIsFlaggedAndMayStillSucceed) {
   const Order o = PlaceOrder();
   Force(o, OrderState::kPaid);
