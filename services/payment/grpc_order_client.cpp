@@ -230,6 +230,33 @@ absl::StatusOr<OrderApi::RequestedRefund> GrpcOrderClient::RequestRefund(
                                     f.refund_id(), f.requested_by()}};
 }
 
+absl::StatusOr<std::vector<RefundToSettle>> GrpcOrderClient::ListRefundsToSettle(Timestamp before,
+                                                                                 int limit) {
+  ov1::ListRefundsToSettleRequest req;
+  rpc::ToProto(before, req.mutable_before());
+  req.set_limit(limit);
+  ov1::ListRefundsToSettleResponse resp;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(ctx, timeout_, log::CurrentRequestId());
+  grpc::Status st = stub_->ListRefundsToSettle(&ctx, req, &resp);
+  if (!st.ok()) return FromCall(st, "ListRefundsToSettle");
+  std::vector<RefundToSettle> out;
+  for (const ov1::RefundToSettle& d : resp.refunds()) {
+    const ov1::Refund& f = d.refund();
+    RefundToSettle r;
+    r.refund =
+        RefundView{f.out_refund_no(), f.amount_fen(),
+                   f.reason(),        Checked<RefundStatus>(f.status(), ov1::RefundStatus_IsValid),
+                   f.refund_id(),     f.requested_by()};
+    r.updated_at = rpc::FromProto(f.updated_at()).value_or(Timestamp{});
+    r.out_trade_no = d.out_trade_no();
+    r.transaction_id = d.transaction_id();
+    r.total_fen = d.total_fen();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void GrpcOrderClient::ApplyRefundReport(const RefundReportInput& input,
                                         const std::string& request_id, RefundDone done) {
   struct Call {

@@ -33,6 +33,8 @@ class GrpcOrderClient final : public OrderApi {
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
                     ApplyDone done) override;
   absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) override;
+  absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
+                                                                  int limit) override;
   void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
                          RefundDone done) override;
 

@@ -162,6 +162,11 @@ class PaymentLogic {
   // the same number may have been taken, so releasing the amount could refund twice.
   absl::StatusOr<CreateRefundResult> CreateRefund(const RefundRequestInput& input);
 
+  // Blocks, for the settling job: asks WeChat about a refund still PROCESSING and applies its
+  // answer; one WeChat never received (its call got no answer) is sent again under its number.
+  // The refund's status afterwards.
+  absl::StatusOr<RefundStatus> ReconcileRefund(const RefundToSettle& refund);
+
   // Blocks: the caller gives up on an unpaid order (Close with kCloseCancelled). A CLOSED order
   // is answered as it is; FAILED_PRECONDITION for a paid one.
   absl::StatusOr<SettleResult> CancelPayment(const std::string& user_id,

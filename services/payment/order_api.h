@@ -48,6 +48,9 @@ class OrderApi {
     RefundView refund;
   };
   virtual absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) = 0;
+  // Up to `limit` (1..500) PROCESSING refunds last changed at or before `before`, oldest first.
+  virtual absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
+                                                                          int limit) = 0;
   // Applies what WeChat said of a refund (order's ApplyRefundReport); like ApplyPayment, does
   // not block: `done` runs once when order has answered.
   using RefundDone = std::function<void(absl::StatusOr<RefundApplied>)>;

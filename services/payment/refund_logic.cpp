@@ -75,6 +75,28 @@ absl::StatusOr<CreateRefundResult> PaymentLogic::CreateRefund(const RefundReques
   return result;
 }
 
+absl::StatusOr<RefundStatus> PaymentLogic::ReconcileRefund(const RefundToSettle& refund) {
+  const std::string& no = refund.refund.out_refund_no;
+  absl::StatusOr<RefundAnswer> answer = wechat_.QueryRefund(no);
+  if (absl::IsNotFound(answer.status())) {
+    RefundCall call;
+    call.transaction_id = refund.transaction_id;
+    call.out_refund_no = no;
+    call.reason = refund.refund.reason;
+    call.notify_url = settings_.refund_notify_url;
+    call.refund_fen = refund.refund.amount_fen;
+    call.total_fen = refund.total_fen;
+    answer = wechat_.CreateRefund(call);
+  }
+  if (!answer.ok()) return answer.status();
+  std::optional<RefundStatus> status = RefundStatusOf(answer->status);
+  if (!status) return absl::UnavailableError("wechat pay answered an unknown refund status");
+  ASSIGN_OR_RETURN(RefundApplied applied,
+                   ApplyRefundNow({refund.out_trade_no, no, answer->refund_id, *status,
+                                   refund.refund.amount_fen}));
+  return applied.status;
+}
+
 absl::StatusOr<RefundApplied> PaymentLogic::ApplyRefundNow(const RefundReportInput& report) {
   std::promise<absl::StatusOr<RefundApplied>> promise;
   std::future<absl::StatusOr<RefundApplied>> future = promise.get_future();

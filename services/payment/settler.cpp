@@ -98,6 +98,7 @@ SettleRound Settler::RunOnce() {
     oldest_paying_.Set(0);    // the holder reports it
     expire_backoff_.clear();  // whoever holds the lease keeps its own schedule
     reconcile_backoff_.clear();
+    refund_backoff_.clear();
     return round;
   }
   lease_held_.Set(1);
@@ -126,9 +127,11 @@ SettleRound Settler::RunOnce() {
          return r.ok() && !IsOpen(r->order_state);
        });
   oldest_paying_.Set(oldest ? duration_cast<milliseconds>(now - *oldest).count() / 1000.0 : 0.0);
-  if (round.expired + round.queried + round.errors > 0) {
+  ReconcileRefunds(now, round);
+  if (round.expired + round.queried + round.refunds + round.errors > 0) {
     log::Info("settle round", {{"expired", std::to_string(round.expired)},
                                {"queried", std::to_string(round.queried)},
+                               {"refunds", std::to_string(round.refunds)},
                                {"paid", std::to_string(round.paid)},
                                {"errors", std::to_string(round.errors)}});
   }
@@ -179,6 +182,45 @@ bool Settler::Walk(SettleKind kind, time::Timestamp before, time::Timestamp now,
                     : entry.second.next_at + options_.reconcile_backoff_max < now;
   });
   return true;
+}
+
+void Settler::ReconcileRefunds(time::Timestamp now, SettleRound& round) {
+  absl::StatusOr<std::vector<RefundToSettle>> due =
+      orders_.ListRefundsToSettle(now - options_.reconcile_after, kListPage);
+  if (!due.ok()) {
+    ++round.errors;
+    log::Warn("settle: refunds not listed", {{"error", due.status().message()}});
+    return;
+  }
+  std::set<std::string> seen;
+  int handled = 0;
+  for (const RefundToSettle& refund : *due) {
+    const std::string& no = refund.refund.out_refund_no;
+    seen.insert(no);
+    auto waiting = refund_backoff_.find(no);
+    if (waiting != refund_backoff_.end() && waiting->second.next_at > now) continue;
+    if (handled >= options_.batch || !StillHeld()) break;
+    ++handled;
+    ++round.refunds;
+    absl::StatusOr<RefundStatus> status = logic_.ReconcileRefund(refund);
+    const bool settled = status.ok() && *status != RefundStatus::kProcessing;
+    orders_settled_.Inc({"refund", !status.ok() ? "error" : settled ? "settled" : "unchanged"});
+    if (!status.ok()) {
+      ++round.errors;
+      log::Warn("settle: refund not reconciled",
+                {{"out_refund_no", no}, {"error", status.status().message()}});
+    }
+    if (settled) {
+      refund_backoff_.erase(no);
+    } else {
+      Backoff& b = refund_backoff_[no];
+      b.attempts += 1;
+      b.next_at = now + DelayAfter(b.attempts);
+    }
+  }
+  if (static_cast<int>(due->size()) < kListPage) {
+    std::erase_if(refund_backoff_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  }
 }
 
 bool Settler::StillHeld() {

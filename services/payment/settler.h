@@ -4,7 +4,9 @@
 //  1. expires: closes unpaid orders past their expires_at, at WeChat first (PaymentLogic::Close
 //     with kCloseExpired: a payment made in the last instant is applied instead);
 //  2. reconciles: asks WeChat about orders PAYING for `reconcile_after` or longer
-//     (PaymentLogic::Reconcile), so that a payment whose every notification was lost still lands.
+//     (PaymentLogic::Reconcile), so that a payment whose every notification was lost still lands;
+//  3. asks WeChat about refunds PROCESSING for as long (PaymentLogic::ReconcileRefund), sending
+//     again one WeChat never received.
 // An order the job could not settle is tried again after a back-off that starts at
 // `reconcile_after` and doubles up to `reconcile_backoff_max`; the lists are read page by page
 // past orders waiting out their back-off, so that none holds up the others. At most `batch`
@@ -45,6 +47,7 @@ struct SettleRound {
   int expired = 0;   // closed here because they expired
   int queried = 0;   // asked WeChat about
   int paid = 0;      // payments applied (by close or query)
+  int refunds = 0;   // refunds asked about
   int errors = 0;
 };
 
@@ -75,6 +78,7 @@ class Settler {
   bool Walk(SettleKind kind, time::Timestamp before, time::Timestamp now, Backoffs& backoff,
             SettleRound& round, std::optional<time::Timestamp>* oldest,
             const std::function<bool(const Order&)>& settle);
+  void ReconcileRefunds(time::Timestamp now, SettleRound& round);
   // Still this replica's turn: renews the lease (a lease store that cannot answer does not stop
   // the job).
   bool StillHeld();
@@ -89,6 +93,7 @@ class Settler {
   std::chrono::milliseconds lease_ttl_;
   Backoffs expire_backoff_;  // the job's thread only
   Backoffs reconcile_backoff_;
+  Backoffs refund_backoff_;  // by out_refund_no
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -197,7 +197,7 @@ TEST_F(SettlerTest, OrderOrWechatDownCountsErrorsAndChangesNothing) {
   AtWechat(o, "NOTPAY");
   orders_.SetUnavailable(true);
   SettleRound round = settler_.RunOnce();
-  EXPECT_EQ(round.errors, 2);  // neither list could be read
+  EXPECT_EQ(round.errors, 3);  // no list could be read (expired, paying, refunds)
   orders_.SetUnavailable(false);
   wechat_.FailNext(absl::UnavailableError("wechat down"));
   round = settler_.RunOnce();
@@ -257,6 +257,37 @@ TEST_F(SettlerTest, ARoundStopsWhenAnotherReplicaTakesTheLease) {
   EXPECT_TRUE(round.ran);
   EXPECT_EQ(round.expired, 1);
   EXPECT_EQ(wechat_.close_calls().size(), 1u);
+}
+
+TEST_F(SettlerTest, RefundsStillProcessingAreAskedAboutAndOnesWechatNeverGotAreSentAgain) {
+  const Order o = PutOrder(1, OrderState::kPaid, clock_.Now() - minutes(10));
+  RefundToSettle lost_notice{RefundView{"RF-1", 100, "", RefundStatus::kProcessing, "", "a"},
+                             clock_.Now() - seconds(61), o.out_trade_no, "4200000001", 100};
+  RefundToSettle never_sent = lost_notice;
+  never_sent.refund.out_refund_no = "RF-2";
+  RefundToSettle young = lost_notice;
+  young.refund.out_refund_no = "RF-3";
+  young.updated_at = clock_.Now() - seconds(5);
+  orders_.PutRefundToSettle(lost_notice);
+  orders_.PutRefundToSettle(never_sent);
+  orders_.PutRefundToSettle(young);
+  wechat_.PutRefund(RefundAnswer{"5030RF-1", "RF-1", "SUCCESS", 100});
+
+  SettleRound round = settler_.RunOnce();
+  EXPECT_EQ(round.refunds, 2) << "RF-3 is not due yet";
+  ASSERT_EQ(wechat_.refund_calls().size(), 1u) << "only the refund WeChat never got";
+  EXPECT_EQ(wechat_.refund_calls()[0].out_refund_no, "RF-2");
+  EXPECT_EQ(wechat_.refund_calls()[0].transaction_id, "4200000001");
+  const std::vector<RefundReportInput> applied = orders_.refund_reports();
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0].out_refund_no, "RF-1");
+  EXPECT_EQ(applied[0].status, RefundStatus::kSuccess);
+  EXPECT_EQ(applied[1].out_refund_no, "RF-2");
+  EXPECT_EQ(applied[1].status, RefundStatus::kProcessing);
+
+  // RF-2 is still processing: asked again only after its back-off.
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(settler_.RunOnce().refunds, 0);
 }
 
 TEST_F(SettlerTest, StartRunsRoundsUntilStopped) {

@@ -84,6 +84,15 @@ struct RefundView {
   std::string refund_id;
   std::string requested_by;
 };
+// A refund WeChat is still processing (order's ListRefundsToSettle).
+struct RefundToSettle {
+  RefundView refund;
+  Timestamp updated_at;
+  std::string out_trade_no;
+  std::string transaction_id;
+  int64_t total_fen = 0;
+};
+
 struct RefundRequestInput {
   std::string order_id;
   int64_t amount_fen = 0;

@@ -82,6 +82,8 @@ class WechatPayApi {
   virtual absl::Status Close(std::string_view out_trade_no) = 0;
   // NOT_ENOUGH (the merchant's balance) is FAILED_PRECONDITION; see the codes above.
   virtual absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) = 0;
+  // GET /v3/refund/domestic/refunds/{out_refund_no}: NOT_FOUND when WeChat has no such refund.
+  virtual absl::StatusOr<RefundAnswer> QueryRefund(std::string_view out_refund_no) = 0;
 };
 
 }  // namespace paymesh::payment

@@ -281,16 +281,11 @@ absl::StatusOr<wechatpay::Transaction> WechatPayClient::QueryByOutTradeNo(
   return tx;
 }
 
-absl::StatusOr<RefundAnswer> WechatPayClient::CreateRefund(const RefundCall& refund) {
-  boost::json::object body;
-  body["transaction_id"] = refund.transaction_id;
-  body["out_refund_no"] = refund.out_refund_no;
-  if (!refund.reason.empty()) body["reason"] = refund.reason;
-  if (!refund.notify_url.empty()) body["notify_url"] = refund.notify_url;
-  body["amount"] = boost::json::object{
-      {"refund", refund.refund_fen}, {"total", refund.total_fen}, {"currency", refund.currency}};
-  const Call call{"refund", "POST", "/v3/refund/domestic/refunds", boost::json::serialize(body)};
-  absl::StatusOr<http::ClientResponse> resp = Execute(call);
+namespace {
+
+// A refund call's or query's answer: refund_id, status and amount.refund, for `out_refund_no`.
+absl::StatusOr<RefundAnswer> RefundAnswerOf(absl::StatusOr<http::ClientResponse> resp,
+                                            const std::string& out_refund_no) {
   if (!resp.ok()) return resp.status();
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(resp->body, ec);
@@ -307,11 +302,30 @@ absl::StatusOr<RefundAnswer> WechatPayClient::CreateRefund(const RefundCall& ref
       answer.refund_fen = r->as_int64();
     }
   }
-  if (answer.refund_id.empty() || answer.status.empty() ||
-      answer.out_refund_no != refund.out_refund_no) {
+  if (answer.refund_id.empty() || answer.status.empty() || answer.out_refund_no != out_refund_no) {
     return absl::UnavailableError("wechat pay refund answer is malformed");
   }
   return answer;
+}
+
+}  // namespace
+
+absl::StatusOr<RefundAnswer> WechatPayClient::CreateRefund(const RefundCall& refund) {
+  boost::json::object body;
+  body["transaction_id"] = refund.transaction_id;
+  body["out_refund_no"] = refund.out_refund_no;
+  if (!refund.reason.empty()) body["reason"] = refund.reason;
+  if (!refund.notify_url.empty()) body["notify_url"] = refund.notify_url;
+  body["amount"] = boost::json::object{
+      {"refund", refund.refund_fen}, {"total", refund.total_fen}, {"currency", refund.currency}};
+  const Call call{"refund", "POST", "/v3/refund/domestic/refunds", boost::json::serialize(body)};
+  return RefundAnswerOf(Execute(call), refund.out_refund_no);
+}
+
+absl::StatusOr<RefundAnswer> WechatPayClient::QueryRefund(std::string_view out_refund_no) {
+  const Call call{"refund_query", "GET",
+                  "/v3/refund/domestic/refunds/" + EscapePathSegment(out_refund_no), ""};
+  return RefundAnswerOf(Execute(call), std::string(out_refund_no));
 }
 
 absl::Status WechatPayClient::Close(std::string_view out_trade_no) {

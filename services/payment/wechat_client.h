@@ -60,6 +60,7 @@ class WechatPayClient final : public WechatPayApi {
   absl::StatusOr<wechatpay::Transaction> QueryByOutTradeNo(std::string_view out_trade_no) override;
   absl::Status Close(std::string_view out_trade_no) override;
   absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) override;
+  absl::StatusOr<RefundAnswer> QueryRefund(std::string_view out_refund_no) override;
 
  private:
   struct Call {

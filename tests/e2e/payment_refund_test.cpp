@@ -141,5 +141,42 @@ TEST_F(PaymentRefundTest, OnlyAnAdminRefunds) {
   EXPECT_EQ(Str(GetOrder(OrderId(order)), {"state"}), "PAID");
 }
 
+// The settling job asks WeChat about refunds still PROCESSING after a second.
+class RefundReconcileTest : public PaymentRefundTest {
+ protected:
+  StackOptions Options() const override {
+    StackOptions options = DefaultStackOptions();
+    auto& payment = options.env[Service::kPayment];
+    payment["PAYMENT_SETTLE_INTERVAL_MS"] = "200";
+    payment["PAYMENT_RECONCILE_AFTER_SECONDS"] = "1";
+    payment["PAYMENT_RECONCILE_BACKOFF_MAX_SECONDS"] = "1";
+    return options;
+  }
+};
+
+TEST_F(RefundReconcileTest, ARefundWhoseNotificationWasLostStillEndsRefunded) {
+  const json::value order = PaidOrder();
+  const std::string id = OrderId(order);
+  SimFaults faults;
+  faults.drop_first = 100;  // every delivery of the refund's notification lost
+  ASSERT_TRUE(sim().SetFaults(faults, OutTradeNo(order)));
+  HttpResponse r = Refund(id, TotalFen(order), "lost-notice");
+  ASSERT_EQ(r.status, 200) << r;
+  EXPECT_EQ(Str(WaitForState(id, "REFUNDED"), {"state"}), "REFUNDED");
+  HttpResponse listed = api().Get("/api/v1/orders/" + id + "/refunds", admin_token_);
+  ASSERT_EQ(listed.status, 200) << listed;
+  EXPECT_EQ(Str(Json(listed).at("refunds").at(0), {"status"}), "SUCCESS") << listed;
+  // The payment's notification went through; every attempt of the refund's was dropped.
+  const SimAttempts attempts = sim().Notifications(OutTradeNo(order));
+  EXPECT_EQ(std::count_if(attempts.begin(), attempts.end(),
+                          [](const SimAttempt& a) { return a.acknowledged; }),
+            1)
+      << attempts;
+  EXPECT_GE(std::count_if(attempts.begin(), attempts.end(),
+                          [](const SimAttempt& a) { return a.kind == "dropped"; }),
+            1)
+      << attempts;
+}
+
 }  // namespace
 }  // namespace paymesh::e2e

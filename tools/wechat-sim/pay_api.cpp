@@ -85,6 +85,24 @@ http::Response Close(const http::Request& req, const PayApiContext& ctx, int64_t
   return Signed(ctx, 204, "", now);
 }
 
+// A refund as the refund API answers it, with `status`.
+std::string RefundJson(const SimRefund& f, const std::string& status) {
+  json::object body{{"refund_id", f.refund_id},
+                    {"out_refund_no", f.out_refund_no},
+                    {"transaction_id", f.transaction_id},
+                    {"out_trade_no", f.out_trade_no},
+                    {"channel", "ORIGINAL"},
+                    {"user_received_account", "支付用户零钱"},
+                    {"create_time", f.create_time},
+                    {"status", status},
+                    {"amount", json::object{{"total", f.total},
+                                            {"refund", f.refund},
+                                            {"payer_total", f.total},
+                                            {"payer_refund", f.refund},
+                                            {"currency", "CNY"}}}};
+  return json::serialize(body);
+}
+
 http::Response Refund(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   std::variant<RefundRequest, ApiError> parsed = ParseRefundRequest(req.body, ctx.merchant.mchid);
   if (auto* e = std::get_if<ApiError>(&parsed)) return ErrorResponse(*e);
@@ -106,37 +124,35 @@ http::Response Refund(const http::Request& req, const PayApiContext& ctx, int64_
     n.out_trade_no = no;
     n.notify_url = f.notify_url;
     n.id = NewNotificationId();
+    n.faults = ctx.faults->For(no);  // e.g. every delivery dropped
     absl::StatusOr<std::string> body =
         BuildRefundEnvelope(f, ctx.merchant.mchid, ctx.apiv3_key, now, n.id);
     if (!body.ok()) return ErrorResponse(SystemError());
     n.body = std::move(*body);
     ctx.notifier->Deliver(std::move(n));
   }
-  json::object body{{"refund_id", f.refund_id},
-                    {"out_refund_no", f.out_refund_no},
-                    {"transaction_id", f.transaction_id},
-                    {"out_trade_no", f.out_trade_no},
-                    {"channel", "ORIGINAL"},
-                    {"user_received_account", "支付用户零钱"},
-                    {"create_time", f.create_time},
-                    {"status", "PROCESSING"},
-                    {"amount", json::object{{"total", f.total},
-                                            {"refund", f.refund},
-                                            {"payer_total", f.total},
-                                            {"payer_refund", f.refund},
-                                            {"currency", "CNY"}}}};
-  return Signed(ctx, 200, json::serialize(body), now);
+  return Signed(ctx, 200, RefundJson(f, "PROCESSING"), now);
+}
+
+// GET /v3/refund/domestic/refunds/{out_refund_no}: the refund as it is now.
+http::Response QueryRefund(const PayApiContext& ctx, int64_t now, const std::string& number) {
+  std::optional<SimRefund> f = ctx.refunds->Find(number);
+  if (!f) return ErrorResponse(MakeError(404, "RESOURCE_NOT_EXISTS", "退款单不存在"));
+  return Signed(ctx, 200, RefundJson(*f, f->status), now);
 }
 
 DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   const std::string_view path = req.Path();
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
-  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose, kRefund } kind;
+  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose, kRefund, kQueryRefund } kind;
   std::string key;
   std::string_view trade_type;
   if (path == kRefunds && post) {
     kind = Kind::kRefund;
+  } else if (StartsWith(path, std::string(kRefunds) + "/") && get) {
+    kind = Kind::kQueryRefund;
+    key = http::PercentDecode(path.substr(kRefunds.size() + 1));
   } else if ((path == kNative || path == kJsapi || path == kH5) && post) {
     kind = Kind::kPrepay;
     trade_type = path == kNative ? "NATIVE" : path == kJsapi ? "JSAPI" : "MWEB";
@@ -163,6 +179,8 @@ DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_
       return {Prepay(req, ctx, now, trade_type)};
     case Kind::kRefund:
       return {Refund(req, ctx, now)};
+    case Kind::kQueryRefund:
+      return {QueryRefund(ctx, now, key)};
     case Kind::kClose:
       ctx.calls->CountClose(key);
       return {Close(req, ctx, now, key)};

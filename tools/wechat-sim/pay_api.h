@@ -6,7 +6,9 @@
 //   GET  /v3/pay/transactions/id/{transaction_id}?mchid=
 //   POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
 //   POST /v3/refund/domestic/refunds  (refunds.h; answers PROCESSING, then REFUND.SUCCESS is
-//        delivered to the refund's notify_url; the refund_500 fault answers 500 first)
+//        delivered to the refund's notify_url under the order's delivery faults; the refund_500
+//        fault answers 500 first)
+//   GET  /v3/refund/domestic/refunds/{out_refund_no}  (the refund now; 404 RESOURCE_NOT_EXISTS)
 // Each verifies the merchant's Authorization first (401 SIGN_ERROR), then validates as WeChat
 // does (400 PARAM_ERROR naming the field, ...), then answers from the store. 2xx answers are
 // signed with the platform key; errors are not. Queries and closes by out_trade_no are counted

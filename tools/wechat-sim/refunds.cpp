@@ -102,6 +102,13 @@ int RefundStore::CountCall(std::string_view out_trade_no) {
   return ++it->second;
 }
 
+std::optional<SimRefund> RefundStore::Find(std::string_view out_refund_no) const {
+  std::lock_guard lock(mu_);
+  auto it = by_number_.find(out_refund_no);
+  if (it == by_number_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<SimRefund> RefundStore::OfOrder(std::string_view out_trade_no) const {
   std::lock_guard lock(mu_);
   std::vector<SimRefund> out;

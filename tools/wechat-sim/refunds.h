@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -60,6 +61,7 @@ class RefundStore {
   // Refund calls seen for an order so far, this one included (the refund_500 fault's count).
   int CountCall(std::string_view out_trade_no);
   std::vector<SimRefund> OfOrder(std::string_view out_trade_no) const;
+  std::optional<SimRefund> Find(std::string_view out_refund_no) const;
 
  private:
   mutable std::mutex mu_;

@@ -155,6 +155,27 @@ absl::StatusOr<OrderApi::RequestedRefund> FakeOrderApi::RequestRefund(
                                                 RefundStatus::kProcessing, "", input.requested_by}};
 }
 
+void FakeOrderApi::PutRefundToSettle(RefundToSettle refund) {
+  std::lock_guard<std::mutex> lock(mu_);
+  refunds_[refund.refund.out_refund_no] = RefundStatus::kProcessing;
+  to_settle_.push_back(std::move(refund));
+}
+
+absl::StatusOr<std::vector<RefundToSettle>> FakeOrderApi::ListRefundsToSettle(Timestamp before,
+                                                                              int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (unavailable_) return absl::UnavailableError("order unreachable");
+  std::vector<RefundToSettle> due;
+  for (const RefundToSettle& r : to_settle_) {
+    auto status = refunds_.find(r.refund.out_refund_no);
+    const bool processing = status == refunds_.end() || status->second == RefundStatus::kProcessing;
+    if (processing && r.updated_at <= before && static_cast<int>(due.size()) < limit) {
+      due.push_back(r);
+    }
+  }
+  return due;
+}
+
 std::vector<RefundReportInput> FakeOrderApi::refund_reports() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refund_reports_;

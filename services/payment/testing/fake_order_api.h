@@ -47,6 +47,10 @@ class FakeOrderApi final : public OrderApi {
                          RefundDone done) override;
   // A PROCESSING refund "RF-<n>" of a PAID order, without order's total check.
   absl::StatusOr<RequestedRefund> RequestRefund(const RefundRequestInput& input) override;
+  // Refunds put here, PROCESSING ones only, as order would list them.
+  void PutRefundToSettle(RefundToSettle refund);
+  absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
+                                                                  int limit) override;
   std::vector<RefundReportInput> refund_reports() const;
   // Answers inline.
   void ApplyPayment(const ApplyPaymentInput& input, const std::string& request_id,
@@ -66,6 +70,7 @@ class FakeOrderApi final : public OrderApi {
   std::vector<std::pair<std::string, std::string>> close_calls_;
   std::vector<RefundReportInput> refund_reports_;
   std::map<std::string, RefundStatus> refunds_;  // by out_refund_no
+  std::vector<RefundToSettle> to_settle_;
 };
 
 }  // namespace paymesh::payment::testing

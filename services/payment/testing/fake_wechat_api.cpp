@@ -83,6 +83,20 @@ absl::StatusOr<RefundAnswer> FakeWechatPayApi::CreateRefund(const RefundCall& ca
                       call.refund_fen};
 }
 
+void FakeWechatPayApi::PutRefund(RefundAnswer answer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string no = answer.out_refund_no;
+  refunds_[no] = std::move(answer);
+}
+
+absl::StatusOr<RefundAnswer> FakeWechatPayApi::QueryRefund(std::string_view out_refund_no) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(TakeFailure());
+  auto it = refunds_.find(std::string(out_refund_no));
+  if (it == refunds_.end()) return absl::NotFoundError("RESOURCE_NOT_EXISTS");
+  return it->second;
+}
+
 std::vector<RefundCall> FakeWechatPayApi::refund_calls() const {
   std::lock_guard<std::mutex> lock(mu_);
   return refund_calls_;

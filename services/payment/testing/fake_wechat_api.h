@@ -32,6 +32,9 @@ class FakeWechatPayApi final : public WechatPayApi {
   // Answers PROCESSING (the same refund_id for a repeated out_refund_no).
   absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) override;
   std::vector<RefundCall> refund_calls() const;
+  // What QueryRefund answers for a number (unknown ones: NOT_FOUND).
+  void PutRefund(RefundAnswer answer);
+  absl::StatusOr<RefundAnswer> QueryRefund(std::string_view out_refund_no) override;
 
  private:
   absl::Status TakeFailure();
@@ -43,6 +46,7 @@ class FakeWechatPayApi final : public WechatPayApi {
   std::vector<std::string> query_calls_;
   std::vector<std::string> close_calls_;
   std::vector<RefundCall> refund_calls_;
+  std::map<std::string, RefundAnswer> refunds_;
 };
 
 }  // namespace paymesh::payment::testing
