@@ -5,6 +5,7 @@
 
 #include "common/crypto/crypto.h"
 #include "common/log/log.h"
+#include "common/strings/html.h"
 #include "common/wechatpay/signing.h"
 
 namespace paymesh::wechatsim {
@@ -106,40 +107,17 @@ http::Response BridgePay(const http::Request& req, const ControlContext& ctx, in
   return ErrMsg(Settle(ctx, prepay_id, Field(o, "result"), now));
 }
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 http::Response Cashier(const http::Request& req, const ControlContext& ctx, int64_t now) {
   const std::string prepay_id = http::QueryParam(req.Query(), "prepay_id").value_or("");
   std::optional<Order> order = ctx.store->FindByPrepayId(prepay_id, now);
   if (!order || order->request.trade_type != "MWEB") {
     return http::Response::Text(404, "unknown prepay_id\n");
   }
-  const std::string id = Escape(prepay_id);
+  const std::string id = strings::EscapeHtml(prepay_id);
   std::string html =
       "<!doctype html><meta charset=utf-8><title>微信支付</title>"
       "<h1>微信支付 (simulator)</h1><p>" +
-      Escape(order->request.description) + "</p><p>¥" +
+      strings::EscapeHtml(order->request.description) + "</p><p>¥" +
       std::to_string(order->request.amount_total / 100) + "." +
       (order->request.amount_total % 100 < 10 ? "0" : "") +
       std::to_string(order->request.amount_total % 100) + "</p>";

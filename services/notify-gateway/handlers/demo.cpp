@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "common/crypto/crypto.h"
+#include "common/strings/html.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -21,32 +22,6 @@ std::string ReplaceAll(std::string_view text, std::string_view from, std::string
     out.append(text.substr(pos, hit - pos)).append(to);
   }
   return out.append(text.substr(pos));
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // 'sha256-…' sources for the contents of every inline <tag>…</tag> element (those without src).
@@ -77,7 +52,7 @@ DemoPage BuildDemoPage(std::string_view html_template, std::string_view sim_orig
   DemoPage page;
   // Browsers hash inline elements after turning CRLF into LF.
   page.html = ReplaceAll(html_template, "\r\n", "\n");
-  page.html = ReplaceAll(page.html, kSimUrlPlaceholder, HtmlEscape(sim_origin));
+  page.html = ReplaceAll(page.html, kSimUrlPlaceholder, strings::EscapeHtml(sim_origin));
   const std::string scripts = absl::StrJoin(InlineHashes(page.html, "script"), " ");
   const std::string styles = absl::StrJoin(InlineHashes(page.html, "style"), " ");
   page.content_security_policy =
