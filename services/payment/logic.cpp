@@ -85,6 +85,14 @@ const char* ChannelName(Channel channel) {
   return i < std::size(kNames) ? kNames[i] : kNames[0];
 }
 
+std::optional<RefundStatus> RefundStatusOf(std::string_view wechat) {
+  if (wechat == "PROCESSING") return RefundStatus::kProcessing;
+  if (wechat == "SUCCESS") return RefundStatus::kSuccess;
+  if (wechat == "ABNORMAL") return RefundStatus::kAbnormal;
+  if (wechat == "CLOSED") return RefundStatus::kClosed;
+  return std::nullopt;
+}
+
 const char* OutcomeName(PaymentOutcome outcome) {
   static constexpr const char* kNames[] = {"UNSPECIFIED",       "APPLIED",       "DUPLICATE",
                                            "AMOUNT_MISMATCH",   "UNKNOWN_ORDER", "IGNORED",
@@ -421,16 +429,8 @@ absl::StatusOr<VerifiedReport> PaymentLogic::CheckRefund(const std::string& noti
     return r.status();
   }
   if (r->mchid != settings_.mchid) return absl::InvalidArgumentError("mchid is not ours");
-  RefundStatus status;
-  if (r->refund_status == "SUCCESS") {
-    status = RefundStatus::kSuccess;
-  } else if (r->refund_status == "ABNORMAL") {
-    status = RefundStatus::kAbnormal;
-  } else if (r->refund_status == "CLOSED") {
-    status = RefundStatus::kClosed;
-  } else if (r->refund_status == "PROCESSING") {
-    status = RefundStatus::kProcessing;
-  } else {
+  const std::optional<RefundStatus> status = RefundStatusOf(r->refund_status);
+  if (!status) {
     // Signed by WeChat: ours to understand, not to refuse (a 4xx would lose it).
     log::Error("refund notification with an unknown refund_status",
                {{"notification_id", notification_id}});
@@ -441,7 +441,7 @@ absl::StatusOr<VerifiedReport> PaymentLogic::CheckRefund(const std::string& noti
                {{"notification_id", notification_id}});
     return absl::InternalError("refund amount must be positive");
   }
-  return RefundReportInput{r->out_trade_no, r->out_refund_no, r->refund_id, status,
+  return RefundReportInput{r->out_trade_no, r->out_refund_no, r->refund_id, *status,
                            r->amount_refund};
 }
 

@@ -10,14 +10,6 @@
 namespace paymesh::payment {
 namespace {
 
-std::optional<RefundStatus> RefundStatusOf(std::string_view wechat) {
-  if (wechat == "PROCESSING") return RefundStatus::kProcessing;
-  if (wechat == "SUCCESS") return RefundStatus::kSuccess;
-  if (wechat == "ABNORMAL") return RefundStatus::kAbnormal;
-  if (wechat == "CLOSED") return RefundStatus::kClosed;
-  return std::nullopt;
-}
-
 // WeChat could not take the refund now; the same out_refund_no may be sent again later.
 bool IsRetryLater(const absl::Status& st) {
   return absl::IsUnavailable(st) || absl::IsDeadlineExceeded(st) || absl::IsResourceExhausted(st) ||

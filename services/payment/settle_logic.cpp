@@ -14,11 +14,6 @@ namespace {
 constexpr char kTradeStateOrderNotExist[] = "ORDER_NOT_EXIST";
 constexpr char kTradeStateClosed[] = "CLOSED";
 
-bool IsOpen(OrderState state) {
-  return state == OrderState::kCreated || state == OrderState::kPaying ||
-         state == OrderState::kPayFailed;
-}
-
 // WeChat could not answer, or not in time: nothing is known, ask again later.
 bool IsTransient(const absl::Status& st) {
   return absl::IsUnavailable(st) || absl::IsDeadlineExceeded(st) || absl::IsResourceExhausted(st) ||

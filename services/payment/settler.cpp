@@ -20,12 +20,6 @@ constexpr int kListPage = 500;
 constexpr int kMaxPages = 20;
 constexpr milliseconds kMinLeaseTtl{3000};
 
-// Still to be settled: unpaid and not closed.
-bool IsOpen(OrderState state) {
-  return state == OrderState::kCreated || state == OrderState::kPaying ||
-         state == OrderState::kPayFailed;
-}
-
 const char* ResultLabel(const absl::StatusOr<SettleResult>& r) {
   if (!r.ok()) return "error";
   switch (r->outcome) {

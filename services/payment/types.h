@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/time/clock.h"
 #include "common/wechatpay/notification.h"
@@ -30,6 +31,12 @@ enum class OrderState {
   kPartiallyRefunded = 6,
   kRefunded = 7
 };
+
+// Unpaid and not closed: what closing, expiry and reconciliation act on.
+inline bool IsOpen(OrderState state) {
+  return state == OrderState::kCreated || state == OrderState::kPaying ||
+         state == OrderState::kPayFailed;
+}
 
 // paymesh.order.v1.Channel.
 enum class Channel { kUnspecified = 0, kNative = 1, kJsapi = 2, kMiniprogram = 3, kH5 = 4 };
@@ -66,6 +73,9 @@ enum class RefundStatus {
   kAbnormal = 3,
   kClosed = 4
 };
+
+// WeChat's refund status name (PROCESSING, SUCCESS, ABNORMAL, CLOSED); nullopt for another.
+std::optional<RefundStatus> RefundStatusOf(std::string_view wechat);
 
 // What WeChat said of a refund, on its way to order.
 struct RefundReportInput {
