@@ -7,21 +7,41 @@
 
 namespace paymesh::wechatsim {
 
-absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string_view apiv3_key,
-                                                 int64_t now_unix, const std::string& id) {
+namespace {
+
+// A notification envelope: `plaintext` encrypted under the APIv3 key as `original_type` (also the
+// associated data), created now in +08:00.
+absl::StatusOr<std::string> Envelope(std::string_view plaintext, const char* original_type,
+                                     const char* event_type, const char* summary,
+                                     std::string_view apiv3_key, int64_t now_unix,
+                                     const std::string& id) {
   absl::StatusOr<wechatpay::Resource> resource =
-      wechatpay::EncryptResource(wechatpay::SerializeTransaction(ToTransaction(order)), apiv3_key,
-                                 "transaction", "transaction");
+      wechatpay::EncryptResource(plaintext, apiv3_key, original_type, original_type);
   if (!resource.ok()) return resource.status();
   wechatpay::Envelope envelope;
   envelope.id = id;
   envelope.create_time =
       time::FormatChina(std::chrono::sys_seconds(std::chrono::seconds(now_unix)));
-  envelope.event_type = "TRANSACTION.SUCCESS";
+  envelope.event_type = event_type;
   envelope.resource_type = "encrypt-resource";
-  envelope.summary = "支付成功";
+  envelope.summary = summary;
   envelope.resource = std::move(*resource);
   return wechatpay::SerializeEnvelope(envelope);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string_view apiv3_key,
+                                                 int64_t now_unix, const std::string& id) {
+  return Envelope(wechatpay::SerializeTransaction(ToTransaction(order)), "transaction",
+                  "TRANSACTION.SUCCESS", "支付成功", apiv3_key, now_unix, id);
+}
+
+absl::StatusOr<std::string> BuildRefundEnvelope(const wechatpay::RefundResource& refund,
+                                                std::string_view apiv3_key, int64_t now_unix,
+                                                const std::string& id) {
+  return Envelope(wechatpay::SerializeRefundResource(refund), "refund", "REFUND.SUCCESS",
+                  "退款成功", apiv3_key, now_unix, id);
 }
 
 std::string BuildV2Notification(const Order& order, std::string_view v2_key,

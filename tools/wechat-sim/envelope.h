@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/wechatpay/notification.h"
 #include "common/wechatpay/v2.h"
 #include "tools/wechat-sim/types.h"
 
@@ -21,6 +22,10 @@ absl::StatusOr<std::string> BuildSuccessEnvelope(const Order& order, std::string
 // or HMAC-SHA256 (then with sign_type, which WeChat may also leave out).
 std::string BuildV2Notification(const Order& order, std::string_view v2_key,
                                 wechatpay::V2SignType type);
+// The REFUND.SUCCESS notification body for a refund (original_type "refund", summary 退款成功).
+absl::StatusOr<std::string> BuildRefundEnvelope(const wechatpay::RefundResource& refund,
+                                                std::string_view apiv3_key, int64_t now_unix,
+                                                const std::string& id);
 // 8-4-4-4-12 lowercase hex, like WeChat's notification ids.
 std::string NewNotificationId();
 

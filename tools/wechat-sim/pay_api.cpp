@@ -126,7 +126,7 @@ http::Response Refund(const http::Request& req, const PayApiContext& ctx, int64_
     n.id = NewNotificationId();
     n.faults = ctx.faults->For(no);  // e.g. every delivery dropped
     absl::StatusOr<std::string> body =
-        BuildRefundEnvelope(f, ctx.merchant.mchid, ctx.apiv3_key, now, n.id);
+        BuildRefundNotification(f, ctx.merchant.mchid, ctx.apiv3_key, now, n.id);
     if (!body.ok()) return ErrorResponse(SystemError());
     n.body = std::move(*body);
     ctx.notifier->Deliver(std::move(n));

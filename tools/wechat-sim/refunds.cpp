@@ -6,6 +6,7 @@
 #include "common/crypto/crypto.h"
 #include "common/time/rfc3339.h"
 #include "common/wechatpay/notification.h"
+#include "tools/wechat-sim/envelope.h"
 #include "tools/wechat-sim/validation.h"
 
 namespace paymesh::wechatsim {
@@ -118,9 +119,10 @@ std::vector<SimRefund> RefundStore::OfOrder(std::string_view out_trade_no) const
   return out;
 }
 
-absl::StatusOr<std::string> BuildRefundEnvelope(const SimRefund& refund, const std::string& mchid,
-                                                std::string_view apiv3_key, int64_t now_unix,
-                                                const std::string& id) {
+absl::StatusOr<std::string> BuildRefundNotification(const SimRefund& refund,
+                                                    const std::string& mchid,
+                                                    std::string_view apiv3_key, int64_t now_unix,
+                                                    const std::string& id) {
   wechatpay::RefundResource r;
   r.mchid = mchid;
   r.out_trade_no = refund.out_trade_no;
@@ -131,17 +133,7 @@ absl::StatusOr<std::string> BuildRefundEnvelope(const SimRefund& refund, const s
   r.success_time = time::FormatChina(std::chrono::sys_seconds(std::chrono::seconds(now_unix)));
   r.amount_total = refund.total;
   r.amount_refund = refund.refund;
-  absl::StatusOr<wechatpay::Resource> resource = wechatpay::EncryptResource(
-      wechatpay::SerializeRefundResource(r), apiv3_key, "refund", "refund");
-  if (!resource.ok()) return resource.status();
-  wechatpay::Envelope envelope;
-  envelope.id = id;
-  envelope.create_time = r.success_time;
-  envelope.event_type = "REFUND.SUCCESS";
-  envelope.resource_type = "encrypt-resource";
-  envelope.summary = "退款成功";
-  envelope.resource = std::move(*resource);
-  return wechatpay::SerializeEnvelope(envelope);
+  return BuildRefundEnvelope(r, apiv3_key, now_unix, id);
 }
 
 }  // namespace paymesh::wechatsim

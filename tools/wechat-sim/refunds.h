@@ -71,8 +71,9 @@ class RefundStore {
 
 // The REFUND.SUCCESS notification body for a refund: the refund resource (§5.3) encrypted
 // under the APIv3 key.
-absl::StatusOr<std::string> BuildRefundEnvelope(const SimRefund& refund, const std::string& mchid,
-                                                std::string_view apiv3_key, int64_t now_unix,
-                                                const std::string& id);
+absl::StatusOr<std::string> BuildRefundNotification(const SimRefund& refund,
+                                                    const std::string& mchid,
+                                                    std::string_view apiv3_key, int64_t now_unix,
+                                                    const std::string& id);
 
 }  // namespace paymesh::wechatsim
