@@ -152,30 +152,44 @@ bool Settler::Walk(SettleKind kind, time::Timestamp before, time::Timestamp now,
       after =
           SettleKey{kind == SettleKind::kExpired ? order.expires_at : order.updated_at, order.id};
       if (oldest != nullptr && !oldest->has_value()) *oldest = after->at;
-      auto waiting = backoff.find(order.id);
-      if (waiting != backoff.end() && waiting->second.next_at > now) continue;
+      if (Waiting(backoff, order.id, now)) continue;
       if (handled >= options_.batch || !StillHeld()) return true;
       ++handled;
-      if (settle(order)) {
-        backoff.erase(order.id);
-      } else {
-        Backoff& b = backoff[order.id];
-        b.attempts += 1;
-        b.next_at = now + DelayAfter(b.attempts);
-      }
+      Record(backoff, order.id, settle(order), now);
     }
     if (static_cast<int>(orders->size()) < kListPage) {
       complete = true;
       break;
     }
   }
-  // Orders no longer due need no schedule. With part of the list unseen, only the entries long
+  Trim(backoff, seen, complete, now);
+  return true;
+}
+
+bool Settler::Waiting(const Backoffs& backoff, const std::string& key, time::Timestamp now) {
+  auto it = backoff.find(key);
+  return it != backoff.end() && it->second.next_at > now;
+}
+
+void Settler::Record(Backoffs& backoff, const std::string& key, bool settled,
+                     time::Timestamp now) const {
+  if (settled) {
+    backoff.erase(key);
+    return;
+  }
+  Backoff& b = backoff[key];
+  b.attempts += 1;
+  b.next_at = now + DelayAfter(b.attempts);
+}
+
+void Settler::Trim(Backoffs& backoff, const std::set<std::string>& seen, bool complete,
+                   time::Timestamp now) const {
+  // Items no longer due need no schedule. With part of the list unseen, only the entries long
   // past their time go (they are due again anyway).
   std::erase_if(backoff, [&](const auto& entry) {
     return complete ? !seen.contains(entry.first)
                     : entry.second.next_at + options_.reconcile_backoff_max < now;
   });
-  return true;
 }
 
 void Settler::ReconcileRefunds(time::Timestamp now, SettleRound& round) {
@@ -191,8 +205,7 @@ void Settler::ReconcileRefunds(time::Timestamp now, SettleRound& round) {
   for (const RefundToSettle& refund : *due) {
     const std::string& no = refund.refund.out_refund_no;
     seen.insert(no);
-    auto waiting = refund_backoff_.find(no);
-    if (waiting != refund_backoff_.end() && waiting->second.next_at > now) continue;
+    if (Waiting(refund_backoff_, no, now)) continue;
     if (handled >= options_.batch || !StillHeld()) break;
     ++handled;
     ++round.refunds;
@@ -204,17 +217,9 @@ void Settler::ReconcileRefunds(time::Timestamp now, SettleRound& round) {
       log::Warn("settle: refund not reconciled",
                 {{"out_refund_no", no}, {"error", status.status().message()}});
     }
-    if (settled) {
-      refund_backoff_.erase(no);
-    } else {
-      Backoff& b = refund_backoff_[no];
-      b.attempts += 1;
-      b.next_at = now + DelayAfter(b.attempts);
-    }
+    Record(refund_backoff_, no, settled, now);
   }
-  if (static_cast<int>(due->size()) < kListPage) {
-    std::erase_if(refund_backoff_, [&](const auto& entry) { return !seen.contains(entry.first); });
-  }
+  Trim(refund_backoff_, seen, static_cast<int>(due->size()) < kListPage, now);
 }
 
 bool Settler::StillHeld() {

@@ -23,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -79,6 +80,13 @@ class Settler {
             SettleRound& round, std::optional<time::Timestamp>* oldest,
             const std::function<bool(const Order&)>& settle);
   void ReconcileRefunds(time::Timestamp now, SettleRound& round);
+  // The back-off of one job's items, by key: still waiting; settled (forgotten) or tried again
+  // after DelayAfter; entries of items no longer listed dropped (`complete`: the whole list was
+  // seen; otherwise only entries long past their time).
+  static bool Waiting(const Backoffs& backoff, const std::string& key, time::Timestamp now);
+  void Record(Backoffs& backoff, const std::string& key, bool settled, time::Timestamp now) const;
+  void Trim(Backoffs& backoff, const std::set<std::string>& seen, bool complete,
+            time::Timestamp now) const;
   // Still this replica's turn: renews the lease (a lease store that cannot answer does not stop
   // the job).
   bool StillHeld();
