@@ -1,18 +1,59 @@
 #include "common/wechatpay/verifier.h"
 
+#include <algorithm>
+
 #include "common/crypto/crypto.h"
 #include "common/wechatpay/signing.h"
 
 namespace paymesh::wechatpay {
 
 void Verifier::AddKey(std::string serial, crypto::RsaPublicKey key) {
-  keys_.insert_or_assign(std::move(serial), std::move(key));
+  std::lock_guard lock(mu_);
+  configured_.emplace_back(std::move(serial), std::move(key));
+  RebuildLocked();
 }
 
-bool Verifier::HasKey(std::string_view serial) const { return keys_.find(serial) != keys_.end(); }
+void Verifier::SetCertificates(std::vector<CertificateKey> certificates) {
+  std::lock_guard lock(mu_);
+  certificates_ = std::move(certificates);
+  RebuildLocked();
+}
 
-absl::Status Verifier::Verify(const SignatureHeaders& h, std::string_view body,
-                              int64_t now) const {
+// Configured keys win over a certificate of the same serial (none should share one).
+void Verifier::RebuildLocked() {
+  auto keys = std::make_shared<Keys>();
+  const CertificateKey* newest = nullptr;
+  for (const CertificateKey& c : certificates_) {
+    keys->by_serial.insert_or_assign(c.serial, c.key);
+    keys->certificate_serials.push_back(c.serial);
+    if (newest == nullptr || c.not_before > newest->not_before) newest = &c;
+  }
+  std::sort(keys->certificate_serials.begin(), keys->certificate_serials.end());
+  for (const auto& [serial, key] : configured_) keys->by_serial.insert_or_assign(serial, key);
+  if (!configured_.empty()) {
+    keys->preferred = configured_.front().first;
+  } else if (newest != nullptr) {
+    keys->preferred = newest->serial;
+  }
+  keys_ = std::move(keys);
+}
+
+std::shared_ptr<const Verifier::Keys> Verifier::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return keys_;
+}
+
+bool Verifier::HasKey(std::string_view serial) const {
+  return Snapshot()->by_serial.contains(serial);
+}
+
+std::string Verifier::PreferredSerial() const { return Snapshot()->preferred; }
+
+std::vector<std::string> Verifier::CertificateSerials() const {
+  return Snapshot()->certificate_serials;
+}
+
+absl::Status Verifier::Verify(const SignatureHeaders& h, std::string_view body, int64_t now) const {
   if (h.timestamp.empty() || h.nonce.empty() || h.signature.empty() || h.serial.empty()) {
     return absl::UnauthenticatedError("missing Wechatpay signature headers");
   }
@@ -25,8 +66,9 @@ absl::Status Verifier::Verify(const SignatureHeaders& h, std::string_view body,
     return absl::UnauthenticatedError("signature probe (WECHATPAY/SIGNTEST) does not verify");
   }
   if (absl::Status st = CheckTimestamp(h.timestamp, now); !st.ok()) return st;
-  auto key = keys_.find(h.serial);
-  if (key == keys_.end()) return absl::UnauthenticatedError("unknown Wechatpay-Serial");
+  const std::shared_ptr<const Keys> keys = Snapshot();
+  auto key = keys->by_serial.find(h.serial);
+  if (key == keys->by_serial.end()) return absl::UnauthenticatedError("unknown Wechatpay-Serial");
   absl::StatusOr<std::string> sig = crypto::Base64Decode(h.signature);
   if (!sig.ok()) return absl::UnauthenticatedError("Wechatpay-Signature is not base64");
   if (!key->second.VerifySha256(ResponseMessage(h.timestamp, h.nonce, body), *sig)) {

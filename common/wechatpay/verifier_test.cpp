@@ -106,5 +106,46 @@ TEST_F(VerifierTest, SelectsKeyBySerial) {
   EXPECT_FALSE(both.Verify(SignResponse(*other_, kSerial, body, kNow, "n"), body, kNow).ok());
 }
 
+// Dual mode (§2.5): a PUB_KEY_ID_… serial selects the public key, a certificate serial its
+// certificate; replacing the certificates keeps the configured key.
+TEST_F(VerifierTest, DualModeAndCertificateReplacement) {
+  const std::string body = "{}";
+  verifier_.SetCertificates(
+      {{"5157F09EFDC096DE15EBE81A47057A7232F1B8E1", 100, other_->PublicKey()}});
+  EXPECT_TRUE(verifier_.Verify(Sign(body), body, kNow).ok());
+  EXPECT_TRUE(verifier_
+                  .Verify(SignResponse(*other_, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", body,
+                                       kNow, "n"),
+                          body, kNow)
+                  .ok());
+  // A certificate serial signed with the public key's private key does not verify.
+  EXPECT_FALSE(verifier_
+                   .Verify(SignResponse(*platform_, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+                                        body, kNow, "n"),
+                           body, kNow)
+                   .ok());
+  EXPECT_EQ(verifier_.PreferredSerial(), kSerial);
+
+  verifier_.SetCertificates({{"77", 200, other_->PublicKey()}});
+  EXPECT_FALSE(verifier_.HasKey("5157F09EFDC096DE15EBE81A47057A7232F1B8E1"));
+  EXPECT_TRUE(verifier_.HasKey("77"));
+  EXPECT_TRUE(verifier_.HasKey(kSerial));
+  EXPECT_EQ(verifier_.CertificateSerials(), std::vector<std::string>{"77"});
+}
+
+// Certificate mode: requests name the newest certificate (latest not_before), whatever the
+// order it was listed in.
+TEST(VerifierCertificatesTest, PrefersTheNewestCertificate) {
+  const crypto::RsaPublicKey key = crypto::RsaPrivateKey::Generate().PublicKey();
+  Verifier v;
+  EXPECT_EQ(v.PreferredSerial(), "");
+  v.SetCertificates({{"BB", 300, key}, {"AA", 100, key}, {"CC", 200, key}});
+  EXPECT_EQ(v.PreferredSerial(), "BB");
+  EXPECT_EQ(v.CertificateSerials(), (std::vector<std::string>{"AA", "BB", "CC"}));
+  v.SetCertificates({});
+  EXPECT_EQ(v.PreferredSerial(), "");
+  EXPECT_FALSE(v.HasKey("BB"));
+}
+
 }  // namespace
 }  // namespace paymesh::wechatpay
