@@ -58,6 +58,12 @@ absl::StatusOr<SimConfig> LoadSimConfig(config::EnvReader& env) {
   const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
   cfg.strict_fields = env.Bool("SIM_STRICT_FIELDS", true);
+  const std::string mode = env.String("SIM_PLATFORM_MODE", "pubkey");
+  if (std::optional<PlatformMode> m = PlatformModeOf(mode)) {
+    cfg.platform_mode = *m;
+  } else {
+    env.AddProblem("SIM_PLATFORM_MODE must be pubkey, cert or dual");
+  }
   if (absl::Status st = env.Finish(); !st.ok()) return st;
   return cfg;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
 #include "common/log/log.h"
+#include "tools/wechat-sim/platform.h"
 #include "tools/wechat-sim/types.h"
 
 namespace paymesh::wechatsim {
@@ -29,6 +30,9 @@ struct SimConfig {
   int64_t auto_close_after_seconds = kDefaultAutoCloseAfterSeconds;
   log::Level log_level = log::Level::kInfo;
   bool strict_fields = true;  // unknown top-level body fields → 400 PARAM_ERROR
+  // SIM_PLATFORM_MODE: how WeChat signs for the merchant (platform.h); changeable at run time
+  // through POST /sim/platform.
+  PlatformMode platform_mode = PlatformMode::kPublicKey;
 };
 
 // Reads every variable; INVALID_ARGUMENT listing all problems at once (also in env.problems()).

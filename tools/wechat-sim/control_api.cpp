@@ -153,6 +153,52 @@ absl::StatusOr<Paid> PayAndNotify(const ControlContext& ctx, const PayRequest& r
   return paid;
 }
 
+namespace {
+
+// POST /sim/platform {"mode"?, "notify_serial"?, "certificates_absent_status"?}: every field is
+// checked before any is applied.
+http::Response ConfigurePlatform(const http::Request& req, const ControlContext& ctx, int64_t now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) return BadRequest("body must be a JSON object");
+  std::optional<PlatformMode> mode;
+  std::optional<NotifySerial> notify_serial;
+  std::optional<int> absent_status;
+  for (const auto& [key, value] : v.as_object()) {
+    const std::string_view text = value.is_string() ? std::string_view(value.as_string()) : "";
+    if (key == "mode" && (mode = PlatformModeOf(text))) continue;
+    if (key == "notify_serial" && (notify_serial = NotifySerialOf(text))) continue;
+    if (key == "certificates_absent_status" && value.is_int64() &&
+        (value.as_int64() == 403 || value.as_int64() == 404)) {
+      absent_status = static_cast<int>(value.as_int64());
+      continue;
+    }
+    return BadRequest(
+        "fields: mode (pubkey|cert|dual), notify_serial (alternate|pubkey|cert), "
+        "certificates_absent_status (403|404)");
+  }
+  ctx.platform->Configure(mode, notify_serial, absent_status);
+  return http::Response::Json(200, ctx.platform->StatusJson(now));
+}
+
+// POST /sim/platform/rotate {"overlap_seconds": 1..86400}
+http::Response RotatePlatform(const http::Request& req, const ControlContext& ctx, int64_t now) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  const json::value* overlap =
+      ec || !v.is_object() ? nullptr : v.as_object().if_contains("overlap_seconds");
+  if (overlap == nullptr || !overlap->is_int64() || overlap->as_int64() < 1 ||
+      overlap->as_int64() > 86400 || v.as_object().size() != 1) {
+    return BadRequest("body must be {\"overlap_seconds\": 1..86400}");
+  }
+  absl::StatusOr<std::string> serial = ctx.platform->Rotate(now, overlap->as_int64());
+  if (!serial.ok()) return Error(500, "INTERNAL", std::string(serial.status().message()));
+  log::Info("platform certificate rotated", {{"serial", *serial}});
+  return http::Response::Json(200, ctx.platform->StatusJson(now));
+}
+
+}  // namespace
+
 http::Response HandleControlApi(const http::Request& req, const ControlContext& ctx, int64_t now) {
   const std::string_view path = req.Path();
   const std::string& m = req.method;
@@ -167,6 +213,11 @@ http::Response HandleControlApi(const http::Request& req, const ControlContext& 
                                                       : std::nullopt)));
   }
   if (path == "/sim/faults" && m == "POST") return SetFaults(req, ctx);
+  if (path == "/sim/platform" && m == "GET") {
+    return http::Response::Json(200, ctx.platform->StatusJson(now));
+  }
+  if (path == "/sim/platform" && m == "POST") return ConfigurePlatform(req, ctx, now);
+  if (path == "/sim/platform/rotate" && m == "POST") return RotatePlatform(req, ctx, now);
   if (path == "/sim/faults" && m == "DELETE") {
     ctx.faults->Reset();
     http::Response res;

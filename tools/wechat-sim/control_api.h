@@ -16,6 +16,12 @@
 //            its time has come), with "queries" and "closes": how many merchant queries by
 //            out_trade_no and close calls it received (call_counters.h); 404 for an order the
 //            simulator does not know, even if it was queried
+//   GET    /sim/platform  → {mode, public_key_id, notify_serial, certificates_absent_status,
+//            certificates: [{serial, not_before, not_after, listed, signing}]} (platform.h)
+//   POST   /sim/platform {"mode"?: "pubkey"|"cert"|"dual", "notify_serial"?: "alternate"|
+//            "pubkey"|"cert", "certificates_absent_status"?: 403|404}  → 200 the new state
+//   POST   /sim/platform/rotate {"overlap_seconds": 1..86400}  → 200 the new state: a new
+//            certificate signs from now on, the previous one stays listed for the overlap
 //   GET    /sim/healthz  → 200 {"status":"ok"}
 // Errors are {"code","message"}. Thread-safe.
 
@@ -29,6 +35,7 @@
 #include "tools/wechat-sim/call_counters.h"
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/notifier.h"
+#include "tools/wechat-sim/platform.h"
 #include "tools/wechat-sim/refunds.h"
 #include "tools/wechat-sim/store.h"
 
@@ -43,6 +50,7 @@ struct ControlContext {
   std::string v2_key;
   const RefundStore* refunds = nullptr;                // shown with each order
   const crypto::RsaPublicKey* merchant_key = nullptr;  // checks the bridge's paySign
+  PlatformKeys* platform = nullptr;
 };
 
 // Pays an order as its user would and starts delivering the notification; answers the paid

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <optional>
 
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
+#include "tools/wechat-sim/platform.h"
 
 namespace paymesh::wechatsim {
 namespace {
@@ -170,6 +172,18 @@ absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::stri
                    KeyPair(dir, kPlatformPrivateKeyFile, kPlatformPublicKeyFile));
   ASSIGN_OR_RETURN(crypto::RsaPrivateKey merchant,
                    KeyPair(dir, kMerchantPrivateKeyFile, kMerchantPublicKeyFile));
+  ASSIGN_OR_RETURN(crypto::RsaPrivateKey cert_key,
+                   KeyPair(dir, kPlatformCertPrivateKeyFile, kPlatformCertPublicKeyFile));
+  ASSIGN_OR_RETURN(
+      std::string cert_pem,
+      ReadOrCreate(
+          Path(dir, kPlatformCertFile), kPublic,
+          [&](const std::string& pem) { return PlatformCertificateOf(cert_key, pem).ok(); },
+          [&] {
+            return IssueCertificatePem(cert_key, static_cast<int64_t>(std::time(nullptr)),
+                                       kPlatformCertificateLifetimeSeconds)
+                .value_or("");
+          }));
   ASSIGN_OR_RETURN(std::string key_id, ReadOrCreate(
                                            Path(dir, kPlatformPublicKeyIdFile), kPublic,
                                            [](const std::string& s) { return IsPublicKeyId(s); },
@@ -200,7 +214,8 @@ absl::StatusOr<SimKeys> LoadOrCreateKeys(const std::string& dir, const std::stri
   return SimKeys{std::move(platform),   std::move(key_id),
                  merchant.PublicKey(),  std::move(serial),
                  std::move(apiv3_key),  std::move(v2_key),
-                 std::move(app_secret), std::move(miniprogram_secret)};
+                 std::move(app_secret), std::move(miniprogram_secret),
+                 std::move(cert_key),   std::move(cert_pem)};
 }
 
 }  // namespace paymesh::wechatsim

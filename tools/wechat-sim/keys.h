@@ -3,6 +3,9 @@
 // The simulator's key material, generated into SIM_STATE_DIR on first start and reused after:
 //   platform_private_key.pem, platform_public_key.pem, platform_public_key_id  (WeChat's side:
 //     signs responses and notifications; the id is "PUB_KEY_ID_" + 28 digits)
+//   platform_cert_private_key.pem, platform_cert_public_key.pem, platform_cert.pem  (WeChat's
+//     platform certificate for certificate and dual modes: self-signed, 40-hex serial, valid
+//     five years; platform.h)
 //   merchant_private_key.pem, merchant_public_key.pem, merchant_serial  (the dev merchant's API
 //     key and its 40-hex certificate serial; the sim verifies requests with the public key)
 //   apiv3_key  (32 characters of [0-9A-Za-z]; encrypts notification resources)
@@ -22,6 +25,9 @@ namespace paymesh::wechatsim {
 inline constexpr char kPlatformPrivateKeyFile[] = "platform_private_key.pem";
 inline constexpr char kPlatformPublicKeyFile[] = "platform_public_key.pem";
 inline constexpr char kPlatformPublicKeyIdFile[] = "platform_public_key_id";
+inline constexpr char kPlatformCertPrivateKeyFile[] = "platform_cert_private_key.pem";
+inline constexpr char kPlatformCertPublicKeyFile[] = "platform_cert_public_key.pem";
+inline constexpr char kPlatformCertFile[] = "platform_cert.pem";
 inline constexpr char kMerchantPrivateKeyFile[] = "merchant_private_key.pem";
 inline constexpr char kMerchantPublicKeyFile[] = "merchant_public_key.pem";
 inline constexpr char kMerchantSerialFile[] = "merchant_serial";
@@ -42,6 +48,8 @@ struct SimKeys {
   std::string v2_key;
   std::string app_secret;          // the Official Account's
   std::string miniprogram_secret;  // the mini program's
+  crypto::RsaPrivateKey platform_cert_key;
+  std::string platform_cert_pem;
 };
 
 // Loads the state directory's keys, creating the directory (0700) and whatever file is missing.

@@ -68,13 +68,9 @@ std::string AttemptsJson(const std::vector<AttemptRecord>& records) {
   return json::serialize(out);
 }
 
-Notifier::Notifier(NotifierOptions options, crypto::RsaPrivateKey platform_key, std::string key_id,
-                   http::Client* client, boost::asio::any_io_executor executor)
-    : options_(options),
-      platform_key_(std::move(platform_key)),
-      key_id_(std::move(key_id)),
-      client_(client),
-      executor_(std::move(executor)) {}
+Notifier::Notifier(NotifierOptions options, PlatformKeys* platform, http::Client* client,
+                   boost::asio::any_io_executor executor)
+    : options_(options), platform_(platform), client_(client), executor_(std::move(executor)) {}
 
 void Notifier::Deliver(Notification notification) {
   auto job = std::make_shared<Job>(std::move(notification), executor_);
@@ -174,11 +170,12 @@ void Notifier::Send(std::shared_ptr<Job> job, int attempt, AttemptKind kind, Hea
   });
 }
 
-Notifier::Headers Notifier::SignedHeaders(const std::string& body, AttemptKind kind) const {
+Notifier::Headers Notifier::SignedHeaders(const std::string& body, AttemptKind kind) {
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   if (kind == AttemptKind::kStale) now -= kStaleSeconds;
+  const SigningKey key = platform_->ForNotification();
   wechatpay::SignatureHeaders h =
-      wechatpay::SignResponse(platform_key_, key_id_, body, now, wechatpay::NewNonce());
+      wechatpay::SignResponse(key.key, key.serial, body, now, wechatpay::NewNonce());
   if (kind == AttemptKind::kCorrupt) h.signature = Corrupt(h.signature);
   return {{"Content-Type", "application/json"}, {"Wechatpay-Timestamp", h.timestamp},
           {"Wechatpay-Nonce", h.nonce},         {"Wechatpay-Signature", h.signature},

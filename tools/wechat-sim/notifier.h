@@ -1,11 +1,12 @@
 #pragma once
 
 // Delivers payment notifications to the merchant's notify_url on WeChat's retry ladder
-// (ladder.h), one job per payment. Each attempt is re-signed with the platform key at the
-// current time (the stale fault excepted) and counts as acknowledged only on HTTP 200 or 204;
-// any other status, a timeout or a transport error is a failure. Waits are steady_timers on the
-// given executor (the simulator's io_context), sends go through the HTTP client; no thread ever
-// blocks. Every attempt is recorded and logged (never the body, signature or openid).
+// (ladder.h), one job per payment. Each attempt is re-signed with the platform key of the moment
+// (platform.h: after a rotation, the new certificate) at the current time (the stale fault
+// excepted) and counts as acknowledged only on HTTP 200 or 204; any other status, a timeout or a
+// transport error is a failure. Waits are steady_timers on the given executor (the simulator's
+// io_context), sends go through the HTTP client; no thread ever blocks. Every attempt is recorded
+// and logged (never the body, signature or openid).
 //
 // Thread-safe. Destroy only after the executor's threads and the client have stopped.
 
@@ -24,6 +25,7 @@
 #include "common/crypto/rsa.h"
 #include "common/http/client.h"
 #include "tools/wechat-sim/ladder.h"
+#include "tools/wechat-sim/platform.h"
 #include "tools/wechat-sim/types.h"
 
 namespace paymesh::wechatsim {
@@ -59,8 +61,9 @@ struct NotifierOptions {
 
 class Notifier {
  public:
-  Notifier(NotifierOptions options, crypto::RsaPrivateKey platform_key, std::string key_id,
-           http::Client* client, boost::asio::any_io_executor executor);
+  // `platform` picks the key each attempt is signed with; it must outlive the notifier.
+  Notifier(NotifierOptions options, PlatformKeys* platform, http::Client* client,
+           boost::asio::any_io_executor executor);
 
   // Starts the delivery job and returns at once.
   void Deliver(Notification notification);
@@ -76,12 +79,11 @@ class Notifier {
   void SendProbe(std::shared_ptr<Job> job);
   void Send(std::shared_ptr<Job> job, int attempt, AttemptKind kind, Headers headers,
             bool continue_job);
-  Headers SignedHeaders(const std::string& body, AttemptKind kind) const;
+  Headers SignedHeaders(const std::string& body, AttemptKind kind);
   void Record(AttemptRecord record);
 
   const NotifierOptions options_;
-  const crypto::RsaPrivateKey platform_key_;
-  const std::string key_id_;
+  PlatformKeys* const platform_;
   http::Client* const client_;
   const boost::asio::any_io_executor executor_;
   mutable std::mutex mu_;

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/log/log.h"
+#include "common/wechatpay/certificates.h"
 #include "common/wechatpay/notification.h"
 #include "tools/wechat-sim/envelope.h"
 #include "tools/wechat-sim/responses.h"
@@ -22,6 +23,7 @@ constexpr std::string_view kByOutTradeNo = "/v3/pay/transactions/out-trade-no/";
 constexpr std::string_view kById = "/v3/pay/transactions/id/";
 constexpr std::string_view kClose = "/close";
 constexpr std::string_view kRefunds = "/v3/refund/domestic/refunds";
+constexpr std::string_view kCertificates = "/v3/certificates";
 
 ApiError NotFoundRoute() { return MakeError(404, "NOT_FOUND", "请求的资源不存在"); }
 ApiError OrderNotExist() { return MakeError(404, "ORDER_NOT_EXIST", "订单不存在", 268512771); }
@@ -34,8 +36,31 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-http::Response Signed(const PayApiContext& ctx, int status, std::string body, int64_t now) {
-  return SignedResponse(status, std::move(body), *ctx.platform_key, ctx.platform_key_id, now);
+// Signed with the key WeChat would answer this request under (platform.h).
+http::Response Signed(const http::Request& req, const PayApiContext& ctx, int status,
+                      std::string body, int64_t now) {
+  const SigningKey key = ctx.platform->ForResponse(req.Header("Wechatpay-Serial"));
+  return SignedResponse(status, std::move(body), key.key, key.serial, now);
+}
+
+// GET /v3/certificates: every certificate listed now, sealed with the merchant's APIv3 key.
+http::Response Certificates(const http::Request& req, const PayApiContext& ctx, int64_t now) {
+  if (ctx.platform->mode() == PlatformMode::kPublicKey) {
+    return ErrorResponse(MakeError(ctx.platform->certificates_absent_status(),
+                                   "RESOURCE_NOT_EXISTS",
+                                   "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。"));
+  }
+  const std::optional<std::string> algorithm = http::QueryParam(req.Query(), "algorithm_type");
+  std::vector<wechatpay::EncryptedCertificate> list;
+  if (algorithm != "SM2") {
+    for (const PlatformCertificate& c : ctx.platform->Listed(now)) {
+      absl::StatusOr<wechatpay::EncryptedCertificate> sealed =
+          wechatpay::SealCertificate(c.pem, ctx.apiv3_key, c.certificate);
+      if (!sealed.ok()) return ErrorResponse(SystemError());
+      list.push_back(std::move(*sealed));
+    }
+  }
+  return Signed(req, ctx, 200, wechatpay::SerializeCertificateList(list), now);
 }
 
 // NATIVE answers the code_url, JSAPI the prepay_id, MWEB an h5_url: the simulator's own cashier
@@ -58,7 +83,7 @@ http::Response Prepay(const http::Request& req, const PayApiContext& ctx, int64_
     body["h5_url"] = "http://" + std::string(req.Header("Host")) +
                      "/sim/h5/cashier?prepay_id=" + answer + "&package=" + ctx.merchant.mchid;
   }
-  return Signed(ctx, 200, json::serialize(body), now);
+  return Signed(req, ctx, 200, json::serialize(body), now);
 }
 
 http::Response Query(const http::Request& req, const PayApiContext& ctx, int64_t now,
@@ -66,7 +91,7 @@ http::Response Query(const http::Request& req, const PayApiContext& ctx, int64_t
   if (auto e = CheckQueryMchid(req.Query(), ctx.merchant)) return ErrorResponse(*e);
   if (faults.query_500) return ErrorResponse(SystemError());
   if (!order) return ErrorResponse(OrderNotExist());
-  return Signed(ctx, 200, wechatpay::SerializeTransaction(ToTransaction(*order)), now);
+  return Signed(req, ctx, 200, wechatpay::SerializeTransaction(ToTransaction(*order)), now);
 }
 
 // The query's answer and its query_delay_ms. An unknown transaction_id gets the default faults.
@@ -82,7 +107,7 @@ http::Response Close(const http::Request& req, const PayApiContext& ctx, int64_t
   if (auto e = ParseCloseRequest(req.body, ctx.merchant)) return ErrorResponse(*e);
   std::variant<Order, ApiError> result = ctx.store->Close(out_trade_no, now);
   if (auto* e = std::get_if<ApiError>(&result)) return ErrorResponse(*e);
-  return Signed(ctx, 204, "", now);
+  return Signed(req, ctx, 204, "", now);
 }
 
 // A refund as the refund API answers it, with `status`.
@@ -131,24 +156,35 @@ http::Response Refund(const http::Request& req, const PayApiContext& ctx, int64_
     n.body = std::move(*body);
     ctx.notifier->Deliver(std::move(n));
   }
-  return Signed(ctx, 200, RefundJson(f, "PROCESSING"), now);
+  return Signed(req, ctx, 200, RefundJson(f, "PROCESSING"), now);
 }
 
 // GET /v3/refund/domestic/refunds/{out_refund_no}: the refund as it is now.
-http::Response QueryRefund(const PayApiContext& ctx, int64_t now, const std::string& number) {
+http::Response QueryRefund(const http::Request& req, const PayApiContext& ctx, int64_t now,
+                           const std::string& number) {
   std::optional<SimRefund> f = ctx.refunds->Find(number);
   if (!f) return ErrorResponse(MakeError(404, "RESOURCE_NOT_EXISTS", "退款单不存在"));
-  return Signed(ctx, 200, RefundJson(*f, f->status), now);
+  return Signed(req, ctx, 200, RefundJson(*f, f->status), now);
 }
 
 DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   const std::string_view path = req.Path();
   const bool get = req.method == "GET";
   const bool post = req.method == "POST";
-  enum class Kind { kPrepay, kQueryByNo, kQueryById, kClose, kRefund, kQueryRefund } kind;
+  enum class Kind {
+    kPrepay,
+    kQueryByNo,
+    kQueryById,
+    kClose,
+    kRefund,
+    kQueryRefund,
+    kCertificates
+  } kind;
   std::string key;
   std::string_view trade_type;
-  if (path == kRefunds && post) {
+  if (path == kCertificates && get) {
+    kind = Kind::kCertificates;
+  } else if (path == kRefunds && post) {
     kind = Kind::kRefund;
   } else if (StartsWith(path, std::string(kRefunds) + "/") && get) {
     kind = Kind::kQueryRefund;
@@ -179,8 +215,10 @@ DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_
       return {Prepay(req, ctx, now, trade_type)};
     case Kind::kRefund:
       return {Refund(req, ctx, now)};
+    case Kind::kCertificates:
+      return {Certificates(req, ctx, now)};
     case Kind::kQueryRefund:
-      return {QueryRefund(ctx, now, key)};
+      return {QueryRefund(req, ctx, now, key)};
     case Kind::kClose:
       ctx.calls->CountClose(key);
       return {Close(req, ctx, now, key)};

@@ -9,9 +9,12 @@
 //        delivered to the refund's notify_url under the order's delivery faults; the refund_500
 //        fault answers 500 first)
 //   GET  /v3/refund/domestic/refunds/{out_refund_no}  (the refund now; 404 RESOURCE_NOT_EXISTS)
+//   GET  /v3/certificates  (the platform certificates listed now, each sealed with the APIv3
+//        key; in public-key mode 404 RESOURCE_NOT_EXISTS, or 403 as configured)
 // Each verifies the merchant's Authorization first (401 SIGN_ERROR), then validates as WeChat
 // does (400 PARAM_ERROR naming the field, ...), then answers from the store. 2xx answers are
-// signed with the platform key; errors are not. Queries and closes by out_trade_no are counted
+// signed with the key platform.h picks (by the request's Wechatpay-Serial in dual mode); errors
+// are not. Queries and closes by out_trade_no are counted
 // (call_counters.h). A query's answer, whatever it is, comes with the order's query_delay_ms
 // fault as its delay: it is computed (and signed) now and sent that much later. Thread-safe (the
 // store, registry and counters are).
@@ -25,6 +28,7 @@
 #include "tools/wechat-sim/faults.h"
 #include "tools/wechat-sim/merchant_auth.h"
 #include "tools/wechat-sim/notifier.h"
+#include "tools/wechat-sim/platform.h"
 #include "tools/wechat-sim/refunds.h"
 #include "tools/wechat-sim/responses.h"
 #include "tools/wechat-sim/store.h"
@@ -36,8 +40,7 @@ struct PayApiContext {
   OrderStore* store = nullptr;
   FaultRegistry* faults = nullptr;
   CallCounters* calls = nullptr;
-  const crypto::RsaPrivateKey* platform_key = nullptr;
-  std::string platform_key_id;
+  PlatformKeys* platform = nullptr;  // signs answers; lists certificates
   const MerchantIdentity* identity = nullptr;
   Merchant merchant;
   RefundStore* refunds = nullptr;

@@ -51,6 +51,7 @@ struct Simulator::Impl {
 
   SimConfig config;
   SimKeys keys;
+  std::unique_ptr<PlatformKeys> platform;
   MerchantIdentity identity;
   OrderStore store;
   FaultRegistry faults;
@@ -70,7 +71,13 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   absl::StatusOr<SimKeys> keys =
       LoadOrCreateKeys(config.state_dir, config.mchid, config.appid, config.miniprogram_appid);
   if (!keys.ok()) return keys.status();
+  absl::StatusOr<PlatformCertificate> certificate =
+      PlatformCertificateOf(keys->platform_cert_key, keys->platform_cert_pem);
+  if (!certificate.ok()) return certificate.status();
   auto impl = std::make_unique<Impl>(config, std::move(*keys));
+  impl->platform = std::make_unique<PlatformKeys>(
+      config.platform_mode, SigningKey{impl->keys.platform_key, impl->keys.platform_key_id},
+      std::move(*certificate));
   http::ClientOptions client_options;
   client_options.allow_insecure = true;  // merchants' dev notify URLs are plain http
   client_options.timeout = config.notify_timeout;
@@ -86,15 +93,14 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   impl->server = std::make_unique<http::Server>(
       server_options, [raw](http::Request& req) { return Answer(req, raw->routes); });
   impl->notifier = std::make_unique<Notifier>(
-      NotifierOptions{config.time_scale, config.notify_timeout}, impl->keys.platform_key,
-      impl->keys.platform_key_id, impl->client.get(), impl->server->executor());
+      NotifierOptions{config.time_scale, config.notify_timeout}, impl->platform.get(),
+      impl->client.get(), impl->server->executor());
 
   PayApiContext& pay = impl->routes.pay;
   pay.store = &impl->store;
   pay.faults = &impl->faults;
   pay.calls = &impl->calls;
-  pay.platform_key = &impl->keys.platform_key;
-  pay.platform_key_id = impl->keys.platform_key_id;
+  pay.platform = impl->platform.get();
   pay.identity = &impl->identity;
   pay.refunds = &impl->refunds;
   pay.notifier = impl->notifier.get();
@@ -113,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(const SimConfig& co
   control.apiv3_key = impl->keys.apiv3_key;
   control.v2_key = impl->keys.v2_key;
   control.merchant_key = &impl->identity.public_key;
+  control.platform = impl->platform.get();
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
 }
 

@@ -30,6 +30,7 @@
 #include "common/http/client.h"
 #include "common/http/server.h"
 #include "common/time/rfc3339.h"
+#include "common/wechatpay/certificates.h"
 #include "common/wechatpay/notification.h"
 #include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
@@ -238,6 +239,7 @@ class SimulatorTest : public ::testing::Test {
     req.headers = {{"Accept", "application/json"}};
     if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
     if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
+    if (!request_serial_.empty()) req.headers.emplace_back("Wechatpay-Serial", request_serial_);
     absl::StatusOr<http::ClientResponse> res = client_->Send(req);
     EXPECT_TRUE(res.ok()) << res.status();
     return res.value_or(http::ClientResponse{});
@@ -356,6 +358,7 @@ class SimulatorTest : public ::testing::Test {
   std::string base_;
   std::optional<crypto::RsaPrivateKey> merchant_key_;
   std::string serial_, mchid_, appid_, apiv3_key_, key_id_;
+  std::string request_serial_;  // sent as Wechatpay-Serial when set
   wechatpay::Verifier verifier_;
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<Receiver> receiver_;
@@ -458,6 +461,62 @@ TEST_F(SimulatorTest, NativeReentryQueryAndSignedResponses) {
   EXPECT_EQ(Code(close_paid), "ORDERPAID");
   // A second /sim/pay is refused.
   EXPECT_EQ(Pay().status, 409);
+}
+
+// §3 and §2.5: /v3/certificates per mode, each certificate sealed with the APIv3 key; answers
+// and notifications signed under the mode's key; a rotation overlaps.
+TEST_F(SimulatorTest, PlatformCertificatesFollowTheMode) {
+  http::ClientResponse absent = Signed("GET", "/v3/certificates");
+  EXPECT_EQ(absent.status, 404) << absent.body;
+  EXPECT_EQ(Code(absent), "RESOURCE_NOT_EXISTS");
+  ASSERT_EQ(Control("POST", "/sim/platform", R"({"certificates_absent_status":403})").status, 200);
+  EXPECT_EQ(Signed("GET", "/v3/certificates").status, 403);
+  EXPECT_EQ(Control("POST", "/sim/platform", R"({"mode":"both"})").status, 400);
+
+  ASSERT_EQ(Control("POST", "/sim/platform", R"({"mode":"cert"})").status, 200);
+  const auto download = [&] {
+    http::ClientResponse r = Signed("GET", "/v3/certificates?algorithm_type=RSA");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<wechatpay::CertificateKey> keys;
+    const auto list = wechatpay::ParseCertificateList(r.body);
+    EXPECT_TRUE(list.ok()) << list.status();
+    for (const auto& c : list.value_or(std::vector<wechatpay::EncryptedCertificate>{})) {
+      absl::StatusOr<crypto::Certificate> opened = wechatpay::OpenCertificate(c, apiv3_key_);
+      EXPECT_TRUE(opened.ok()) << opened.status();
+      if (opened.ok()) keys.push_back({opened->serial, opened->not_before, opened->public_key});
+    }
+    verifier_.SetCertificates(keys);
+    EXPECT_TRUE(VerifyResponse(r).ok()) << VerifyResponse(r);  // signed by a listed certificate
+    return keys;
+  };
+  const std::vector<wechatpay::CertificateKey> first = download();
+  ASSERT_EQ(first.size(), 1u);
+  http::ClientResponse native = Native();
+  ASSERT_EQ(native.status, 200);
+  EXPECT_EQ(native.Header("Wechatpay-Serial"), first[0].serial);
+  EXPECT_TRUE(VerifyResponse(native).ok());
+
+  http::ClientResponse rotated =
+      Control("POST", "/sim/platform/rotate", R"({"overlap_seconds":600})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::vector<wechatpay::CertificateKey> both = download();
+  ASSERT_EQ(both.size(), 2u);
+  const std::string next = both[0].serial == first[0].serial ? both[1].serial : both[0].serial;
+  EXPECT_NE(next, first[0].serial);
+  http::ClientResponse query = Query(out_trade_no_);
+  EXPECT_EQ(query.Header("Wechatpay-Serial"), next);
+  EXPECT_TRUE(VerifyResponse(query).ok());
+  ASSERT_EQ(Pay().status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver_->Count() == 1; }));
+  EXPECT_TRUE(receiver_->All()[0].verified.ok()) << receiver_->All()[0].verified;
+
+  // Dual: the request's Wechatpay-Serial picks the key of the answer.
+  ASSERT_EQ(Control("POST", "/sim/platform", R"({"mode":"dual"})").status, 200);
+  request_serial_ = key_id_;
+  EXPECT_EQ(Query(out_trade_no_).Header("Wechatpay-Serial"), key_id_);
+  request_serial_ = first[0].serial;
+  EXPECT_EQ(Query(out_trade_no_).Header("Wechatpay-Serial"), first[0].serial);
+  EXPECT_EQ(Control("POST", "/sim/platform/rotate", R"({"overlap_seconds":0})").status, 400);
 }
 
 TEST_F(SimulatorTest, CloseAnswersASigned204AndIsReentrant) {

@@ -1,0 +1,199 @@
+#include "tools/wechat-sim/platform.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "common/crypto/crypto.h"
+#include "common/error/status_macros.h"
+
+namespace paymesh::wechatsim {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int64_t kBackdateSeconds = 3600;
+
+// 20 bytes, the first in 0x10..0x7f: 40 hex digits, a positive serial without a leading zero.
+std::string NewSerial() {
+  std::string bytes = crypto::RandomBytes(20);
+  bytes[0] = static_cast<char>(0x10 + static_cast<unsigned char>(bytes[0]) % 0x70);
+  return crypto::HexUpper(bytes);
+}
+
+}  // namespace
+
+std::optional<PlatformMode> PlatformModeOf(std::string_view name) {
+  if (name == "pubkey") return PlatformMode::kPublicKey;
+  if (name == "cert") return PlatformMode::kCertificate;
+  if (name == "dual") return PlatformMode::kDual;
+  return std::nullopt;
+}
+
+const char* PlatformModeName(PlatformMode mode) {
+  switch (mode) {
+    case PlatformMode::kPublicKey:
+      return "pubkey";
+    case PlatformMode::kCertificate:
+      return "cert";
+    case PlatformMode::kDual:
+      return "dual";
+  }
+  return "pubkey";
+}
+
+std::optional<NotifySerial> NotifySerialOf(std::string_view name) {
+  if (name == "alternate") return NotifySerial::kAlternate;
+  if (name == "pubkey") return NotifySerial::kPublicKey;
+  if (name == "cert") return NotifySerial::kCertificate;
+  return std::nullopt;
+}
+
+const char* NotifySerialName(NotifySerial serial) {
+  switch (serial) {
+    case NotifySerial::kAlternate:
+      return "alternate";
+    case NotifySerial::kPublicKey:
+      return "pubkey";
+    case NotifySerial::kCertificate:
+      return "cert";
+  }
+  return "alternate";
+}
+
+absl::StatusOr<PlatformCertificate> PlatformCertificateOf(crypto::RsaPrivateKey key,
+                                                          std::string_view pem) {
+  ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::ParseCertificatePem(pem));
+  if (!cert.public_key.VerifySha256("m", key.SignSha256("m"))) {
+    return absl::InvalidArgumentError("platform certificate does not match its key");
+  }
+  std::string serial = cert.serial;
+  return PlatformCertificate{
+      {std::move(key), std::move(serial)}, std::string(pem), std::move(cert)};
+}
+
+absl::StatusOr<std::string> IssueCertificatePem(const crypto::RsaPrivateKey& key, int64_t now,
+                                                int64_t lifetime_seconds) {
+  return crypto::SelfSignedCertificatePem(key, NewSerial(), kPlatformCertificateName,
+                                          now - kBackdateSeconds, now + lifetime_seconds);
+}
+
+absl::StatusOr<PlatformCertificate> IssuePlatformCertificate(int64_t now,
+                                                             int64_t lifetime_seconds) {
+  crypto::RsaPrivateKey key = crypto::RsaPrivateKey::Generate();
+  ASSIGN_OR_RETURN(std::string pem, IssueCertificatePem(key, now, lifetime_seconds));
+  return PlatformCertificateOf(std::move(key), pem);
+}
+
+PlatformKeys::PlatformKeys(PlatformMode mode, SigningKey public_key,
+                           PlatformCertificate certificate)
+    : mode_(mode), public_key_(std::move(public_key)) {
+  certificates_.push_back(std::move(certificate));
+}
+
+const SigningKey& PlatformKeys::NewestLocked() const { return certificates_.back().signing; }
+
+SigningKey PlatformKeys::ForResponse(std::string_view requested_serial) const {
+  std::lock_guard lock(mu_);
+  switch (mode_) {
+    case PlatformMode::kPublicKey:
+      return public_key_;
+    case PlatformMode::kCertificate:
+      return NewestLocked();
+    case PlatformMode::kDual:
+      if (requested_serial == public_key_.serial) return public_key_;
+      for (const PlatformCertificate& c : certificates_) {
+        if (c.signing.serial == requested_serial) return c.signing;
+      }
+      return NewestLocked();
+  }
+  return public_key_;
+}
+
+SigningKey PlatformKeys::ForNotification() {
+  std::lock_guard lock(mu_);
+  switch (mode_) {
+    case PlatformMode::kPublicKey:
+      return public_key_;
+    case PlatformMode::kCertificate:
+      return NewestLocked();
+    case PlatformMode::kDual:
+      break;
+  }
+  switch (notify_serial_) {
+    case NotifySerial::kPublicKey:
+      return public_key_;
+    case NotifySerial::kCertificate:
+      return NewestLocked();
+    case NotifySerial::kAlternate:
+      break;
+  }
+  return notifications_++ % 2 == 0 ? public_key_ : NewestLocked();
+}
+
+std::vector<PlatformCertificate> PlatformKeys::Listed(int64_t now) const {
+  std::lock_guard lock(mu_);
+  std::vector<PlatformCertificate> out;
+  if (mode_ == PlatformMode::kPublicKey) return out;
+  for (const PlatformCertificate& c : certificates_) {
+    if (c.certificate.not_after > now) out.push_back(c);
+  }
+  return out;
+}
+
+PlatformMode PlatformKeys::mode() const {
+  std::lock_guard lock(mu_);
+  return mode_;
+}
+
+int PlatformKeys::certificates_absent_status() const {
+  std::lock_guard lock(mu_);
+  return certificates_absent_status_;
+}
+
+absl::StatusOr<std::string> PlatformKeys::Rotate(int64_t now, int64_t overlap_seconds) {
+  // Key generation takes a while: outside the lock.
+  ASSIGN_OR_RETURN(PlatformCertificate next,
+                   IssuePlatformCertificate(now, kPlatformCertificateLifetimeSeconds));
+  std::lock_guard lock(mu_);
+  // The outgoing certificate ends after the overlap: re-issued with the same key and serial.
+  PlatformCertificate& current = certificates_.back();
+  ASSIGN_OR_RETURN(
+      std::string shortened,
+      crypto::SelfSignedCertificatePem(current.signing.key, current.signing.serial,
+                                       kPlatformCertificateName, current.certificate.not_before,
+                                       now + std::max<int64_t>(overlap_seconds, 1)));
+  ASSIGN_OR_RETURN(current, PlatformCertificateOf(current.signing.key, shortened));
+  std::string serial = next.signing.serial;
+  certificates_.push_back(std::move(next));
+  std::erase_if(certificates_,
+                [now](const PlatformCertificate& c) { return c.certificate.not_after <= now; });
+  return serial;
+}
+
+void PlatformKeys::Configure(std::optional<PlatformMode> mode,
+                             std::optional<NotifySerial> notify_serial,
+                             std::optional<int> certificates_absent_status) {
+  std::lock_guard lock(mu_);
+  if (mode) mode_ = *mode;
+  if (notify_serial) notify_serial_ = *notify_serial;
+  if (certificates_absent_status) certificates_absent_status_ = *certificates_absent_status;
+}
+
+std::string PlatformKeys::StatusJson(int64_t now) const {
+  std::lock_guard lock(mu_);
+  json::array certs;
+  for (const PlatformCertificate& c : certificates_) {
+    certs.push_back(json::object{{"serial", c.signing.serial},
+                                 {"not_before", c.certificate.not_before},
+                                 {"not_after", c.certificate.not_after},
+                                 {"listed", c.certificate.not_after > now},
+                                 {"signing", &c == &certificates_.back()}});
+  }
+  return json::serialize(json::object{{"mode", PlatformModeName(mode_)},
+                                      {"public_key_id", public_key_.serial},
+                                      {"notify_serial", NotifySerialName(notify_serial_)},
+                                      {"certificates_absent_status", certificates_absent_status_},
+                                      {"certificates", std::move(certs)}});
+}
+
+}  // namespace paymesh::wechatsim
