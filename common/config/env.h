@@ -89,6 +89,9 @@ class EnvReader {
   // The secret from the file named by `<name>_FILE`, or else the value of `<name>` itself (for
   // local runs); setting both, or neither, is a problem.
   Secret RequiredSecretOrString(std::string_view name);
+  // The secret in `path`, one of several files the variable `name` lists; nullopt and a problem
+  // naming `name` when it cannot be read.
+  std::optional<Secret> ReadSecretFile(std::string_view name, const std::string& path);
 
   // Records a problem found by the caller's own validation.
   void AddProblem(std::string problem);
@@ -99,7 +102,6 @@ class EnvReader {
 
  private:
   std::optional<std::string> Get(std::string_view name);
-  std::optional<Secret> ReadSecretFile(std::string_view name, const std::string& path);
 
   Lookup lookup_;
   FileReader files_;

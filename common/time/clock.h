@@ -7,10 +7,16 @@
 // `const Clock&` so that unit tests never read the wall clock (testing/fake_clock.h).
 
 #include <chrono>
+#include <cstdint>
 
 namespace paymesh::time {
 
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// Whole seconds since the Unix epoch, rounded down (what WeChat's timestamps carry).
+inline int64_t UnixSeconds(Timestamp t) {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
 
 // Thread-safe.
 class Clock {

@@ -7,6 +7,17 @@
 
 namespace paymesh::wechatpay {
 
+SignatureHeaders ReadSignatureHeaders(
+    const std::function<std::string(std::string_view name)>& header) {
+  SignatureHeaders sig;
+  sig.timestamp = header("Wechatpay-Timestamp");
+  sig.nonce = header("Wechatpay-Nonce");
+  sig.signature = header("Wechatpay-Signature");
+  sig.serial = header("Wechatpay-Serial");
+  sig.signature_type = header("Wechatpay-Signature-Type");
+  return sig;
+}
+
 void Verifier::AddKey(std::string serial, crypto::RsaPublicKey key) {
   std::lock_guard lock(mu_);
   configured_.emplace_back(std::move(serial), std::move(key));

@@ -8,6 +8,7 @@
 // verified (SetCertificates); a Verify() sees either the old set or the new one whole.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,11 @@ struct CertificateKey {
   int64_t not_before = 0;  // Unix seconds: the newest certificate is the latest not_before
   crypto::RsaPublicKey key;
 };
+
+// The Wechatpay-* headers read through `header(name)` (whatever holds them: a response, a
+// notification's header map).
+SignatureHeaders ReadSignatureHeaders(
+    const std::function<std::string(std::string_view name)>& header);
 
 class Verifier {
  public:

@@ -1,6 +1,8 @@
 #include "services/payment/config.h"
 
+#include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "common/redis/client.h"
 #include "common/wechatpay/notification.h"
@@ -11,8 +13,6 @@ namespace {
 
 constexpr char kDefaultBaseUrl[] = "https://api.mch.weixin.qq.com";
 constexpr char kPublicKeyIdPrefix[] = "PUB_KEY_ID_";
-constexpr char kPublicKeyModeNote[] =
-    " (WeChat Pay public-key mode; platform certificate download mode is not supported yet)";
 constexpr size_t kMaxNotifyUrlBytes = 255;
 constexpr size_t kMaxIdBytes = 32;
 constexpr size_t kMaxSerialBytes = 64;
@@ -80,29 +80,62 @@ void LoadMerchant(config::EnvReader& env, PaymentConfig& cfg) {
   }
 }
 
-void LoadPlatformKey(config::EnvReader& env, PaymentConfig& cfg) {
-  std::optional<config::Secret> pem = env.OptionalSecretFile("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE");
-  cfg.platform_public_key_id = env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "");
-  const bool file_set = !env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", "").empty();
-  if (!file_set) {
-    env.AddProblem(std::string("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE is required") +
-                   kPublicKeyModeNote);
-  } else if (pem) {
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    out.emplace_back(list.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool IsPublicKeyId(std::string_view id) {
+  return StartsWith(id, kPublicKeyIdPrefix) && id.size() > sizeof(kPublicKeyIdPrefix) - 1 &&
+         id.size() <= kMaxSerialBytes && AllOf(id, IsIdChar);
+}
+
+// Public-key mode: WECHATPAY_PLATFORM_PUBLIC_KEY_FILE and _ID, each a comma-separated list
+// paired in order (several keys while WeChat moves the merchant to a new one; the first is
+// named in requests). Certificates are downloaded without them, or with them when
+// WECHATPAY_PLATFORM_CERTIFICATES=on (dual mode, while a merchant migrates).
+void LoadPlatformKeys(config::EnvReader& env, PaymentConfig& cfg) {
+  const std::vector<std::string> files =
+      SplitList(env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", ""));
+  const std::vector<std::string> ids =
+      SplitList(env.String("WECHATPAY_PLATFORM_PUBLIC_KEY_ID", ""));
+  if (files.size() != ids.size()) {
+    env.AddProblem(
+        "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE and WECHATPAY_PLATFORM_PUBLIC_KEY_ID must list as "
+        "many entries each (comma-separated, paired in order)");
+  }
+  for (size_t i = 0; i < std::min(files.size(), ids.size()); ++i) {
+    if (!IsPublicKeyId(ids[i])) {
+      env.AddProblem("WECHATPAY_PLATFORM_PUBLIC_KEY_ID entries must look like PUB_KEY_ID_0123…");
+      continue;
+    }
+    std::optional<config::Secret> pem =
+        env.ReadSecretFile("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", files[i]);
+    if (!pem) continue;
     absl::StatusOr<crypto::RsaPublicKey> key = crypto::RsaPublicKey::FromPem(pem->Reveal());
     if (!key.ok()) {
-      env.AddProblem("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE must hold an RSA public key (PEM)");
-    } else {
-      cfg.platform_public_key = std::move(*key);
+      env.AddProblem(
+          "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE must hold an RSA public key (PEM): entry " +
+          std::to_string(i + 1));
+      continue;
     }
+    cfg.platform_public_keys.push_back({ids[i], std::move(*key)});
   }
-  if (cfg.platform_public_key_id.empty()) {
-    env.AddProblem(std::string("WECHATPAY_PLATFORM_PUBLIC_KEY_ID is required") +
-                   kPublicKeyModeNote);
-  } else if (!StartsWith(cfg.platform_public_key_id, kPublicKeyIdPrefix) ||
-             cfg.platform_public_key_id.size() == sizeof(kPublicKeyIdPrefix) - 1 ||
-             !AllOf(cfg.platform_public_key_id, IsIdChar)) {
-    env.AddProblem("WECHATPAY_PLATFORM_PUBLIC_KEY_ID must look like PUB_KEY_ID_0123…");
+  const std::string mode =
+      env.OneOf("WECHATPAY_PLATFORM_CERTIFICATES", "auto", {"auto", "on", "off"});
+  cfg.download_certificates = mode == "on" || (mode == "auto" && files.empty());
+  if (mode == "off" && files.empty()) {
+    env.AddProblem(
+        "WECHATPAY_PLATFORM_CERTIFICATES=off needs WECHATPAY_PLATFORM_PUBLIC_KEY_FILE and _ID");
   }
+  cfg.certificate_refresh_interval =
+      std::chrono::seconds(env.Int("WECHATPAY_CERT_REFRESH_SECONDS", 3600, 5, 86'400));
 }
 
 // An absolute http(s) URL WeChat can call back, or a problem naming `name`.
@@ -152,7 +185,7 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   }
 
   LoadMerchant(env, cfg);
-  LoadPlatformKey(env, cfg);
+  LoadPlatformKeys(env, cfg);
   LoadUrls(env, cfg);
   cfg.wechat_timeout = env.Millis("WECHATPAY_TIMEOUT_MS", std::chrono::milliseconds(5000),
                                   std::chrono::milliseconds(100), std::chrono::milliseconds(60000));

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
@@ -12,6 +13,11 @@
 #include "services/payment/settler.h"
 
 namespace paymesh::payment {
+
+struct PlatformPublicKey {
+  std::string id;
+  crypto::RsaPublicKey key;
+};
 
 struct PaymentConfig {
   std::string grpc_listen_addr;
@@ -29,9 +35,11 @@ struct PaymentConfig {
   std::optional<crypto::RsaPrivateKey> merchant_private_key;  // set once loading succeeded
   config::Secret apiv3_key;                                   // 32 bytes
   config::Secret v2_key;  // WECHATPAY_V2_KEY_FILE: 32 bytes, or empty (no v2 notifications)
-  // Public-key mode: the key WeChat signs with, and its PUB_KEY_ID_… id.
-  std::optional<crypto::RsaPublicKey> platform_public_key;  // set once loading succeeded
-  std::string platform_public_key_id;
+  // Public-key mode: the keys WeChat signs with, by PUB_KEY_ID_… id (the first is named in
+  // requests). Certificate mode: downloaded (platform_certs.h); dual mode: both.
+  std::vector<PlatformPublicKey> platform_public_keys;
+  bool download_certificates = false;
+  std::chrono::seconds certificate_refresh_interval{3600};
 
   std::string base_url;  // scheme://host[:port], no trailing slash
   bool allow_insecure_upstreams = false;

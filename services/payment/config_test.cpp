@@ -83,11 +83,56 @@ TEST(PaymentConfigTest, LoadsValidConfigWithDefaults) {
   // The trailing newline of the key file is not part of the key.
   EXPECT_EQ(cfg->apiv3_key.Reveal(), "0123456789abcdef0123456789abcdef");
   ASSERT_TRUE(cfg->merchant_private_key.has_value());
-  ASSERT_TRUE(cfg->platform_public_key.has_value());
+  ASSERT_EQ(cfg->platform_public_keys.size(), 1u);
+  EXPECT_EQ(cfg->platform_public_keys[0].id, "PUB_KEY_ID_0114232134912410000000000000");
+  EXPECT_FALSE(cfg->download_certificates);  // public-key mode
+  EXPECT_EQ(cfg->certificate_refresh_interval, std::chrono::seconds(3600));
   // The loaded keys are the ones in the files.
   const std::string sig = cfg->merchant_private_key->SignSha256("m");
   EXPECT_TRUE(MerchantKey().PublicKey().VerifySha256("m", sig));
-  EXPECT_TRUE(cfg->platform_public_key->VerifySha256("m", PlatformKey().SignSha256("m")));
+  EXPECT_TRUE(cfg->platform_public_keys[0].key.VerifySha256("m", PlatformKey().SignSha256("m")));
+}
+
+// §2.5: without a public key, certificates are downloaded; with one, not, unless asked (dual);
+// several keys pair up in order.
+TEST(PaymentConfigTest, PlatformKeyModes) {
+  Vars certificate_mode = ValidVars();
+  certificate_mode.erase("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE");
+  certificate_mode.erase("WECHATPAY_PLATFORM_PUBLIC_KEY_ID");
+  auto cert = Load(certificate_mode);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_TRUE(cert->download_certificates);
+  EXPECT_TRUE(cert->platform_public_keys.empty());
+
+  auto dual = Load(With(ValidVars(), "WECHATPAY_PLATFORM_CERTIFICATES", "on"));
+  ASSERT_TRUE(dual.ok()) << dual.status();
+  EXPECT_TRUE(dual->download_certificates);
+  EXPECT_EQ(dual->platform_public_keys.size(), 1u);
+
+  auto off = Load(With(certificate_mode, "WECHATPAY_PLATFORM_CERTIFICATES", "off"));
+  ASSERT_FALSE(off.ok());
+  EXPECT_TRUE(Mentions(off.status(), "WECHATPAY_PLATFORM_CERTIFICATES=off needs"));
+
+  Vars files = DefaultFiles();
+  files["/keys/pub_key_2.pem"] = MerchantKey().PublicKey().ToPem();
+  Vars two = With(ValidVars(), "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE",
+                  "/keys/pub_key.pem,/keys/pub_key_2.pem");
+  two =
+      With(two, "WECHATPAY_PLATFORM_PUBLIC_KEY_ID",
+           "PUB_KEY_ID_0114232134912410000000000000,PUB_KEY_ID_0000000000000024101100397200000006");
+  auto both = Load(two, files);
+  ASSERT_TRUE(both.ok()) << both.status();
+  ASSERT_EQ(both->platform_public_keys.size(), 2u);
+  EXPECT_EQ(both->platform_public_keys[1].id, "PUB_KEY_ID_0000000000000024101100397200000006");
+  EXPECT_TRUE(both->platform_public_keys[1].key.VerifySha256("m", MerchantKey().SignSha256("m")));
+
+  auto unpaired =
+      Load(With(two, "WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "PUB_KEY_ID_0114232134912410000000000000"),
+           files);
+  ASSERT_FALSE(unpaired.ok());
+  EXPECT_TRUE(Mentions(unpaired.status(), "as many entries"));
+  EXPECT_FALSE(Load(With(ValidVars(), "WECHATPAY_CERT_REFRESH_SECONDS", "4")).ok());
+  EXPECT_FALSE(Load(With(ValidVars(), "WECHATPAY_PLATFORM_CERTIFICATES", "yes")).ok());
 }
 
 TEST(PaymentConfigTest, ReportsEveryMissingVariableAtOnce) {
@@ -95,11 +140,9 @@ TEST(PaymentConfigTest, ReportsEveryMissingVariableAtOnce) {
   ASSERT_FALSE(cfg.ok());
   for (const char* name : {"WECHATPAY_MCHID", "WECHAT_APPID", "WECHATPAY_MERCHANT_SERIAL",
                            "WECHATPAY_MERCHANT_PRIVATE_KEY_FILE", "WECHATPAY_APIV3_KEY_FILE",
-                           "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", "WECHATPAY_PLATFORM_PUBLIC_KEY_ID",
                            "WECHATPAY_NOTIFY_URL", "ORDER_GRPC_ADDR"}) {
     EXPECT_TRUE(Mentions(cfg.status(), name)) << name << " in " << cfg.status();
   }
-  EXPECT_TRUE(Mentions(cfg.status(), "certificate download mode is not supported yet"));
 }
 
 TEST(PaymentConfigTest, ApiV3KeyMustBe32Bytes) {

@@ -33,7 +33,10 @@ std::string HeaderOf(const NotificationHeaders& headers, std::string_view name) 
   return "";
 }
 
-int64_t UnixSeconds(Timestamp t) { return floor<seconds>(t).time_since_epoch().count(); }
+wechatpay::SignatureHeaders SignatureOf(const NotificationHeaders& headers) {
+  return wechatpay::ReadSignatureHeaders(
+      [&](std::string_view name) { return HeaderOf(headers, name); });
+}
 
 NotificationAnswer Reject(RejectReason reason, const char* message) {
   return NotificationAnswer{Verdict::kReject, reason, message, "", PaymentOutcome::kUnspecified};
@@ -270,6 +273,31 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
 void PaymentLogic::HandleNotification(std::string_view route, const NotificationHeaders& headers,
                                       std::string_view body, const std::string& request_id,
                                       std::function<void(NotificationAnswer)> done) {
+  if (refresher_ != nullptr && route != kRouteV2Pay) {
+    const wechatpay::SignatureHeaders sig = SignatureOf(headers);
+    if (WorthAKeyRefresh(sig)) {
+      // A rotated certificate, most likely: ask for it rather than turn WeChat away. The
+      // refresher answers on its own thread; the notification is checked there, then applied.
+      refresher_->AwaitSerial(sig.serial,
+                              [this, route = std::string(route), headers, body = std::string(body),
+                               request_id, done = std::move(done)](bool) mutable {
+                                HandleChecked(route, headers, body, request_id, std::move(done));
+                              });
+      return;
+    }
+  }
+  HandleChecked(route, headers, body, request_id, std::move(done));
+}
+
+bool PaymentLogic::WorthAKeyRefresh(const wechatpay::SignatureHeaders& sig) const {
+  return !sig.serial.empty() && !verifier_.HasKey(sig.serial) && !sig.signature.empty() &&
+         !wechatpay::IsSignatureProbe(sig.signature) && !sig.nonce.empty() &&
+         wechatpay::CheckTimestamp(sig.timestamp, UnixSeconds(clock_.Now())).ok();
+}
+
+void PaymentLogic::HandleChecked(std::string_view route, const NotificationHeaders& headers,
+                                 std::string_view body, const std::string& request_id,
+                                 std::function<void(NotificationAnswer)> done) {
   NotificationFate fate;
   absl::StatusOr<VerifiedReport> verified =
       route == kRouteV2Pay ? absl::StatusOr<VerifiedReport>(CheckV2(body, &fate.event_type))
@@ -337,19 +365,13 @@ absl::StatusOr<VerifiedReport> PaymentLogic::Check(std::string_view route,
                                                    const NotificationHeaders& headers,
                                                    std::string_view body, std::string* event_type) {
   const std::string request_id = HeaderOf(headers, "Request-ID");
-  wechatpay::SignatureHeaders sig;
-  sig.timestamp = HeaderOf(headers, "Wechatpay-Timestamp");
-  sig.nonce = HeaderOf(headers, "Wechatpay-Nonce");
-  sig.signature = HeaderOf(headers, "Wechatpay-Signature");
-  sig.serial = HeaderOf(headers, "Wechatpay-Serial");
-  sig.signature_type = HeaderOf(headers, "Wechatpay-Signature-Type");
+  const wechatpay::SignatureHeaders sig = SignatureOf(headers);
   const int64_t now = UnixSeconds(clock_.Now());
-  if (!sig.serial.empty() && !verifier_.HasKey(sig.serial) && !sig.signature.empty() &&
-      !wechatpay::IsSignatureProbe(sig.signature) && !sig.nonce.empty() &&
-      wechatpay::CheckTimestamp(sig.timestamp, now).ok()) {
-    // Possibly WeChat signing with a key we do not hold yet (rotation): a 4xx would make it
-    // give up on a real payment, so ask for a retry. Anyone can send this, so it is a warning
-    // with the serial cut short, and a metric an alert watches. Nothing is applied either way.
+  if (WorthAKeyRefresh(sig)) {
+    // Possibly WeChat signing with a key we do not hold yet (rotation; a refresh, if any, did
+    // not find it): a 4xx would make it give up on a real payment, so ask for a retry. Anyone can
+    // send this, so it is a warning with the serial cut short, and a metric an alert watches.
+    // Nothing is applied either way.
     static metrics::Counter& unknown = metrics::Registry::Default().AddCounter(
         "payment_notifications_unknown_serial_total",
         "Notifications under a Wechatpay-Serial payment holds no key for (answered 503)", {});

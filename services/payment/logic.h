@@ -23,6 +23,7 @@
 #include "common/wechatpay/signing.h"
 #include "common/wechatpay/verifier.h"
 #include "services/payment/identity_api.h"
+#include "services/payment/key_refresher.h"
 #include "services/payment/order_api.h"
 #include "services/payment/types.h"
 #include "services/payment/wechat_api.h"
@@ -145,10 +146,14 @@ class PaymentLogic {
   // serial, envelope, AES-GCM resource, merchant and app: CPU only, no I/O), then hands the
   // verified report to order without waiting for it. `done` runs exactly once with VerdictOf's
   // answer: inline when refused, else on the thread order answers on. Nothing reaches order
-  // unless the notification verified.
+  // unless the notification verified. A plausible v3 notification (not a probe, timestamp in
+  // the window) under a serial we hold no key for first waits for the key refresher, if any
+  // (a rotated platform certificate), off the calling thread.
   void HandleNotification(std::string_view route, const NotificationHeaders& headers,
                           std::string_view body, const std::string& request_id,
                           std::function<void(NotificationAnswer)> done);
+  // Certificate mode (platform_certs.h); set before notifications arrive.
+  void SetKeyRefresher(KeyRefresher* refresher) { refresher_ = refresher; }
 
   // Blocks: asks WeChat about the caller's order and settles it (Reconcile).
   absl::StatusOr<QueryPaymentResult> QueryPayment(const std::string& user_id,
@@ -192,6 +197,12 @@ class PaymentLogic {
   // the envelope was read.
   absl::StatusOr<VerifiedReport> Check(std::string_view route, const NotificationHeaders& headers,
                                        std::string_view body, std::string* event_type);
+  // HandleNotification once the key question is settled.
+  void HandleChecked(std::string_view route, const NotificationHeaders& headers,
+                     std::string_view body, const std::string& request_id,
+                     std::function<void(NotificationAnswer)> done);
+  // Signed under a serial we hold no key for, and plausible enough to ask for one.
+  bool WorthAKeyRefresh(const wechatpay::SignatureHeaders& sig) const;
   void Answer(const NotificationFate& fate, const std::function<void(NotificationAnswer)>& done);
   // A REFUND.* notification's decrypted refund, checked (merchant, status, amount).
   absl::StatusOr<VerifiedReport> CheckRefund(const std::string& notification_id,
@@ -240,6 +251,7 @@ class PaymentLogic {
   IdentityApi* identities_;
   const crypto::RsaPrivateKey* merchant_key_;
   ratelimit::RateLimiter* limiter_;
+  KeyRefresher* refresher_ = nullptr;
   metrics::Counter& notifications_;
 };
 

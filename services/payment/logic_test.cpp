@@ -539,6 +539,46 @@ TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetriedAndAppliesNothing) {
   EXPECT_EQ(orders_.GetOrder(kOrderId)->state, OrderState::kPaying);
 }
 
+// Certificate mode: a notification under a serial not held waits for the key refresher (a
+// rotated certificate) and is then applied; one it cannot find is RETRY; a probe or a stale
+// notification never makes it ask.
+TEST_F(PaymentLogicTest, UnknownSerialWaitsForTheKeyRefresher) {
+  class Refresher final : public KeyRefresher {
+   public:
+    Refresher(wechatpay::Verifier& v, const crypto::RsaPrivateKey& k) : verifier(v), key(k) {}
+    void AwaitSerial(std::string serial, std::function<void(bool)> done) override {
+      asked.push_back(serial);
+      if (serial == "6A57F09EFDC096DE") verifier.SetCertificates({{serial, 1, key.PublicKey()}});
+      done(verifier.HasKey(serial));
+    }
+    wechatpay::Verifier& verifier;
+    const crypto::RsaPrivateKey& key;
+    std::vector<std::string> asked;
+  };
+  const crypto::RsaPrivateKey rotated = crypto::RsaPrivateKey::Generate(2048);
+  Refresher refresher(verifier_, rotated);
+  logic_->SetKeyRefresher(&refresher);
+  orders_.PutOrder(SampleOrder(OrderState::kPaying));
+
+  Notification invented = MakeNotification(PaidTransaction(), NowSeconds(),
+                                           {.key = &rotated, .serial = "7B00INVENTED"});
+  EXPECT_EQ(Handle(invented).verdict, Verdict::kRetry);
+  Notification probe =
+      MakeNotification(PaidTransaction(), NowSeconds(), {.key = &rotated, .serial = "7C00PROBE"});
+  probe.headers["wechatpay-signature"] = "WECHATPAY/SIGNTEST/bWFkZSB1cCBwcm9iZQ==";
+  EXPECT_EQ(Handle(probe).verdict, Verdict::kReject);
+  Notification stale = MakeNotification(PaidTransaction(), NowSeconds(),
+                                        {.skew = -400, .key = &rotated, .serial = "7D00STALE"});
+  EXPECT_EQ(Handle(stale).verdict, Verdict::kReject);
+  EXPECT_TRUE(orders_.apply_calls().empty());
+
+  Notification rotated_cert = MakeNotification(PaidTransaction(), NowSeconds(),
+                                               {.key = &rotated, .serial = "6A57F09EFDC096DE"});
+  EXPECT_EQ(Handle(rotated_cert).verdict, Verdict::kAck);
+  EXPECT_EQ(orders_.apply_calls().size(), 1u);
+  EXPECT_EQ(refresher.asked, (std::vector<std::string>{"7B00INVENTED", "6A57F09EFDC096DE"}));
+}
+
 TEST_F(PaymentLogicTest, AcceptsA299SecondOldNotification) {
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
   Notification n = MakeNotification(PaidTransaction(), NowSeconds(), {.skew = -299});
@@ -650,8 +690,7 @@ TEST_F(PaymentLogicTest, BadRefundNotificationsAreRefusedOrRetried) {
   }
   // Signed by WeChat but a status payment does not know: kept by WeChat (retried), not refused.
   Notification unknown_status = RefundNotification(odd, NowSeconds());
-  EXPECT_EQ(Handle("refund", unknown_status.headers, unknown_status.body).verdict,
-            Verdict::kRetry);
+  EXPECT_EQ(Handle("refund", unknown_status.headers, unknown_status.body).verdict, Verdict::kRetry);
   EXPECT_TRUE(orders_.refund_reports().empty());
 
   // Order unreachable, or the order unknown to it: WeChat keeps it.

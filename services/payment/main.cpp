@@ -21,6 +21,7 @@
 #include "services/payment/grpc_order_client.h"
 #include "services/payment/lease.h"
 #include "services/payment/logic.h"
+#include "services/payment/platform_certs.h"
 #include "services/payment/service.h"
 #include "services/payment/settler.h"
 #include "services/payment/wechat_client.h"
@@ -32,10 +33,23 @@ constexpr size_t kWorkerQueue = 1024;
 constexpr char kUserAgent[] = "paymesh-payment/1.0";
 constexpr char kSettleLeaseKeyPrefix[] = "paymesh:payment:settle-lease:";
 constexpr char kRateLimitKeyPrefix[] = "paymesh:payment:rl:";
+constexpr char kCertificatesKeyPrefix[] = "paymesh:payment:platform-certs:";
+
+// The WeChat Pay client as the certificates' source.
+class CertificateDownloader final : public CertificateSource {
+ public:
+  explicit CertificateDownloader(WechatPayClient& client) : client_(client) {}
+  absl::StatusOr<SignedAnswer> DownloadCertificates() override {
+    return client_.DownloadCertificates();
+  }
+
+ private:
+  WechatPayClient& client_;
+};
 
 int Run(const PaymentConfig& cfg) {
   wechatpay::Verifier verifier;
-  verifier.AddKey(cfg.platform_public_key_id, *cfg.platform_public_key);
+  for (const PlatformPublicKey& k : cfg.platform_public_keys) verifier.AddKey(k.id, k.key);
 
   absl::StatusOr<std::unique_ptr<http::Client>> http_client =
       http::Client::Create({.ca_file = cfg.upstream_ca_file,
@@ -50,7 +64,6 @@ int Run(const PaymentConfig& cfg) {
   WechatPayClient wechat({.base_url = cfg.base_url,
                           .mchid = cfg.mchid,
                           .merchant_serial = cfg.merchant_serial,
-                          .platform_key_id = cfg.platform_public_key_id,
                           .timeout = cfg.wechat_timeout,
                           .user_agent = kUserAgent},
                          *cfg.merchant_private_key, verifier, transport, time::SystemClock());
@@ -77,6 +90,24 @@ int Run(const PaymentConfig& cfg) {
                       .user_calls_per_minute = cfg.user_calls_per_minute},
                      orders, wechat, verifier, time::SystemClock(), identities.get(),
                      &*cfg.merchant_private_key, limiter.get());
+  // Certificate (or dual) mode: certificates downloaded, shared through Redis, kept current.
+  CertificateDownloader downloader(wechat);
+  std::unique_ptr<RedisCertificateCache> cert_cache;
+  std::unique_ptr<PlatformCertificates> certificates;
+  if (cfg.download_certificates) {
+    if (redis != nullptr) {
+      cert_cache = std::make_unique<RedisCertificateCache>(
+          *redis, std::string(kCertificatesKeyPrefix) + cfg.mchid,
+          2 * cfg.certificate_refresh_interval);
+    }
+    certificates = std::make_unique<PlatformCertificates>(
+        PlatformCertificatesOptions{.apiv3_key = cfg.apiv3_key.Reveal(),
+                                    .refresh_interval = cfg.certificate_refresh_interval},
+        downloader, cert_cache.get(), verifier, time::SystemClock());
+    wechat.SetKeyRefresher(certificates.get());
+    logic.SetKeyRefresher(certificates.get());
+    certificates->Start();
+  }
   // One replica at a time settles (lease.h); without Redis every replica does.
   std::unique_ptr<Lease> lease;
   if (redis == nullptr) {

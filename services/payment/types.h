@@ -17,6 +17,7 @@
 namespace paymesh::payment {
 
 using time::Timestamp;
+using time::UnixSeconds;
 
 inline constexpr char kCurrencyCny[] = "CNY";
 

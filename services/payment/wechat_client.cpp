@@ -1,10 +1,14 @@
 #include "services/payment/wechat_client.h"
 
 #include <boost/json.hpp>
+#include <future>
+#include <memory>
 #include <thread>
 #include <utility>
 
+#include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/strings/utf8.h"
 #include "common/wechatpay/signing.h"
 
 namespace paymesh::payment {
@@ -14,10 +18,6 @@ using std::chrono::milliseconds;
 
 constexpr size_t kMaxCodeUrlBytes = 512;  // code_url and h5_url
 constexpr size_t kMaxPrepayIdBytes = 64;
-
-int64_t UnixSeconds(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 struct WechatError {
   std::string code;
@@ -149,7 +149,10 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
   req.headers.emplace_back("Accept", "application/json");
   if (!call.body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("User-Agent", options_.user_agent);
-  req.headers.emplace_back("Wechatpay-Serial", options_.platform_key_id);
+  // Which key WeChat should answer under (§2.5: it matters while both modes are in use).
+  if (std::string serial = verifier_.PreferredSerial(); !serial.empty()) {
+    req.headers.emplace_back("Wechatpay-Serial", std::move(serial));
+  }
 
   absl::StatusOr<http::ClientResponse> resp = transport_.Send(req);
   if (!resp.ok()) {
@@ -175,21 +178,43 @@ absl::StatusOr<http::ClientResponse> WechatPayClient::Attempt(const Call& call, 
     return st;
   }
 
-  wechatpay::SignatureHeaders sig;
-  sig.timestamp = resp->Header("Wechatpay-Timestamp");
-  sig.nonce = resp->Header("Wechatpay-Nonce");
-  sig.signature = resp->Header("Wechatpay-Signature");
-  sig.serial = resp->Header("Wechatpay-Serial");
-  sig.signature_type = resp->Header("Wechatpay-Signature-Type");
-  if (absl::Status st = verifier_.Verify(sig, resp->body, UnixSeconds(clock_.Now())); !st.ok()) {
-    log::Error("wechat pay response signature did not verify", {{"endpoint", call.endpoint},
-                                                                {"http_status", resp->status},
-                                                                {"reason", st.message()},
-                                                                {"serial", sig.serial},
-                                                                {"wechat_request_id", request_id}});
-    return absl::UnavailableError("response signature did not verify");
-  }
+  if (!call.verify) return resp;
+  RETURN_IF_ERROR(VerifyAnswer(call, *resp, deadline));
   return resp;
+}
+
+absl::Status WechatPayClient::VerifyAnswer(const Call& call, const http::ClientResponse& resp,
+                                           Timestamp deadline) {
+  const wechatpay::SignatureHeaders sig = SignatureOf(resp);
+  if (refresher_ != nullptr && !sig.serial.empty() && !verifier_.HasKey(sig.serial)) {
+    // A rotated platform certificate: fetch it (single-flight, shared) within this call's budget.
+    auto held = std::make_shared<std::promise<bool>>();
+    std::future<bool> found = held->get_future();
+    refresher_->AwaitSerial(sig.serial, [held](bool ok) { held->set_value(ok); });
+    found.wait_until(std::chrono::steady_clock::now() + (deadline - clock_.Now()));
+  }
+  absl::Status st = verifier_.Verify(sig, resp.body, UnixSeconds(clock_.Now()));
+  if (st.ok()) return st;
+  log::Error("wechat pay response signature did not verify",
+             {{"endpoint", call.endpoint},
+              {"http_status", resp.status},
+              {"reason", st.message()},
+              {"serial", std::string(strings::TruncateUtf8(sig.serial, 16))},
+              {"wechat_request_id", std::string(resp.Header("Request-ID"))}});
+  return absl::UnavailableError("response signature did not verify");
+}
+
+wechatpay::SignatureHeaders SignatureOf(const http::ClientResponse& response) {
+  return wechatpay::ReadSignatureHeaders(
+      [&](std::string_view name) { return std::string(response.Header(name)); });
+}
+
+absl::StatusOr<SignedAnswer> WechatPayClient::DownloadCertificates() {
+  Call call{"certificates", "GET", "/v3/certificates?algorithm_type=RSA", ""};
+  call.verify = false;
+  absl::StatusOr<http::ClientResponse> resp = Execute(call);
+  if (!resp.ok()) return resp.status();
+  return SignedAnswer{std::move(resp->body), SignatureOf(*resp)};
 }
 
 absl::StatusOr<http::ClientResponse> WechatPayClient::Execute(const Call& call) {

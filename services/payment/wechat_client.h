@@ -26,6 +26,7 @@
 #include "common/http/transport.h"
 #include "common/metrics/metrics.h"
 #include "common/wechatpay/verifier.h"
+#include "services/payment/key_refresher.h"
 #include "services/payment/types.h"
 #include "services/payment/wechat_api.h"
 
@@ -35,11 +36,16 @@ namespace paymesh::payment {
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 void RealSleep(std::chrono::milliseconds d);
 
+// A 2xx answer and its Wechatpay-* headers, not verified yet.
+struct SignedAnswer {
+  std::string body;
+  wechatpay::SignatureHeaders signature;
+};
+
 struct WechatClientOptions {
   std::string base_url;  // scheme://host[:port], no path: https://api.mch.weixin.qq.com
   std::string mchid;
   std::string merchant_serial;  // serial_no of the merchant API certificate
-  std::string platform_key_id;  // sent as Wechatpay-Serial
   // The budget of one API call, every attempt and backoff included.
   std::chrono::milliseconds timeout{5000};
   int max_attempts = 3;
@@ -62,17 +68,28 @@ class WechatPayClient final : public WechatPayApi {
   absl::StatusOr<RefundAnswer> CreateRefund(const RefundCall& call) override;
   absl::StatusOr<RefundAnswer> QueryRefund(std::string_view out_refund_no) override;
 
+  // GET /v3/certificates, answered as received: the caller verifies the signature (the list may
+  // hold the certificate that signed it, §3). NOT_FOUND when the merchant has no platform
+  // certificate (RESOURCE_NOT_EXISTS: public-key mode), FAILED_PRECONDITION for another 403.
+  absl::StatusOr<SignedAnswer> DownloadCertificates();
+
+  // Asked (blocking this worker thread, at most the call's budget) for a key when a 2xx answer is
+  // signed under a serial we do not hold; then the answer is verified again. Set before use.
+  void SetKeyRefresher(KeyRefresher* refresher) { refresher_ = refresher; }
+
  private:
   struct Call {
     const char* endpoint;  // metric label: native | query | close | refund
     const char* method;
     std::string target;  // path + query, exactly as sent and signed
     std::string body;    // exactly as sent and signed; "" for GET
+    bool verify = true;  // false: the caller verifies the answer
   };
   // Signs, sends, retries, verifies; a verified 2xx response or the translated error.
   absl::StatusOr<http::ClientResponse> Execute(const Call& call);
   absl::StatusOr<http::ClientResponse> Attempt(const Call& call, Timestamp deadline,
                                                bool* retryable);
+  absl::Status VerifyAnswer(const Call& call, const http::ClientResponse& resp, Timestamp deadline);
 
   WechatClientOptions options_;
   crypto::RsaPrivateKey merchant_key_;
@@ -80,9 +97,13 @@ class WechatPayClient final : public WechatPayApi {
   http::Transport& transport_;
   const time::Clock& clock_;
   Sleeper sleep_;
+  KeyRefresher* refresher_ = nullptr;
   metrics::Counter& requests_;
   metrics::Histogram& latency_;
 };
+
+// The Wechatpay-* headers of an answer.
+wechatpay::SignatureHeaders SignatureOf(const http::ClientResponse& response);
 
 // A non-2xx answer of WeChat Pay (`{"code","message"}`, possibly empty or not JSON) as Status.
 // Exposed for tests.

@@ -82,7 +82,6 @@ class WechatClientTest : public ::testing::Test {
         WechatClientOptions{.base_url = std::string(kBaseUrl) + "/",
                             .mchid = kMchid,
                             .merchant_serial = kMerchantSerial,
-                            .platform_key_id = kPlatformKeyId,
                             .timeout = milliseconds(5000)},
         MerchantKey(), verifier_, transport_, clock_, [this](milliseconds d) {
           sleeps_.push_back(d);
@@ -307,6 +306,41 @@ TEST_F(WechatClientTest, TamperedBodyUnknownSerialAndMissingHeadersAreRefused) {
   }
 }
 
+// A rotated platform certificate: the refresher is asked for the unknown serial, then the
+// answer verifies; a serial the refresher cannot find stays refused. Certificates are
+// downloaded unverified (the caller checks them) and requests name the preferred serial.
+TEST_F(WechatClientTest, UnknownSerialAsksTheKeyRefresherOnce) {
+  class AddsTheKey final : public KeyRefresher {
+   public:
+    AddsTheKey(wechatpay::Verifier& v, const crypto::RsaPrivateKey& k) : verifier(v), key(k) {}
+    void AwaitSerial(std::string serial, std::function<void(bool)> done) override {
+      asked.push_back(serial);
+      if (serial == "6A57F09EFDC096DE") verifier.SetCertificates({{serial, 1, key.PublicKey()}});
+      done(verifier.HasKey(serial));
+    }
+    wechatpay::Verifier& verifier;
+    const crypto::RsaPrivateKey& key;
+    std::vector<std::string> asked;
+  };
+  const crypto::RsaPrivateKey rotated = crypto::RsaPrivateKey::Generate(2048);
+  AddsTheKey refresher(verifier_, rotated);
+  client_->SetKeyRefresher(&refresher);
+  transport_.Enqueue(Signed(200, R"({"code_url":"weixin://a"})", 0, rotated, "6A57F09EFDC096DE"));
+  transport_.Enqueue(Signed(200, R"({"code_url":"weixin://b"})", 0, rotated, "7B00INVENTED"));
+  ASSERT_TRUE(client_->CreatePrepay(SamplePrepay()).ok());
+  EXPECT_EQ(client_->CreatePrepay(SamplePrepay()).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(refresher.asked, (std::vector<std::string>{"6A57F09EFDC096DE", "7B00INVENTED"}));
+
+  transport_.Enqueue(Signed(200, R"({"data":[]})", 0, rotated, "0000NOT_HELD"));
+  absl::StatusOr<SignedAnswer> list = client_->DownloadCertificates();
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->signature.serial, "0000NOT_HELD");
+  EXPECT_EQ(refresher.asked.size(), 2u);  // nothing asked: the caller verifies
+  const http::ClientRequest sent = transport_.requests().back();
+  EXPECT_EQ(sent.url, std::string(kBaseUrl) + "/v3/certificates?algorithm_type=RSA");
+  EXPECT_EQ(Header(sent, "Wechatpay-Serial"), kPlatformKeyId);
+}
+
 TEST_F(WechatClientTest, ErrorMappingTable) {
   struct Case {
     int http;
@@ -394,7 +428,6 @@ TEST_F(WechatClientTest, RetriesStayWithinTheCallBudget) {
   WechatPayClient tight({.base_url = kBaseUrl,
                          .mchid = kMchid,
                          .merchant_serial = kMerchantSerial,
-                         .platform_key_id = kPlatformKeyId,
                          .timeout = milliseconds(250)},
                         MerchantKey(), verifier_, transport_, clock_, [this](milliseconds d) {
                           sleeps_.push_back(d);

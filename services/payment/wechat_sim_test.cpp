@@ -170,7 +170,6 @@ class WechatSimTest : public ::testing::Test {
         WechatClientOptions{.base_url = *sim_url_,
                             .mchid = mchid_,
                             .merchant_serial = ReadFile(*state_dir_ / "state" / "merchant_serial"),
-                            .platform_key_id = key_id_,
                             .timeout = milliseconds(3000)},
         key, verifier, *transport_, time::SystemClock());
   }

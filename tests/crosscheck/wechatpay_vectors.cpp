@@ -104,8 +104,7 @@ int Emit(const std::string& state_dir, const std::string& out_path) {
   RecordingTransport recording(real);
   payment::WechatPayClient wechat({.base_url = "http://127.0.0.1:" + std::to_string(*sim_port),
                                    .mchid = kMchid,
-                                   .merchant_serial = keys.merchant_serial,
-                                   .platform_key_id = keys.platform_key_id},
+                                   .merchant_serial = keys.merchant_serial},
                                   *merchant_key, verifier, recording, time::SystemClock());
 
   const std::string paid_no = "PMCROSS" + crypto::RandomAlnum(16);

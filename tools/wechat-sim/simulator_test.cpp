@@ -69,15 +69,11 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   return condition();
 }
 
-wechatpay::SignatureHeaders HeadersOf(const http::Request& r) {
-  return {std::string(r.Header("Wechatpay-Timestamp")), std::string(r.Header("Wechatpay-Nonce")),
-          std::string(r.Header("Wechatpay-Signature")), std::string(r.Header("Wechatpay-Serial")),
-          std::string(r.Header("Wechatpay-Signature-Type"))};
-}
-wechatpay::SignatureHeaders HeadersOf(const http::ClientResponse& r) {
-  return {std::string(r.Header("Wechatpay-Timestamp")), std::string(r.Header("Wechatpay-Nonce")),
-          std::string(r.Header("Wechatpay-Signature")), std::string(r.Header("Wechatpay-Serial")),
-          std::string(r.Header("Wechatpay-Signature-Type"))};
+// A request or a response.
+template <typename Message>
+wechatpay::SignatureHeaders HeadersOf(const Message& r) {
+  return wechatpay::ReadSignatureHeaders(
+      [&](std::string_view name) { return std::string(r.Header(name)); });
 }
 
 // ---- the merchant's notify endpoint -------------------------------------------------------------
