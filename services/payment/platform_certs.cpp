@@ -94,7 +94,7 @@ void PlatformCertificates::AwaitSerial(std::string serial, std::function<void(bo
     std::lock_guard lock(mu_);
     const Timestamp now = clock_.Now();
     const bool too_soon =
-        last_on_demand_ && now - *last_on_demand_ < options_.min_on_demand_interval;
+        last_fruitless_ && now - *last_fruitless_ < options_.min_on_demand_interval;
     if (!stop_ && (refreshing_ || !too_soon)) {
       waiters_.push_back({std::move(serial), std::move(done)});
       wake_.notify_all();
@@ -116,13 +116,14 @@ void PlatformCertificates::Run() {
     if (!on_demand && clock_.Now() < next_scheduled_) continue;
     const std::string wanted = on_demand ? waiters_.front().serial : "";
     refreshing_ = true;
-    if (on_demand) last_on_demand_ = clock_.Now();
     lock.unlock();
 
     const absl::Status st = Refresh(wanted);
+    const bool fruitless = on_demand && !verifier_.HasKey(wanted);
 
     lock.lock();
     refreshing_ = false;
+    if (fruitless) last_fruitless_ = clock_.Now();
     next_scheduled_ =
         clock_.Now() + (st.ok() ? options_.refresh_interval : options_.retry_after_failure);
     std::vector<Waiter> waiters;

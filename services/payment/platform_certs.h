@@ -13,8 +13,9 @@
 //
 // Refreshes run on one thread of their own: at start, every `refresh_interval` (sooner after a
 // failure), and at once when AwaitSerial asks for a serial not held — single-flight (callers
-// during a refresh wait for it) and at most once per `min_on_demand_interval`, so notifications
-// under invented serials cannot turn into a flood of downloads.
+// during a refresh wait for it), and within `min_on_demand_interval` of one that did not find
+// its serial not at all: notifications under invented serials cannot turn into a flood of
+// downloads, while a real rotation (whose refresh finds its serial) never waits.
 
 #include <chrono>
 #include <condition_variable>
@@ -125,7 +126,7 @@ class PlatformCertificates final : public KeyRefresher {
   bool stop_ = false;
   bool refreshing_ = false;
   std::vector<Waiter> waiters_;
-  std::optional<Timestamp> last_on_demand_;
+  std::optional<Timestamp> last_fruitless_;  // an on-demand refresh that did not find its serial
   Timestamp next_scheduled_;
   int64_t held_fetched_at_ = 0;  // of the list the verifier holds; only Refresh() touches it
   std::thread thread_;

@@ -99,6 +99,9 @@ SimAttempts Sim::Notifications(const std::optional<std::string>& out_trade_no) c
     a.kind = json::value_to<std::string>(o->at("kind"));
     a.attempt = json::value_to<int>(o->at("attempt"));
     a.status = json::value_to<int>(o->at("status"));
+    if (const json::value* serial = o->if_contains("serial"); serial && serial->is_string()) {
+      a.serial = json::value_to<std::string>(*serial);
+    }
     a.at_unix_ms = json::value_to<int64_t>(o->at("at_unix_ms"));
     a.acknowledged = o->at("acknowledged").as_bool();
     out.push_back(std::move(a));

@@ -38,9 +38,10 @@ T PollUntil(const std::function<T()>& fetch, const std::function<bool(const T&)>
 struct SimAttempt {
   std::string notification_id;
   std::string out_trade_no;
-  int attempt = 0;   // 0 for the SIGNTEST probe
-  std::string kind;  // normal, duplicate, probe, corrupt, stale, dropped
-  int status = 0;    // the gateway's HTTP status; 0 when nothing was sent
+  int attempt = 0;     // 0 for the SIGNTEST probe
+  std::string kind;    // normal, duplicate, probe, corrupt, stale, dropped
+  int status = 0;      // the gateway's HTTP status; 0 when nothing was sent
+  std::string serial;  // the Wechatpay-Serial it was signed under
   int64_t at_unix_ms = 0;
   bool acknowledged = false;
 };

@@ -62,6 +62,7 @@ std::string AttemptsJson(const std::vector<AttemptRecord>& records) {
                                {"at", r.at},
                                {"at_unix_ms", r.at_unix_ms},
                                {"status", r.status},
+                               {"serial", r.serial},
                                {"latency_ms", r.latency_ms},
                                {"acknowledged", r.acknowledged}});
   }
@@ -130,17 +131,26 @@ void Notifier::Send(std::shared_ptr<Job> job, int attempt, AttemptKind kind, Hea
   http::ClientRequest request;
   request.method = "POST";
   request.url = job->notification.notify_url;
+  std::string serial;
+  for (const auto& [name, value] : headers) {
+    if (name == "Wechatpay-Serial") serial = value;
+  }
   request.headers = std::move(headers);
-  if (job->notification.v2) request.headers = {{"Content-Type", "text/xml"}};
+  if (job->notification.v2) {
+    request.headers = {{"Content-Type", "text/xml"}};
+    serial.clear();
+  }
   request.body = job->notification.body;
   request.timeout = options_.timeout;
   const auto wall = std::chrono::system_clock::now();
   const auto start = std::chrono::steady_clock::now();
-  client_->SendAsync(std::move(request), [this, job, attempt, kind, continue_job, wall,
-                                          start](absl::StatusOr<http::ClientResponse> response) {
+  client_->SendAsync(std::move(request), [this, job, attempt, kind, continue_job, wall, start,
+                                          serial = std::move(serial)](
+                                             absl::StatusOr<http::ClientResponse> response) {
     const int status = response.ok() ? response->status : 0;
     AttemptRecord record = Started(job->notification, attempt, kind, wall);
     record.status = status;
+    record.serial = serial;
     record.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();

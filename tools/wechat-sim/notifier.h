@@ -37,7 +37,8 @@ struct AttemptRecord {
   AttemptKind kind = AttemptKind::kNormal;
   std::string at;  // when it was sent, RFC 3339 UTC with milliseconds
   int64_t at_unix_ms = 0;
-  int status = 0;  // HTTP status; 0 when not sent or on a transport failure
+  int status = 0;      // HTTP status; 0 when not sent or on a transport failure
+  std::string serial;  // Wechatpay-Serial it was signed under; "" for v2 and dropped ones
   int64_t latency_ms = 0;
   bool acknowledged = false;
 };
