@@ -3,6 +3,7 @@
 #include <cctype>
 #include <utility>
 
+#include "common/crypto/aes_ecb.h"
 #include "common/crypto/crypto.h"
 
 namespace paymesh::wechatpay {
@@ -82,7 +83,8 @@ class Reader {
 
 }  // namespace
 
-absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body) {
+absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body, std::string_view root) {
+  const std::string open = "<" + std::string(root) + ">", close = "</" + std::string(root) + ">";
   if (body.size() > kMaxV2Bytes) return Malformed("body too large");
   Reader r(body);
   r.SkipSpace();
@@ -92,12 +94,12 @@ absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body) {
     r = Reader(body.substr(end + 2));
     r.SkipSpace();
   }
-  if (!r.Take("<xml>")) return Malformed("the root must be <xml>");
+  if (!r.Take(open)) return Malformed("the root must be " + open);
   V2Fields fields;
   while (true) {
     r.SkipSpace();
-    if (r.Take("</xml>")) break;
-    if (r.Done()) return Malformed("unterminated <xml>");
+    if (r.Take(close)) break;
+    if (r.Done()) return Malformed("unterminated " + open);
     absl::StatusOr<std::string> name = r.OpenTag();
     if (!name.ok()) return name.status();
     absl::StatusOr<std::string> value = r.Value();
@@ -109,17 +111,37 @@ absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body) {
     }
   }
   r.SkipSpace();
-  if (!r.Done()) return Malformed("content after </xml>");
+  if (!r.Done()) return Malformed("content after " + close);
   return fields;
 }
 
-std::string SerializeV2Xml(const V2Fields& fields) {
-  std::string out = "<xml>";
+std::string SerializeV2Xml(const V2Fields& fields, std::string_view root) {
+  std::string out = "<" + std::string(root) + ">";
   for (const auto& [name, value] : fields) {
     out += "<" + name + ">" + std::string(kCdataOpen) + value + std::string(kCdataClose) + "</" +
            name + ">";
   }
-  return out + "</xml>";
+  return out + "</" + std::string(root) + ">";
+}
+
+absl::StatusOr<V2Fields> DecryptV2RefundInfo(std::string_view req_info, std::string_view v2_key) {
+  if (req_info.size() > kMaxV2Bytes) return Malformed("req_info too large");
+  absl::StatusOr<std::string> sealed = crypto::Base64Decode(req_info);
+  if (!sealed.ok()) return Malformed("req_info is not base64");
+  absl::StatusOr<std::string> plain =
+      crypto::Aes256EcbDecrypt(crypto::HexLower(crypto::Md5(v2_key)), *sealed);
+  if (!plain.ok()) return absl::UnauthenticatedError("req_info does not decrypt with our key");
+  absl::StatusOr<V2Fields> fields = ParseV2Xml(*plain, kV2RefundInfoRoot);
+  // Only our key yields well-formed XML: anything else is as good as a wrong key.
+  if (!fields.ok()) return absl::UnauthenticatedError("req_info does not decrypt to its XML");
+  return fields;
+}
+
+absl::StatusOr<std::string> EncryptV2RefundInfo(const V2Fields& fields, std::string_view v2_key) {
+  absl::StatusOr<std::string> sealed = crypto::Aes256EcbEncrypt(
+      crypto::HexLower(crypto::Md5(v2_key)), SerializeV2Xml(fields, kV2RefundInfoRoot));
+  if (!sealed.ok()) return sealed.status();
+  return crypto::Base64Encode(*sealed);
 }
 
 std::string V2SignString(const V2Fields& fields, std::string_view key) {

@@ -29,10 +29,20 @@ using V2Fields = std::map<std::string, std::string>;
 
 enum class V2SignType { kMd5, kHmacSha256 };
 
-// The fields of a v2 message. INVALID_ARGUMENT naming what is wrong (never quoting values).
-absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body);
+inline constexpr char kV2RefundInfoRoot[] = "root";
+
+// The fields of a v2 message (root <xml>; a refund's req_info: <root>). INVALID_ARGUMENT naming
+// what is wrong (never quoting values).
+absl::StatusOr<V2Fields> ParseV2Xml(std::string_view body, std::string_view root = "xml");
 // <xml><k><![CDATA[v]]></k>...</xml>, in name order. Values must not contain "]]>".
-std::string SerializeV2Xml(const V2Fields& fields);
+std::string SerializeV2Xml(const V2Fields& fields, std::string_view root = "xml");
+
+// A refund notification's req_info (§9.6): base64 of AES-256-ECB (PKCS#7) under the lowercase
+// hex MD5 of the APIv2 key, around <root>…</root> read like any v2 message. The notification
+// itself carries no sign: decrypting to well-formed XML with our key is its only proof, so
+// anything else is UNAUTHENTICATED (INVALID_ARGUMENT for what is not even base64).
+absl::StatusOr<V2Fields> DecryptV2RefundInfo(std::string_view req_info, std::string_view v2_key);
+absl::StatusOr<std::string> EncryptV2RefundInfo(const V2Fields& fields, std::string_view v2_key);
 
 // stringSignTemp: every non-empty field but `sign`, sorted by name, "k=v" joined with '&', then
 // "&key=<key>".

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "common/crypto/aes_ecb.h"
+#include "common/crypto/crypto.h"
+
 namespace paymesh::wechatpay {
 namespace {
 
@@ -129,6 +132,28 @@ TEST(V2XmlTest, Limits) {
       HasSubstr("too large"));
   const std::string long_name(kMaxV2NameBytes + 1, 'n');
   EXPECT_FALSE(ParseV2Xml("<xml><" + long_name + ">1</" + long_name + "></xml>").ok());
+}
+
+// §9.6: req_info sealed by the OpenSSL command line with AES-256-ECB under the lowercase hex
+// MD5 of the APIv2 key (d96eb16a… for the official example key).
+TEST(V2RefundInfoTest, OpensWhatOpensslSealed) {
+  constexpr char kReqInfo[] =
+      "WBzGpzQuNpcFxIlFjUUD9BZv+lpBMzd2SHiKCkwfALWid5G8ZvfOussfMIHLbKJmcnxPKdb1ZJEqTAp8ysQv+xa1fj+"
+      "Eorgndx3fNxf3KAYa3LPgsjvZgxaeYyrhV05Kbjkj6ywg27cEyTTaPZFYNg==";
+  absl::StatusOr<V2Fields> fields = DecryptV2RefundInfo(kReqInfo, kKey);
+  ASSERT_TRUE(fields.ok()) << fields.status();
+  EXPECT_EQ(*fields, (V2Fields{{"out_refund_no", "R1"}, {"refund_status", "SUCCESS"}}));
+  EXPECT_EQ(DecryptV2RefundInfo(kReqInfo, "ffffffffffffffffffffffffffffffff").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(DecryptV2RefundInfo("not base64!", kKey).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const V2Fields mine = {{"out_refund_no", "R2"}, {"refund_fee", "100"}};
+  EXPECT_EQ(*DecryptV2RefundInfo(*EncryptV2RefundInfo(mine, kKey), kKey), mine);
+  // Sealed well but not the XML it should be: as good as a forgery.
+  std::string sealed = *crypto::Aes256EcbEncrypt(crypto::HexLower(crypto::Md5(kKey)),
+                                                 "<!DOCTYPE root [<!ENTITY a \"b\">]><root/>");
+  EXPECT_EQ(DecryptV2RefundInfo(crypto::Base64Encode(sealed), kKey).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST(V2ReplyTest, ExactlyWhatWechatExpects) {

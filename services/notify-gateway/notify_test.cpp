@@ -236,6 +236,16 @@ TEST_F(NotifyTest, V2NotificationsAreAnsweredInXml) {
   EXPECT_NE(retry.body.find("FAIL"), std::string::npos);
   EXPECT_EQ(Notify("/wechat/notify/v2/pay", std::string(wechatpay::kMaxV2Bytes + 1, 'x')).status,
             413);
+
+  // The refund route: its own name for payment, the same dialect and limit.
+  fake_.notification_result =
+      Verdict(payment::v1::VERDICT_ACK, payment::v1::REJECT_REASON_UNSPECIFIED, "");
+  http::Response refund = Notify("/wechat/notify/v2/refund", xml);
+  EXPECT_EQ(fake_.notification_calls.back().route(), "v2/refund");
+  EXPECT_EQ(refund.status, 200);
+  EXPECT_EQ(HeaderOf(refund, "Content-Type"), "text/xml; charset=utf-8");
+  EXPECT_EQ(Notify("/wechat/notify/v2/refund", std::string(wechatpay::kMaxV2Bytes + 1, 'x')).status,
+            413);
 }
 
 }  // namespace

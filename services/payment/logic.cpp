@@ -273,7 +273,7 @@ absl::StatusOr<CreatePaymentResult> PaymentLogic::CreatePayment(const CreatePaym
 void PaymentLogic::HandleNotification(std::string_view route, const NotificationHeaders& headers,
                                       std::string_view body, const std::string& request_id,
                                       std::function<void(NotificationAnswer)> done) {
-  if (refresher_ != nullptr && route != kRouteV2Pay) {
+  if (refresher_ != nullptr && !IsV2Route(route)) {
     const wechatpay::SignatureHeaders sig = SignatureOf(headers);
     if (WorthAKeyRefresh(sig)) {
       // A rotated certificate, most likely: ask for it rather than turn WeChat away. The
@@ -299,9 +299,9 @@ void PaymentLogic::HandleChecked(std::string_view route, const NotificationHeade
                                  std::string_view body, const std::string& request_id,
                                  std::function<void(NotificationAnswer)> done) {
   NotificationFate fate;
-  absl::StatusOr<VerifiedReport> verified =
-      route == kRouteV2Pay ? absl::StatusOr<VerifiedReport>(CheckV2(body, &fate.event_type))
-                           : Check(route, headers, body, &fate.event_type);
+  absl::StatusOr<VerifiedReport> verified = IsV2Route(route)
+                                                ? CheckV2(body, &fate.event_type)
+                                                : Check(route, headers, body, &fate.event_type);
   if (!verified.ok()) {
     fate.status = verified.status();
     Answer(fate, done);

@@ -68,8 +68,11 @@ struct CreatePaymentResult {
   bool reused = false;
 };
 
-// The route of APIv2 XML payment notifications (the others, "pay" and "refund", carry v3 JSON).
+// The routes of APIv2 XML notifications (the others, "pay" and "refund", carry v3 JSON); either
+// takes either kind, like the v3 routes.
 inline constexpr char kRouteV2Pay[] = "v2/pay";
+inline constexpr char kRouteV2Refund[] = "v2/refund";
+inline bool IsV2Route(std::string_view route) { return route.substr(0, 3) == "v2/"; }
 
 // A verified notification's content: a payment or a refund.
 using VerifiedReport = std::variant<ApplyPaymentInput, RefundReportInput>;
@@ -228,7 +231,10 @@ class PaymentLogic {
   // hardened reader, its MD5 / HMAC-SHA256 sign checked with settings.v2_key (INVALID_ARGUMENT
   // malformed, UNAUTHENTICATED unverified; UNAVAILABLE while no v2 key is configured), mapped to
   // a transaction with notification id "v2:<transaction_id>".
-  absl::StatusOr<ApplyPaymentInput> CheckV2(std::string_view body, std::string* event_type);
+  absl::StatusOr<VerifiedReport> CheckV2(std::string_view body, std::string* event_type);
+  // A v2 refund notification's req_info, decrypted and checked (v2_logic.cpp).
+  absl::StatusOr<VerifiedReport> CheckV2Refund(const std::string& req_info,
+                                               std::string* event_type);
   // OK when the transaction names our merchant and one of our apps.
   absl::Status CheckOurs(const wechatpay::Transaction& tx) const;
 

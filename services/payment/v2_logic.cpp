@@ -1,4 +1,4 @@
-// PaymentLogic: APIv2 (XML) payment notifications (logic.h, CheckV2). Protocol:
+// PaymentLogic: APIv2 (XML) payment and refund notifications (logic.h, CheckV2). Protocol:
 // docs/wechat-protocols.md §9.6.
 
 #include <cctype>
@@ -42,8 +42,8 @@ absl::StatusOr<int64_t> Fen(const wechatpay::V2Fields& fields, const std::string
 
 }  // namespace
 
-absl::StatusOr<ApplyPaymentInput> PaymentLogic::CheckV2(std::string_view body,
-                                                        std::string* event_type) {
+absl::StatusOr<VerifiedReport> PaymentLogic::CheckV2(std::string_view body,
+                                                     std::string* event_type) {
   if (settings_.v2_key.empty()) {
     // WeChat must keep it until the key is configured: a 4xx would make it give up.
     log::Error("v2 notification received: configure WECHATPAY_V2_KEY_FILE", {});
@@ -54,14 +54,20 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::CheckV2(std::string_view body,
     log::Warn("v2 notification malformed", {{"error", fields.status().message()}});
     return fields.status();
   }
+  if (FieldOf(*fields, "return_code") != "SUCCESS") {
+    return absl::InvalidArgumentError("v2 notification without return_code SUCCESS");
+  }
+  if (fields->count("req_info")) {
+    if (FieldOf(*fields, "mch_id") != settings_.mchid) {
+      return absl::InvalidArgumentError("mch_id is not ours");
+    }
+    return CheckV2Refund(FieldOf(*fields, "req_info"), event_type);
+  }
   if (absl::Status st = wechatpay::VerifyV2(*fields, settings_.v2_key); !st.ok()) {
     log::Warn("v2 notification refused", {{"reason", st.message()}});
     return st;
   }
   *event_type = kEventTransactionSuccess;
-  if (FieldOf(*fields, "return_code") != "SUCCESS") {
-    return absl::InvalidArgumentError("v2 notification without return_code SUCCESS");
-  }
   wechatpay::Transaction tx;
   tx.appid = FieldOf(*fields, "appid");
   tx.mchid = FieldOf(*fields, "mch_id");
@@ -93,6 +99,40 @@ absl::StatusOr<ApplyPaymentInput> PaymentLogic::CheckV2(std::string_view body,
                        : "v2:" + tx.transaction_id;
   return ApplyPaymentInput{std::move(id), ReportSource::kNotification, kEventTransactionSuccess,
                            std::move(tx)};
+}
+
+absl::StatusOr<VerifiedReport> PaymentLogic::CheckV2Refund(const std::string& req_info,
+                                                           std::string* event_type) {
+  absl::StatusOr<wechatpay::V2Fields> info =
+      wechatpay::DecryptV2RefundInfo(req_info, settings_.v2_key);
+  if (!info.ok()) {
+    log::Warn("v2 refund notification refused", {{"reason", info.status().message()}});
+    return info.status();
+  }
+  const std::string status = FieldOf(*info, "refund_status");
+  RefundReportInput report;
+  report.status = status == "SUCCESS"       ? RefundStatus::kSuccess
+                  : status == "CHANGE"      ? RefundStatus::kAbnormal
+                  : status == "REFUNDCLOSE" ? RefundStatus::kClosed
+                                            : RefundStatus::kUnspecified;
+  *event_type = report.status == RefundStatus::kSuccess    ? "REFUND.SUCCESS"
+                : report.status == RefundStatus::kAbnormal ? "REFUND.ABNORMAL"
+                                                           : "REFUND.CLOSED";
+  report.out_trade_no = FieldOf(*info, "out_trade_no");
+  report.out_refund_no = FieldOf(*info, "out_refund_no");
+  report.refund_id = FieldOf(*info, "refund_id");
+  if (report.out_trade_no.empty() || report.out_refund_no.empty()) {
+    return absl::InvalidArgumentError("v2 refund without out_trade_no or out_refund_no");
+  }
+  if (report.status == RefundStatus::kUnspecified) {
+    // It opened with our key: ours to understand, not to refuse (a 4xx would lose it).
+    log::Error("v2 refund notification with an unknown refund_status",
+               {{"out_refund_no", report.out_refund_no}});
+    return absl::InternalError("unknown refund_status");
+  }
+  ASSIGN_OR_RETURN(report.amount_fen, Fen(*info, "refund_fee"));
+  if (report.amount_fen < 1) return absl::InvalidArgumentError("refund_fee must be positive");
+  return report;
 }
 
 }  // namespace paymesh::payment

@@ -146,5 +146,69 @@ TEST_F(V2NotConfiguredTest, WithoutTheKeyWechatIsAskedToRetry) {
   EXPECT_TRUE(orders_.apply_calls().empty());
 }
 
+// §9.6: a v2 refund notification carries no sign; req_info, sealed with the MD5 of the v2 key,
+// is its proof. It applies through the same refund path on either v2 route.
+wechatpay::V2Fields RefundNotification(const std::string& status, const std::string& key = kV2Key,
+                                       const std::string& mchid = kMchid) {
+  const wechatpay::V2Fields info = {{"transaction_id", "4200000000202601010000000001"},
+                                    {"out_trade_no", kOutTradeNo},
+                                    {"refund_id", "50000000382019052709732678859"},
+                                    {"out_refund_no", "RF-1"},
+                                    {"total_fee", "101"},
+                                    {"refund_fee", "40"},
+                                    {"settlement_refund_fee", "40"},
+                                    {"refund_status", status},
+                                    {"success_time", "2026-01-01 09:46:01"},
+                                    {"refund_recv_accout", "支付用户零钱"},
+                                    {"refund_account", "REFUND_SOURCE_RECHARGE_FUNDS"},
+                                    {"refund_request_source", "API"}};
+  return {{"return_code", "SUCCESS"},
+          {"appid", kAppid},
+          {"mch_id", mchid},
+          {"nonce_str", "TeqClE3i0mvn3DrK"},
+          {"req_info", *wechatpay::EncryptV2RefundInfo(info, key)}};
+}
+
+TEST_F(V2NotificationTest, ARefundNotificationAppliesThroughTheRefundPath) {
+  for (const char* route : {kRouteV2Refund, kRouteV2Pay}) {
+    NotificationAnswer answer;
+    logic_.HandleNotification(route, {}, wechatpay::SerializeV2Xml(RefundNotification("SUCCESS")),
+                              "req-1", [&answer](NotificationAnswer a) { answer = std::move(a); });
+    EXPECT_EQ(answer.verdict, Verdict::kAck) << route << " " << answer.fail_message;
+    EXPECT_EQ(answer.event_type, "REFUND.SUCCESS");
+  }
+  ASSERT_EQ(orders_.refund_reports().size(), 2u);
+  const RefundReportInput r = orders_.refund_reports()[0];
+  EXPECT_EQ(r.out_trade_no, kOutTradeNo);
+  EXPECT_EQ(r.out_refund_no, "RF-1");
+  EXPECT_EQ(r.refund_id, "50000000382019052709732678859");
+  EXPECT_EQ(r.status, RefundStatus::kSuccess);
+  EXPECT_EQ(r.amount_fen, 40);
+  EXPECT_EQ(orders_.GetOrder("order-1")->state, OrderState::kPartiallyRefunded);
+}
+
+TEST_F(V2NotificationTest, RefundStatusesMapAndForgeriesAreRefused) {
+  EXPECT_EQ(Handle(wechatpay::SerializeV2Xml(RefundNotification("CHANGE"))).event_type,
+            "REFUND.ABNORMAL");
+  EXPECT_EQ(Handle(wechatpay::SerializeV2Xml(RefundNotification("REFUNDCLOSE"))).event_type,
+            "REFUND.CLOSED");
+  ASSERT_EQ(orders_.refund_reports().size(), 2u);
+  EXPECT_EQ(orders_.refund_reports()[0].status, RefundStatus::kAbnormal);
+  EXPECT_EQ(orders_.refund_reports()[1].status, RefundStatus::kClosed);
+
+  const NotificationAnswer forged = Handle(
+      wechatpay::SerializeV2Xml(RefundNotification("SUCCESS", "ffffffffffffffffffffffffffffffff")));
+  EXPECT_EQ(forged.verdict, Verdict::kReject);
+  EXPECT_EQ(forged.reject_reason, RejectReason::kUnverified);
+  EXPECT_EQ(Handle(wechatpay::SerializeV2Xml(RefundNotification("SUCCESS", kV2Key, "1230000109")))
+                .verdict,
+            Verdict::kReject);
+  // Sealed with our key but a status we do not know: ours to fix, WeChat keeps it.
+  EXPECT_EQ(Handle(wechatpay::SerializeV2Xml(RefundNotification("PENDING"))).verdict,
+            Verdict::kRetry);
+  EXPECT_EQ(orders_.refund_reports().size(), 2u);
+  EXPECT_EQ(orders_.GetOrder("order-1")->state, OrderState::kPaying);
+}
+
 }  // namespace
 }  // namespace paymesh::payment

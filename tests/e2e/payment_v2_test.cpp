@@ -1,6 +1,6 @@
-// APIv2 (XML) payment notifications through the gateway: the simulator's v2 notification pays
-// the order once (MD5 and HMAC-SHA256 signs); a bad sign, an entity, a billion-laughs payload or
-// an oversized body is refused and changes nothing.
+// APIv2 (XML) notifications through the gateway: the simulator's v2 notification pays the order
+// once (MD5 and HMAC-SHA256 signs); a bad sign, an entity, a billion-laughs payload or an
+// oversized body is refused and changes nothing; a v2 refund notification is recorded once.
 
 #include <fstream>
 #include <iterator>
@@ -99,6 +99,44 @@ TEST_F(PaymentV2Test, RefusedNotificationsChangeNothing) {
   r = PostXml(good);
   EXPECT_EQ(r.status, 200) << r;
   EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAID");
+}
+
+// A v2 refund notification (§9.6: no sign, req_info sealed with the MD5 of the v2 key), on the
+// v2 refund route: recorded once however often WeChat repeats it; one sealed with another key
+// changes nothing.
+TEST_F(PaymentV2Test, ARefundNotificationIsRecordedOnceAndAForgedOneRefused) {
+  const json::value order = CreateOrder();
+  const std::string id = OrderId(order), no = OutTradeNo(order);
+  ASSERT_TRUE(PayNative(id).is_object());
+  ASSERT_EQ(sim().Pay(no).status, 200);
+  ASSERT_EQ(Str(WaitForState(id, "PAID"), {"state"}), "PAID");
+  const auto notification = [&](const std::string& key) {
+    const wechatpay::V2Fields info = {{"out_trade_no", no},
+                                      {"out_refund_no", "portal-v2-" + id.substr(0, 8)},
+                                      {"refund_id", "50000000382019052709732678859"},
+                                      {"total_fee", std::to_string(TotalFen(order))},
+                                      {"refund_fee", std::to_string(TotalFen(order))},
+                                      {"refund_status", "SUCCESS"},
+                                      {"success_time", "2026-12-05 10:46:01"}};
+    return wechatpay::SerializeV2Xml({{"return_code", "SUCCESS"},
+                                      {"appid", stack().wechat().appid},
+                                      {"mch_id", stack().wechat().mchid},
+                                      {"nonce_str", "TeqClE3i0mvn3DrK"},
+                                      {"req_info", *wechatpay::EncryptV2RefundInfo(info, key)}});
+  };
+  const auto post = [&](const std::string& body) {
+    return api().Send("POST", "/wechat/notify/v2/refund", body, "", {{"Content-Type", "text/xml"}});
+  };
+  HttpResponse forged = post(notification("ffffffffffffffffffffffffffffffff"));
+  EXPECT_EQ(forged.status, 401) << forged;
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAID");
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse r = post(notification(V2Key()));
+    EXPECT_EQ(r.status, 200) << r;
+    EXPECT_NE(r.body.find("<return_code><![CDATA[SUCCESS]]></return_code>"), std::string::npos);
+  }
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "REFUNDED");
+  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 1);
 }
 
 }  // namespace

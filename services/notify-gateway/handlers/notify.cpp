@@ -17,7 +17,9 @@ namespace {
 
 using boost::asio::awaitable;
 
-constexpr char kRouteV2Pay[] = "v2/pay";  // payment's name for it (services/payment/logic.h)
+// payment's names for them (services/payment/logic.h)
+constexpr char kRouteV2Pay[] = "v2/pay";
+constexpr char kRouteV2Refund[] = "v2/refund";
 
 // Lowercase names, as payment expects them.
 constexpr std::string_view kForwardedHeaders[] = {"wechatpay-timestamp",      "wechatpay-nonce",
@@ -90,7 +92,7 @@ awaitable<http::Response> Notify(const HandlerContext& ctx, http::Request& req, 
   // proto string), so it is refused here like any malformed notification.
   const bool headers_ok = std::all_of(forward.headers().begin(), forward.headers().end(),
                                       [](const auto& h) { return strings::IsValidUtf8(h.second); });
-  const bool v2 = route == kRouteV2Pay;
+  const bool v2 = route == kRouteV2Pay || route == kRouteV2Refund;
   http::Response res;
   if (!headers_ok) {
     res = Fail(400, "malformed notification", v2);
@@ -114,6 +116,11 @@ awaitable<http::Response> NotifyV2Pay(const HandlerContext& ctx, http::Request& 
   return Notify(ctx, req, kRouteV2Pay);
 }
 
+awaitable<http::Response> NotifyV2Refund(const HandlerContext& ctx, http::Request& req,
+                                         const PathParams&) {
+  return Notify(ctx, req, kRouteV2Refund);
+}
+
 awaitable<http::Response> NotifyRefund(const HandlerContext& ctx, http::Request& req,
                                        const PathParams&) {
   return Notify(ctx, req, "refund");
@@ -126,6 +133,8 @@ void AddNotifyRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx,
   router.Add("POST", "/wechat/notify/pay", Bind(ctx, NotifyPay), max_body_bytes);
   router.Add("POST", "/wechat/notify/refund", Bind(ctx, NotifyRefund), max_body_bytes);
   router.Add("POST", "/wechat/notify/v2/pay", Bind(ctx, NotifyV2Pay),
+             std::min(max_body_bytes, wechatpay::kMaxV2Bytes));
+  router.Add("POST", "/wechat/notify/v2/refund", Bind(ctx, NotifyV2Refund),
              std::min(max_body_bytes, wechatpay::kMaxV2Bytes));
 }
 

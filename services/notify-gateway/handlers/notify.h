@@ -10,7 +10,8 @@
 //   RETRY                     → 503 FAIL (WeChat delivers it again)
 // When the call to payment itself fails, 503 (504 for its deadline): WeChat retries. Either
 // path accepts either event type; the path goes to payment as `route`.
-// POST /wechat/notify/v2/pay takes APIv2 XML notifications (route "v2/pay") and answers in
+// POST /wechat/notify/v2/pay and /v2/refund take APIv2 XML notifications (routes "v2/pay",
+// "v2/refund"; either kind on either) and answer in
 // their dialect, with the same statuses: 200 <xml><return_code>SUCCESS</return_code>… for ACK,
 // return_code FAIL with the message otherwise (Content-Type text/xml). Counted in
 // gateway_wechat_notify_total{route,result} (result ok|rejected|error); the access log line
