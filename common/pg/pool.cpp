@@ -69,6 +69,9 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() {
       setup.exec0("SET search_path TO " + setup.quote_name(options_.schema));
     }
     setup.exec0(absl::StrCat("SET statement_timeout = ", options_.statement_timeout.count()));
+    for (const auto& [name, value] : options_.settings) {
+      setup.exec_params("SELECT set_config($1, $2, false)", name, value);
+    }
     setup.commit();
   } catch (...) {
     return StatusFromCurrentException();

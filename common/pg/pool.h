@@ -26,6 +26,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,6 +40,9 @@ struct PoolOptions {
   size_t size = 4;
   std::chrono::milliseconds acquire_timeout{2000};
   std::chrono::milliseconds statement_timeout{5000};  // server-side, per statement
+  // Session settings every connection makes (set_config, parameterized), e.g. a custom
+  // "paymesh.late_payment_policy" the database's own functions read.
+  std::vector<std::pair<std::string, std::string>> settings{};
   int max_retries = 3;
 };
 

@@ -30,6 +30,7 @@ absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env) {
   // WeChat raises a time_expire under a minute away to one minute; a shorter TTL only closes
   // orders sooner (the close at WeChat comes first), which tests use.
   cfg.order_ttl = std::chrono::seconds(env.Int("ORDER_TTL_SECONDS", 1800, 5, 86400));
+  cfg.late_payment_policy = env.OneOf("ORDER_LATE_PAYMENT_POLICY", "refund", {"refund", "flag"});
   cfg.pg_schema = env.String("PG_SCHEMA", "orders");
   if (!IsSchemaName(cfg.pg_schema)) {
     env.AddProblem("PG_SCHEMA must be 1-63 of [a-z0-9_], starting with a letter or _");

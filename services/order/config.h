@@ -23,7 +23,14 @@ struct OrderConfig {
   // 0..100000 (2000), ORDER_APPLY_EXECUTORS 1..16 (2; each holds one more connection).
   BatcherOptions apply_batch;
   std::chrono::seconds order_ttl{1800};  // ORDER_TTL_SECONDS 5..86400: WeChat's time_expire
+  // ORDER_LATE_PAYMENT_POLICY: what a payment for a CLOSED order does besides PAID and flagged:
+  // "refund" opens a full refund in the same transaction (payment's settling job sends it to
+  // WeChat), "flag" leaves it to a person. Read by the database (migration 0009) from the
+  // session setting paymesh.late_payment_policy.
+  std::string late_payment_policy = "refund";
 };
+
+inline constexpr char kLatePaymentPolicySetting[] = "paymesh.late_payment_policy";
 
 // INVALID_ARGUMENT listing every problem at once.
 absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env);

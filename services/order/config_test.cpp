@@ -31,6 +31,7 @@ TEST(OrderConfigTest, Defaults) {
   EXPECT_EQ(cfg->pg_dsn, "postgresql://u:p@127.0.0.1:5432/db");
   EXPECT_EQ(cfg->pg_pool_size, 8u);
   EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(1800));
+  EXPECT_EQ(cfg->late_payment_policy, "refund");
 }
 
 TEST(OrderConfigTest, ExplicitValues) {
@@ -40,6 +41,7 @@ TEST(OrderConfigTest, ExplicitValues) {
                                {"LOG_LEVEL", "debug"},
                                {"PG_POOL_SIZE", "64"},
                                {"ORDER_TTL_SECONDS", "60"},
+                               {"ORDER_LATE_PAYMENT_POLICY", "flag"},
                                {"PG_SCHEMA", "orders_e2e_1"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
@@ -49,6 +51,7 @@ TEST(OrderConfigTest, ExplicitValues) {
   EXPECT_EQ(cfg->pg_pool_size, 64u);
   EXPECT_EQ(cfg->order_ttl, std::chrono::seconds(60));
   EXPECT_EQ(cfg->pg_schema, "orders_e2e_1");
+  EXPECT_EQ(cfg->late_payment_policy, "flag");
 }
 
 TEST(OrderConfigTest, EveryProblemIsReportedAtOnce) {
@@ -56,15 +59,16 @@ TEST(OrderConfigTest, EveryProblemIsReportedAtOnce) {
                                {"METRICS_LISTEN_ADDR", "host:99999"},
                                {"LOG_LEVEL", "loud"},
                                {"PG_POOL_SIZE", "0"},
+                               {"ORDER_LATE_PAYMENT_POLICY", "ignore"},
                                {"PG_SCHEMA", "Orders; DROP"}});
   auto cfg = LoadOrderConfig(env);
   ASSERT_EQ(cfg.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(cfg.status().message());
   for (const char* name : {"PG_DSN", "GRPC_LISTEN_ADDR", "METRICS_LISTEN_ADDR", "LOG_LEVEL",
-                           "PG_POOL_SIZE", "PG_SCHEMA"}) {
+                           "PG_POOL_SIZE", "PG_SCHEMA", "ORDER_LATE_PAYMENT_POLICY"}) {
     EXPECT_THAT(message, HasSubstr(name));
   }
-  EXPECT_EQ(env.problems().size(), 6u);
+  EXPECT_EQ(env.problems().size(), 7u);
 }
 
 TEST(OrderConfigTest, PoolSizeUpperBound) {

@@ -36,7 +36,11 @@ inline constexpr size_t kMaxUrlLength = 2048;
 inline constexpr std::chrono::seconds kDefaultOrderTtl{1800};
 inline constexpr int kMaxSettleBatch = 500;
 
-inline constexpr size_t kMaxRefundReasonBytes = 80;     // WeChat's limit for a refund's reason
+inline constexpr size_t kMaxRefundReasonBytes = 80;  // WeChat's limit for a refund's reason
+// The full refund a late payment opens under the "refund" policy (migration 0009's trigger):
+// out_refund_no "RL" + the order id's 32 hex digits.
+inline constexpr char kLatePaymentRefundReason[] = "late payment: the order was closed";
+inline constexpr char kLatePaymentRefundRequester[] = "system:late-payment";
 inline constexpr char kRequestedByWechat[] = "wechat";  // a refund made in the merchant portal
 
 // An admin asks for money back to the payer (RequestRefund).

@@ -25,7 +25,8 @@ int Run(const OrderConfig& cfg) {
   // The workers' connections plus one per batch executor.
   pg::Pool pool({.dsn = cfg.pg_dsn,
                  .schema = cfg.pg_schema,
-                 .size = cfg.pg_pool_size + cfg.apply_batch.executors});
+                 .size = cfg.pg_pool_size + cfg.apply_batch.executors,
+                 .settings = {{kLatePaymentPolicySetting, cfg.late_payment_policy}}});
   if (absl::Status st = pg::Migrate(pool, order_lib_migrations()); !st.ok()) {
     log::Error("migrations failed", {{"error", std::string(st.message())}});
     return 1;

@@ -16,6 +16,7 @@
 
 #include "common/pg/migrate.h"
 #include "common/time/rfc3339.h"
+#include "services/order/config.h"
 #include "services/order/logic.h"
 #include "services/order/migrations.h"
 #include "services/order/testing/store_contract.h"
@@ -616,6 +617,38 @@ TEST(OrderPgMigrationTest, RunsTwiceInParallelOnOneSchema) {
   EXPECT_EQ(counts->first, static_cast<int64_t>(order_lib_migrations().size()));
   EXPECT_EQ(counts->second, 6);
   paymesh::testing::DropSchema(dsn, schema);
+}
+
+// ORDER_LATE_PAYMENT_POLICY=flag: the connection's paymesh.late_payment_policy keeps the
+// trigger from opening a refund; the payment is kept and flagged as under "refund".
+TEST_F(OrderPgStoreTest, TheFlagPolicyOpensNoRefundForALatePayment) {
+  pg::Pool flag_pool({.dsn = paymesh::testing::PgDsn(),
+                      .schema = db_->schema(),
+                      .size = 1,
+                      .settings = {{kLatePaymentPolicySetting, "flag"}}});
+  PgOrderStore flag_store(flag_pool);
+  OrderLogic flag_logic(flag_store, time::SystemClock());
+  auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}}, ""});
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  const Order o = placed->order;
+  ASSERT_TRUE(store_
+                  ->UpdateOrder(o.id,
+                                [](const Order&) {
+                                  OrderChange closed;
+                                  closed.event_type = "forced";
+                                  closed.to_state = OrderState::kClosed;
+                                  return absl::StatusOr<OrderChange>(closed);
+                                })
+                  .ok());
+  auto applied = flag_logic.ApplyPayments({Report(o, "n-late", "4200000000000000000009")});
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->at(0).order_state, OrderState::kPaid);
+  EXPECT_TRUE(applied->at(0).flagged);
+  EXPECT_EQ(Count("SELECT count(*) FROM refunds WHERE order_id = $1::uuid", o.id), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_events WHERE order_id = $1::uuid AND "
+                  "event_type = 'refund_requested'",
+                  o.id),
+            0);
 }
 
 TEST_F(OrderPgStoreTest, TwentyConcurrentPartialRefundsNeverExceedTheTotal) {

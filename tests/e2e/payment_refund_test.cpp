@@ -1,6 +1,7 @@
 // Refunds through the gateway, payment and the simulator: an admin refunds in full or in parts
 // (never more than was paid, also with 20 requests at once), a refund WeChat answered 5xx and
-// that is retried is made once under one out_refund_no, non-admins are refused.
+// that is retried is made once under one out_refund_no, non-admins are refused; a late payment
+// is given back on its own.
 
 #include <latch>
 #include <pqxx/pqxx>
@@ -176,6 +177,38 @@ TEST_F(RefundReconcileTest, ARefundWhoseNotificationWasLostStillEndsRefunded) {
                           [](const SimAttempt& a) { return a.kind == "dropped"; }),
             1)
       << attempts;
+}
+
+// ORDER_LATE_PAYMENT_POLICY=refund (the default): WeChat takes a payment for an order paymesh
+// has already closed (here: closed behind WeChat's back, as when a close loses a race). The
+// order keeps the money on record (PAID, flagged) and gives it back on its own: the full refund
+// order opened with the payment is sent by the settling job and ends SUCCESS at WeChat.
+TEST_F(RefundReconcileTest, ALatePaymentIsRefundedInFullOnItsOwn) {
+  const json::value order = CreateOrder({{catalogue_.at(0), 2}});
+  const std::string id = OrderId(order), no = OutTradeNo(order);
+  ASSERT_TRUE(PayNative(id).is_object());
+  {
+    pqxx::connection c(paymesh::testing::PgDsn());
+    pqxx::work tx(c);
+    tx.exec0("SET LOCAL search_path TO " + tx.quote_name(stack().OrderSchema()));
+    tx.exec_params0("UPDATE orders SET state = 'CLOSED' WHERE id = $1::uuid", id);
+    tx.commit();
+  }
+  ASSERT_EQ(sim().Pay(no).status, 200);
+  const json::value refunded = WaitForState(id, "REFUNDED");
+  EXPECT_TRUE(refunded.at("late_payment").as_bool()) << refunded;
+  HttpResponse listed = api().Get("/api/v1/orders/" + id + "/refunds", admin_token_);
+  ASSERT_EQ(listed.status, 200) << listed;
+  const json::array refunds = Json(listed).at("refunds").as_array();
+  ASSERT_EQ(refunds.size(), 1u) << listed;
+  EXPECT_EQ(Str(refunds[0], {"requested_by"}), "system:late-payment");
+  EXPECT_EQ(Str(refunds[0], {"status"}), "SUCCESS");
+  EXPECT_EQ(refunds[0].at("amount_fen").as_int64(), TotalFen(order));
+  const json::array at_wechat = RefundsAtWechat(order);
+  ASSERT_EQ(at_wechat.size(), 1u);
+  EXPECT_EQ(at_wechat[0].at("refund").as_int64(), TotalFen(order));
+  EXPECT_EQ(CountEvents(stack(), id, "late_payment"), 1);
+  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 1);
 }
 
 }  // namespace

@@ -232,8 +232,37 @@ Order* FakeOrderStore::FindByOutTradeNo(const std::string& out_trade_no) {
   return nullptr;
 }
 
+void FakeOrderStore::InsertRefund(const std::string& order_id, Refund f) {
+  char id[40];
+  std::snprintf(id, sizeof(id), "00000000-0000-4000-9000-%012zu", refunds_.size() + 1);
+  f.id = id;
+  f.order_id = order_id;
+  f.created_at = f.updated_at = clock_.Now();
+  refunds_.push_back(std::move(f));
+}
+
 void FakeOrderStore::Write(Order& order, const OrderChange& change) {
   events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
+  if (change.event_type == "late_payment" && refund_late_payments_) {
+    // As migration 0009's trigger: a full refund, PROCESSING, in the same change.
+    Refund f;
+    f.out_refund_no = "RL";
+    for (char c : order.id) {
+      if (c != '-') f.out_refund_no += c;
+    }
+    f.amount_fen = order.total_fen;
+    f.reason = kLatePaymentRefundReason;
+    f.status = RefundStatus::kProcessing;
+    f.requested_by = kLatePaymentRefundRequester;
+    f.idempotency_key = "late-payment";
+    EventDetail detail;
+    detail.out_refund_no = f.out_refund_no;
+    detail.refund_fen = f.amount_fen;
+    detail.reason = f.reason;
+    events_.push_back(
+        {order.id, "refund_requested", change.to_state, change.to_state, std::move(detail)});
+    InsertRefund(order.id, std::move(f));
+  }
   order.state = change.to_state;
   order.updated_at = clock_.Now();
   if (change.prepay.has_value()) {
@@ -294,13 +323,7 @@ absl::StatusOr<RefundResult> FakeOrderStore::UpdateRefunds(const std::string& or
         return absl::AlreadyExistsError("refund number or idempotency key taken");
       }
     }
-    Refund f = *change->insert;
-    char id[40];
-    std::snprintf(id, sizeof(id), "00000000-0000-4000-9000-%012zu", refunds_.size() + 1);
-    f.id = id;
-    f.order_id = order_id;
-    f.created_at = f.updated_at = clock_.Now();
-    refunds_.push_back(std::move(f));
+    InsertRefund(order_id, *change->insert);
   }
   if (change->update) {
     for (Refund& f : refunds_) {

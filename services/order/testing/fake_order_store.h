@@ -27,6 +27,8 @@ class FakeOrderStore : public OrderStore {
   // FindByIdempotencyKey finds nothing, as when a concurrent request has not committed yet:
   // the key conflict then surfaces in InsertOrder.
   void HideIdempotencyLookups(bool hide);
+  // ORDER_LATE_PAYMENT_POLICY: "refund" (true, the default) or "flag".
+  void RefundLatePayments(bool refund) { refund_late_payments_ = refund; }
 
   // One audit row, as order_events holds it.
   struct Event {
@@ -97,6 +99,8 @@ class FakeOrderStore : public OrderStore {
   std::map<std::string, PaymentOutcome> inbox_;      // notification id → outcome
   std::map<std::string, RecordedPayment> payments_;  // transaction id → report
   std::vector<Refund> refunds_;                      // oldest first
+  bool refund_late_payments_ = true;
+  void InsertRefund(const std::string& order_id, Refund refund);
   int fail_inserts_ = 0;
   absl::Status fail_applies_;
   bool hide_lookups_ = false;

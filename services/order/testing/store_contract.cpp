@@ -217,6 +217,26 @@ TEST_P(StoreContractTest, APaymentForAClosedOrderIsKeptAndFlagged) {
   EXPECT_EQ(events[0].from_state, OrderState::kClosed);
   EXPECT_EQ(events[0].to_state, OrderState::kPaid);
   EXPECT_TRUE(EventsOf(o.id, "paid").empty());
+
+  // The "refund" policy (the default): the whole amount is on its way back, audited.
+  absl::StatusOr<std::vector<Refund>> refunds = store().ListRefunds(o.id);
+  ASSERT_TRUE(refunds.ok()) << refunds.status();
+  ASSERT_EQ(refunds->size(), 1u);
+  const Refund& f = refunds->at(0);
+  std::string hex = o.id;
+  std::erase(hex, '-');
+  EXPECT_EQ(f.out_refund_no, "RL" + hex);
+  EXPECT_EQ(f.amount_fen, o.total_fen);
+  EXPECT_EQ(f.status, RefundStatus::kProcessing);
+  EXPECT_EQ(f.requested_by, kLatePaymentRefundRequester);
+  EXPECT_EQ(f.reason, kLatePaymentRefundReason);
+  auto requested = EventsOf(o.id, "refund_requested");
+  ASSERT_EQ(requested.size(), 1u);
+  EXPECT_EQ(requested[0].detail.out_refund_no, f.out_refund_no);
+  EXPECT_EQ(requested[0].detail.refund_fen, o.total_fen);
+  // WeChat repeating the report, or a query finding it, opens nothing more.
+  ASSERT_TRUE(Apply(Report(o, "n-2")).ok());
+  EXPECT_EQ(store().ListRefunds(o.id)->size(), 1u);
 }
 
 TEST_P(StoreContractTest, ASecondTransactionForAPaidOrderIsFlagged) {
