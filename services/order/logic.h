@@ -52,15 +52,6 @@ struct RefundRequest {
   std::string requested_by;     // the admin's user id
 };
 
-// What WeChat said of a refund (a REFUND.* notification, or the answer to a refund call or a
-// refund query).
-struct RefundReport {
-  std::string out_trade_no;  // the payment's, to find the order of a refund we did not start
-  std::string out_refund_no;
-  std::string refund_id;
-  RefundStatus status = RefundStatus::kProcessing;
-  int64_t amount_fen = 0;  // the refund's amount
-};
 
 // n characters of [0-9A-Za-z].
 using RandomAlnum = std::function<std::string(size_t n)>;
@@ -140,7 +131,9 @@ class OrderLogic {
   // PARTIALLY_REFUNDED or REFUNDED (event refunded), ABNORMAL flags it for a person
   // (refund_abnormal), CLOSED releases the amount (refund_closed). A refund we did not start
   // (made in the merchant portal) is recorded against the order of `out_trade_no`, never dropped.
-  // A report contradicting a final refund changes nothing but flags the order.
+  // A report contradicting a final refund changes nothing but flags the order. A report for an
+  // order this service does not know is kept for a person (unmatched_refund_reports, counted)
+  // and answered with the refund but no order.
   absl::StatusOr<RefundResult> ApplyRefundReport(const RefundReport& report);
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id);
   // For payment's settling job (OrderStore::ListRefundsToSettle); limit 1..kMaxSettleBatch.
@@ -158,6 +151,7 @@ class OrderLogic {
   absl::StatusOr<CreateOrderResult> Insert(const CreateOrderInput& input,
                                            const std::string& request_hash);
 
+  absl::StatusOr<RefundResult> KeepUnmatchedRefund(const RefundReport& report);
   absl::StatusOr<Order> Described(absl::StatusOr<Order> order) const;
 
   OrderStore& store_;

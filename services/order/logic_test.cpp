@@ -797,6 +797,33 @@ TEST_F(OrderPaymentLogicTest, RefundRequestsAreCheckedBeforeAnythingIsLocked) {
             absl::StatusCode::kAlreadyExists);
 }
 
+// A verified refund of an order we do not know is money WeChat moved: kept for a person (one row
+// per out_refund_no, the latest report, deliveries counted), answered without an order.
+TEST_F(OrderPaymentLogicTest, ARefundReportForAnUnknownOrderIsKept) {
+  auto first =
+      logic_.ApplyRefundReport({"PMunknown", "PORTAL-2", "", RefundStatus::kProcessing, 10});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->order.id.empty());
+  ASSERT_TRUE(first->refund.has_value());
+  EXPECT_EQ(first->refund->status, RefundStatus::kProcessing);
+  auto second =
+      logic_.ApplyRefundReport({"PMunknown", "PORTAL-2", "5000002", RefundStatus::kSuccess, 10});
+  ASSERT_TRUE(second.ok()) << second.status();
+  const auto kept = store_.unmatched_refunds();
+  ASSERT_EQ(kept.size(), 1u);
+  const auto& [report, deliveries] = kept.at("PORTAL-2");
+  EXPECT_EQ(report.out_trade_no, "PMunknown");
+  EXPECT_EQ(report.status, RefundStatus::kSuccess);
+  EXPECT_EQ(report.refund_id, "5000002");
+  EXPECT_EQ(deliveries, 2);
+  // Validation still comes first.
+  EXPECT_EQ(logic_.ApplyRefundReport({"PMunknown", "PORTAL-3", "", RefundStatus::kSuccess, 0})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_.unmatched_refunds().size(), 1u);
+}
+
 TEST_F(OrderPaymentLogicTest, ARefundReportFindsItsOrderByAnyPaymentAttempt) {
   const Order o = PlaceOrder();
   store_.SetState(o.id, OrderState::kPaid);
@@ -804,10 +831,6 @@ TEST_F(OrderPaymentLogicTest, ARefundReportFindsItsOrderByAnyPaymentAttempt) {
       {o.out_trade_no + "_1", "PORTAL-1", "5000001", RefundStatus::kProcessing, 10});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->refund->requested_by, kRequestedByWechat);
-  EXPECT_EQ(logic_.ApplyRefundReport({"PMunknown", "PORTAL-2", "", RefundStatus::kSuccess, 10})
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
   EXPECT_EQ(logic_.ApplyRefundReport({o.out_trade_no, "", "", RefundStatus::kSuccess, 10})
                 .status()
                 .code(),

@@ -51,6 +51,7 @@ constexpr char kInsertRefund[] = "order_insert_refund";
 constexpr char kUpdateRefund[] = "order_update_refund";
 constexpr char kProcessingRefunds[] = "order_processing_refunds";
 constexpr char kPayingOrders[] = "order_paying_orders";
+constexpr char kUnmatchedRefund[] = "order_unmatched_refund";
 
 std::vector<pg::PreparedStatement> Statements() {
   const std::string products(kSelectProducts), orders(kSelectOrders);
@@ -122,6 +123,12 @@ std::vector<pg::PreparedStatement> Statements() {
        "coalesce(request_hash, ''), (extract(epoch FROM created_at) * 1000000)::bigint, "
        "(extract(epoch FROM updated_at) * 1000000)::bigint FROM refunds "
        "WHERE order_id = $1::uuid ORDER BY created_at, id"},
+      {kUnmatchedRefund,
+       "INSERT INTO unmatched_refund_reports AS u (out_refund_no, out_trade_no, refund_id, status, "
+       "amount_fen) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (out_refund_no) DO UPDATE SET "
+       "status = EXCLUDED.status, amount_fen = EXCLUDED.amount_fen, "
+       "refund_id = coalesce(nullif(EXCLUDED.refund_id, ''), u.refund_id), "
+       "reports = u.reports + 1, last_seen_at = now()"},
       {kInsertRefund,
        "INSERT INTO refunds (order_id, out_refund_no, amount_fen, reason, status, refund_id, "
        "requested_by, idempotency_key, request_hash) VALUES ($1::uuid, $2, $3, $4, $5, "
@@ -505,6 +512,17 @@ absl::StatusOr<std::vector<RefundToSettle>> PgOrderStore::ListRefundsToSettle(Ti
 absl::StatusOr<std::vector<Refund>> PgOrderStore::ListRefunds(const std::string& order_id) {
   return pool_.Transact<std::vector<Refund>>(
       [&](pqxx::work& tx) { return RefundsOf(tx, order_id); });
+}
+
+absl::Status PgOrderStore::RecordUnmatchedRefund(const RefundReport& report) {
+  return pool_
+      .Transact<bool>([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        tx.exec_prepared0(kUnmatchedRefund, report.out_refund_no, report.out_trade_no,
+                          report.refund_id, std::string(NameOf(report.status, kRefundStatusNames)),
+                          report.amount_fen);
+        return true;
+      })
+      .status();
 }
 
 absl::StatusOr<std::vector<Order>> PgOrderStore::ListOrdersToSettle(

@@ -27,6 +27,7 @@ class PgOrderStore : public OrderStore {
   absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
+  absl::Status RecordUnmatchedRefund(const RefundReport& report) override;
   absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
                                                                   int limit) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;

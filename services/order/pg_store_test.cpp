@@ -651,6 +651,23 @@ TEST_F(OrderPgStoreTest, TheFlagPolicyOpensNoRefundForALatePayment) {
             0);
 }
 
+TEST_F(OrderPgStoreTest, UnmatchedRefundsKeepTheLatestReportAndCountDeliveries) {
+  ASSERT_TRUE(store_
+                  ->RecordUnmatchedRefund(
+                      {"PMunknown", "PORTAL-9", "5000009", RefundStatus::kProcessing, 10})
+                  .ok());
+  ASSERT_TRUE(
+      store_->RecordUnmatchedRefund({"PMunknown", "PORTAL-9", "", RefundStatus::kSuccess, 10})
+          .ok());
+  EXPECT_EQ(
+      Count("SELECT reports FROM unmatched_refund_reports WHERE out_refund_no = $1", "PORTAL-9"),
+      2);
+  EXPECT_EQ(Count("SELECT count(*) FROM unmatched_refund_reports WHERE out_refund_no = $1 AND "
+                  "status = 'SUCCESS' AND refund_id = '5000009' AND out_trade_no = 'PMunknown'",
+                  "PORTAL-9"),
+            1);
+}
+
 TEST_F(OrderPgStoreTest, TwentyConcurrentPartialRefundsNeverExceedTheTotal) {
   auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}, {"COFFEE-YUNNAN-500G", 1}}, ""});
   ASSERT_TRUE(placed.ok()) << placed.status();

@@ -7,6 +7,7 @@
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
 #include "common/log/log.h"
+#include "common/metrics/metrics.h"
 #include "common/strings/utf8.h"
 #include "services/order/logic.h"
 
@@ -90,11 +91,34 @@ absl::StatusOr<RefundResult> OrderLogic::ApplyRefundReport(const RefundReport& r
   if (report.amount_fen < 1 || report.amount_fen > kMaxRefundFen) {
     return absl::InvalidArgumentError("refund amount must be positive and plausible");
   }
-  ASSIGN_OR_RETURN(Order order, Described(store_.GetOrderByOutTradeNo(report.out_trade_no)));
+  absl::StatusOr<Order> found = store_.GetOrderByOutTradeNo(report.out_trade_no);
+  if (absl::IsNotFound(found.status())) return KeepUnmatchedRefund(report);
+  ASSIGN_OR_RETURN(Order order, Described(std::move(found)));
   return store_.UpdateRefunds(order.id,
                               [&report](const Order& locked, const std::vector<Refund>& refunds) {
                                 return DecideRefundReport(locked, refunds, report);
                               });
+}
+
+absl::StatusOr<RefundResult> OrderLogic::KeepUnmatchedRefund(const RefundReport& report) {
+  static metrics::Counter& unmatched = metrics::Registry::Default().AddCounter(
+      "order_refund_reports_unmatched_total",
+      "Refund reports for orders order does not know, kept for a person", {});
+  RETURN_IF_ERROR(store_.RecordUnmatchedRefund(report));
+  unmatched.Inc();
+  log::Warn("refund report for an unknown order kept for a person",
+            {{"out_trade_no", report.out_trade_no},
+             {"out_refund_no", report.out_refund_no},
+             {"status", StatusName(report.status)},
+             {"amount_fen", std::to_string(report.amount_fen)}});
+  RefundResult result;  // no order
+  Refund f;
+  f.out_refund_no = report.out_refund_no;
+  f.refund_id = report.refund_id;
+  f.amount_fen = report.amount_fen;
+  f.status = report.status;
+  result.refund = std::move(f);
+  return result;
 }
 
 absl::StatusOr<std::vector<Refund>> OrderLogic::ListRefunds(const std::string& order_id) {

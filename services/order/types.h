@@ -232,4 +232,14 @@ struct PageKey {
   std::string id;
 };
 
+// What WeChat said of a refund (a REFUND.* notification, or the answer to a refund call or a
+// refund query).
+struct RefundReport {
+  std::string out_trade_no;  // the payment's, to find the order of a refund we did not start
+  std::string out_refund_no;
+  std::string refund_id;
+  RefundStatus status = RefundStatus::kProcessing;
+  int64_t amount_fen = 0;  // the refund's amount
+};
+
 }  // namespace paymesh::order

@@ -342,6 +342,10 @@ void PaymentLogic::ApplyRefund(const RefundReportInput& refund, const std::strin
   orders_.ApplyRefundReport(refund, request_id,
                             [this, fate, out_refund_no, request_id, done = std::move(done)](
                                 absl::StatusOr<RefundApplied> applied) mutable {
+                              // No order: kept by order for a person, acknowledged.
+                              if (applied.ok() && applied->order_id.empty()) {
+                                fate.outcome = PaymentOutcome::kUnknownOrder;
+                              }
                               if (!applied.ok()) {
                                 fate.status = applied.status();
                                 log::RequestScope scope(request_id);

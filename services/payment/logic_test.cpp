@@ -693,15 +693,20 @@ TEST_F(PaymentLogicTest, BadRefundNotificationsAreRefusedOrRetried) {
   EXPECT_EQ(Handle("refund", unknown_status.headers, unknown_status.body).verdict, Verdict::kRetry);
   EXPECT_TRUE(orders_.refund_reports().empty());
 
-  // Order unreachable, or the order unknown to it: WeChat keeps it.
+  // Order unreachable: WeChat keeps it.
   orders_.SetUnavailable(true);
   Notification n = RefundNotification(PortalRefund(), NowSeconds());
   EXPECT_EQ(Handle("refund", n.headers, n.body).verdict, Verdict::kRetry);
   orders_.SetUnavailable(false);
+  // An order order does not know: order keeps the report for a person (no order in its
+  // answer), so WeChat is told it arrived.
   wechatpay::RefundResource unknown = PortalRefund();
   unknown.out_trade_no = "PM20260101000001zzz";
-  Notification lost = RefundNotification(unknown, NowSeconds());
-  EXPECT_EQ(Handle("refund", lost.headers, lost.body).verdict, Verdict::kRetry);
+  Notification kept = RefundNotification(unknown, NowSeconds());
+  const NotificationAnswer answer = Handle("refund", kept.headers, kept.body);
+  EXPECT_EQ(answer.verdict, Verdict::kAck);
+  EXPECT_EQ(answer.outcome, PaymentOutcome::kUnknownOrder);
+  EXPECT_EQ(orders_.refund_reports().back().out_trade_no, "PM20260101000001zzz");
 }
 
 TEST_F(PaymentLogicTest, OrderUnreachableIsRetried) {

@@ -4,6 +4,7 @@
 // and kept in order's inbox rather than lost.
 
 #include <ctime>
+#include <pqxx/pqxx>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -244,6 +245,26 @@ TEST_F(PaymentNotifyTest, ARefundMadeInTheMerchantPortalIsRecordedOnce) {
   EXPECT_EQ(Str(flagged, {"state"}), "PAID");
   EXPECT_TRUE(flagged.at("flagged").as_bool()) << flagged;
   EXPECT_EQ(CountEvents(stack(), OrderId(other), "refund_abnormal"), 1);
+
+  // A refund of an order paymesh does not know (another system on the merchant account): kept
+  // for a person and acknowledged, never refused until WeChat gives up.
+  const json::value stranger =
+      json::object{{"out_trade_no", "PMnotours0000000001"}, {"total_fen", 500}};
+  const std::string foreign =
+      RefundEnvelope(stranger, "portal-foreign-" + id.substr(0, 8), "SUCCESS", 500);
+  EXPECT_EQ(Notify(foreign, Signed(foreign)).status, 204);
+  EXPECT_EQ(Notify(foreign, Signed(foreign)).status, 204);
+  pqxx::connection c(paymesh::testing::PgDsn());
+  pqxx::read_transaction tx(c);
+  tx.exec0("SET LOCAL search_path TO " + tx.quote_name(stack().OrderSchema()));
+  const pqxx::row kept = tx.exec_params1(
+      "SELECT out_trade_no, status, amount_fen, reports FROM unmatched_refund_reports "
+      "WHERE out_refund_no = $1",
+      "portal-foreign-" + id.substr(0, 8));
+  EXPECT_EQ(kept[0].as<std::string>(), "PMnotours0000000001");
+  EXPECT_EQ(kept[1].as<std::string>(), "SUCCESS");
+  EXPECT_EQ(kept[2].as<int64_t>(), 500);
+  EXPECT_EQ(kept[3].as<int>(), 2);
 }
 
 }  // namespace

@@ -304,6 +304,21 @@ absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
   return *order;
 }
 
+absl::Status FakeOrderStore::RecordUnmatchedRefund(const RefundReport& report) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = unmatched_refunds_.try_emplace(report.out_refund_no, report, 0);
+  const std::string refund_id = it->second.first.refund_id;
+  it->second.first = report;
+  if (report.refund_id.empty()) it->second.first.refund_id = refund_id;
+  ++it->second.second;
+  return absl::OkStatus();
+}
+
+std::map<std::string, std::pair<RefundReport, int>> FakeOrderStore::unmatched_refunds() const {
+  std::lock_guard lock(mu_);
+  return unmatched_refunds_;
+}
+
 absl::StatusOr<RefundResult> FakeOrderStore::UpdateRefunds(const std::string& order_id,
                                                            const RefundDecider& decide) {
   std::lock_guard lock(mu_);

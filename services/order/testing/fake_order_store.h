@@ -74,6 +74,9 @@ class FakeOrderStore : public OrderStore {
   absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
+  absl::Status RecordUnmatchedRefund(const RefundReport& report) override;
+  // The latest report per out_refund_no and how many arrived.
+  std::map<std::string, std::pair<RefundReport, int>> unmatched_refunds() const;
   absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
                                                                   int limit) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;
@@ -100,6 +103,7 @@ class FakeOrderStore : public OrderStore {
   std::map<std::string, RecordedPayment> payments_;  // transaction id → report
   std::vector<Refund> refunds_;                      // oldest first
   bool refund_late_payments_ = true;
+  std::map<std::string, std::pair<RefundReport, int>> unmatched_refunds_;
   void InsertRefund(const std::string& order_id, Refund refund);
   int fail_inserts_ = 0;
   absl::Status fail_applies_;

@@ -42,7 +42,8 @@ class FakeOrderApi final : public OrderApi {
   // The next ApplyPayment answers `status` and changes nothing.
   void FailNextApply(absl::Status status);
   // Answers inline: the refund takes the reported status (final ones stay), a SUCCESS refund of
-  // the whole total makes the order REFUNDED, of less PARTIALLY_REFUNDED.
+  // the whole total makes the order REFUNDED, of less PARTIALLY_REFUNDED; an unknown order's is
+  // answered without an order.
   void ApplyRefundReport(const RefundReportInput& input, const std::string& request_id,
                          RefundDone done) override;
   // A PROCESSING refund "RF-<n>" of a PAID order, without order's total check.
