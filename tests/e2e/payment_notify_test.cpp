@@ -155,6 +155,21 @@ TEST_F(PaymentNotifyTest, WhatDoesNotVerifyIs401AndChangesNothing) {
   // A signature probe.
   Replace(headers, "Wechatpay-Signature", "WECHATPAY/SIGNTEST/" + crypto::RandomAlnum(64));
   EXPECT_TRUE(IsFail(Notify(body, headers), 401));
+  // A probe under a serial nobody holds: refused like any probe, before any key is looked up,
+  // and no error logged for it (anyone can send one).
+  const auto errors = [&] {
+    const std::string log = stack().LogTail(Service::kPayment, 100000);
+    size_t n = 0;
+    for (size_t at = log.find("\"level\":\"error\""); at != std::string::npos;
+         at = log.find("\"level\":\"error\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const size_t errors_before = errors();
+  Replace(headers, "Wechatpay-Serial", "PUB_KEY_ID_0199999999999999999999999999");
+  EXPECT_TRUE(IsFail(Notify(body, headers), 401));
+  EXPECT_EQ(errors(), errors_before) << stack().LogTail(Service::kPayment, 5);
   // An unknown key id may be WeChat rotating keys: answered 503 so WeChat retries, not applied.
   headers = Signed(body);
   Replace(headers, "Wechatpay-Serial", "PUB_KEY_ID_0100000000000000000000000000");
