@@ -1,7 +1,7 @@
 #include "services/payment/platform_certs.h"
 
 #include <algorithm>
-#include <charconv>
+#include <boost/json.hpp>
 #include <utility>
 
 #include "common/error/status_macros.h"
@@ -12,7 +12,11 @@
 namespace paymesh::payment {
 namespace {
 
+namespace json = boost::json;
 using std::chrono::seconds;
+
+// How far in the future a shared copy's fetched_at may be (clocks of replicas differ a little).
+constexpr int64_t kSharedClockSkewSeconds = 60;
 
 std::string Short(std::string_view serial) {
   return std::string(strings::TruncateUtf8(serial, 16));
@@ -23,19 +27,39 @@ std::string Short(std::string_view serial) {
 absl::StatusOr<std::optional<SharedCertificates>> RedisCertificateCache::Load() {
   ASSIGN_OR_RETURN(std::optional<std::string> value, redis_.Get(key_));
   if (!value) return std::nullopt;
-  const size_t newline = value->find('\n');
+  boost::system::error_code ec;
+  const json::value v = json::parse(*value, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const auto text = [o](const char* name) -> std::optional<std::string> {
+    const json::value* f = o == nullptr ? nullptr : o->if_contains(name);
+    if (f == nullptr || !f->is_string()) return std::nullopt;
+    return std::string(f->as_string());
+  };
   SharedCertificates shared;
-  const char* end = value->data() + newline;
-  if (newline == std::string::npos || newline == 0 ||
-      std::from_chars(value->data(), end, shared.fetched_at).ptr != end) {
+  const json::value* at = o == nullptr ? nullptr : o->if_contains("fetched_at");
+  std::optional<std::string> body = text("body"), ts = text("timestamp"), nonce = text("nonce"),
+                             sig = text("signature"), serial = text("serial");
+  if (at == nullptr || !at->is_int64() || !body || !ts || !nonce || !sig || !serial) {
     return absl::InvalidArgumentError("shared certificate list is malformed");
   }
-  shared.body = value->substr(newline + 1);
+  shared.fetched_at = at->as_int64();
+  shared.answer.body = std::move(*body);
+  shared.answer.signature = {std::move(*ts), std::move(*nonce), std::move(*sig), std::move(*serial),
+                             text("signature_type").value_or("")};
   return shared;
 }
 
 absl::Status RedisCertificateCache::Store(const SharedCertificates& list) {
-  return redis_.SetEx(key_, std::to_string(list.fetched_at) + "\n" + list.body, ttl_);
+  const wechatpay::SignatureHeaders& h = list.answer.signature;
+  return redis_.SetEx(key_,
+                      json::serialize(json::object{{"fetched_at", list.fetched_at},
+                                                   {"body", list.answer.body},
+                                                   {"timestamp", h.timestamp},
+                                                   {"nonce", h.nonce},
+                                                   {"signature", h.signature},
+                                                   {"serial", h.serial},
+                                                   {"signature_type", h.signature_type}}),
+                      ttl_);
 }
 
 absl::StatusOr<std::vector<wechatpay::CertificateKey>> OpenCertificateList(
@@ -95,7 +119,7 @@ void PlatformCertificates::AwaitSerial(std::string serial, std::function<void(bo
     const Timestamp now = clock_.Now();
     const bool too_soon =
         last_fruitless_ && now - *last_fruitless_ < options_.min_on_demand_interval;
-    if (!stop_ && (refreshing_ || !too_soon)) {
+    if (!stop_ && (refreshing_ || !too_soon) && waiters_.size() < options_.max_waiters) {
       waiters_.push_back({std::move(serial), std::move(done)});
       wake_.notify_all();
       return;
@@ -143,12 +167,12 @@ absl::Status PlatformCertificates::Refresh(const std::string& wanted) {
   absl::Status st = Download(now);
   refreshes_.Inc({st.ok() ? "downloaded" : "error"});
   if (!st.ok()) {
-    // Public-key-only merchants have no certificate: a warning, the configuration is wrong.
-    const bool none = absl::IsNotFound(st);
-    log::Write(none ? log::Level::kWarn : log::Level::kError,
-               none ? "WeChat Pay has no platform certificate for this merchant: configure its "
-                      "public key (WECHATPAY_PLATFORM_PUBLIC_KEY_FILE and _ID)"
-                    : "platform certificate refresh failed",
+    // Public-key-only merchants have no certificate: the configuration is wrong, and until it
+    // is fixed no notification verifies.
+    log::Error(absl::IsNotFound(st)
+                   ? "WeChat Pay has no platform certificate for this merchant: configure its "
+                     "public key (WECHATPAY_PLATFORM_PUBLIC_KEY_FILE and _ID)"
+                   : "platform certificate refresh failed",
                {{"error", st.message()}});
   }
   if (!wanted.empty() && !verifier_.HasKey(wanted)) {
@@ -164,40 +188,51 @@ bool PlatformCertificates::AdoptShared(const std::string& wanted, int64_t now) {
     log::Warn("shared platform certificates unreadable", {{"error", shared.status().message()}});
     return false;
   }
-  if (!*shared || (*shared)->fetched_at <= held_fetched_at_) return false;
-  const bool fresh = now - (*shared)->fetched_at < options_.refresh_interval.count();
+  // Older than ours: no news. As old (to the second): news only if it holds the serial asked for.
+  if (!*shared || (*shared)->fetched_at < held_fetched_at_ ||
+      ((*shared)->fetched_at == held_fetched_at_ && wanted.empty())) {
+    return false;
+  }
+  const int64_t age = now - (*shared)->fetched_at;
+  if (age < -kSharedClockSkewSeconds || age >= options_.refresh_interval.count()) return false;
   absl::StatusOr<std::vector<wechatpay::CertificateKey>> keys =
-      OpenCertificateList((*shared)->body, options_.apiv3_key, now);
+      Check((*shared)->answer, (*shared)->fetched_at, now);
   if (!keys.ok()) {
     log::Warn("shared platform certificates refused", {{"error", keys.status().message()}});
     return false;
   }
   const bool has_wanted =
       std::any_of(keys->begin(), keys->end(), [&](const auto& k) { return k.serial == wanted; });
-  if (wanted.empty() ? !fresh : !has_wanted) return false;
+  if (!wanted.empty() && !has_wanted) return false;
   Apply(std::move(*keys), (*shared)->fetched_at);
   return true;
 }
 
-absl::Status PlatformCertificates::Download(int64_t now) {
-  ASSIGN_OR_RETURN(SignedAnswer answer, source_.DownloadCertificates());
+absl::StatusOr<std::vector<wechatpay::CertificateKey>> PlatformCertificates::Check(
+    const SignedAnswer& answer, int64_t signed_at, int64_t now) {
   ASSIGN_OR_RETURN(std::vector<wechatpay::CertificateKey> keys,
                    OpenCertificateList(answer.body, options_.apiv3_key, now));
   // Signed by a key we hold, or by a certificate of this list (the first download).
-  absl::Status verified = verifier_.Verify(answer.signature, answer.body, now);
+  absl::Status verified = verifier_.Verify(answer.signature, answer.body, signed_at);
   if (!verified.ok()) {
     wechatpay::Verifier listed;
     listed.SetCertificates(keys);
-    verified = listed.Verify(answer.signature, answer.body, now);
+    verified = listed.Verify(answer.signature, answer.body, signed_at);
   }
   if (!verified.ok()) {
     return absl::UnauthenticatedError("certificate list signature: " +
                                       std::string(verified.message()));
   }
   if (keys.empty()) return absl::NotFoundError("the certificate list is empty");
-  Apply(keys, now);
+  return keys;
+}
+
+absl::Status PlatformCertificates::Download(int64_t now) {
+  ASSIGN_OR_RETURN(SignedAnswer answer, source_.DownloadCertificates());
+  ASSIGN_OR_RETURN(std::vector<wechatpay::CertificateKey> keys, Check(answer, now, now));
+  Apply(std::move(keys), now);
   if (cache_ != nullptr) {
-    if (absl::Status st = cache_->Store({now, std::move(answer.body)}); !st.ok()) {
+    if (absl::Status st = cache_->Store({now, std::move(answer)}); !st.ok()) {
       log::Warn("platform certificates not shared", {{"error", st.message()}});
     }
   }

@@ -2,14 +2,16 @@
 
 // Platform certificate mode (§3): keeps the Verifier's downloaded certificates current.
 //
-// A refresh first looks at the copy replicas share (CertificateCache, Redis): the list exactly
-// as WeChat answered it, still sealed with the APIv3 key, so whoever can write to Redis cannot
-// plant a key — every replica opens the certificates itself. When that copy is older than ours,
-// too old, or lacks the serial asked for, it downloads /v3/certificates, verifies the answer
-// (with a key already held, or with the certificate in the list that signed it: the first
-// download has nothing else to go by, and the AEAD seal already proves the list came from
-// WeChat), opens every certificate, drops expired ones, replaces the Verifier's set and shares
-// the list.
+// A refresh first looks at the copy replicas share (CertificateCache, Redis): WeChat's answer
+// exactly as downloaded, with its signature headers, still sealed with the APIv3 key. Every
+// replica checks it as if it had downloaded it — certificates opened with its own APIv3 key,
+// WeChat's signature verified as of fetched_at, which must be recent and not in the future — so
+// whoever can write to Redis can neither plant a key nor bring back an old list. When that copy
+// is older than ours, stale, or lacks the serial asked for, it downloads /v3/certificates and
+// checks the answer the same way (the signature by a key already held, or by the certificate in
+// the list that signed it: the first download has nothing else to go by, and the AEAD seal
+// already proves the list came from WeChat), drops expired certificates, replaces the
+// Verifier's set and shares the answer.
 //
 // Refreshes run on one thread of their own: at start, every `refresh_interval` (sooner after a
 // failure), and at once when AwaitSerial asks for a serial not held — single-flight (callers
@@ -44,10 +46,10 @@ class CertificateSource {
   virtual absl::StatusOr<SignedAnswer> DownloadCertificates() = 0;
 };
 
-// The list as downloaded, and when.
+// The answer as downloaded (body and WeChat's signature headers), and when.
 struct SharedCertificates {
   int64_t fetched_at = 0;  // Unix seconds
-  std::string body;
+  SignedAnswer answer;
 };
 
 // Where replicas share the list; every call may fail (then each replica downloads its own).
@@ -58,7 +60,7 @@ class CertificateCache {
   virtual absl::Status Store(const SharedCertificates& list) = 0;
 };
 
-// The shared copy in Redis under one key per merchant: "<fetched_at>\n<list>", kept `ttl`.
+// The shared copy in Redis under one key per merchant, as JSON, kept `ttl`.
 class RedisCertificateCache final : public CertificateCache {
  public:
   RedisCertificateCache(redis::Client& redis, std::string key, std::chrono::seconds ttl)
@@ -74,6 +76,7 @@ class RedisCertificateCache final : public CertificateCache {
 
 struct PlatformCertificatesOptions {
   std::string apiv3_key;
+  size_t max_waiters = 256;  // AwaitSerial callers waiting at once; more are answered false
   std::chrono::seconds refresh_interval{3600};
   std::chrono::seconds min_on_demand_interval{10};
   std::chrono::seconds retry_after_failure{30};
@@ -111,6 +114,9 @@ class PlatformCertificates final : public KeyRefresher {
   // Adopts the shared copy if it is newer than ours and fresh enough or holds `wanted`.
   bool AdoptShared(const std::string& wanted, int64_t now);
   absl::Status Download(int64_t now);
+  // The certificates of `answer`, checked as described above, signed near `signed_at`.
+  absl::StatusOr<std::vector<wechatpay::CertificateKey>> Check(const SignedAnswer& answer,
+                                                               int64_t signed_at, int64_t now);
   void Apply(std::vector<wechatpay::CertificateKey> keys, int64_t fetched_at);
 
   const PlatformCertificatesOptions options_;

@@ -142,9 +142,11 @@ TEST_F(PlatformCertificatesTest, PublicKeyOnlyMerchantIsNotFound) {
   EXPECT_EQ(certs.Refresh("").code(), absl::StatusCode::kNotFound);
 }
 
-// Another replica's download is adopted when it is newer and fresh (scheduled) or holds the
-// serial asked for; it is opened here, so a copy sealed with another key is not believed.
-TEST_F(PlatformCertificatesTest, AdoptsTheSharedCopyOnlyWhenItOpens) {
+// Another replica's download is adopted when it is newer, recent, and checks out here as a
+// download would: opened with this replica's APIv3 key, WeChat's signature verified as of its
+// fetched_at. Someone who can write to Redis can neither plant a key nor bring back an old
+// list.
+TEST_F(PlatformCertificatesTest, AdoptsTheSharedCopyOnlyWhenItChecksOut) {
   source_.listed = {a_, b_};
   source_.signer = a_;
   MemoryCache cache;
@@ -155,18 +157,38 @@ TEST_F(PlatformCertificatesTest, AdoptsTheSharedCopyOnlyWhenItOpens) {
     ASSERT_TRUE(replica.Refresh("").ok());
   }
   ASSERT_EQ(source_.downloads, 1);
+  const SharedCertificates genuine = *cache.shared;
   PlatformCertificates certs = Make(&cache);
   clock_.Advance(seconds(10));
   ASSERT_TRUE(certs.Refresh(b_->serial).ok());
   EXPECT_EQ(source_.downloads, 1);  // adopted
   EXPECT_TRUE(verifier_.HasKey(b_->serial));
 
-  // A copy someone re-sealed with their own key: refused, downloaded instead.
-  std::vector<wechatpay::EncryptedCertificate> forged = {*wechatpay::SealCertificate(
-      expired_->pem, "ffffffffffffffffffffffffffffffff", *crypto::ParseCertificatePem(b_->pem))};
-  cache.shared = SharedCertificates{kStart + 20, wechatpay::SerializeCertificateList(forged)};
-  ASSERT_TRUE(certs.Refresh("").ok());
-  EXPECT_EQ(source_.downloads, 2);
+  // Each of these is refused, and a download made instead.
+  int downloads = 1;
+  const auto refused = [&](SharedCertificates copy, const char* what) {
+    PlatformCertificates fresh_replica = Make(&cache);
+    cache.shared = std::move(copy);
+    EXPECT_TRUE(fresh_replica.Refresh("").ok()) << what;
+    EXPECT_EQ(source_.downloads, ++downloads) << what;
+  };
+  // Re-sealed with someone else's key.
+  SharedCertificates forged = genuine;
+  forged.fetched_at = kStart + 20;
+  forged.answer.body = wechatpay::SerializeCertificateList({*wechatpay::SealCertificate(
+      expired_->pem, "ffffffffffffffffffffffffffffffff", *crypto::ParseCertificatePem(b_->pem))});
+  refused(forged, "re-sealed");
+  // An old genuine answer passed off as new: its signature is not from then.
+  clock_.Advance(seconds(3600));
+  SharedCertificates replayed = genuine;
+  replayed.fetched_at = UnixSeconds(clock_.Now());
+  refused(replayed, "replayed");
+  // An old genuine answer as old as it is: stale.
+  refused(genuine, "stale");
+  // Dated in the future, so that it would look fresh for ever.
+  SharedCertificates future = genuine;
+  future.fetched_at = UnixSeconds(clock_.Now()) + 3600;
+  refused(future, "future");
 }
 
 // Many callers waiting for one unknown serial cause one download; after a refresh that did not

@@ -19,7 +19,9 @@
 
 #include "common/http/client.h"
 #include "common/http/server.h"
+#include "common/redis/client.h"
 #include "services/payment/logic.h"
+#include "services/payment/platform_certs.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/wechat_client.h"
 #include "tests/support/process.h"
@@ -342,6 +344,66 @@ TEST_F(WechatSimTest, AnswersSignedByAnotherKeyAreNotTrusted) {
   absl::StatusOr<PrepayAnswer> r = client->CreatePrepay(Prepay());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message(), "response signature did not verify");
+}
+
+// Certificate mode over real HTTP and a real Redis: the simulator's /v3/certificates downloaded
+// and checked; a second replica adopts the shared answer without downloading; after a rotation
+// the new serial is fetched by one replica and adopted by the other; answers signed by the new
+// certificate verify.
+TEST_F(WechatSimTest, PlatformCertificatesThroughTheSimulatorAndRedis) {
+  class Counting final : public CertificateSource {
+   public:
+    explicit Counting(WechatPayClient& client) : client_(client) {}
+    absl::StatusOr<SignedAnswer> DownloadCertificates() override {
+      ++downloads;
+      return client_.DownloadCertificates();
+    }
+    int downloads = 0;
+
+   private:
+    WechatPayClient& client_;
+  };
+  ASSERT_EQ(Control("POST", "/sim/platform", R"({"mode":"cert"})").status, 200);
+  redis::Client redis(*redis::ParseUrl(paymesh::testing::RedisUrl()));
+  RedisCertificateCache cache(redis, paymesh::testing::UniqueName("paymesh:test:platform-certs:"),
+                              seconds(60));
+  const PlatformCertificatesOptions options{
+      .apiv3_key = ReadFile(*state_dir_ / "state" / "apiv3_key"),
+      .refresh_interval = seconds(3600)};
+
+  wechatpay::Verifier first_keys, second_keys;
+  std::unique_ptr<WechatPayClient> first_client = MakeClient(*merchant_key_, first_keys);
+  std::unique_ptr<WechatPayClient> second_client = MakeClient(*merchant_key_, second_keys);
+  Counting first_source(*first_client), second_source(*second_client);
+  PlatformCertificates first(options, first_source, &cache, first_keys, time::SystemClock());
+  PlatformCertificates second(options, second_source, &cache, second_keys, time::SystemClock());
+
+  ASSERT_TRUE(first.Refresh("").ok());
+  const std::string serial = first_keys.PreferredSerial();
+  EXPECT_EQ(serial.size(), 40u);
+  EXPECT_EQ(first_source.downloads, 1);
+  ASSERT_TRUE(first_client->CreatePrepay(Prepay()).ok());  // answered under the certificate
+  ASSERT_TRUE(second.Refresh("").ok());
+  EXPECT_EQ(second_source.downloads, 0);  // adopted from Redis
+  EXPECT_EQ(second_keys.PreferredSerial(), serial);
+
+  http::ClientResponse rotated =
+      Control("POST", "/sim/platform/rotate", R"({"overlap_seconds":60})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  std::string next;
+  const boost::json::value state = boost::json::parse(rotated.body);
+  for (const auto& c : state.at("certificates").as_array()) {
+    if (c.at("signing").as_bool()) next = std::string(c.at("serial").as_string());
+  }
+  ASSERT_NE(next, serial);
+  ASSERT_TRUE(second.Refresh(next).ok());
+  EXPECT_EQ(second_source.downloads, 1);
+  ASSERT_TRUE(first.Refresh(next).ok());
+  EXPECT_EQ(first_source.downloads, 1);  // the other replica's download, adopted
+  EXPECT_TRUE(first_keys.HasKey(next));
+  EXPECT_TRUE(first_keys.HasKey(serial));  // still listed during the overlap
+  EXPECT_TRUE(first_client->QueryByOutTradeNo(out_trade_no_).ok());
+  ASSERT_EQ(Control("POST", "/sim/platform", R"({"mode":"pubkey"})").status, 200);
 }
 
 }  // namespace
