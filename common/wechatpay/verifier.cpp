@@ -35,12 +35,12 @@ void Verifier::RebuildLocked() {
   auto keys = std::make_shared<Keys>();
   const CertificateKey* newest = nullptr;
   for (const CertificateKey& c : certificates_) {
-    keys->by_serial.insert_or_assign(c.serial, c.key);
+    keys->by_serial.insert_or_assign(c.serial, Held{c.key, c.not_after});
     keys->certificate_serials.push_back(c.serial);
     if (newest == nullptr || c.not_before > newest->not_before) newest = &c;
   }
   std::sort(keys->certificate_serials.begin(), keys->certificate_serials.end());
-  for (const auto& [serial, key] : configured_) keys->by_serial.insert_or_assign(serial, key);
+  for (const auto& [serial, key] : configured_) keys->by_serial.insert_or_assign(serial, Held{key});
   if (!configured_.empty()) {
     keys->preferred = configured_.front().first;
   } else if (newest != nullptr) {
@@ -80,9 +80,12 @@ absl::Status Verifier::Verify(const SignatureHeaders& h, std::string_view body, 
   const std::shared_ptr<const Keys> keys = Snapshot();
   auto key = keys->by_serial.find(h.serial);
   if (key == keys->by_serial.end()) return absl::UnauthenticatedError("unknown Wechatpay-Serial");
+  if (now >= key->second.not_after) {
+    return absl::UnauthenticatedError("the platform certificate of Wechatpay-Serial has expired");
+  }
   absl::StatusOr<std::string> sig = crypto::Base64Decode(h.signature);
   if (!sig.ok()) return absl::UnauthenticatedError("Wechatpay-Signature is not base64");
-  if (!key->second.VerifySha256(ResponseMessage(h.timestamp, h.nonce, body), *sig)) {
+  if (!key->second.key.VerifySha256(ResponseMessage(h.timestamp, h.nonce, body), *sig)) {
     return absl::UnauthenticatedError("Wechatpay-Signature does not verify");
   }
   return absl::OkStatus();

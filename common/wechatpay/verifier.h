@@ -35,6 +35,7 @@ struct CertificateKey {
   std::string serial;
   int64_t not_before = 0;  // Unix seconds: the newest certificate is the latest not_before
   crypto::RsaPublicKey key;
+  int64_t not_after = INT64_MAX;  // Unix seconds: from then on it verifies nothing
 };
 
 // The Wechatpay-* headers read through `header(name)` (whatever holds them: a response, a
@@ -57,13 +58,18 @@ class Verifier {
 
   // UNAUTHENTICATED, with a reason safe to log, when: a header is missing; the signature type
   // is not WECHATPAY2-SHA256-RSA2048; the timestamp is outside the window; the serial is
-  // unknown; the signature is a WECHATPAY/SIGNTEST/ probe, not base64, or does not verify
+  // unknown or its certificate expired; the signature is a WECHATPAY/SIGNTEST/ probe, not
+  // base64, or does not verify
   // over "timestamp\nnonce\nbody\n" (the raw body bytes).
   absl::Status Verify(const SignatureHeaders& headers, std::string_view body, int64_t now) const;
 
  private:
+  struct Held {
+    crypto::RsaPublicKey key;
+    int64_t not_after = INT64_MAX;
+  };
   struct Keys {
-    std::map<std::string, crypto::RsaPublicKey, std::less<>> by_serial;
+    std::map<std::string, Held, std::less<>> by_serial;
     std::string preferred;
     std::vector<std::string> certificate_serials;
   };

@@ -147,5 +147,17 @@ TEST(VerifierCertificatesTest, PrefersTheNewestCertificate) {
   EXPECT_FALSE(v.HasKey("BB"));
 }
 
+// A downloaded certificate verifies nothing once past its not_after, even before the next
+// refresh drops it.
+TEST_F(VerifierTest, AnExpiredCertificateVerifiesNothing) {
+  verifier_.SetCertificates({{"AB12", 0, other_->PublicKey(), kNow + 1}});
+  const std::string body = "{}";
+  EXPECT_TRUE(verifier_.Verify(SignResponse(*other_, "AB12", body, kNow, "n"), body, kNow).ok());
+  const absl::Status expired =
+      verifier_.Verify(SignResponse(*other_, "AB12", body, kNow + 1, "n"), body, kNow + 1);
+  EXPECT_EQ(expired.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(expired.message().find("expired"), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace paymesh::wechatpay

@@ -387,10 +387,11 @@ absl::StatusOr<VerifiedReport> PaymentLogic::Check(std::string_view route,
     return absl::UnavailableError("unknown Wechatpay-Serial");
   }
   if (absl::Status st = verifier_.Verify(sig, body, now); !st.ok()) {
-    log::Warn("notification refused", {{"route", route},
-                                       {"reason", st.message()},
-                                       {"serial", sig.serial},
-                                       {"wechat_request_id", request_id}});
+    log::Warn("notification refused",
+              {{"route", route},
+               {"reason", st.message()},
+               {"serial", std::string(strings::TruncateUtf8(sig.serial, 16))},
+               {"wechat_request_id", std::string(strings::TruncateUtf8(request_id, 64))}});
     return st;
   }
 

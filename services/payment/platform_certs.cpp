@@ -70,7 +70,8 @@ absl::StatusOr<std::vector<wechatpay::CertificateKey>> OpenCertificateList(
   for (const wechatpay::EncryptedCertificate& sealed : list) {
     ASSIGN_OR_RETURN(crypto::Certificate cert, wechatpay::OpenCertificate(sealed, apiv3_key));
     if (cert.not_after <= now) continue;  // expired: nothing it signs is to be believed
-    keys.push_back({std::move(cert.serial), cert.not_before, std::move(cert.public_key)});
+    keys.push_back(
+        {std::move(cert.serial), cert.not_before, std::move(cert.public_key), cert.not_after});
   }
   return keys;
 }

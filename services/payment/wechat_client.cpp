@@ -18,6 +18,7 @@ using std::chrono::milliseconds;
 
 constexpr size_t kMaxCodeUrlBytes = 512;  // code_url and h5_url
 constexpr size_t kMaxPrepayIdBytes = 64;
+constexpr std::chrono::microseconds kMaxKeyWait = std::chrono::seconds(2);
 
 struct WechatError {
   std::string code;
@@ -191,7 +192,8 @@ absl::Status WechatPayClient::VerifyAnswer(const Call& call, const http::ClientR
     auto held = std::make_shared<std::promise<bool>>();
     std::future<bool> found = held->get_future();
     refresher_->AwaitSerial(sig.serial, [held](bool ok) { held->set_value(ok); });
-    found.wait_until(std::chrono::steady_clock::now() + (deadline - clock_.Now()));
+    // Bounded: during a rotation every call in flight waits here, each on a worker thread.
+    found.wait_for(std::min<std::chrono::microseconds>(deadline - clock_.Now(), kMaxKeyWait));
   }
   absl::Status st = verifier_.Verify(sig, resp.body, UnixSeconds(clock_.Now()));
   if (st.ok()) return st;
