@@ -816,6 +816,10 @@ TEST_F(OrderPaymentLogicTest, ARefundReportForAnUnknownOrderIsKept) {
   EXPECT_EQ(report.status, RefundStatus::kSuccess);
   EXPECT_EQ(report.refund_id, "5000002");
   EXPECT_EQ(deliveries, 2);
+  // A late PROCESSING or ABNORMAL delivery does not take a final status back.
+  ASSERT_TRUE(
+      logic_.ApplyRefundReport({"PMunknown", "PORTAL-2", "", RefundStatus::kAbnormal, 10}).ok());
+  EXPECT_EQ(store_.unmatched_refunds().at("PORTAL-2").first.status, RefundStatus::kSuccess);
   // Validation still comes first.
   EXPECT_EQ(logic_.ApplyRefundReport({"PMunknown", "PORTAL-3", "", RefundStatus::kSuccess, 0})
                 .status()

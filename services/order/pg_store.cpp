@@ -126,7 +126,10 @@ std::vector<pg::PreparedStatement> Statements() {
       {kUnmatchedRefund,
        "INSERT INTO unmatched_refund_reports AS u (out_refund_no, out_trade_no, refund_id, status, "
        "amount_fen) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (out_refund_no) DO UPDATE SET "
-       "status = EXCLUDED.status, amount_fen = EXCLUDED.amount_fen, "
+       "status = CASE WHEN u.status IN ('SUCCESS', 'CLOSED') THEN u.status "
+       "WHEN u.status = 'ABNORMAL' AND EXCLUDED.status = 'PROCESSING' THEN u.status "
+       "ELSE EXCLUDED.status END, "
+       "amount_conflict = u.amount_conflict OR EXCLUDED.amount_fen <> u.amount_fen, "
        "refund_id = coalesce(nullif(EXCLUDED.refund_id, ''), u.refund_id), "
        "reports = u.reports + 1, last_seen_at = now()"},
       {kInsertRefund,

@@ -651,19 +651,26 @@ TEST_F(OrderPgStoreTest, TheFlagPolicyOpensNoRefundForALatePayment) {
             0);
 }
 
-TEST_F(OrderPgStoreTest, UnmatchedRefundsKeepTheLatestReportAndCountDeliveries) {
-  ASSERT_TRUE(store_
-                  ->RecordUnmatchedRefund(
-                      {"PMunknown", "PORTAL-9", "5000009", RefundStatus::kProcessing, 10})
-                  .ok());
-  ASSERT_TRUE(
-      store_->RecordUnmatchedRefund({"PMunknown", "PORTAL-9", "", RefundStatus::kSuccess, 10})
-          .ok());
+TEST_F(OrderPgStoreTest, UnmatchedRefundsOnlyMoveForwardAndCountDeliveries) {
+  for (const RefundReport& r :
+       {RefundReport{"PMunknown", "PORTAL-9", "5000009", RefundStatus::kProcessing, 10},
+        RefundReport{"PMunknown", "PORTAL-9", "", RefundStatus::kSuccess, 10},
+        RefundReport{"PMunknown", "PORTAL-9", "", RefundStatus::kAbnormal, 10}}) {
+    ASSERT_TRUE(store_->RecordUnmatchedRefund(r).ok());
+  }
   EXPECT_EQ(
       Count("SELECT reports FROM unmatched_refund_reports WHERE out_refund_no = $1", "PORTAL-9"),
-      2);
+      3);
   EXPECT_EQ(Count("SELECT count(*) FROM unmatched_refund_reports WHERE out_refund_no = $1 AND "
-                  "status = 'SUCCESS' AND refund_id = '5000009' AND out_trade_no = 'PMunknown'",
+                  "status = 'SUCCESS' AND refund_id = '5000009' AND out_trade_no = 'PMunknown' "
+                  "AND NOT amount_conflict",
+                  "PORTAL-9"),
+            1);
+  ASSERT_TRUE(
+      store_->RecordUnmatchedRefund({"PMunknown", "PORTAL-9", "", RefundStatus::kSuccess, 11})
+          .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM unmatched_refund_reports WHERE out_refund_no = $1 AND "
+                  "amount_fen = 10 AND amount_conflict",
                   "PORTAL-9"),
             1);
 }

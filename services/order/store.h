@@ -152,8 +152,9 @@ class OrderStore {
   virtual absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                                      const RefundDecider& decide) = 0;
   virtual absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) = 0;
-  // Keeps a refund report for an order this store does not know (one row per out_refund_no,
-  // the latest report wins, deliveries counted).
+  // Keeps a refund report for an order this store does not know: one row per out_refund_no,
+  // its status only moving forward (a final one stays), the first amount kept, deliveries
+  // counted.
   virtual absl::Status RecordUnmatchedRefund(const RefundReport& report) = 0;
   // Up to `limit` PROCESSING refunds last changed at or before `before`, oldest first.
   virtual absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,

@@ -307,9 +307,12 @@ absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
 absl::Status FakeOrderStore::RecordUnmatchedRefund(const RefundReport& report) {
   std::lock_guard lock(mu_);
   auto [it, inserted] = unmatched_refunds_.try_emplace(report.out_refund_no, report, 0);
-  const std::string refund_id = it->second.first.refund_id;
-  it->second.first = report;
-  if (report.refund_id.empty()) it->second.first.refund_id = refund_id;
+  RefundReport& kept = it->second.first;
+  const bool final = kept.status == RefundStatus::kSuccess || kept.status == RefundStatus::kClosed;
+  const bool back =
+      kept.status == RefundStatus::kAbnormal && report.status == RefundStatus::kProcessing;
+  if (!final && !back) kept.status = report.status;
+  if (!report.refund_id.empty()) kept.refund_id = report.refund_id;
   ++it->second.second;
   return absl::OkStatus();
 }

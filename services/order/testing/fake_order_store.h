@@ -75,7 +75,8 @@ class FakeOrderStore : public OrderStore {
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
   absl::Status RecordUnmatchedRefund(const RefundReport& report) override;
-  // The latest report per out_refund_no and how many arrived.
+  // Per out_refund_no: the report as kept (status only forward, the first amount) and how many
+  // arrived.
   std::map<std::string, std::pair<RefundReport, int>> unmatched_refunds() const;
   absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
                                                                   int limit) override;
