@@ -31,7 +31,8 @@ namespace {
 class PgHarness final : public testing::StoreHarness {
  public:
   static std::unique_ptr<testing::StoreHarness> Make() {
-    auto db = paymesh::testing::ThrowawaySchema::Create(order_lib_migrations());
+    auto db = paymesh::testing::ThrowawaySchema::Create(order_lib_migrations(), 8,
+                                                        {{kLatePaymentPolicySetting, "refund"}});
     if (db == nullptr) return nullptr;
     return std::unique_ptr<testing::StoreHarness>(new PgHarness(std::move(db)));
   }
@@ -116,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(Pg, StoreContractTest, ::testing::Values(&PgHarness::Ma
 class OrderPgStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = paymesh::testing::ThrowawaySchema::Create(order_lib_migrations());
+    db_ = paymesh::testing::ThrowawaySchema::Create(order_lib_migrations(), 8,
+                                                    {{kLatePaymentPolicySetting, "refund"}});
     ASSERT_NE(db_, nullptr);
     pool_ = &db_->pool();
     store_ = std::make_unique<PgOrderStore>(*pool_);
@@ -619,36 +621,41 @@ TEST(OrderPgMigrationTest, RunsTwiceInParallelOnOneSchema) {
   paymesh::testing::DropSchema(dsn, schema);
 }
 
-// ORDER_LATE_PAYMENT_POLICY=flag: the connection's paymesh.late_payment_policy keeps the
-// trigger from opening a refund; the payment is kept and flagged as under "refund".
-TEST_F(OrderPgStoreTest, TheFlagPolicyOpensNoRefundForALatePayment) {
-  pg::Pool flag_pool({.dsn = paymesh::testing::PgDsn(),
-                      .schema = db_->schema(),
-                      .size = 1,
-                      .settings = {{kLatePaymentPolicySetting, "flag"}}});
-  PgOrderStore flag_store(flag_pool);
-  OrderLogic flag_logic(flag_store, time::SystemClock());
-  auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}}, ""});
-  ASSERT_TRUE(placed.ok()) << placed.status();
-  const Order o = placed->order;
-  ASSERT_TRUE(store_
-                  ->UpdateOrder(o.id,
-                                [](const Order&) {
-                                  OrderChange closed;
-                                  closed.event_type = "forced";
-                                  closed.to_state = OrderState::kClosed;
-                                  return absl::StatusOr<OrderChange>(closed);
-                                })
-                  .ok());
-  auto applied = flag_logic.ApplyPayments({Report(o, "n-late", "4200000000000000000009")});
-  ASSERT_TRUE(applied.ok()) << applied.status();
-  EXPECT_EQ(applied->at(0).order_state, OrderState::kPaid);
-  EXPECT_TRUE(applied->at(0).flagged);
-  EXPECT_EQ(Count("SELECT count(*) FROM refunds WHERE order_id = $1::uuid", o.id), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM order_events WHERE order_id = $1::uuid AND "
-                  "event_type = 'refund_requested'",
-                  o.id),
-            0);
+// ORDER_LATE_PAYMENT_POLICY=flag, and a session without the setting at all (a repair in psql, a
+// pooler dropping session settings): no refund is opened; the payment is kept and flagged.
+TEST_F(OrderPgStoreTest, OnlyTheRefundPolicyOpensARefundForALatePayment) {
+  for (const char* policy : {"flag", ""}) {
+    std::vector<std::pair<std::string, std::string>> settings;
+    if (*policy != '\0') settings.emplace_back(kLatePaymentPolicySetting, policy);
+    pg::Pool other_pool({.dsn = paymesh::testing::PgDsn(),
+                         .schema = db_->schema(),
+                         .size = 1,
+                         .settings = settings});
+    PgOrderStore other_store(other_pool);
+    OrderLogic other_logic(other_store, time::SystemClock());
+    auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}}, ""});
+    ASSERT_TRUE(placed.ok()) << placed.status();
+    const Order o = placed->order;
+    ASSERT_TRUE(store_
+                    ->UpdateOrder(o.id,
+                                  [](const Order&) {
+                                    OrderChange closed;
+                                    closed.event_type = "forced";
+                                    closed.to_state = OrderState::kClosed;
+                                    return absl::StatusOr<OrderChange>(closed);
+                                  })
+                    .ok());
+    auto applied = other_logic.ApplyPayments(
+        {Report(o, std::string("n-late-") + policy, "42000000000000000000" + o.id.substr(0, 4))});
+    ASSERT_TRUE(applied.ok()) << applied.status();
+    EXPECT_EQ(applied->at(0).order_state, OrderState::kPaid) << policy;
+    EXPECT_EQ(applied->at(0).flag_reason, "late_payment: paid after close, refund required");
+    EXPECT_EQ(Count("SELECT count(*) FROM refunds WHERE order_id = $1::uuid", o.id), 0) << policy;
+    EXPECT_EQ(Count("SELECT count(*) FROM order_events WHERE order_id = $1::uuid AND "
+                    "event_type = 'refund_requested'",
+                    o.id),
+              0);
+  }
 }
 
 TEST_F(OrderPgStoreTest, UnmatchedRefundsOnlyMoveForwardAndCountDeliveries) {

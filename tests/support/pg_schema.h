@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/pg/migrate.h"
@@ -15,8 +16,10 @@ namespace paymesh::testing {
 class ThrowawaySchema {
  public:
   // nullptr after recording a test failure (TEST_PG_DSN missing, or the migrations failed).
-  static std::unique_ptr<ThrowawaySchema> Create(const std::vector<pg::Migration>& migrations,
-                                                 size_t pool_size = 8);
+  // `settings`: the pool's session settings (pg::PoolOptions::settings).
+  static std::unique_ptr<ThrowawaySchema> Create(
+      const std::vector<pg::Migration>& migrations, size_t pool_size = 8,
+      std::vector<std::pair<std::string, std::string>> settings = {});
   ~ThrowawaySchema();
   ThrowawaySchema(const ThrowawaySchema&) = delete;
   ThrowawaySchema& operator=(const ThrowawaySchema&) = delete;
@@ -25,7 +28,8 @@ class ThrowawaySchema {
   const std::string& schema() const { return schema_; }
 
  private:
-  ThrowawaySchema(std::string dsn, std::string schema, size_t pool_size);
+  ThrowawaySchema(std::string dsn, std::string schema, size_t pool_size,
+                  std::vector<std::pair<std::string, std::string>> settings);
 
   std::string dsn_, schema_;
   std::unique_ptr<pg::Pool> pool_;

@@ -243,8 +243,10 @@ void FakeOrderStore::InsertRefund(const std::string& order_id, Refund f) {
 
 void FakeOrderStore::Write(Order& order, const OrderChange& change) {
   events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
+  std::string flag_reason = change.flag_reason;
   if (change.event_type == "late_payment" && refund_late_payments_) {
-    // As migration 0009's trigger: a full refund, PROCESSING, in the same change.
+    // As migration 0009's trigger: a full refund, PROCESSING, in the same change, and the flag
+    // says so.
     Refund f;
     f.out_refund_no = "RL";
     for (char c : order.id) {
@@ -255,6 +257,7 @@ void FakeOrderStore::Write(Order& order, const OrderChange& change) {
     f.status = RefundStatus::kProcessing;
     f.requested_by = kLatePaymentRefundRequester;
     f.idempotency_key = "late-payment";
+    flag_reason = "late_payment: paid after close, refund " + f.out_refund_no + " opened";
     EventDetail detail;
     detail.out_refund_no = f.out_refund_no;
     detail.refund_fen = f.amount_fen;
@@ -274,10 +277,10 @@ void FakeOrderStore::Write(Order& order, const OrderChange& change) {
     order.paid_at = change.paid_at;
   }
   if (change.late_payment) order.late_payment = true;
-  if (!change.flag_reason.empty()) {
+  if (!flag_reason.empty()) {
     // Every reason is kept: a later one never hides an earlier one.
     order.flagged = true;
-    order.flag_reason += (order.flag_reason.empty() ? "" : "; ") + change.flag_reason;
+    order.flag_reason += (order.flag_reason.empty() ? "" : "; ") + flag_reason;
   }
 }
 

@@ -27,7 +27,7 @@ class FakeOrderStore : public OrderStore {
   // FindByIdempotencyKey finds nothing, as when a concurrent request has not committed yet:
   // the key conflict then surfaces in InsertOrder.
   void HideIdempotencyLookups(bool hide);
-  // ORDER_LATE_PAYMENT_POLICY: "refund" (true, the default) or "flag".
+  // ORDER_LATE_PAYMENT_POLICY: "refund" (true: what order configures by default) or "flag".
   void RefundLatePayments(bool refund) { refund_late_payments_ = refund; }
 
   // One audit row, as order_events holds it.

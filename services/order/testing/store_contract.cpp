@@ -207,8 +207,10 @@ TEST_P(StoreContractTest, APaymentForAClosedOrderIsKeptAndFlagged) {
   Force(o, OrderState::kClosed);
   auto r = Apply(Report(o, "n-1"));
   ASSERT_TRUE(r.ok()) << r.status();
+  std::string hex = o.id;
+  std::erase(hex, '-');
   EXPECT_EQ(*r, (PaymentResult{PaymentOutcome::kApplied, o.id, OrderState::kPaid, true,
-                               "late_payment: paid after close, refund required"}));
+                               "late_payment: paid after close, refund RL" + hex + " opened"}));
   const Order got = Get(o.id);
   EXPECT_TRUE(got.late_payment);
   EXPECT_EQ(got.transaction_id, "4200000001");
@@ -218,13 +220,12 @@ TEST_P(StoreContractTest, APaymentForAClosedOrderIsKeptAndFlagged) {
   EXPECT_EQ(events[0].to_state, OrderState::kPaid);
   EXPECT_TRUE(EventsOf(o.id, "paid").empty());
 
-  // The "refund" policy (the default): the whole amount is on its way back, audited.
+  // The "refund" policy (order's default, set on the harness's connections): the whole amount is
+  // on its way back, audited.
   absl::StatusOr<std::vector<Refund>> refunds = store().ListRefunds(o.id);
   ASSERT_TRUE(refunds.ok()) << refunds.status();
   ASSERT_EQ(refunds->size(), 1u);
   const Refund& f = refunds->at(0);
-  std::string hex = o.id;
-  std::erase(hex, '-');
   EXPECT_EQ(f.out_refund_no, "RL" + hex);
   EXPECT_EQ(f.amount_fen, o.total_fen);
   EXPECT_EQ(f.status, RefundStatus::kProcessing);
@@ -396,9 +397,11 @@ TEST_P(StoreContractTest, EveryFlagReasonIsKept) {
   ASSERT_EQ(Apply(Report(o, "n-1", "4200000001"))->outcome, PaymentOutcome::kApplied);
   auto r = Apply(Report(o, "n-2", "4200000002"));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->flag_reason,
-            "late_payment: paid after close, refund required; duplicate_payment: 4200000002 "
-            "after 4200000001, refund required");
+  std::string hex = o.id;
+  std::erase(hex, '-');
+  EXPECT_EQ(r->flag_reason, "late_payment: paid after close, refund RL" + hex +
+                                " opened; duplicate_payment: 4200000002 after 4200000001, "
+                                "refund required");
   EXPECT_EQ(Get(o.id).flag_reason, r->flag_reason);
 }
 
