@@ -828,6 +828,28 @@ TEST_F(OrderPaymentLogicTest, ARefundReportForAnUnknownOrderIsKept) {
   EXPECT_EQ(store_.unmatched_refunds().size(), 1u);
 }
 
+// An unauthenticated (APIv2) report moves only a refund order started; of any other refund it is
+// kept for a person, the order untouched.
+TEST_F(OrderPaymentLogicTest, AnUnauthenticatedReportMovesOnlyARefundStartedHere) {
+  const Order o = PlaceOrder();
+  store_.SetState(o.id, OrderState::kPaid);
+  auto portal = logic_.ApplyRefundReport(
+      {o.out_trade_no, "PORTAL-V2", "5000003", RefundStatus::kSuccess, o.total_fen, true});
+  ASSERT_TRUE(portal.ok()) << portal.status();
+  EXPECT_TRUE(portal->order.id.empty());
+  EXPECT_EQ(store_.unmatched_refunds().count("PORTAL-V2"), 1u);
+  EXPECT_EQ(store_.GetOrderById(o.id)->state, OrderState::kPaid);
+  EXPECT_TRUE(store_.ListRefunds(o.id)->empty());
+
+  auto requested = logic_.RequestRefund({o.id, o.total_fen, "returned", "k-v2", "admin-1"});
+  ASSERT_TRUE(requested.ok()) << requested.status();
+  const std::string ours = requested->refund->out_refund_no;
+  auto applied = logic_.ApplyRefundReport(
+      {o.out_trade_no, ours, "5000004", RefundStatus::kSuccess, o.total_fen, true});
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->order.state, OrderState::kRefunded);
+}
+
 TEST_F(OrderPaymentLogicTest, ARefundReportFindsItsOrderByAnyPaymentAttempt) {
   const Order o = PlaceOrder();
   store_.SetState(o.id, OrderState::kPaid);

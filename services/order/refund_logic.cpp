@@ -2,6 +2,7 @@
 // refunds in view (OrderStore::UpdateRefunds), so concurrent requests cannot together refund
 // more than was paid.
 
+#include <algorithm>
 #include <utility>
 
 #include "common/crypto/crypto.h"
@@ -94,10 +95,22 @@ absl::StatusOr<RefundResult> OrderLogic::ApplyRefundReport(const RefundReport& r
   absl::StatusOr<Order> found = store_.GetOrderByOutTradeNo(report.out_trade_no);
   if (absl::IsNotFound(found.status())) return KeepUnmatchedRefund(report);
   ASSIGN_OR_RETURN(Order order, Described(std::move(found)));
-  return store_.UpdateRefunds(order.id,
-                              [&report](const Order& locked, const std::vector<Refund>& refunds) {
-                                return DecideRefundReport(locked, refunds, report);
-                              });
+  absl::StatusOr<RefundResult> result = store_.UpdateRefunds(
+      order.id,
+      [&report](const Order& locked,
+                const std::vector<Refund>& refunds) -> absl::StatusOr<RefundChange> {
+        const bool known = std::any_of(refunds.begin(), refunds.end(), [&](const Refund& f) {
+          return f.out_refund_no == report.out_refund_no;
+        });
+        if (report.known_refund_only && !known) {
+          return absl::NotFoundError("an unauthenticated report of a refund not started here");
+        }
+        return DecideRefundReport(locked, refunds, report);
+      });
+  if (report.known_refund_only && absl::IsNotFound(result.status())) {
+    return KeepUnmatchedRefund(report);
+  }
+  return result;
 }
 
 absl::StatusOr<RefundResult> OrderLogic::KeepUnmatchedRefund(const RefundReport& report) {

@@ -300,8 +300,9 @@ grpc::ServerUnaryReactor* OrderGrpcService::ApplyRefundReport(
         !v1::RefundStatus_IsValid(req->status())) {
       return absl::InvalidArgumentError("status must be a refund status");
     }
-    RefundReport report{req->out_trade_no(), req->out_refund_no(), req->refund_id(),
-                        static_cast<RefundStatus>(req->status() - 1), req->amount_fen()};
+    RefundReport report{req->out_trade_no(), req->out_refund_no(),
+                        req->refund_id(),    static_cast<RefundStatus>(req->status() - 1),
+                        req->amount_fen(),   req->known_refund_only()};
     ASSIGN_OR_RETURN(RefundResult result, logic_.ApplyRefundReport(report));
     return ToProto(result, logic_.Now(), resp);
   });

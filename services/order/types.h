@@ -240,6 +240,8 @@ struct RefundReport {
   std::string refund_id;
   RefundStatus status = RefundStatus::kProcessing;
   int64_t amount_fen = 0;  // the refund's amount
+  // The report cannot prove itself (APIv2): applied only to a refund already here.
+  bool known_refund_only = false;
 };
 
 }  // namespace paymesh::order

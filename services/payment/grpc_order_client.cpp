@@ -271,6 +271,7 @@ void GrpcOrderClient::ApplyRefundReport(const RefundReportInput& input,
   call->req.set_refund_id(input.refund_id);
   call->req.set_status(static_cast<ov1::RefundStatus>(input.status));
   call->req.set_amount_fen(input.amount_fen);
+  call->req.set_known_refund_only(input.known_refund_only);
   call->done = std::move(done);
   rpc::PrepareClientContext(call->ctx, timeout_, request_id);
   stub_->async()->ApplyRefundReport(

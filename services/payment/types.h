@@ -85,6 +85,7 @@ struct RefundReportInput {
   std::string refund_id;
   RefundStatus status = RefundStatus::kUnspecified;
   int64_t amount_fen = 0;
+  bool known_refund_only = false;  // unauthenticated (v2): only for refunds order already has
 };
 // A refund as order keeps it.
 struct RefundView {

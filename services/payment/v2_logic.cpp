@@ -121,6 +121,9 @@ absl::StatusOr<VerifiedReport> PaymentLogic::CheckV2Refund(const std::string& re
   report.out_trade_no = FieldOf(*info, "out_trade_no");
   report.out_refund_no = FieldOf(*info, "out_refund_no");
   report.refund_id = FieldOf(*info, "refund_id");
+  // ECB authenticates nothing (blocks of genuine messages can be replayed and spliced): order
+  // applies it only to a refund it already has, and keeps any other for a person.
+  report.known_refund_only = true;
   if (report.out_trade_no.empty() || report.out_refund_no.empty()) {
     return absl::InvalidArgumentError("v2 refund without out_trade_no or out_refund_no");
   }

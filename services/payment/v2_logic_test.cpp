@@ -184,6 +184,7 @@ TEST_F(V2NotificationTest, ARefundNotificationAppliesThroughTheRefundPath) {
   EXPECT_EQ(r.refund_id, "50000000382019052709732678859");
   EXPECT_EQ(r.status, RefundStatus::kSuccess);
   EXPECT_EQ(r.amount_fen, 40);
+  EXPECT_TRUE(r.known_refund_only) << "ECB proves nothing: only for refunds order has";
   EXPECT_EQ(orders_.GetOrder("order-1")->state, OrderState::kPartiallyRefunded);
 }
 

@@ -142,6 +142,37 @@ TEST_F(PaymentRefundTest, OnlyAnAdminRefunds) {
   EXPECT_EQ(Str(GetOrder(OrderId(order)), {"state"}), "PAID");
 }
 
+// An APIv2 refund notification of a refund paymesh started (WeChat's own notification lost):
+// it applies, once, through the same path; the order ends REFUNDED.
+TEST_F(PaymentRefundTest, AV2RefundNotificationOfOurRefundApplies) {
+  const json::value order = PaidOrder();
+  const std::string id = OrderId(order);
+  SimFaults faults;
+  faults.drop_first = 100;  // the v3 refund notification never arrives
+  ASSERT_TRUE(sim().SetFaults(faults, OutTradeNo(order)));
+  HttpResponse r = Refund(id, TotalFen(order), "v2-full");
+  ASSERT_EQ(r.status, 200) << r;
+  const std::string out_refund_no = Str(Json(r), {"out_refund_no"});
+  ASSERT_EQ(Str(GetOrder(id), {"state"}), "PAID");
+  const std::string body =
+      V2RefundNotification(stack(),
+                           {{"out_trade_no", OutTradeNo(order)},
+                            {"out_refund_no", out_refund_no},
+                            {"refund_id", Str(RefundsAtWechat(order).at(0), {"refund_id"})},
+                            {"total_fee", std::to_string(TotalFen(order))},
+                            {"refund_fee", std::to_string(TotalFen(order))},
+                            {"refund_status", "SUCCESS"},
+                            {"success_time", "2026-12-05 10:46:01"}},
+                           SimStateFile(stack(), "v2_key"));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse v2 =
+        api().Send("POST", "/wechat/notify/v2/refund", body, "", {{"Content-Type", "text/xml"}});
+    EXPECT_EQ(v2.status, 200) << v2;
+  }
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "REFUNDED");
+  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 1);
+}
+
 // The settling job asks WeChat about refunds still PROCESSING after a second.
 class RefundReconcileTest : public PaymentRefundTest {
  protected:

@@ -1,8 +1,11 @@
 #include "tests/e2e/payment_util.h"
 
+#include <fstream>
+#include <iterator>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_join.h"
+#include "common/wechatpay/v2.h"
 #include "tests/support/test_env.h"
 
 namespace paymesh::e2e {
@@ -71,6 +74,24 @@ json::value PaymentTest::WaitForState(const std::string& order_id, const std::st
 }
 
 std::string OrderId(const json::value& order) { return Str(order, {"id"}); }
+std::string SimStateFile(const Stack& stack, const std::string& name) {
+  std::ifstream in(stack.wechat().state_dir + "/" + name);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+std::string V2RefundNotification(const Stack& stack, const std::map<std::string, std::string>& info,
+                                 const std::string& v2_key) {
+  absl::StatusOr<std::string> sealed = wechatpay::EncryptV2RefundInfo(info, v2_key);
+  EXPECT_TRUE(sealed.ok()) << sealed.status();
+  return wechatpay::SerializeV2Xml({{"return_code", "SUCCESS"},
+                                    {"appid", stack.wechat().appid},
+                                    {"mch_id", stack.wechat().mchid},
+                                    {"nonce_str", "TeqClE3i0mvn3DrK"},
+                                    {"req_info", sealed.value_or("")}});
+}
+
 std::string OutTradeNo(const json::value& order) { return Str(order, {"out_trade_no"}); }
 
 int64_t TotalFen(const json::value& order) {

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -47,6 +48,13 @@ class PaymentTest : public ShopperTest {
  private:
   std::unique_ptr<Sim> sim_;
 };
+
+// A file of the simulator's state directory (its keys: v2_key, apiv3_key, ...), trimmed.
+std::string SimStateFile(const Stack& stack, const std::string& name);
+
+// The APIv2 XML refund notification WeChat would send of `info` (req_info sealed with `v2_key`).
+std::string V2RefundNotification(const Stack& stack, const std::map<std::string, std::string>& info,
+                                 const std::string& v2_key);
 
 // order.id, order.out_trade_no and order.total_fen of an order in JSON.
 std::string OrderId(const boost::json::value& order);

@@ -2,12 +2,12 @@
 // once (MD5 and HMAC-SHA256 signs); a bad sign, an entity, a billion-laughs payload or an
 // oversized body is refused and changes nothing; a v2 refund notification is recorded once.
 
-#include <fstream>
-#include <iterator>
+#include <pqxx/pqxx>
 #include <string>
 
 #include "common/wechatpay/v2.h"
 #include "tests/e2e/payment_util.h"
+#include "tests/support/test_env.h"
 
 namespace paymesh::e2e {
 namespace {
@@ -26,12 +26,7 @@ class PaymentV2Test : public PaymentTest {
     return api().Send("POST", "/wechat/notify/v2/pay", body, "", {{"Content-Type", "text/xml"}});
   }
 
-  std::string V2Key() {
-    std::ifstream in(stack().wechat().state_dir + "/v2_key");
-    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-    return key;
-  }
+  std::string V2Key() { return SimStateFile(stack(), "v2_key"); }
 
   // What WeChat would say of a payment of `order`, signed with `key`.
   std::string Notification(const json::value& order, const std::string& key) {
@@ -101,42 +96,44 @@ TEST_F(PaymentV2Test, RefusedNotificationsChangeNothing) {
   EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAID");
 }
 
-// A v2 refund notification (§9.6: no sign, req_info sealed with the MD5 of the v2 key), on the
-// v2 refund route: recorded once however often WeChat repeats it; one sealed with another key
-// changes nothing.
-TEST_F(PaymentV2Test, ARefundNotificationIsRecordedOnceAndAForgedOneRefused) {
+// A v2 refund notification of a refund paymesh did not start (§9.6: no sign; its req_info,
+// AES-ECB under the MD5 of the v2 key, authenticates nothing): acknowledged and kept for a
+// person, the order untouched; one sealed with another key is refused. (A v2 report of a refund
+// paymesh started applies: payment_refund_test.cpp.)
+TEST_F(PaymentV2Test, ARefundNotificationOfAnUnknownRefundIsKeptAndAForgedOneRefused) {
   const json::value order = CreateOrder();
   const std::string id = OrderId(order), no = OutTradeNo(order);
   ASSERT_TRUE(PayNative(id).is_object());
   ASSERT_EQ(sim().Pay(no).status, 200);
   ASSERT_EQ(Str(WaitForState(id, "PAID"), {"state"}), "PAID");
-  const auto notification = [&](const std::string& key) {
-    const wechatpay::V2Fields info = {{"out_trade_no", no},
-                                      {"out_refund_no", "portal-v2-" + id.substr(0, 8)},
-                                      {"refund_id", "50000000382019052709732678859"},
-                                      {"total_fee", std::to_string(TotalFen(order))},
-                                      {"refund_fee", std::to_string(TotalFen(order))},
-                                      {"refund_status", "SUCCESS"},
-                                      {"success_time", "2026-12-05 10:46:01"}};
-    return wechatpay::SerializeV2Xml({{"return_code", "SUCCESS"},
-                                      {"appid", stack().wechat().appid},
-                                      {"mch_id", stack().wechat().mchid},
-                                      {"nonce_str", "TeqClE3i0mvn3DrK"},
-                                      {"req_info", *wechatpay::EncryptV2RefundInfo(info, key)}});
-  };
+  const std::string out_refund_no = "portal-v2-" + id.substr(0, 8);
+  const std::map<std::string, std::string> info = {{"out_trade_no", no},
+                                                   {"out_refund_no", out_refund_no},
+                                                   {"refund_id", "50000000382019052709732678859"},
+                                                   {"total_fee", std::to_string(TotalFen(order))},
+                                                   {"refund_fee", std::to_string(TotalFen(order))},
+                                                   {"refund_status", "SUCCESS"},
+                                                   {"success_time", "2026-12-05 10:46:01"}};
   const auto post = [&](const std::string& body) {
     return api().Send("POST", "/wechat/notify/v2/refund", body, "", {{"Content-Type", "text/xml"}});
   };
-  HttpResponse forged = post(notification("ffffffffffffffffffffffffffffffff"));
+  HttpResponse forged =
+      post(V2RefundNotification(stack(), info, "ffffffffffffffffffffffffffffffff"));
   EXPECT_EQ(forged.status, 401) << forged;
-  EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAID");
-  for (int i = 0; i < 3; ++i) {
-    HttpResponse r = post(notification(V2Key()));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = post(V2RefundNotification(stack(), info, V2Key()));
     EXPECT_EQ(r.status, 200) << r;
     EXPECT_NE(r.body.find("<return_code><![CDATA[SUCCESS]]></return_code>"), std::string::npos);
   }
-  EXPECT_EQ(Str(GetOrder(id), {"state"}), "REFUNDED");
-  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 1);
+  EXPECT_EQ(Str(GetOrder(id), {"state"}), "PAID");
+  EXPECT_EQ(CountEvents(stack(), id, "refunded"), 0);
+  pqxx::connection c(paymesh::testing::PgDsn());
+  pqxx::read_transaction tx(c);
+  tx.exec0("SET LOCAL search_path TO " + tx.quote_name(stack().OrderSchema()));
+  EXPECT_EQ(tx.exec_params1("SELECT reports FROM unmatched_refund_reports WHERE out_refund_no = $1",
+                            out_refund_no)[0]
+                .as<int>(),
+            2);
 }
 
 }  // namespace
