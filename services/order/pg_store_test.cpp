@@ -140,6 +140,21 @@ class OrderPgStoreTest : public ::testing::Test {
     return n.value_or(-1);
   }
 
+  // Puts the order in `state` (event "forced"), paid by `transaction_id` when given.
+  bool Force(const std::string& order_id, OrderState state, std::string transaction_id = "") {
+    return store_
+        ->UpdateOrder(order_id,
+                      [&](const Order&) {
+                        OrderChange change;
+                        change.event_type = "forced";
+                        change.to_state = state;
+                        change.transaction_id = transaction_id;
+                        if (!transaction_id.empty()) change.paid_at = time::SystemClock().Now();
+                        return absl::StatusOr<OrderChange>(change);
+                      })
+        .ok();
+  }
+
   int64_t OrderRows(const std::string& user) {
     return Count("SELECT count(*) FROM orders WHERE user_id = $1", user);
   }
@@ -636,15 +651,7 @@ TEST_F(OrderPgStoreTest, OnlyTheRefundPolicyOpensARefundForALatePayment) {
     auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}}, ""});
     ASSERT_TRUE(placed.ok()) << placed.status();
     const Order o = placed->order;
-    ASSERT_TRUE(store_
-                    ->UpdateOrder(o.id,
-                                  [](const Order&) {
-                                    OrderChange closed;
-                                    closed.event_type = "forced";
-                                    closed.to_state = OrderState::kClosed;
-                                    return absl::StatusOr<OrderChange>(closed);
-                                  })
-                    .ok());
+    ASSERT_TRUE(Force(o.id, OrderState::kClosed));
     auto applied = other_logic.ApplyPayments(
         {Report(o, std::string("n-late-") + policy, "42000000000000000000" + o.id.substr(0, 4))});
     ASSERT_TRUE(applied.ok()) << applied.status();
@@ -686,17 +693,7 @@ TEST_F(OrderPgStoreTest, TwentyConcurrentPartialRefundsNeverExceedTheTotal) {
   auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}, {"COFFEE-YUNNAN-500G", 1}}, ""});
   ASSERT_TRUE(placed.ok()) << placed.status();
   const Order order = placed->order;
-  ASSERT_TRUE(store_
-                  ->UpdateOrder(order.id,
-                                [](const Order&) {
-                                  OrderChange paid;
-                                  paid.event_type = "forced";
-                                  paid.to_state = OrderState::kPaid;
-                                  paid.transaction_id = "4200000000000000000001";
-                                  paid.paid_at = time::SystemClock().Now();
-                                  return absl::StatusOr<OrderChange>(paid);
-                                })
-                  .ok());
+  ASSERT_TRUE(Force(order.id, OrderState::kPaid, "4200000000000000000001"));
   // Each asks for a tenth of the total, rounded up: at most nine fit.
   const int64_t part = order.total_fen / 10 + 1;
   constexpr int kThreads = 20;

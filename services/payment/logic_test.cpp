@@ -11,6 +11,7 @@
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
 #include "services/payment/testing/fake_identity_api.h"
+#include "services/payment/testing/fake_key_refresher.h"
 #include "services/payment/testing/fake_order_api.h"
 #include "services/payment/testing/fake_wechat_api.h"
 
@@ -543,20 +544,8 @@ TEST_F(PaymentLogicTest, UnknownPlatformKeyIsRetriedAndAppliesNothing) {
 // rotated certificate) and is then applied; one it cannot find is RETRY; a probe or a stale
 // notification never makes it ask.
 TEST_F(PaymentLogicTest, UnknownSerialWaitsForTheKeyRefresher) {
-  class Refresher final : public KeyRefresher {
-   public:
-    Refresher(wechatpay::Verifier& v, const crypto::RsaPrivateKey& k) : verifier(v), key(k) {}
-    void AwaitSerial(std::string serial, std::function<void(bool)> done) override {
-      asked.push_back(serial);
-      if (serial == "6A57F09EFDC096DE") verifier.SetCertificates({{serial, 1, key.PublicKey()}});
-      done(verifier.HasKey(serial));
-    }
-    wechatpay::Verifier& verifier;
-    const crypto::RsaPrivateKey& key;
-    std::vector<std::string> asked;
-  };
   const crypto::RsaPrivateKey rotated = crypto::RsaPrivateKey::Generate(2048);
-  Refresher refresher(verifier_, rotated);
+  testing::FakeKeyRefresher refresher(verifier_, "6A57F09EFDC096DE", rotated);
   logic_->SetKeyRefresher(&refresher);
   orders_.PutOrder(SampleOrder(OrderState::kPaying));
 

@@ -8,6 +8,7 @@
 #include "common/http/testing/fake_transport.h"
 #include "common/time/testing/fake_clock.h"
 #include "common/wechatpay/signing.h"
+#include "services/payment/testing/fake_key_refresher.h"
 
 namespace paymesh::payment {
 namespace {
@@ -310,20 +311,8 @@ TEST_F(WechatClientTest, TamperedBodyUnknownSerialAndMissingHeadersAreRefused) {
 // answer verifies; a serial the refresher cannot find stays refused. Certificates are
 // downloaded unverified (the caller checks them) and requests name the preferred serial.
 TEST_F(WechatClientTest, UnknownSerialAsksTheKeyRefresherOnce) {
-  class AddsTheKey final : public KeyRefresher {
-   public:
-    AddsTheKey(wechatpay::Verifier& v, const crypto::RsaPrivateKey& k) : verifier(v), key(k) {}
-    void AwaitSerial(std::string serial, std::function<void(bool)> done) override {
-      asked.push_back(serial);
-      if (serial == "6A57F09EFDC096DE") verifier.SetCertificates({{serial, 1, key.PublicKey()}});
-      done(verifier.HasKey(serial));
-    }
-    wechatpay::Verifier& verifier;
-    const crypto::RsaPrivateKey& key;
-    std::vector<std::string> asked;
-  };
   const crypto::RsaPrivateKey rotated = crypto::RsaPrivateKey::Generate(2048);
-  AddsTheKey refresher(verifier_, rotated);
+  testing::FakeKeyRefresher refresher(verifier_, "6A57F09EFDC096DE", rotated);
   client_->SetKeyRefresher(&refresher);
   transport_.Enqueue(Signed(200, R"({"code_url":"weixin://a"})", 0, rotated, "6A57F09EFDC096DE"));
   transport_.Enqueue(Signed(200, R"({"code_url":"weixin://b"})", 0, rotated, "7B00INVENTED"));

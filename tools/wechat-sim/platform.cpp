@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <utility>
 
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
@@ -20,45 +21,41 @@ std::string NewSerial() {
   return crypto::HexUpper(bytes);
 }
 
+template <typename E>
+using Names = std::pair<E, const char*>[3];
+constexpr Names<PlatformMode> kModeNames = {{PlatformMode::kPublicKey, "pubkey"},
+                                            {PlatformMode::kCertificate, "cert"},
+                                            {PlatformMode::kDual, "dual"}};
+constexpr Names<NotifySerial> kNotifySerialNames = {{NotifySerial::kAlternate, "alternate"},
+                                                    {NotifySerial::kPublicKey, "pubkey"},
+                                                    {NotifySerial::kCertificate, "cert"}};
+
+template <typename E>
+std::optional<E> ValueOf(const Names<E>& names, std::string_view name) {
+  for (const auto& [value, text] : names) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+template <typename E>
+const char* NameOf(const Names<E>& names, E value) {
+  for (const auto& [v, text] : names) {
+    if (v == value) return text;
+  }
+  return names[0].second;
+}
+
 }  // namespace
 
 std::optional<PlatformMode> PlatformModeOf(std::string_view name) {
-  if (name == "pubkey") return PlatformMode::kPublicKey;
-  if (name == "cert") return PlatformMode::kCertificate;
-  if (name == "dual") return PlatformMode::kDual;
-  return std::nullopt;
+  return ValueOf(kModeNames, name);
 }
-
-const char* PlatformModeName(PlatformMode mode) {
-  switch (mode) {
-    case PlatformMode::kPublicKey:
-      return "pubkey";
-    case PlatformMode::kCertificate:
-      return "cert";
-    case PlatformMode::kDual:
-      return "dual";
-  }
-  return "pubkey";
-}
-
+const char* PlatformModeName(PlatformMode mode) { return NameOf(kModeNames, mode); }
 std::optional<NotifySerial> NotifySerialOf(std::string_view name) {
-  if (name == "alternate") return NotifySerial::kAlternate;
-  if (name == "pubkey") return NotifySerial::kPublicKey;
-  if (name == "cert") return NotifySerial::kCertificate;
-  return std::nullopt;
+  return ValueOf(kNotifySerialNames, name);
 }
-
-const char* NotifySerialName(NotifySerial serial) {
-  switch (serial) {
-    case NotifySerial::kAlternate:
-      return "alternate";
-    case NotifySerial::kPublicKey:
-      return "pubkey";
-    case NotifySerial::kCertificate:
-      return "cert";
-  }
-  return "alternate";
-}
+const char* NotifySerialName(NotifySerial serial) { return NameOf(kNotifySerialNames, serial); }
 
 absl::StatusOr<PlatformCertificate> PlatformCertificateOf(crypto::RsaPrivateKey key,
                                                           std::string_view pem) {
