@@ -26,6 +26,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/log/log.h"
+#include "common/metrics/metrics.h"
 
 namespace paymesh::http {
 namespace {
@@ -98,6 +99,21 @@ std::optional<Response> ErrorResponseFor(const beast::error_code& ec, std::strin
     return Response::Json(400, ErrorJson("INVALID_ARGUMENT", "malformed HTTP request", request_id));
   }
   return std::nullopt;
+}
+
+// A request refused before any handler saw it (malformed, too large): logged once with its
+// request id — the one the client was given — and counted, like the access log does for the rest.
+void RecordRefusal(const Response& answer, std::string_view reason, const std::string& request_id,
+                   const std::string& remote_ip) {
+  static metrics::Counter& refused = metrics::Registry::Default().AddCounter(
+      "http_requests_refused_total",
+      "Requests refused by the HTTP layer before routing (400 malformed, 413, 431), by status",
+      {"status"});
+  refused.Inc({std::to_string(answer.status)});
+  log::Info("request refused", {{"request_id", request_id},
+                                {"status", answer.status},
+                                {"reason", std::string(reason)},
+                                {"remote_ip", remote_ip}});
 }
 
 std::string RequestIdOf(const BeastRequest& msg) {
@@ -301,6 +317,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<beast::tcp_stream> s
       const std::string request_id = RequestIdOf(parser.get());
       std::optional<Response> answer = ErrorResponseFor(ec, request_id);
       if (answer) {
+        RecordRefusal(*answer, ec.message(), request_id, remote_ip);
         const unsigned version = parser.get().version() == 10 ? 10 : 11;
         co_await AnswerAndClose(*stream, std::move(*answer), request_id, version);
       }
@@ -311,11 +328,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<beast::tcp_stream> s
     BeastRequest msg = parser.release();
     if (msg.version() != 10 && msg.version() != 11) {
       const std::string request_id = RequestIdOf(msg);
-      co_await AnswerAndClose(
-          *stream,
-          Response::Json(400,
-                         ErrorJson("INVALID_ARGUMENT", "unsupported HTTP version", request_id)),
-          request_id, 11);
+      Response answer = Response::Json(
+          400, ErrorJson("INVALID_ARGUMENT", "unsupported HTTP version", request_id));
+      RecordRefusal(answer, "unsupported HTTP version", request_id, remote_ip);
+      co_await AnswerAndClose(*stream, std::move(answer), request_id, 11);
       co_return;
     }
     Request req = ToRequest(msg, remote_ip);

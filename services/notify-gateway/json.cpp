@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "common/rpc/timestamp.h"
 #include "common/time/rfc3339.h"
+#include "services/notify-gateway/json_keys.h"
 
 namespace paymesh::gateway {
 namespace {
@@ -86,14 +87,15 @@ std::string OutcomeName(order::v1::PaymentOutcome outcome) {
                   "PAYMENT_OUTCOME_");
 }
 
-namespace {}  // namespace
-
 absl::StatusOr<JsonObject> ParseObject(std::string_view body,
                                        std::initializer_list<std::string_view> allowed) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) return absl::InvalidArgumentError("malformed JSON body");
   if (!v.is_object()) return absl::InvalidArgumentError("request body must be a JSON object");
+  if (std::optional<std::string> twice = FirstDuplicateKey(body)) {
+    return absl::InvalidArgumentError("duplicate field " + Quoted(*twice));
+  }
   JsonObject object = std::move(v.get_object());
   absl::Status fields = CheckFields(object, "", allowed);
   if (!fields.ok()) return fields;

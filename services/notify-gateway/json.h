@@ -27,7 +27,8 @@ namespace paymesh::gateway {
 using JsonObject = boost::json::object;
 
 // The body must be one JSON object whose keys are all in `allowed`: malformed JSON, another
-// JSON type and unknown fields ("unknown field 'x'") are errors.
+// JSON type, unknown fields ("unknown field 'x'") and a field named twice at any depth
+// ("duplicate field 'x'") are errors.
 absl::StatusOr<JsonObject> ParseObject(std::string_view body,
                                        std::initializer_list<std::string_view> allowed);
 // Same rule for a nested object (`where` names it in messages, e.g. "items[0]").

@@ -34,6 +34,26 @@ TEST(ParseObjectTest, RejectsMalformedNonObjectAndUnknown) {
   EXPECT_EQ(Message(o.status()), "unknown field 'admin'");
 }
 
+// Boost keeps the last of two equal keys; a body with two "items" arrays must not order the
+// second one while another reader would see the first.
+TEST(ParseObjectTest, RefusesAFieldNamedTwiceAtAnyDepth) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"items":[1],"items":[2]})", "duplicate field 'items'"},
+      {R"({"items":[{"sku":"A","sku":"B"}]})", "duplicate field 'sku'"},
+      {R"({"a":{"b":{"c":1,"c":2}}})", "duplicate field 'c'"},
+      {R"({"items":1,"\u0069tems":2})", "duplicate field 'items'"},  // equal once unescaped
+  };
+  for (const auto& [body, message] : cases) {
+    absl::StatusOr<JsonObject> o = ParseObject(body, {"items", "a"});
+    ASSERT_FALSE(o.ok()) << body;
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(Message(o.status()), message) << body;
+  }
+  // The same key in sibling objects, or a key equal to a value, is fine.
+  EXPECT_TRUE(ParseObject(R"({"items":[{"sku":"A"},{"sku":"B"}]})", {"items"}).ok());
+  EXPECT_TRUE(ParseObject(R"({"a":"a","items":{"a":1}})", {"items", "a"}).ok());
+}
+
 TEST(ParseObjectTest, InvalidUtf8InAStringIsMalformed) {
   EXPECT_FALSE(ParseObject("{\"a\":\"\xc3\x28\"}", {"a"}).ok());
 }

@@ -173,6 +173,28 @@ TEST_F(BadInputTest, UnknownFieldsAndWrongTypesAre400) {
   ExpectNoOrders();
 }
 
+// Two fields of one name: Boost would keep the last, another reader the first. A cart with two
+// "items" arrays must not order the second one: refused, nothing ordered.
+TEST_F(BadInputTest, AFieldNamedTwiceIs400AndChangesNothing) {
+  const std::string sku = catalogue_[0].sku;
+  const std::string line = R"({"sku":")" + sku + R"(","quantity":1})";
+  for (const std::string& body :
+       {R"({"items":[)" + line + R"(],"items":[{"sku":")" + sku + R"(","quantity":50}]})",
+        R"({"items":[{"sku":")" + sku + R"(","quantity":1,"quantity":50}]})"}) {
+    HttpResponse r = api().Post("/api/v1/orders", body, tokens_.access);
+    EXPECT_TRUE(IsError(r, 400, "INVALID_ARGUMENT")) << body;
+    EXPECT_NE(r.body.find("duplicate field"), std::string::npos) << r;
+  }
+  HttpResponse listed = api().Get("/api/v1/orders", tokens_.access);
+  ASSERT_EQ(listed.status, 200) << listed;
+  EXPECT_TRUE(Json(listed).at("orders").as_array().empty()) << listed;
+  const std::string user = NewUsername();
+  EXPECT_TRUE(IsError(
+      api().Post("/api/v1/auth/register",
+                 R"({"username":")" + user + R"(","password":"long enough","password":"x"})"),
+      400, "INVALID_ARGUMENT"));
+}
+
 TEST_F(BadInputTest, OversizedBodyIs413AndOversizedHeadersAre431) {
   // The gateway's defaults: 64 KiB of body, 16 KiB of headers.
   const std::string big_body = json::serialize(
@@ -181,6 +203,16 @@ TEST_F(BadInputTest, OversizedBodyIs413AndOversizedHeadersAre431) {
 
   HttpResponse r = api().Get("/api/v1/products", "", {{"X-Filler", std::string(20 * 1024, 'h')}});
   EXPECT_TRUE(IsError(r, 431, "HEADERS_TOO_LARGE"));
+  // Refused before routing, but the request id the client got is in the gateway's log, once.
+  const std::string refused_id = r.Header("X-Request-Id");
+  ASSERT_FALSE(refused_id.empty());
+  const auto mentions = [&](const std::string& id) {
+    const std::string log = stack().LogTail(testing::Service::kGateway, 100000);
+    size_t n = 0;
+    for (size_t at = log.find(id); at != std::string::npos; at = log.find(id, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(mentions(refused_id), 1u) << stack().LogTail(testing::Service::kGateway, 5);
 
   // Many small headers add up the same way.
   HttpHeaders many;
