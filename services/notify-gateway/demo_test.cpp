@@ -5,11 +5,17 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+#include <cctype>
 #include <fstream>
+#include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
+#include "services/notify-gateway/gateway.h"
+#include "services/notify-gateway/testing/fake_upstreams.h"
 #include "services/notify-gateway/testing/harness.h"
 
 namespace paymesh::gateway {
@@ -23,6 +29,35 @@ std::string ReadSourceFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Every route the gateway serves is in its OpenAPI document and every operation of the document
+// is a route: neither can be added without the other. (The e2e suites check every answer's
+// status, content type and body against the document.)
+TEST(OpenApiDocumentTest, DescribesExactlyTheRoutesServed) {
+  EXPECT_EQ(EmbeddedOpenApiJson(), ReadSourceFile("services/notify-gateway/openapi.json"));
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(EmbeddedOpenApiJson(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(doc.at("openapi"), "3.1.0");
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      std::string upper(method);
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.emplace(upper, std::string(path));
+    }
+  }
+  testing::FakeUpstreams upstreams;
+  std::unique_ptr<Router> router = BuildRouter(RouterOptions{}, upstreams);
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& route : router->Routes()) served.insert(route);
+  for (const auto& route : served) {
+    EXPECT_TRUE(documented.count(route)) << route.first << " " << route.second << " undocumented";
+  }
+  for (const auto& op : documented) {
+    EXPECT_TRUE(served.count(op)) << op.first << " " << op.second << " documented, not served";
+  }
 }
 
 TEST(DemoPageTest, TheBinaryCarriesThePageAsWritten) {

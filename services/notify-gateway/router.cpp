@@ -155,4 +155,10 @@ boost::asio::awaitable<http::Response> Router::Handle(http::Request& req) const 
   co_return res;
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 }  // namespace paymesh::gateway

@@ -48,6 +48,10 @@ class Router {
   // JSON 405 with `Allow`, a handler that throws a JSON 500. Thread-safe; never throws.
   boost::asio::awaitable<http::Response> Handle(http::Request& req) const;
 
+  // Every route as {method, pattern}, in the order added (the OpenAPI document is checked
+  // against it).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+
  private:
   struct Route {
     std::string method;

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
 
 #include "common/crypto/crypto.h"
+#include "tests/support/openapi.h"
 #include "tests/support/test_env.h"
 
 namespace paymesh::e2e {
@@ -49,11 +54,41 @@ void E2eTest::SetUp() {
   ASSERT_TRUE(start_error_.ok()) << "the e2e stack did not start: " << start_error_;
 }
 
+namespace {
+
+// The gateway's own /openapi.json, fetched once per gateway address; null (and a recorded
+// failure) when it cannot be had.
+const testing::OpenApiDocument* DocumentOf(const std::string& host, int port) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, int>, std::unique_ptr<testing::OpenApiDocument>> docs;
+  std::lock_guard lock(mu);
+  auto& doc = docs[{host, port}];
+  if (doc == nullptr) {
+    HttpResponse r = testing::Send(host, port, "GET", "/openapi.json", {}, "");
+    absl::StatusOr<testing::OpenApiDocument> parsed = testing::OpenApiDocument::Parse(r.body);
+    if (r.status != 200 || !parsed.ok()) {
+      ADD_FAILURE() << "GET /openapi.json: " << r;
+      return nullptr;
+    }
+    doc = std::make_unique<testing::OpenApiDocument>(std::move(*parsed));
+  }
+  return doc.get();
+}
+
+}  // namespace
+
+// Every answer is checked against the gateway's OpenAPI document, so it cannot drift.
 HttpResponse Api::Send(const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token,
                        HttpHeaders headers) const {
   if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  return testing::Send(host_, port_, method, target, headers, body);
+  HttpResponse r = testing::Send(host_, port_, method, target, headers, body);
+  if (r.status == 0) return r;
+  if (const testing::OpenApiDocument* doc = DocumentOf(host_, port_)) {
+    const absl::Status st = doc->Check(method, target, r.status, r.Header("Content-Type"), r.body);
+    EXPECT_TRUE(st.ok()) << "the answer departs from /openapi.json: " << st.message();
+  }
+  return r;
 }
 
 HttpResponse Api::Get(const std::string& target, const std::string& token,

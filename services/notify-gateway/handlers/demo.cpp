@@ -74,6 +74,13 @@ void AddDemoRoutes(Router& router, std::string_view sim_origin) {
   };
   router.Add("GET", "/", serve);
   router.Add("GET", "/demo", std::move(serve));
+  router.Add("GET", "/openapi.json",
+             [](http::Request&, const PathParams&) -> awaitable<http::Response> {
+               http::Response res = http::Response::Json(200, std::string(EmbeddedOpenApiJson()));
+               res.SetHeader("Cache-Control", "no-cache");
+               res.SetHeader("Access-Control-Allow-Origin", "*");  // for API explorers
+               co_return res;
+             });
 }
 
 }  // namespace paymesh::gateway

@@ -1,7 +1,9 @@
 #pragma once
 
 // GET / and GET /demo: the demo shop page (demo/index.html, compiled into the binary) under a
-// strict Content-Security-Policy. Served with the REST API (route modes all and api).
+// strict Content-Security-Policy; GET /openapi.json: the API's OpenAPI 3.1 document
+// (openapi.json, compiled in; the e2e suites check every response against it). Served with the
+// REST API (route modes all and api).
 
 #include <memory>
 #include <string>
@@ -11,8 +13,9 @@
 
 namespace paymesh::gateway {
 
-// The text of demo/index.html (generated at build time).
+// The texts of demo/index.html and openapi.json (generated at build time).
 std::string_view EmbeddedDemoHtml();
+std::string_view EmbeddedOpenApiJson();
 
 struct DemoPage {
   std::string html;
