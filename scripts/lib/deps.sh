@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages paymesh needs, only those missing (idempotent).
+#   scripts/lib/deps.sh          what building and running the stack needs
+#   scripts/lib/deps.sh --test   and what the tests need besides (chromium for the shop's
+#                                browser tests)
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
 )
+[ "${1:-}" = --test ] && PACKAGES+=(chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

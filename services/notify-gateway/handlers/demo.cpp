@@ -56,8 +56,9 @@ DemoPage BuildDemoPage(std::string_view html_template, std::string_view sim_orig
   const std::string scripts = absl::StrJoin(InlineHashes(page.html, "script"), " ");
   const std::string styles = absl::StrJoin(InlineHashes(page.html, "style"), " ");
   page.content_security_policy =
-      "default-src 'self'; script-src 'self' " + scripts + "; style-src 'self' " + styles +
-      "; img-src 'self' blob:; connect-src 'self' " + std::string(sim_origin) +
+      "default-src 'self'; script-src 'self' " + std::string(sim_origin) + " " + scripts +
+      "; style-src 'self' " + styles + "; img-src 'self' blob:; connect-src 'self' " +
+      std::string(sim_origin) +
       "; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   return page;
 }

@@ -24,7 +24,8 @@ struct DemoPage {
 
 // The page with the simulator origin filled into its `{{PAYMESH_SIM_URL}}` placeholder, and a
 // policy that allows 'self', exactly the page's own inline <script> and <style> elements (by
-// SHA-256), blob: images (the QR code) and connections to the simulator. `sim_origin` must be
+// SHA-256), the simulator's scripts (its WeChat JS bridge, standing in for WeChat's own), blob:
+// images (the QR code) and connections to the simulator. `sim_origin` must be
 // an origin (config checks it).
 DemoPage BuildDemoPage(std::string_view html_template, std::string_view sim_origin);
 
