@@ -159,6 +159,20 @@ const orderRows = (page) => page.$$eval('#orders tr[data-order]', (rows) => rows
     await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#wechat-base')]);
     await waitText(page, '#who', '^Signed in as ');
   });
+  await step('sign in with WeChat sharing the profile, and as the mini program', async () => {
+    await page.click('#logout');
+    await waitText(page, '#who', 'Not signed in');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#wechat-userinfo')]);
+    await waitText(page, '#who', '^Signed in as ');
+    await page.click('#logout');
+    await waitText(page, '#who', 'Not signed in');
+    await page.click('#miniprogram');
+    await waitText(page, '#who', '^Signed in as ');
+    await page.click('#logout');
+    await waitText(page, '#who', 'Not signed in');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#wechat-base')]);
+    await waitText(page, '#who', '^Signed in as ');
+  });
   await step('inside WeChat: JSAPI pay through the JS bridge', async () => {
     await page.click('#in-wechat');
     await setQuantity(page, 0, 1);
