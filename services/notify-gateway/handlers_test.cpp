@@ -525,11 +525,26 @@ TEST_F(GatewayTest, BadItemsAre400) {
   EXPECT_TRUE(fake_.create_order_calls.empty());
 }
 
-TEST_F(GatewayTest, TooManyItemsIs400) {
+// The gateway states order's ranges (50 lines, quantity 1..99) in the words order uses, so a
+// client reads the same refusal whichever of the two catches it.
+TEST_F(GatewayTest, OrderRangesAreStatedAsOrderStatesThem) {
   boost::json::array items;
-  for (int i = 0; i < 101; ++i) items.push_back(boost::json::object{{"sku", "A"}, {"quantity", 1}});
-  boost::json::object body{{"items", items}};
-  EXPECT_EQ(Authed("POST", "/api/v1/orders", boost::json::serialize(body)).status, 400);
+  for (int i = 0; i < 51; ++i) items.push_back(boost::json::object{{"sku", "A"}, {"quantity", 1}});
+  http::Response res = Authed("POST", "/api/v1/orders",
+                              boost::json::serialize(boost::json::object{{"items", items}}));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("field 'items' has too many elements (max 50)"), std::string::npos)
+      << res.body;
+  for (int quantity : {0, 100}) {
+    res = Authed("POST", "/api/v1/orders",
+                 R"({"items":[{"sku":"A","quantity":1},{"sku":"B","quantity":)" +
+                     std::to_string(quantity) + "}]}");
+    EXPECT_EQ(res.status, 400);
+    EXPECT_NE(res.body.find("items[1]: field 'quantity' must be an integer in 1..99"),
+              std::string::npos)
+        << res.body;
+  }
+  EXPECT_TRUE(fake_.create_order_calls.empty());
 }
 
 TEST_F(GatewayTest, UpstreamErrorsMapToHttpStatuses) {

@@ -202,6 +202,21 @@ json::object OrderObject(const order::v1::Order& order) {
 
 std::string OrderJson(const order::v1::Order& order) { return json::serialize(OrderObject(order)); }
 
+std::string OrderEventsJson(const order::v1::ListOrderEventsResponse& events) {
+  json::array list;
+  for (const order::v1::OrderEvent& e : events.events()) {
+    json::object o{{"type", e.event_type()},
+                   {"from_state", StringOrNull(StateName(e.from_state()))},
+                   {"to_state", StateName(e.to_state())},
+                   {"at", TimeOrNull(e.has_at(), e.at(), time::Precision::kMilliseconds)}};
+    if (e.channel() != order::v1::CHANNEL_UNSPECIFIED) o["channel"] = ChannelName(e.channel());
+    if (!e.reason().empty()) o["reason"] = e.reason();
+    if (e.refund_fen() > 0) o["refund_fen"] = e.refund_fen();
+    list.push_back(std::move(o));
+  }
+  return json::serialize(json::object{{"events", std::move(list)}});
+}
+
 std::string ProductsJson(const order::v1::ListProductsResponse& products) {
   json::array list;
   for (const auto& p : products.products()) {

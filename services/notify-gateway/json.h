@@ -67,6 +67,9 @@ boost::json::object OrderObject(const order::v1::Order& order);
 std::string OrderJson(const order::v1::Order& order);
 std::string ProductsJson(const order::v1::ListProductsResponse& products);
 std::string OrdersJson(const order::v1::ListOrdersResponse& orders);
+// {"events":[{type, from_state (null for "created"), to_state, at, channel?, reason?,
+// refund_fen?}]}, oldest first.
+std::string OrderEventsJson(const order::v1::ListOrderEventsResponse& events);
 // {order_id, out_trade_no, channel, code_url, expires_at, reused}
 std::string PaymentJson(const payment::v1::CreatePaymentResponse& payment);
 // {trade_state, outcome, order_state}; outcome is null when nothing was applied.

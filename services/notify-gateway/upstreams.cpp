@@ -201,6 +201,11 @@ Async<order::v1::Order> GrpcUpstreams::GetOrder(order::v1::GetOrderRequest req,
   return PAYMESH_GATEWAY_UNARY(order::v1::Order, order, GetOrder);
 }
 
+Async<order::v1::ListOrderEventsResponse> GrpcUpstreams::ListOrderEvents(
+    order::v1::GetOrderRequest req, std::string request_id) {
+  return PAYMESH_GATEWAY_UNARY(order::v1::ListOrderEventsResponse, order, ListOrderEvents);
+}
+
 Async<order::v1::ListOrdersResponse> GrpcUpstreams::ListOrders(order::v1::ListOrdersRequest req,
                                                                std::string request_id) {
   return PAYMESH_GATEWAY_UNARY(order::v1::ListOrdersResponse, order, ListOrders);

@@ -64,6 +64,8 @@ class Upstreams {
                                                             std::string request_id) = 0;
   virtual Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req,
                                            std::string request_id) = 0;
+  virtual Async<order::v1::ListOrderEventsResponse> ListOrderEvents(order::v1::GetOrderRequest req,
+                                                                    std::string request_id) = 0;
   virtual Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                           std::string request_id) = 0;
 
@@ -130,6 +132,8 @@ class GrpcUpstreams : public Upstreams {
   Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
                                                     std::string request_id) override;
   Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
+  Async<order::v1::ListOrderEventsResponse> ListOrderEvents(order::v1::GetOrderRequest req,
+                                                            std::string request_id) override;
   Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                   std::string request_id) override;
   Async<payment::v1::CreatePaymentResponse> CreatePayment(payment::v1::CreatePaymentRequest req,

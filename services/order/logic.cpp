@@ -132,6 +132,12 @@ absl::StatusOr<Order> OrderLogic::GetOrder(const std::string& user_id,
   return Described(store_.GetOrder(user_id, Lower(order_id)));
 }
 
+absl::StatusOr<std::vector<OrderEvent>> OrderLogic::ListOrderEvents(const std::string& user_id,
+                                                                    const std::string& order_id) {
+  ASSIGN_OR_RETURN(Order order, GetOrder(user_id, order_id));
+  return store_.ListEvents(order.id, kMaxOrderEvents);
+}
+
 absl::StatusOr<Order> OrderLogic::Described(absl::StatusOr<Order> order) const {
   if (order.ok()) order->description = Describe(order->items);
   return order;
@@ -178,8 +184,9 @@ absl::Status ValidateIdempotencyKey(std::string_view key) {
 absl::Status ValidateItems(const std::vector<ItemInput>& items) {
   if (items.empty()) return absl::InvalidArgumentError("the order has no items");
   if (items.size() > kMaxLines) {
-    return absl::InvalidArgumentError("the order has " + std::to_string(items.size()) +
-                                      " lines; at most 50 are allowed");
+    // Worded as the gateway words it (RequiredArray).
+    return absl::InvalidArgumentError("field 'items' has too many elements (max " +
+                                      std::to_string(kMaxLines) + ")");
   }
   std::set<std::string_view> seen;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -188,7 +195,9 @@ absl::Status ValidateItems(const std::vector<ItemInput>& items) {
       return absl::InvalidArgumentError(where + ".sku must be 1-64 characters of [A-Za-z0-9._-]");
     }
     if (items[i].quantity < 1 || items[i].quantity > kMaxQuantity) {
-      return absl::InvalidArgumentError(where + ".quantity must be between 1 and 99");
+      // Worded as the gateway words it (services/notify-gateway/json.cpp, RequiredInt).
+      return absl::InvalidArgumentError(where + ": field 'quantity' must be an integer in 1.." +
+                                        std::to_string(kMaxQuantity));
     }
     if (!seen.insert(items[i].sku).second) {
       return absl::InvalidArgumentError("sku " + Quoted(items[i].sku) + " appears more than once");

@@ -36,6 +36,7 @@ inline constexpr size_t kMaxUrlLength = 2048;
 inline constexpr std::chrono::seconds kDefaultOrderTtl{1800};
 inline constexpr int kMaxSettleBatch = 500;
 
+inline constexpr int kMaxOrderEvents = 200;
 inline constexpr size_t kMaxRefundReasonBytes = 80;  // WeChat's limit for a refund's reason
 // The full refund a late payment opens under the "refund" policy (migration 0009's trigger):
 // out_refund_no "RL" + the order id's 32 hex digits.
@@ -51,7 +52,6 @@ struct RefundRequest {
   std::string idempotency_key;  // "" = none
   std::string requested_by;     // the admin's user id
 };
-
 
 // n characters of [0-9A-Za-z].
 using RandomAlnum = std::function<std::string(size_t n)>;
@@ -87,6 +87,10 @@ class OrderLogic {
 
   // NOT_FOUND for a malformed id, an unknown id or another user's order alike.
   absl::StatusOr<Order> GetOrder(const std::string& user_id, const std::string& order_id);
+  // The caller's order's audit trail, oldest first, at most kMaxOrderEvents; NOT_FOUND as
+  // GetOrder.
+  absl::StatusOr<std::vector<OrderEvent>> ListOrderEvents(const std::string& user_id,
+                                                          const std::string& order_id);
 
   // page_size 0 means the default; INVALID_ARGUMENT outside 1..100 or for a bad cursor.
   absl::StatusOr<OrderPage> ListOrders(const std::string& user_id, const std::string& cursor,

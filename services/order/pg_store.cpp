@@ -52,6 +52,7 @@ constexpr char kUpdateRefund[] = "order_update_refund";
 constexpr char kProcessingRefunds[] = "order_processing_refunds";
 constexpr char kPayingOrders[] = "order_paying_orders";
 constexpr char kUnmatchedRefund[] = "order_unmatched_refund";
+constexpr char kEventsOfOrder[] = "order_events_of_order";
 
 std::vector<pg::PreparedStatement> Statements() {
   const std::string products(kSelectProducts), orders(kSelectOrders);
@@ -123,6 +124,12 @@ std::vector<pg::PreparedStatement> Statements() {
        "coalesce(request_hash, ''), (extract(epoch FROM created_at) * 1000000)::bigint, "
        "(extract(epoch FROM updated_at) * 1000000)::bigint FROM refunds "
        "WHERE order_id = $1::uuid ORDER BY created_at, id"},
+      {kEventsOfOrder,
+       "SELECT event_type, from_state, to_state, "
+       "(extract(epoch FROM created_at) * 1000000)::bigint, coalesce(detail->>'channel', ''), "
+       "coalesce(detail->>'reason', ''), (detail->>'refund_fen')::bigint, "
+       "coalesce(detail->>'out_refund_no', '') "
+       "FROM order_events WHERE order_id = $1::uuid ORDER BY id LIMIT $2"},
       {kUnmatchedRefund,
        "INSERT INTO unmatched_refund_reports AS u (out_refund_no, out_trade_no, refund_id, status, "
        "amount_fen) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (out_refund_no) DO UPDATE SET "
@@ -515,6 +522,27 @@ absl::StatusOr<std::vector<RefundToSettle>> PgOrderStore::ListRefundsToSettle(Ti
 absl::StatusOr<std::vector<Refund>> PgOrderStore::ListRefunds(const std::string& order_id) {
   return pool_.Transact<std::vector<Refund>>(
       [&](pqxx::work& tx) { return RefundsOf(tx, order_id); });
+}
+
+absl::StatusOr<std::vector<OrderEvent>> PgOrderStore::ListEvents(const std::string& order_id,
+                                                                 int limit) {
+  return pool_.Transact<std::vector<OrderEvent>>(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OrderEvent>> {
+        std::vector<OrderEvent> events;
+        for (const pqxx::row& r : tx.exec_prepared(kEventsOfOrder, order_id, limit)) {
+          OrderEvent e;
+          e.event_type = r[0].as<std::string>();
+          if (!r[1].is_null()) e.from_state = ParseState(r[1].as<std::string>());
+          e.to_state = ParseState(r[2].as<std::string>()).value_or(OrderState::kCreated);
+          e.at = Timestamp(std::chrono::microseconds(r[3].as<int64_t>()));
+          e.detail.channel = ParseChannel(r[4].as<std::string>());
+          e.detail.reason = r[5].as<std::string>();
+          if (!r[6].is_null()) e.detail.refund_fen = r[6].as<int64_t>();
+          e.detail.out_refund_no = r[7].as<std::string>();
+          events.push_back(std::move(e));
+        }
+        return events;
+      });
 }
 
 absl::Status PgOrderStore::RecordUnmatchedRefund(const RefundReport& report) {

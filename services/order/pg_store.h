@@ -28,6 +28,8 @@ class PgOrderStore : public OrderStore {
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
   absl::Status RecordUnmatchedRefund(const RefundReport& report) override;
+  absl::StatusOr<std::vector<OrderEvent>> ListEvents(const std::string& order_id,
+                                                     int limit) override;
   absl::StatusOr<std::vector<RefundToSettle>> ListRefundsToSettle(Timestamp before,
                                                                   int limit) override;
   absl::StatusOr<PaymentOutcome> RecordRejectedReport(const RejectedReport& report) override;

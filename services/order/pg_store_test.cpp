@@ -665,6 +665,25 @@ TEST_F(OrderPgStoreTest, OnlyTheRefundPolicyOpensARefundForALatePayment) {
   }
 }
 
+TEST_F(OrderPgStoreTest, EventsReadBackInOrderWithWhatACustomerMaySee) {
+  auto placed = logic_->CreateOrder({"u1", {{"TEST-1FEN", 1}}, ""});
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  const Order o = placed->order;
+  ASSERT_TRUE(logic_->CloseOrder("u1", o.id, "cancelled").ok());
+  auto events = logic_->ListOrderEvents("u1", o.id);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(events->at(0).event_type, "created");
+  EXPECT_FALSE(events->at(0).from_state.has_value());
+  EXPECT_EQ(events->at(1).event_type, "closed");
+  EXPECT_EQ(events->at(1).from_state, OrderState::kCreated);
+  EXPECT_EQ(events->at(1).to_state, OrderState::kClosed);
+  EXPECT_EQ(events->at(1).detail.reason, "cancelled");
+  EXPECT_LE(events->at(0).at, events->at(1).at);
+  EXPECT_GT(events->at(1).at, Timestamp(std::chrono::seconds(1767225600)));
+  EXPECT_EQ(store_->ListEvents(o.id, 1)->size(), 1u);
+}
+
 TEST_F(OrderPgStoreTest, UnmatchedRefundsOnlyMoveForwardAndCountDeliveries) {
   for (const RefundReport& r :
        {RefundReport{"PMunknown", "PORTAL-9", "5000009", RefundStatus::kProcessing, 10},

@@ -212,6 +212,26 @@ grpc::ServerUnaryReactor* OrderGrpcService::GetOrder(grpc::CallbackServerContext
   });
 }
 
+grpc::ServerUnaryReactor* OrderGrpcService::ListOrderEvents(grpc::CallbackServerContext* ctx,
+                                                            const v1::GetOrderRequest* req,
+                                                            v1::ListOrderEventsResponse* resp) {
+  return rpc::RunOnWorkers(ctx, workers_, "ListOrderEvents", [this, req, resp]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<OrderEvent> events,
+                     logic_.ListOrderEvents(req->user_id(), req->order_id()));
+    for (const OrderEvent& e : events) {
+      v1::OrderEvent* out = resp->add_events();
+      out->set_event_type(e.event_type);
+      if (e.from_state) out->set_from_state(ToProto(*e.from_state));
+      out->set_to_state(ToProto(e.to_state));
+      rpc::ToProto(e.at, out->mutable_at());
+      if (e.detail.channel) out->set_channel(ToProto(*e.detail.channel));
+      out->set_reason(e.detail.reason);
+      out->set_refund_fen(e.detail.refund_fen.value_or(0));
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OrderGrpcService::ListOrders(grpc::CallbackServerContext* ctx,
                                                        const v1::ListOrdersRequest* req,
                                                        v1::ListOrdersResponse* resp) {

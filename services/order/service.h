@@ -28,6 +28,9 @@ class OrderGrpcService final : public v1::OrderService::CallbackService {
                                         v1::CreateOrderResponse* resp) override;
   grpc::ServerUnaryReactor* GetOrder(grpc::CallbackServerContext* ctx,
                                      const v1::GetOrderRequest* req, v1::Order* resp) override;
+  grpc::ServerUnaryReactor* ListOrderEvents(grpc::CallbackServerContext* ctx,
+                                            const v1::GetOrderRequest* req,
+                                            v1::ListOrderEventsResponse* resp) override;
   grpc::ServerUnaryReactor* ListOrders(grpc::CallbackServerContext* ctx,
                                        const v1::ListOrdersRequest* req,
                                        v1::ListOrdersResponse* resp) override;

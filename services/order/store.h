@@ -66,6 +66,15 @@ struct EventDetail {
   std::string reason;  // why an order was closed ("cancelled", "expired")
 };
 
+// One row of the audit trail, as ListEvents reads it.
+struct OrderEvent {
+  std::string event_type;
+  std::optional<OrderState> from_state;  // none for "created"
+  OrderState to_state = OrderState::kCreated;
+  Timestamp at{};
+  EventDetail detail;
+};
+
 // A change to one order, decided by OrderLogic while the store holds the order's row lock and
 // written with its event in the same transaction. An empty event_type leaves the order as is.
 struct OrderChange {
@@ -152,6 +161,9 @@ class OrderStore {
   virtual absl::StatusOr<RefundResult> UpdateRefunds(const std::string& order_id,
                                                      const RefundDecider& decide) = 0;
   virtual absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) = 0;
+  // The order's audit events, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<OrderEvent>> ListEvents(const std::string& order_id,
+                                                             int limit) = 0;
   // Keeps a refund report for an order this store does not know: one row per out_refund_no,
   // its status only moving forward (a final one stays), the first amount kept, deliveries
   // counted.

@@ -203,6 +203,7 @@ const orderRows = (page) => page.$$eval('#orders tr[data-order]', (rows) => rows
     await page.click('#refund');
     await waitText(page, '#refunds', 'SUCCESS');
     await waitText(page, '#detail-body', 'PARTIALLY_REFUNDED');
+    await waitText(page, '#timeline', 'created[\\s\\S]*prepay issued \\(native\\)[\\s\\S]*paid[\\s\\S]*refund requested ¥0\\.01[\\s\\S]*refunded ¥0\\.01');
     await page.screenshot({ path: path.join(args.out, 'shop-desktop-refund.png'), fullPage: true });
     await page.click('#refund-all');  // more than is left: refused, and said so
     await waitText(page, '#refund-error', 'left to refund');

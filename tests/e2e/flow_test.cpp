@@ -237,6 +237,17 @@ TEST_F(FlowTest, AnotherUsersOrderIsNotFound) {
               404, "NOT_FOUND"));
   r = api().Get("/api/v1/orders/" + id, alice_tokens.access);
   EXPECT_EQ(r.status, 200) << r;
+
+  // Its timeline too: the owner's only.
+  EXPECT_TRUE(
+      IsError(api().Get("/api/v1/orders/" + id + "/events", bob_tokens.access), 404, "NOT_FOUND"));
+  r = api().Get("/api/v1/orders/" + id + "/events", alice_tokens.access);
+  ASSERT_EQ(r.status, 200) << r;
+  const boost::json::array events = Json(r).at("events").as_array();
+  ASSERT_EQ(events.size(), 1u) << r;
+  EXPECT_EQ(Str(events[0], {"type"}), "created");
+  EXPECT_TRUE(events[0].at("from_state").is_null());
+  EXPECT_EQ(Str(events[0], {"to_state"}), "CREATED");
 }
 
 }  // namespace

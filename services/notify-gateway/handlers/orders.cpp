@@ -17,11 +17,12 @@ namespace {
 
 using boost::asio::awaitable;
 
-constexpr size_t kMaxItems = 100;
+constexpr size_t kMaxItems = 50;  // order's ranges (services/order/logic.h), stated the same way
 constexpr size_t kMaxSkuBytes = 64;
 constexpr size_t kMaxCursorBytes = 512;
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
+constexpr int kMaxQuantity = 99;
 
 // {items:[{sku, quantity}]} → the order request's items.
 absl::Status ParseItems(std::string_view body, order::v1::CreateOrderRequest* out) {
@@ -39,8 +40,7 @@ absl::Status ParseItems(std::string_view body, order::v1::CreateOrderRequest* ou
     absl::StatusOr<std::string> sku = RequiredString(item, "sku", kMaxSkuBytes);
     if (!sku.ok())
       return absl::InvalidArgumentError(where + ": " + std::string(sku.status().message()));
-    absl::StatusOr<int64_t> quantity =
-        RequiredInt(item, "quantity", 1, std::numeric_limits<int32_t>::max());
+    absl::StatusOr<int64_t> quantity = RequiredInt(item, "quantity", 1, kMaxQuantity);
     if (!quantity.ok()) {
       return absl::InvalidArgumentError(where + ": " + std::string(quantity.status().message()));
     }
@@ -111,23 +111,44 @@ awaitable<http::Response> ListOrders(const HandlerContext& ctx, http::Request& r
   co_return JsonResponse(200, OrdersJson(*out));
 }
 
-awaitable<http::Response> GetOrder(const HandlerContext& ctx, http::Request& req,
-                                   const PathParams& params) {
+// The caller's request for the order in the path: 401 without a caller, 404 for an id no order
+// can have.
+awaitable<absl::StatusOr<order::v1::GetOrderRequest>> CallersOrder(const HandlerContext& ctx,
+                                                                   http::Request& req,
+                                                                   const PathParams& params) {
   absl::StatusOr<Caller> caller = co_await Authenticate(ctx, req);
-  if (!caller.ok()) co_return ErrorResponse(req, caller.status());
+  if (!caller.ok()) co_return caller.status();
   const std::string_view id = params.Get("id");
-  if (id.size() > kMaxOrderIdBytes) {
-    co_return ErrorResponse(req, absl::NotFoundError("order not found"));
-  }
+  if (id.size() > kMaxOrderIdBytes) co_return absl::NotFoundError("order not found");
   order::v1::GetOrderRequest in;
   in.set_user_id(caller->user_id);
   in.set_order_id(std::string(id));
-  auto out = co_await ctx.upstreams->GetOrder(std::move(in), req.request_id);
+  co_return in;
+}
+
+awaitable<http::Response> GetOrder(const HandlerContext& ctx, http::Request& req,
+                                   const PathParams& params) {
+  absl::StatusOr<order::v1::GetOrderRequest> in = co_await CallersOrder(ctx, req, params);
+  if (!in.ok()) co_return ErrorResponse(req, in.status());
+  auto out = co_await ctx.upstreams->GetOrder(std::move(*in), req.request_id);
   if (!out.ok()) {
     co_return ErrorResponse(req,
                             PresentUpstreamError(Backend::kOrder, out.status(), req.request_id));
   }
   co_return JsonResponse(200, OrderJson(*out));
+}
+
+// GET /api/v1/orders/{id}/events: the caller's order's timeline.
+awaitable<http::Response> OrderEvents(const HandlerContext& ctx, http::Request& req,
+                                      const PathParams& params) {
+  absl::StatusOr<order::v1::GetOrderRequest> in = co_await CallersOrder(ctx, req, params);
+  if (!in.ok()) co_return ErrorResponse(req, in.status());
+  auto out = co_await ctx.upstreams->ListOrderEvents(std::move(*in), req.request_id);
+  if (!out.ok()) {
+    co_return ErrorResponse(req,
+                            PresentUpstreamError(Backend::kOrder, out.status(), req.request_id));
+  }
+  co_return JsonResponse(200, OrderEventsJson(*out));
 }
 
 }  // namespace
@@ -137,6 +158,7 @@ void AddOrderRoutes(Router& router, std::shared_ptr<const HandlerContext> ctx) {
   router.Add("POST", "/api/v1/orders", Bind(ctx, CreateOrder));
   router.Add("GET", "/api/v1/orders", Bind(ctx, ListOrders));
   router.Add("GET", "/api/v1/orders/{id}", Bind(ctx, GetOrder));
+  router.Add("GET", "/api/v1/orders/{id}/events", Bind(ctx, OrderEvents));
 }
 
 }  // namespace paymesh::gateway

@@ -74,6 +74,13 @@ Async<order::v1::Order> FakeUpstreams::GetOrder(order::v1::GetOrderRequest req,
   co_return order_result;
 }
 
+Async<order::v1::ListOrderEventsResponse> FakeUpstreams::ListOrderEvents(
+    order::v1::GetOrderRequest req, std::string request_id) {
+  order_events_calls.push_back(std::move(req));
+  request_ids.push_back(std::move(request_id));
+  co_return order_events_result;
+}
+
 Async<order::v1::ListOrdersResponse> FakeUpstreams::ListOrders(order::v1::ListOrdersRequest req,
                                                                std::string request_id) {
   list_orders_calls.push_back(std::move(req));

@@ -49,6 +49,8 @@ class FakeUpstreams : public Upstreams {
   absl::StatusOr<order::v1::CreateOrderResponse> create_order_result =
       order::v1::CreateOrderResponse();
   absl::StatusOr<order::v1::Order> order_result = order::v1::Order();
+  absl::StatusOr<order::v1::ListOrderEventsResponse> order_events_result =
+      order::v1::ListOrderEventsResponse();
   absl::StatusOr<order::v1::ListOrdersResponse> orders_result = order::v1::ListOrdersResponse();
   absl::StatusOr<payment::v1::CreatePaymentResponse> create_payment_result =
       payment::v1::CreatePaymentResponse();
@@ -84,6 +86,7 @@ class FakeUpstreams : public Upstreams {
   int list_products_calls = 0;
   std::vector<order::v1::CreateOrderRequest> create_order_calls;
   std::vector<order::v1::GetOrderRequest> get_order_calls;
+  std::vector<order::v1::GetOrderRequest> order_events_calls;
   std::vector<order::v1::ListOrdersRequest> list_orders_calls;
   std::vector<payment::v1::CreatePaymentRequest> create_payment_calls;
   std::vector<payment::v1::HandleNotificationRequest> notification_calls;
@@ -122,6 +125,8 @@ class FakeUpstreams : public Upstreams {
   Async<order::v1::CreateOrderResponse> CreateOrder(order::v1::CreateOrderRequest req,
                                                     std::string request_id) override;
   Async<order::v1::Order> GetOrder(order::v1::GetOrderRequest req, std::string request_id) override;
+  Async<order::v1::ListOrderEventsResponse> ListOrderEvents(order::v1::GetOrderRequest req,
+                                                            std::string request_id) override;
   Async<order::v1::ListOrdersResponse> ListOrders(order::v1::ListOrdersRequest req,
                                                   std::string request_id) override;
   Async<payment::v1::CreatePaymentResponse> CreatePayment(payment::v1::CreatePaymentRequest req,

@@ -242,7 +242,8 @@ void FakeOrderStore::InsertRefund(const std::string& order_id, Refund f) {
 }
 
 void FakeOrderStore::Write(Order& order, const OrderChange& change) {
-  events_.push_back({order.id, change.event_type, order.state, change.to_state, change.detail});
+  events_.push_back(
+      {order.id, change.event_type, order.state, change.to_state, change.detail, clock_.Now()});
   std::string flag_reason = change.flag_reason;
   if (change.event_type == "late_payment" && refund_late_payments_) {
     // As migration 0009's trigger: a full refund, PROCESSING, in the same change, and the flag
@@ -262,8 +263,8 @@ void FakeOrderStore::Write(Order& order, const OrderChange& change) {
     detail.out_refund_no = f.out_refund_no;
     detail.refund_fen = f.amount_fen;
     detail.reason = f.reason;
-    events_.push_back(
-        {order.id, "refund_requested", change.to_state, change.to_state, std::move(detail)});
+    events_.push_back({order.id, "refund_requested", change.to_state, change.to_state,
+                       std::move(detail), clock_.Now()});
     InsertRefund(order.id, std::move(f));
   }
   order.state = change.to_state;
@@ -305,6 +306,17 @@ absl::StatusOr<Order> FakeOrderStore::UpdateOrder(const std::string& order_id,
   if (!change.ok()) return change.status();
   if (!change->event_type.empty()) Write(*order, *change);
   return *order;
+}
+
+absl::StatusOr<std::vector<OrderEvent>> FakeOrderStore::ListEvents(const std::string& order_id,
+                                                                   int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<OrderEvent> out;
+  for (const Event& e : events_) {
+    if (e.order_id != order_id || static_cast<int>(out.size()) >= limit) continue;
+    out.push_back({e.event_type, e.from_state, e.to_state, e.at, e.detail});
+  }
+  return out;
 }
 
 absl::Status FakeOrderStore::RecordUnmatchedRefund(const RefundReport& report) {

@@ -37,6 +37,7 @@ class FakeOrderStore : public OrderStore {
     OrderState from_state;
     OrderState to_state;
     EventDetail detail;
+    Timestamp at{};
   };
 
   // The next ApplyPayments call fails with `status` and writes nothing.
@@ -75,6 +76,8 @@ class FakeOrderStore : public OrderStore {
                                              const RefundDecider& decide) override;
   absl::StatusOr<std::vector<Refund>> ListRefunds(const std::string& order_id) override;
   absl::Status RecordUnmatchedRefund(const RefundReport& report) override;
+  absl::StatusOr<std::vector<OrderEvent>> ListEvents(const std::string& order_id,
+                                                     int limit) override;
   // Per out_refund_no: the report as kept (status only forward, the first amount) and how many
   // arrived.
   std::map<std::string, std::pair<RefundReport, int>> unmatched_refunds() const;
