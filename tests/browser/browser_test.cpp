@@ -2,6 +2,7 @@
 // drives Debian's chromium through every flow it covers (desktop and phone-sized). Screenshots
 // and, on failure, the page's console log land in <build>/browser/.
 
+#include <filesystem>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -24,6 +25,7 @@ TEST_F(BrowserTest, TheShopWalksItsFlowsInChromium) {
     tx.commit();
   }
   const std::string out = std::string(PAYMESH_BROWSER_OUT_DIR);
+  std::filesystem::create_directories(out);  // a fresh build has none
   const std::string host = stack().host();
   auto node = paymesh::testing::ChildProcess::Start(
       "/usr/bin/node",
