@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages paymesh needs, only those missing (idempotent).
 #   scripts/lib/deps.sh          what building and running the stack needs
 #   scripts/lib/deps.sh --test   and what the tests need besides (chromium for the shop's
-#                                browser tests)
+#                                browser tests, promtool for the alert rules)
 set -euo pipefail
 
 PACKAGES=(
@@ -13,7 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
 )
-[ "${1:-}" = --test ] && PACKAGES+=(chromium)
+[ "${1:-}" = --test ] && PACKAGES+=(chromium prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
