@@ -39,7 +39,37 @@ function checkWorkload(where, obj) {
   }
 }
 
+// "64k", "1088k", "1m", "65536" → bytes (nginx's size syntax).
+function sizeBytes(text) {
+  const m = /^(\d+)([kKmM]?)$/.exec(String(text || ''));
+  if (!m) return NaN;
+  return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 * 1024 }[m[2].toLowerCase()]);
+}
+
+// The edge: an Ingress routes nothing operational (/metrics, /readyz, /healthz), and its body
+// limit is the one the gateway it fronts enforces (GATEWAY_MAX_BODY_BYTES for the API,
+// GATEWAY_NOTIFY_MAX_BODY_BYTES for notifications, from the paymesh ConfigMap).
+function checkEdge(objects) {
+  const config = objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'paymesh');
+  for (const { where, obj } of objects.filter((o) => o.obj.kind === 'Ingress')) {
+    if (!config) { fail(where, 'no paymesh ConfigMap to compare body limits with'); continue; }
+    const limit = sizeBytes((obj.metadata.annotations || {})['nginx.ingress.kubernetes.io/proxy-body-size']);
+    for (const rule of obj.spec.rules || []) {
+      for (const p of (rule.http && rule.http.paths) || []) {
+        const operational = ['/metrics', '/readyz', '/healthz'].some((op) =>
+          (p.pathType === 'Exact' ? p.path === op : op.startsWith(p.path)));
+        if (operational) fail(where, `path ${p.path} (${p.pathType}) exposes /metrics, /readyz or /healthz`);
+        const service = p.backend.service.name;
+        const key = service === 'gateway-notify' ? 'GATEWAY_NOTIFY_MAX_BODY_BYTES' : 'GATEWAY_MAX_BODY_BYTES';
+        const want = Number(config.obj.data[key]);
+        if (!(limit === want)) fail(where, `body limit ${limit} for ${service} is not ${key}=${config.obj.data[key]}`);
+      }
+    }
+  }
+}
+
 let checked = 0;
+const objects = [];
 for (const file of process.argv.slice(2)) {
   const docs = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'));
   docs.forEach((doc, i) => {
@@ -69,11 +99,13 @@ for (const file of process.argv.slice(2)) {
       return;
     }
     const before = failures;
+    objects.push({ where, obj });
     if (obj.kind === 'Deployment') checkWorkload(where, obj);
     checked += 1;
     if (failures === before) console.log(`ok   ${where}`);
   });
 }
+if (objects.some((o) => o.obj.kind === 'Ingress')) checkEdge(objects);
 if (checked === 0) fail('input', 'no Kubernetes objects checked');
 console.log(`${checked} objects checked, ${failures} problems`);
 process.exit(failures ? 1 : 0);
