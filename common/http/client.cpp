@@ -26,6 +26,8 @@
 #include <optional>
 #include <thread>
 
+#include "common/log/log.h"
+#include "common/log/trace.h"
 #include "common/strings/ascii.h"
 
 namespace paymesh::http {
@@ -375,6 +377,15 @@ Client::~Client() {
 }
 
 void Client::SendAsync(ClientRequest request, Callback done) {
+  // Outgoing calls made for a request (to WeChat, say) carry its trace.
+  const bool traced = std::any_of(
+      request.headers.begin(), request.headers.end(),
+      [](const auto& h) { return strings::EqualsIgnoreCase(h.first, log::kTraceparentHeader); });
+  if (!traced) {
+    if (std::string tp = log::TraceparentFor(log::CurrentRequestId()); !tp.empty()) {
+      request.headers.emplace_back(log::kTraceparentHeader, std::move(tp));
+    }
+  }
   absl::StatusOr<ParsedUrl> url = ParseUrl(request.url);
   absl::Status refused = url.status();
   if (url.ok() && url->scheme == "http" && !impl_->options.allow_insecure) {

@@ -26,6 +26,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/log/log.h"
+#include "common/log/trace.h"
 #include "common/metrics/metrics.h"
 
 namespace paymesh::http {
@@ -116,9 +117,14 @@ void RecordRefusal(const Response& answer, std::string_view reason, const std::s
                                 {"remote_ip", remote_ip}});
 }
 
+// The client's X-Request-Id when sane, else the trace id of its W3C traceparent, else new: one id
+// names the request in every log line and every hop (common/log/trace.h).
 std::string RequestIdOf(const BeastRequest& msg) {
   const auto it = msg.find("X-Request-Id");
   if (it != msg.end() && IsSaneRequestId(it->value())) return std::string(it->value());
+  if (const auto tp = msg.find(log::kTraceparentHeader); tp != msg.end()) {
+    if (std::optional<std::string> trace = log::TraceIdOf(tp->value())) return *trace;
+  }
   return NewRequestId();
 }
 

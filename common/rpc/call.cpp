@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/log/log.h"
+#include "common/log/trace.h"
 #include "common/metrics/metrics.h"
 #include "common/rpc/status.h"
 
@@ -83,10 +84,15 @@ void AddRetryAfter(grpc::CallbackServerContext* ctx, const absl::Status& status)
 
 std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
   const auto& metadata = ctx.client_metadata();
-  auto it = metadata.find(kRequestIdHeader);
-  if (it == metadata.end()) return "";
-  std::string_view id(it->second.data(), it->second.size());
-  return IsSaneRequestId(id) ? std::string(id) : "";
+  if (auto it = metadata.find(kRequestIdHeader); it != metadata.end()) {
+    std::string_view id(it->second.data(), it->second.size());
+    if (IsSaneRequestId(id)) return std::string(id);
+  }
+  // A caller that only speaks W3C Trace Context: its trace id names the request.
+  if (auto it = metadata.find(log::kTraceparentHeader); it != metadata.end()) {
+    return log::TraceIdOf(std::string_view(it->second.data(), it->second.size())).value_or("");
+  }
+  return "";
 }
 
 void SetServiceName(std::string name) {
@@ -142,6 +148,9 @@ void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds ti
                           std::string_view request_id) {
   ctx.set_deadline(std::chrono::system_clock::now() + timeout);
   if (IsSaneRequestId(request_id)) ctx.AddMetadata(kRequestIdHeader, std::string(request_id));
+  if (std::string tp = log::TraceparentFor(request_id); !tp.empty()) {
+    ctx.AddMetadata(log::kTraceparentHeader, std::move(tp));
+  }
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {

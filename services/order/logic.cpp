@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
+#include "common/log/log.h"
 
 namespace paymesh::order {
 namespace {
@@ -90,6 +91,12 @@ absl::StatusOr<CreateOrderResult> OrderLogic::CreateOrder(const CreateOrderInput
   }
   ASSIGN_OR_RETURN(CreateOrderResult result, Insert(input, request_hash));
   result.order = WithDescription(std::move(result.order));
+  if (!result.replayed) {
+    log::Info("order created", {{"order_id", result.order.id},
+                                {"out_trade_no", result.order.out_trade_no},
+                                {"total_fen", std::to_string(result.order.total_fen)},
+                                {"lines", static_cast<int64_t>(input.items.size())}});
+  }
   return result;
 }
 

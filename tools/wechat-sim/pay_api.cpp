@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/log/log.h"
+#include "common/log/trace.h"
 #include "common/wechatpay/certificates.h"
 #include "common/wechatpay/notification.h"
 #include "tools/wechat-sim/envelope.h"
@@ -235,10 +236,13 @@ DelayedResponse Route(const http::Request& req, const PayApiContext& ctx, int64_
 
 DelayedResponse HandlePayApi(const http::Request& req, const PayApiContext& ctx, int64_t now) {
   DelayedResponse answer = Route(req, ctx, now);
-  log::Info("v3 request", {{"method", req.method},
-                           {"path", std::string(req.Path())},
-                           {"status", answer.response.status},
-                           {"delay_ms", static_cast<int64_t>(answer.delay.count())}});
+  // The merchant's trace, as WeChat's own logs would not show it: for following one request.
+  log::Info("v3 request",
+            {{"method", req.method},
+             {"path", std::string(req.Path())},
+             {"status", answer.response.status},
+             {"delay_ms", static_cast<int64_t>(answer.delay.count())},
+             {"trace_id", log::TraceIdOf(req.Header(log::kTraceparentHeader)).value_or("")}});
   return answer;
 }
 
