@@ -60,6 +60,9 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   using std::chrono::milliseconds;
   GatewayConfig cfg;
   cfg.listen_addr = env.ListenAddr("GATEWAY_LISTEN_ADDR", cfg.listen_addr);
+  if (!env.String("GATEWAY_METRICS_LISTEN_ADDR", "").empty()) {
+    cfg.metrics_listen_addr = env.ListenAddr("GATEWAY_METRICS_LISTEN_ADDR", "");
+  }
   const std::string routes = env.OneOf("GATEWAY_ROUTES", "all", {"all", "api", "notify"});
   cfg.routes = routes == "api"      ? RouteSet::kApi
                : routes == "notify" ? RouteSet::kNotify

@@ -24,6 +24,9 @@ std::string_view RouteSetName(RouteSet routes);
 
 struct GatewayConfig {
   std::string listen_addr = "0.0.0.0:8080";
+  // GATEWAY_METRICS_LISTEN_ADDR: when set, /healthz, /readyz and /metrics are served there, on a
+  // port no ingress routes, and not on listen_addr.
+  std::string metrics_listen_addr;
   RouteSet routes = RouteSet::kAll;
   std::string public_url = "http://127.0.0.1:8080";
   std::string auth_addr;

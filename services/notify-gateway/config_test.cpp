@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "services/notify-gateway/gateway.h"
+
 namespace paymesh::gateway {
 namespace {
 
@@ -95,6 +97,21 @@ TEST(GatewayConfigTest, ApiRouteMode) {
   absl::StatusOr<GatewayConfig> cfg = Load(env);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_EQ(cfg->routes, RouteSet::kApi);
+}
+
+TEST(GatewayConfigTest, OperationsPortIsOptional) {
+  absl::StatusOr<GatewayConfig> plain = Load(Minimal());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->metrics_listen_addr, "");
+  EXPECT_TRUE(RouterOptionsFrom(*plain).infra_routes);
+  Env env = Minimal();
+  env["GATEWAY_METRICS_LISTEN_ADDR"] = "0.0.0.0:9090";
+  absl::StatusOr<GatewayConfig> cfg = Load(env);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->metrics_listen_addr, "0.0.0.0:9090");
+  EXPECT_FALSE(RouterOptionsFrom(*cfg).infra_routes);
+  env["GATEWAY_METRICS_LISTEN_ADDR"] = "no-port";
+  EXPECT_FALSE(Load(env).ok());
 }
 
 TEST(GatewayConfigTest, ReportsEveryProblemAtOnce) {

@@ -18,6 +18,7 @@ RouterOptions RouterOptionsFrom(const GatewayConfig& cfg) {
   options.max_body_bytes = cfg.max_body_bytes;
   options.notify_max_body_bytes = cfg.notify_max_body_bytes;
   options.demo_sim_url = cfg.demo_sim_url;
+  options.infra_routes = cfg.metrics_listen_addr.empty();
   return options;
 }
 
@@ -27,7 +28,7 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
   ctx->trust_forwarded_for = options.trust_forwarded_for;
   ctx->needs_auth = options.routes != RouteSet::kNotify;
   auto router = std::make_unique<Router>(options.max_body_bytes);
-  AddInfraRoutes(*router, ctx);
+  if (options.infra_routes) AddInfraRoutes(*router, ctx);
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kApi) {
     AddAuthRoutes(*router, ctx);
     AddWechatRoutes(*router, ctx);
@@ -39,6 +40,14 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
   if (options.routes == RouteSet::kAll || options.routes == RouteSet::kNotify) {
     AddNotifyRoutes(*router, ctx, options.notify_max_body_bytes);
   }
+  return router;
+}
+
+std::unique_ptr<Router> BuildInfraRouter(Upstreams& upstreams) {
+  auto ctx = std::make_shared<HandlerContext>();
+  ctx->upstreams = &upstreams;
+  auto router = std::make_unique<Router>(0);  // no bodies
+  AddInfraRoutes(*router, ctx);
   return router;
 }
 

@@ -20,6 +20,7 @@ struct RouterOptions {
   size_t max_body_bytes = 65536;  // every route but the notification endpoints
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;
   std::string demo_sim_url = "http://127.0.0.1:8090";
+  bool infra_routes = true;  // /healthz, /readyz, /metrics (false: BuildInfraRouter serves them)
 };
 
 RouterOptions RouterOptionsFrom(const GatewayConfig& cfg);
@@ -28,5 +29,7 @@ RouterOptions RouterOptionsFrom(const GatewayConfig& cfg);
 // page; `all` and `notify` add the WeChat notification endpoints. `upstreams` must outlive the
 // router.
 std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& upstreams);
+// Only /healthz, /readyz and /metrics: the operations port (GATEWAY_METRICS_LISTEN_ADDR).
+std::unique_ptr<Router> BuildInfraRouter(Upstreams& upstreams);
 
 }  // namespace paymesh::gateway

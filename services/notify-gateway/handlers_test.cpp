@@ -94,6 +94,24 @@ TEST_F(GatewayTest, MetricsExposeRequestCounters) {
   EXPECT_NE(res.body.find("route=\"/healthz\""), std::string::npos) << res.body;
 }
 
+// GATEWAY_METRICS_LISTEN_ADDR: health and metrics move to the operations port's router, off the
+// public one.
+TEST_F(GatewayTest, TheOperationsPortServesHealthAndMetricsOnly) {
+  RouterOptions options;
+  options.infra_routes = false;
+  Build(options);
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Call("GET", path).status, 404) << path << " still public";
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/products").status, 200);
+  router_ = BuildInfraRouter(fake_);
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Call("GET", path).status, 200) << path;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/products").status, 404);
+  EXPECT_EQ(Call("POST", "/wechat/notify/pay", "{}").status, 404);
+}
+
 TEST_F(GatewayTest, NotifyModeServesInfrastructureAndNotificationsOnly) {
   Build(RouteSet::kNotify, false);
   EXPECT_EQ(Call("GET", "/healthz").status, 200);

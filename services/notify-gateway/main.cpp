@@ -48,7 +48,27 @@ int main() {
     log::Error("cannot start", {{"error", std::string(port.status().message())}});
     return 1;
   }
+  // The operations port, when configured: health and metrics off the public one.
+  std::unique_ptr<gateway::Router> infra_router;
+  std::unique_ptr<http::Server> infra_server;
+  int metrics_port = 0;
+  if (!cfg->metrics_listen_addr.empty()) {
+    infra_router = gateway::BuildInfraRouter(upstreams);
+    http::ServerOptions infra_options;
+    infra_options.threads = 1;
+    infra_options.max_body_bytes = 0;
+    infra_server = std::make_unique<http::Server>(
+        infra_options, [&infra_router](http::Request& req) { return infra_router->Handle(req); });
+    absl::StatusOr<int> p = infra_server->Start(cfg->metrics_listen_addr);
+    if (!p.ok()) {
+      log::Error("cannot start the metrics listener",
+                 {{"error", std::string(p.status().message())}});
+      return 1;
+    }
+    metrics_port = *p;
+  }
   log::Info("serving", {{"http_port", *port},
+                        {"metrics_port", metrics_port},
                         {"routes", std::string(gateway::RouteSetName(cfg->routes))},
                         {"auth", cfg->auth_addr},
                         {"order", cfg->order_addr},
@@ -57,6 +77,7 @@ int main() {
   const int signal = rpc::WaitForTerminationSignal();
   log::Info("draining", {{"signal", signal}});
   server.Stop();  // stops accepting; in-flight requests finish (10 s at most)
+  if (infra_server) infra_server->Stop();
   log::Info("stopped");
   return 0;
 }
