@@ -43,9 +43,11 @@ std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& ups
   return router;
 }
 
-std::unique_ptr<Router> BuildInfraRouter(Upstreams& upstreams) {
+std::unique_ptr<Router> BuildInfraRouter(const RouterOptions& options, Upstreams& upstreams) {
   auto ctx = std::make_shared<HandlerContext>();
   ctx->upstreams = &upstreams;
+  // The notify gateway's readiness never waits on auth, as on its public port.
+  ctx->needs_auth = options.routes != RouteSet::kNotify;
   auto router = std::make_unique<Router>(0);  // no bodies
   AddInfraRoutes(*router, ctx);
   return router;

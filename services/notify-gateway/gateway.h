@@ -30,6 +30,7 @@ RouterOptions RouterOptionsFrom(const GatewayConfig& cfg);
 // router.
 std::unique_ptr<Router> BuildRouter(const RouterOptions& options, Upstreams& upstreams);
 // Only /healthz, /readyz and /metrics: the operations port (GATEWAY_METRICS_LISTEN_ADDR).
-std::unique_ptr<Router> BuildInfraRouter(Upstreams& upstreams);
+// `options.routes` decides what readiness checks, as for BuildRouter.
+std::unique_ptr<Router> BuildInfraRouter(const RouterOptions& options, Upstreams& upstreams);
 
 }  // namespace paymesh::gateway

@@ -83,6 +83,13 @@ TEST_F(GatewayTest, ANotifyOnlyGatewayIsReadyWithoutAuth) {
   EXPECT_FALSE(Body(res).at("upstreams").as_object().contains("auth"));
   Build(RouteSet::kAll, false);
   EXPECT_EQ(Call("GET", "/readyz").status, 503) << "the API needs auth";
+  // The same on the operations port.
+  RouterOptions notify;
+  notify.routes = RouteSet::kNotify;
+  router_ = BuildInfraRouter(notify, fake_);
+  EXPECT_EQ(Call("GET", "/readyz").status, 200) << "the operations port of a notify gateway";
+  router_ = BuildInfraRouter(RouterOptions{}, fake_);
+  EXPECT_EQ(Call("GET", "/readyz").status, 503);
 }
 
 TEST_F(GatewayTest, MetricsExposeRequestCounters) {
@@ -104,7 +111,7 @@ TEST_F(GatewayTest, TheOperationsPortServesHealthAndMetricsOnly) {
     EXPECT_EQ(Call("GET", path).status, 404) << path << " still public";
   }
   EXPECT_EQ(Call("GET", "/api/v1/products").status, 200);
-  router_ = BuildInfraRouter(fake_);
+  router_ = BuildInfraRouter(options, fake_);
   for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
     EXPECT_EQ(Call("GET", path).status, 200) << path;
   }

@@ -53,7 +53,7 @@ int main() {
   std::unique_ptr<http::Server> infra_server;
   int metrics_port = 0;
   if (!cfg->metrics_listen_addr.empty()) {
-    infra_router = gateway::BuildInfraRouter(upstreams);
+    infra_router = gateway::BuildInfraRouter(gateway::RouterOptionsFrom(*cfg), upstreams);
     http::ServerOptions infra_options;
     infra_options.threads = 1;
     infra_options.max_body_bytes = 0;
