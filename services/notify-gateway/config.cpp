@@ -99,7 +99,7 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   cfg.trust_forwarded_for = env.Bool("GATEWAY_TRUST_FORWARDED_FOR", false);
   cfg.demo_sim_url = env.String("GATEWAY_DEMO_SIM_URL", cfg.demo_sim_url);
   while (!cfg.demo_sim_url.empty() && cfg.demo_sim_url.back() == '/') cfg.demo_sim_url.pop_back();
-  if (!IsHttpOrigin(cfg.demo_sim_url)) {
+  if (!cfg.demo_sim_url.empty() && !IsHttpOrigin(cfg.demo_sim_url)) {
     env.AddProblem("GATEWAY_DEMO_SIM_URL must be an origin like http://host:port, got '" +
                    cfg.demo_sim_url + "'");
   }

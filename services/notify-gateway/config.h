@@ -51,7 +51,9 @@ struct GatewayConfig {
   bool trust_forwarded_for = false;
   log::Level log_level = log::Level::kInfo;
   // The simulator's origin ("scheme://host[:port]"), which the demo page may call.
-  std::string demo_sim_url = "http://127.0.0.1:8090";
+  // GATEWAY_DEMO_SIM_URL: the simulator the demo shop may talk to and load WeChat's stand-in
+  // bridge from; unset (production), the page trusts no other origin at all.
+  std::string demo_sim_url;
 };
 
 // The HTTP server's own (global) body cap: the largest cap among the routes served. The router

@@ -50,7 +50,7 @@ TEST(GatewayConfigTest, DefaultsMatchTheArchitectureTable) {
   EXPECT_EQ(cfg->log_level, log::Level::kInfo);
   EXPECT_EQ(cfg->notify_timeout, std::chrono::milliseconds(4000));
   EXPECT_GT(cfg->notify_max_body_bytes, 1024u * 1024u);
-  EXPECT_EQ(cfg->demo_sim_url, "http://127.0.0.1:8090");
+  EXPECT_EQ(cfg->demo_sim_url, "");  // production: the demo page trusts no simulator
 }
 
 TEST(GatewayConfigTest, ReadsEveryVariable) {

@@ -93,7 +93,18 @@ TEST(DemoPageTest, CrLfIsHashedAsBrowsersSeeIt) {
 
 class DemoRoutesTest : public testing::GatewayHarness {};
 
+// Without a configured simulator (production) the page trusts no origin but its own.
+TEST_F(DemoRoutesTest, WithoutASimulatorThePageTrustsOnlyItself) {
+  const std::string csp = HeaderOf(Call("GET", "/"), "Content-Security-Policy");
+  EXPECT_EQ(csp, BuildDemoPage(EmbeddedDemoHtml(), "").content_security_policy);
+  EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("http"), std::string::npos) << csp;
+}
+
 TEST_F(DemoRoutesTest, ServedOnRootAndDemoWithAStrictPolicy) {
+  RouterOptions options;
+  options.demo_sim_url = "http://127.0.0.1:8090";
+  Build(options);
   for (const char* target : {"/", "/demo"}) {
     http::Response res = Call("GET", target);
     ASSERT_EQ(res.status, 200) << target;
@@ -144,11 +155,12 @@ TEST(DemoPageTest, ThePageUsesTheRoutesTheGatewayServes) {
                            "/api/v1/auth/wechat/authorize?scope=",
                            "'/api/v1/products'",
                            "'/api/v1/orders'",
-                           "`/api/v1/orders/${orderId}/pay`",
-                           "`/api/v1/orders/${orderId}/qrcode.png`",
-                           "`/api/v1/orders/${orderId}`",
+                           "`/api/v1/orders/${enc(orderId)}/pay`",
+                           "`/api/v1/orders/${enc(orderId)}/qrcode.png`",
+                           "`/api/v1/orders/${enc(orderId)}`",
+                           "`/api/v1/orders/${enc(orderId)}/events`",
                            "/cancel`",
-                           "`/api/v1/orders/${state.detail}/refunds`",
+                           "`/api/v1/orders/${enc(shown)}/refunds`",
                            "p.code_url",
                            "p.h5_url",
                            "p.jsapi",

@@ -19,7 +19,7 @@ struct RouterOptions {
   bool trust_forwarded_for = false;
   size_t max_body_bytes = 65536;  // every route but the notification endpoints
   size_t notify_max_body_bytes = kDefaultNotifyMaxBodyBytes;
-  std::string demo_sim_url = "http://127.0.0.1:8090";
+  std::string demo_sim_url;  // "" : the demo page trusts no simulator
   bool infra_routes = true;  // /healthz, /readyz, /metrics (false: BuildInfraRouter serves them)
 };
 

@@ -55,11 +55,14 @@ DemoPage BuildDemoPage(std::string_view html_template, std::string_view sim_orig
   page.html = ReplaceAll(page.html, kSimUrlPlaceholder, strings::EscapeHtml(sim_origin));
   const std::string scripts = absl::StrJoin(InlineHashes(page.html, "script"), " ");
   const std::string styles = absl::StrJoin(InlineHashes(page.html, "style"), " ");
-  page.content_security_policy =
-      "default-src 'self'; script-src 'self' " + std::string(sim_origin) + " " + scripts +
-      "; style-src 'self' " + styles + "; img-src 'self' blob:; connect-src 'self' " +
-      std::string(sim_origin) +
-      "; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  // The simulator, when one is configured (development), is trusted for its bridge script and
+  // control calls; in production nothing but the page itself.
+  const std::string sim = sim_origin.empty() ? "" : " " + std::string(sim_origin);
+  page.content_security_policy = "default-src 'self'; script-src 'self'" + sim + " " + scripts +
+                                 "; style-src 'self' " + styles +
+                                 "; img-src 'self' blob:; connect-src 'self'" + sim +
+                                 "; object-src 'none'; base-uri 'none'; form-action 'none'; "
+                                 "frame-ancestors 'none'";
   return page;
 }
 
