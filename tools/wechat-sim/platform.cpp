@@ -89,33 +89,26 @@ PlatformKeys::PlatformKeys(PlatformMode mode, SigningKey public_key,
 
 const SigningKey& PlatformKeys::NewestLocked() const { return certificates_.back().signing; }
 
+const SigningKey* PlatformKeys::SingleKeyLocked() const {
+  if (mode_ == PlatformMode::kPublicKey) return &public_key_;
+  if (mode_ == PlatformMode::kCertificate) return &NewestLocked();
+  return nullptr;
+}
+
 SigningKey PlatformKeys::ForResponse(std::string_view requested_serial) const {
   std::lock_guard lock(mu_);
-  switch (mode_) {
-    case PlatformMode::kPublicKey:
-      return public_key_;
-    case PlatformMode::kCertificate:
-      return NewestLocked();
-    case PlatformMode::kDual:
-      if (requested_serial == public_key_.serial) return public_key_;
-      for (const PlatformCertificate& c : certificates_) {
-        if (c.signing.serial == requested_serial) return c.signing;
-      }
-      return NewestLocked();
+  if (const SigningKey* key = SingleKeyLocked()) return *key;
+  // Dual: the key the request names, else the newest certificate.
+  if (requested_serial == public_key_.serial) return public_key_;
+  for (const PlatformCertificate& c : certificates_) {
+    if (c.signing.serial == requested_serial) return c.signing;
   }
-  return public_key_;
+  return NewestLocked();
 }
 
 SigningKey PlatformKeys::ForNotification() {
   std::lock_guard lock(mu_);
-  switch (mode_) {
-    case PlatformMode::kPublicKey:
-      return public_key_;
-    case PlatformMode::kCertificate:
-      return NewestLocked();
-    case PlatformMode::kDual:
-      break;
-  }
+  if (const SigningKey* key = SingleKeyLocked()) return *key;
   switch (notify_serial_) {
     case NotifySerial::kPublicKey:
       return public_key_;

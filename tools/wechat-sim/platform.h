@@ -77,6 +77,8 @@ class PlatformKeys {
 
  private:
   const SigningKey& NewestLocked() const;
+  // The one key a single-key mode signs everything with; null in dual mode.
+  const SigningKey* SingleKeyLocked() const;
 
   mutable std::mutex mu_;
   PlatformMode mode_;
