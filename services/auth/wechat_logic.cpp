@@ -206,9 +206,10 @@ absl::StatusOr<TokenPair> WechatLogic::MiniProgramLogin(std::string_view code,
   RETURN_IF_ERROR(SpendIpBudget("mp", client_ip));
   if (!PlausibleCode(code)) return absl::InvalidArgumentError("code is missing or malformed");
   // wx.login() codes work once; a client that retries (a lost answer, a double tap) with the
-  // same code gets the same account again instead of WeChat's 40163.
-  const std::string key =
-      kPrefix + std::string("mp_code:") + crypto::HexLower(crypto::Sha256(std::string(code)));
+  // same code gets the same account again instead of WeChat's 40163. A code is the app's own:
+  // the key names the app, so deployments sharing a Redis never answer each other's codes.
+  const std::string key = kPrefix + std::string("mp_code:") + options_.miniprogram_appid + ":" +
+                          crypto::HexLower(crypto::Sha256(std::string(code)));
   ASSIGN_OR_RETURN(std::string user_id, ClaimCode(key));
   if (!user_id.empty()) {
     ASSIGN_OR_RETURN(User user, deps_.users->FindById(user_id));
