@@ -86,19 +86,28 @@ store_env="$(PG_DURABLE="$durable" scripts/lib/datastores.sh start "$WORK/data" 
 eval "$store_env"
 
 (umask 077 && openssl genpkey -algorithm ed25519 -out "$WORK/keys/auth_signing_key.pem")
+scripts/lib/pki.sh "$WORK/pki" auth order payment gateway
+# TLS=(...) the GRPC_TLS_* settings of identity $1 (mutual TLS between the services).
+tls_of() {
+  TLS=(GRPC_TLS_CA_FILE="$WORK/pki/ca.crt" GRPC_TLS_CERT_FILE="$WORK/pki/$1.crt"
+       GRPC_TLS_KEY_FILE="$WORK/pki/$1.key")
+}
 start_service wechat-sim SIM_LISTEN_ADDR=127.0.0.1:0 SIM_STATE_DIR="$WORK/sim"
 SIM_PORT="$(serving_port wechat-sim http_port)"
 sim="$WORK/sim"
 
-start_service auth GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
+tls_of auth
+start_service auth "${TLS[@]}" GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
   PG_DSN="$PG_DSN" REDIS_URL="$REDIS_URL" AUTH_TOKEN_SIGNING_KEY_FILE="$WORK/keys/auth_signing_key.pem"
-start_service order GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 PG_DSN="$PG_DSN"
+tls_of order
+start_service order "${TLS[@]}" GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 PG_DSN="$PG_DSN"
 AUTH_PORT="$(serving_port auth grpc_port)"
 ORDER_PORT="$(serving_port order grpc_port)"
 ORDER_METRICS_PORT="$(serving_port order metrics_port)"
 # The simulator never delivers in this bench (the driver plays WeChat's notifier), so the notify
 # URL payment registers is never called.
-start_service payment GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
+tls_of payment
+start_service payment "${TLS[@]}" GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1:0 \
   ORDER_GRPC_ADDR="127.0.0.1:$ORDER_PORT" \
   WECHATPAY_BASE_URL="http://127.0.0.1:$SIM_PORT" ALLOW_INSECURE_UPSTREAMS=1 \
   WECHATPAY_MCHID="$(cat "$sim/mchid")" WECHAT_APPID="$(cat "$sim/appid")" \
@@ -109,7 +118,8 @@ start_service payment GRPC_LISTEN_ADDR=127.0.0.1:0 METRICS_LISTEN_ADDR=127.0.0.1
   WECHATPAY_PLATFORM_PUBLIC_KEY_ID="$(cat "$sim/platform_public_key_id")" \
   WECHATPAY_NOTIFY_URL="http://127.0.0.1:9/wechat/notify/pay"
 PAYMENT_PORT="$(serving_port payment grpc_port)"
-start_service notify-gateway GATEWAY_LISTEN_ADDR=127.0.0.1:0 \
+tls_of gateway
+start_service notify-gateway "${TLS[@]}" GATEWAY_LISTEN_ADDR=127.0.0.1:0 \
   AUTH_GRPC_ADDR="127.0.0.1:$AUTH_PORT" ORDER_GRPC_ADDR="127.0.0.1:$ORDER_PORT" \
   PAYMENT_GRPC_ADDR="127.0.0.1:$PAYMENT_PORT"
 GATEWAY_PORT="$(serving_port notify-gateway http_port)"

@@ -153,7 +153,8 @@ void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds ti
   }
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsConfig& tls,
+                                           std::string_view server_name) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kClientKeepaliveTimeMs);
@@ -163,7 +164,11 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // channelz keeps per-call bookkeeping for a debugging service nobody here serves.
   args.SetInt(GRPC_ARG_ENABLE_CHANNELZ, 0);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  // The server's certificate must name the service, whatever address reached it.
+  if (tls.enabled() && !server_name.empty()) {
+    args.SetSslTargetNameOverride(std::string(server_name));
+  }
+  return grpc::CreateCustomChannel(target, MakeChannelCredentials(tls), args);
 }
 
 }  // namespace paymesh::rpc

@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "common/exec/worker_pool.h"
+#include "common/rpc/tls.h"
 
 namespace paymesh::rpc {
 
@@ -64,8 +65,10 @@ class PendingCall {
 void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout,
                           std::string_view request_id);
 
-// An insecure channel (mesh TLS is the platform's job) with round-robin over every address
-// the name resolves to, and keepalive so dead peers are noticed.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+// A channel with round-robin over every address the name resolves to and keepalive so dead
+// peers are noticed; under mutual TLS (tls.h) the server's certificate must name `server_name`
+// ("order", ...). Without TLS (tests, ALLOW_INSECURE_GRPC) an insecure one.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsConfig& tls = {},
+                                           std::string_view server_name = "");
 
 }  // namespace paymesh::rpc

@@ -34,7 +34,10 @@ absl::StatusOr<int> Server::Start(const std::string& listen_addr) {
 
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(), &selected_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = MakeServerCredentials(options_.tls);
+  if (options_.tls.enabled())
+    credentials->SetAuthMetadataProcessor(MakeAccessChecker(options_.access));
+  builder.AddListeningPort(listen_addr, credentials, &selected_port);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);

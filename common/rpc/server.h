@@ -20,11 +20,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/rpc/access.h"
+#include "common/rpc/tls.h"
 
 namespace paymesh::rpc {
 
 struct ServerOptions {
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Mutual TLS (tls.h); with it, `access` decides who may call what (access.h).
+  TlsConfig tls;
+  AccessPolicy access;
 };
 
 class Server {

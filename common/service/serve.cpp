@@ -29,7 +29,7 @@ int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& servic
 int Serve(const ServeOptions& options, const std::vector<grpc::Service*>& services,
           const std::vector<exec::WorkerPool*>& workers) {
   rpc::SetServiceName(options.name);
-  rpc::Server server;
+  rpc::Server server({.tls = options.tls, .access = options.access});
   for (grpc::Service* service : services) server.AddService(service);
   absl::StatusOr<int> grpc_port = server.Start(options.grpc_listen_addr);
   if (!grpc_port.ok()) {

@@ -26,6 +26,8 @@
 #include "common/config/env.h"
 #include "common/exec/worker_pool.h"
 #include "common/log/log.h"
+#include "common/rpc/access.h"
+#include "common/rpc/tls.h"
 
 namespace paymesh::service {
 
@@ -43,6 +45,8 @@ struct ServeOptions {
   std::string metrics_listen_addr{};  // likewise, for GET /metrics and /healthz
   std::vector<log::Field> serving_fields = {};  // on the "serving" line, after the two ports
   std::chrono::milliseconds drain_grace = std::chrono::seconds(10);
+  rpc::TlsConfig tls{};        // mutual TLS (rpc/tls.h); off only where ALLOW_INSECURE_GRPC
+  rpc::AccessPolicy access{};  // who may call which method, under mutual TLS
 };
 
 // Starts `services` on an rpc::Server (health SERVING) and the metrics endpoint, logs the one

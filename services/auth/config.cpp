@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <sstream>
 
 #include "common/error/status_macros.h"
+#include "common/rpc/access.h"
 
 namespace paymesh::auth {
 namespace {
@@ -146,6 +148,17 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(config::EnvReader& env) {
   LoadWechat(env, cfg.wechat);
   LoadSms(env, cfg.sms);
 
+  cfg.tls = rpc::LoadTlsConfig(env);
+  std::istringstream clients(env.String("AUTH_TOKEN_CENTRE_CLIENTS", ""));
+  for (std::string identity; std::getline(clients, identity, ',');) {
+    std::erase_if(identity, [](unsigned char c) { return std::isspace(c); });
+    if (identity.empty()) continue;
+    if (!rpc::IsIdentityName(identity)) {
+      env.AddProblem("AUTH_TOKEN_CENTRE_CLIENTS lists identities of [a-z0-9.-], got '" + identity +
+                     "'");
+    }
+    cfg.token_centre_clients.push_back(std::move(identity));
+  }
   RETURN_IF_ERROR(env.Finish());
   return cfg;
 }

@@ -13,6 +13,7 @@
 #include "common/crypto/ed25519.h"
 #include "common/log/log.h"
 #include "common/redis/client.h"
+#include "common/rpc/tls.h"
 #include "services/auth/logic.h"
 #include "services/auth/sms_codes.h"
 #include "services/auth/sms_sender.h"
@@ -56,6 +57,11 @@ struct AuthConfig {
   size_t password_workers = 2;  // scrypt's own pool (AUTH_PASSWORD_WORKERS)
   WechatConfig wechat;
   SmsConfig sms;
+  rpc::TlsConfig tls;  // GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (rpc/tls.h)
+  // AUTH_TOKEN_CENTRE_CLIENTS: the identities (comma-separated) that may read the WeChat
+  // access_token and jsapi_ticket (GetWechatAccessToken, GetJsapiTicket,
+  // ReportInvalidWechatAccessToken); none by default, as no paymesh service needs them.
+  std::vector<std::string> token_centre_clients;
 };
 
 // Reads every variable; INVALID_ARGUMENT listing all problems at once.

@@ -32,6 +32,7 @@ class AuthConfigTest : public ::testing::Test {
       {"PG_DSN", "postgresql://u:p@127.0.0.1:5432/db"},
       {"REDIS_URL", "redis://127.0.0.1:6379/0"},
       {"AUTH_TOKEN_SIGNING_KEY_FILE", "/secrets/key.pem"},
+      {"ALLOW_INSECURE_GRPC", "1"},  // rpc/tls_test.cpp covers the TLS files
   };
   std::map<std::string, std::string> files_ = {
       {"/secrets/key.pem", crypto::Ed25519PrivateKey::Generate().ToPem()},
@@ -174,6 +175,20 @@ TEST_F(AuthConfigTest, WechatProblems) {
                            "WECHAT_JSAPI_LIST", "AUTH_WECHAT_TOKEN_REFRESH_BEFORE_SECONDS"}) {
     EXPECT_THAT(cfg.status().message(), HasSubstr(name));
   }
+}
+
+TEST_F(AuthConfigTest, TokenCentreClientsAreIdentities) {
+  absl::StatusOr<AuthConfig> none = Load();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->token_centre_clients.empty());
+  env_["AUTH_TOKEN_CENTRE_CLIENTS"] = "notifier, crm-sync";
+  absl::StatusOr<AuthConfig> two = Load();
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->token_centre_clients, (std::vector<std::string>{"notifier", "crm-sync"}));
+  env_["AUTH_TOKEN_CENTRE_CLIENTS"] = "notifier,CN=x";
+  absl::StatusOr<AuthConfig> bad = Load();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("AUTH_TOKEN_CENTRE_CLIENTS"), std::string::npos);
 }
 
 TEST_F(AuthConfigTest, SmsProviders) {

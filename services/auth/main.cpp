@@ -110,7 +110,9 @@ int Run(const AuthConfig& cfg) {
                          .metrics_listen_addr = cfg.metrics_listen_addr,
                          .serving_fields = {{"token_kid", tokens.kid()},
                                             {"wechat_appid", wx.oa_appid},
-                                            {"sms_provider", cfg.sms.provider}}},
+                                            {"sms_provider", cfg.sms.provider}},
+                         .tls = cfg.tls,
+                         .access = AuthAccessPolicy(cfg.token_centre_clients)},
                         {&grpc_service}, {&fast, &password, &outbound, &credentials});
 }
 

@@ -209,4 +209,19 @@ grpc::ServerUnaryReactor* AuthGrpcService::GetWechatOpenid(grpc::CallbackServerC
   });
 }
 
+rpc::AccessPolicy AuthAccessPolicy(const std::vector<std::string>& token_centre_clients) {
+  const char* service = v1::AuthService::service_full_name();
+  rpc::AccessPolicy policy;
+  policy.Allow(
+      rpc::identity::kGateway, service,
+      {"Register", "Login", "SendSmsCode", "SmsLogin", "Refresh", "Logout", "VerifyToken",
+       "GetUser", "StartWechatOauth", "FinishWechatOauth", "MiniProgramLogin", "GetJsSdkConfig"});
+  policy.Allow(rpc::identity::kPayment, service, {"GetWechatOpenid"});
+  for (const std::string& client : token_centre_clients) {
+    policy.Allow(client, service,
+                 {"GetWechatAccessToken", "GetJsapiTicket", "ReportInvalidWechatAccessToken"});
+  }
+  return policy;
+}
+
 }  // namespace paymesh::auth

@@ -8,6 +8,7 @@
 // Refresh, ...). A full pool refuses its own calls with UNAVAILABLE; the others are unaffected.
 
 #include "common/exec/worker_pool.h"
+#include "common/rpc/access.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
 #include "services/auth/logic.h"
 #include "services/auth/wechat_logic.h"
@@ -74,5 +75,10 @@ class AuthGrpcService final : public v1::AuthService::CallbackService {
   WechatLogic* wechat_;
   Pools pools_;
 };
+
+// Who may call what: the gateway signs users in and checks tokens; payment reads a user's
+// openid; the token centre's methods answer only `token_centre_clients`
+// (AUTH_TOKEN_CENTRE_CLIENTS).
+rpc::AccessPolicy AuthAccessPolicy(const std::vector<std::string>& token_centre_clients);
 
 }  // namespace paymesh::auth

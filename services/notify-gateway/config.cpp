@@ -105,6 +105,7 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(config::EnvReader& env) {
   }
   const std::string level = env.OneOf("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   log::ParseLevel(level, &cfg.log_level);
+  cfg.tls = rpc::LoadTlsConfig(env);
   absl::Status status = env.Finish();
   if (!status.ok()) return status;
   return cfg;

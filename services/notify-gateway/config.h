@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
 #include "common/log/log.h"
+#include "common/rpc/tls.h"
 
 namespace paymesh::gateway {
 
@@ -54,6 +55,9 @@ struct GatewayConfig {
   // GATEWAY_DEMO_SIM_URL: the simulator the demo shop may talk to and load WeChat's stand-in
   // bridge from; unset (production), the page trusts no other origin at all.
   std::string demo_sim_url;
+  // Its identity towards auth, order and payment: GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE,
+  // GRPC_TLS_KEY_FILE (rpc/tls.h).
+  rpc::TlsConfig tls;
 };
 
 // The HTTP server's own (global) body cap: the largest cap among the routes served. The router

@@ -28,7 +28,8 @@ absl::StatusOr<GatewayConfig> Load(const Env& vars, std::vector<std::string>* pr
 Env Minimal() {
   return {{"AUTH_GRPC_ADDR", "127.0.0.1:20051"},
           {"ORDER_GRPC_ADDR", "127.0.0.1:20052"},
-          {"PAYMENT_GRPC_ADDR", "payment:20053"}};
+          {"PAYMENT_GRPC_ADDR", "payment:20053"},
+          {"ALLOW_INSECURE_GRPC", "1"}};  // rpc/tls_test.cpp covers the TLS files
 }
 
 TEST(GatewayConfigTest, DefaultsMatchTheArchitectureTable) {

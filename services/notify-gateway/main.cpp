@@ -5,6 +5,7 @@
 #include "common/config/env.h"
 #include "common/http/server.h"
 #include "common/log/log.h"
+#include "common/rpc/access.h"
 #include "common/rpc/call.h"
 #include "common/rpc/server.h"
 #include "services/notify-gateway/config.h"
@@ -26,13 +27,14 @@ int main() {
   }
   log::Init("notify-gateway", cfg->log_level);
 
-  gateway::GrpcUpstreams upstreams(rpc::MakeChannel(cfg->auth_addr),
-                                   rpc::MakeChannel(cfg->order_addr),
-                                   rpc::MakeChannel(cfg->payment_addr),
-                                   {.call = cfg->upstream_timeout,
-                                    .notify = cfg->notify_timeout,
-                                    .payment = cfg->payment_timeout,
-                                    .wechat = cfg->wechat_timeout});
+  gateway::GrpcUpstreams upstreams(
+      rpc::MakeChannel(cfg->auth_addr, cfg->tls, rpc::identity::kAuth),
+      rpc::MakeChannel(cfg->order_addr, cfg->tls, rpc::identity::kOrder),
+      rpc::MakeChannel(cfg->payment_addr, cfg->tls, rpc::identity::kPayment),
+      {.call = cfg->upstream_timeout,
+       .notify = cfg->notify_timeout,
+       .payment = cfg->payment_timeout,
+       .wechat = cfg->wechat_timeout});
   std::unique_ptr<gateway::Router> router =
       gateway::BuildRouter(gateway::RouterOptionsFrom(*cfg), upstreams);
 

@@ -35,6 +35,7 @@ absl::StatusOr<OrderConfig> LoadOrderConfig(config::EnvReader& env) {
   if (!IsSchemaName(cfg.pg_schema)) {
     env.AddProblem("PG_SCHEMA must be 1-63 of [a-z0-9_], starting with a letter or _");
   }
+  cfg.tls = rpc::LoadTlsConfig(env);
   RETURN_IF_ERROR(env.Finish());
   return cfg;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/env.h"
 #include "common/log/log.h"
+#include "common/rpc/tls.h"
 #include "services/order/payment_batcher.h"
 
 namespace paymesh::order {
@@ -28,6 +29,7 @@ struct OrderConfig {
   // WeChat), "flag" leaves it to a person. Read by the database (migration 0009) from the
   // session setting paymesh.late_payment_policy.
   std::string late_payment_policy = "refund";
+  rpc::TlsConfig tls;  // GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (rpc/tls.h)
 };
 
 inline constexpr char kLatePaymentPolicySetting[] = "paymesh.late_payment_policy";

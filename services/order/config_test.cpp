@@ -11,7 +11,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Without TLS files unless a test sets them (rpc/tls_test.cpp covers the files themselves).
 config::EnvReader Env(std::map<std::string, std::string> vars) {
+  vars.try_emplace("ALLOW_INSECURE_GRPC", "1");
   return config::EnvReader(
       [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
         auto it = vars.find(std::string(name));
@@ -19,6 +21,14 @@ config::EnvReader Env(std::map<std::string, std::string> vars) {
         return it->second;
       },
       [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+}
+
+TEST(OrderConfigTest, MutualTlsIsRequiredUnlessInsecureIsAllowed) {
+  config::EnvReader env =
+      Env({{"PG_DSN", "postgresql://u:p@127.0.0.1:5432/db"}, {"ALLOW_INSECURE_GRPC", "0"}});
+  auto cfg = LoadOrderConfig(env);
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), HasSubstr("GRPC_TLS_CA_FILE"));
 }
 
 TEST(OrderConfigTest, Defaults) {

@@ -41,7 +41,9 @@ int Run(const OrderConfig& cfg) {
   OrderGrpcService grpc_service(logic, workers, payments);
   return service::Serve({.name = "order",
                          .grpc_listen_addr = cfg.grpc_listen_addr,
-                         .metrics_listen_addr = cfg.metrics_listen_addr},
+                         .metrics_listen_addr = cfg.metrics_listen_addr,
+                         .tls = cfg.tls,
+                         .access = OrderAccessPolicy()},
                         {&grpc_service}, workers);
 }
 

@@ -432,4 +432,16 @@ grpc::ServerUnaryReactor* OrderGrpcService::ApplyPayment(grpc::CallbackServerCon
   return call.reactor();
 }
 
+rpc::AccessPolicy OrderAccessPolicy() {
+  const char* service = v1::OrderService::service_full_name();
+  rpc::AccessPolicy policy;
+  policy.Allow(
+      rpc::identity::kGateway, service,
+      {"ListProducts", "CreateOrder", "GetOrder", "ListOrderEvents", "ListOrders", "ListRefunds"});
+  policy.Allow(rpc::identity::kPayment, service,
+               {"GetOrderForPayment", "RecordPrepay", "ApplyPayment", "CloseOrder",
+                "ListOrdersToSettle", "RequestRefund", "ApplyRefundReport", "ListRefundsToSettle"});
+  return policy;
+}
+
 }  // namespace paymesh::order

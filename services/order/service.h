@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/exec/worker_pool.h"
+#include "common/rpc/access.h"
 #include "paymesh/order/v1/order.grpc.pb.h"
 #include "services/order/logic.h"
 #include "services/order/payment_batcher.h"
@@ -76,5 +77,9 @@ v1::PaymentOutcome ToProto(PaymentOutcome outcome);
 // anything ValidatePaymentNotice refuses.
 absl::StatusOr<Prepay> FromProto(const v1::Prepay& prepay);
 absl::StatusOr<PaymentNotice> FromProto(const v1::ApplyPaymentRequest& req);
+
+// Who may call what: the payment-side methods (prepay, payments, closing, refunds, the settling
+// job's lists) answer payment alone; the gateway has the shop's read and create methods.
+rpc::AccessPolicy OrderAccessPolicy();
 
 }  // namespace paymesh::order

@@ -211,6 +211,7 @@ absl::StatusOr<PaymentConfig> LoadPaymentConfig(config::EnvReader& env) {
   cfg.user_calls_per_minute =
       static_cast<int>(env.Int("PAYMENT_USER_CALLS_PER_MINUTE", 30, 0, 100'000));
 
+  cfg.tls = rpc::LoadTlsConfig(env);
   absl::Status st = env.Finish();
   if (!st.ok()) return st;
   return cfg;

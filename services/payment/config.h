@@ -10,6 +10,7 @@
 #include "common/config/env.h"
 #include "common/crypto/rsa.h"
 #include "common/log/log.h"
+#include "common/rpc/tls.h"
 #include "services/payment/settler.h"
 
 namespace paymesh::payment {
@@ -55,6 +56,7 @@ struct PaymentConfig {
   // PAYMENT_USER_CALLS_PER_MINUTE (30; 0 = off): pay, sync and cancel per user, counted in
   // Redis (without REDIS_URL, not limited).
   int user_calls_per_minute = 30;
+  rpc::TlsConfig tls;  // GRPC_TLS_CA_FILE, GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE (rpc/tls.h)
 };
 
 // Reads the payment service's environment and key files; INVALID_ARGUMENT lists every problem.

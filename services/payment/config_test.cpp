@@ -36,7 +36,8 @@ Vars ValidVars() {
           {"WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", "/keys/pub_key.pem"},
           {"WECHATPAY_PLATFORM_PUBLIC_KEY_ID", "PUB_KEY_ID_0114232134912410000000000000"},
           {"WECHATPAY_NOTIFY_URL", "https://pay.example.com/wechat/notify/pay"},
-          {"ORDER_GRPC_ADDR", "order:20052"}};
+          {"ORDER_GRPC_ADDR", "order:20052"},
+          {"ALLOW_INSECURE_GRPC", "1"}};  // rpc/tls_test.cpp covers the TLS files
 }
 
 absl::StatusOr<PaymentConfig> Load(const Vars& vars, const Vars& files = DefaultFiles()) {

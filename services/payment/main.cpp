@@ -67,11 +67,12 @@ int Run(const PaymentConfig& cfg) {
                           .timeout = cfg.wechat_timeout,
                           .user_agent = kUserAgent},
                          *cfg.merchant_private_key, verifier, transport, time::SystemClock());
-  GrpcOrderClient orders(rpc::MakeChannel(cfg.order_grpc_addr));
+  GrpcOrderClient orders(rpc::MakeChannel(cfg.order_grpc_addr, cfg.tls, rpc::identity::kOrder));
   // JSAPI and mini program payments need the payer's openid, which auth keeps.
   std::unique_ptr<GrpcAuthClient> identities;
   if (!cfg.auth_grpc_addr.empty()) {
-    identities = std::make_unique<GrpcAuthClient>(rpc::MakeChannel(cfg.auth_grpc_addr));
+    identities = std::make_unique<GrpcAuthClient>(
+        rpc::MakeChannel(cfg.auth_grpc_addr, cfg.tls, rpc::identity::kAuth));
   }
   // One Redis for the settling lease and the per-user limits; without it, neither.
   std::unique_ptr<redis::Client> redis;
@@ -129,7 +130,9 @@ int Run(const PaymentConfig& cfg) {
       {.name = "payment",
        .grpc_listen_addr = cfg.grpc_listen_addr,
        .metrics_listen_addr = cfg.metrics_listen_addr,
-       .serving_fields = {{"mchid", cfg.mchid}, {"wechatpay_base_url", cfg.base_url}}},
+       .serving_fields = {{"mchid", cfg.mchid}, {"wechatpay_base_url", cfg.base_url}},
+       .tls = cfg.tls,
+       .access = PaymentAccessPolicy()},
       {&grpc_service}, workers);
 }
 

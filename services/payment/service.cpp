@@ -118,4 +118,12 @@ void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out) {
   out->set_closed(result.closed);
 }
 
+rpc::AccessPolicy PaymentAccessPolicy() {
+  rpc::AccessPolicy policy;
+  policy.Allow(
+      rpc::identity::kGateway, v1::PaymentService::service_full_name(),
+      {"CreatePayment", "HandleNotification", "QueryPayment", "CancelPayment", "CreateRefund"});
+  return policy;
+}
+
 }  // namespace paymesh::payment

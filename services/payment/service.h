@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/exec/worker_pool.h"
+#include "common/rpc/access.h"
 #include "paymesh/payment/v1/payment.grpc.pb.h"
 #include "services/payment/logic.h"
 
@@ -43,5 +44,9 @@ class PaymentGrpcService final : public v1::PaymentService::CallbackService {
 // Exposed for tests.
 void ToProto(const NotificationAnswer& answer, v1::HandleNotificationResponse* out);
 void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out);
+
+// Who may call what: every method is the gateway's (the shop's payments and refunds, WeChat's
+// notifications).
+rpc::AccessPolicy PaymentAccessPolicy();
 
 }  // namespace paymesh::payment

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "common/rpc/call.h"
 #include "paymesh/auth/v1/auth.grpc.pb.h"
 #include "tests/e2e/e2e.h"
 #include "tests/support/redis_server.h"
@@ -54,9 +55,9 @@ class TokenCentreTest : public E2eTest {
     E2eTest::TearDownTestSuite();
   }
 
-  static std::unique_ptr<AuthService::Stub> Stub(int port) {
-    return AuthService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                    grpc::InsecureChannelCredentials()));
+  std::unique_ptr<AuthService::Stub> Stub(int port) {
+    return AuthService::NewStub(rpc::MakeChannel("127.0.0.1:" + std::to_string(port),
+                                                 stack().Identity("token-client"), "auth"));
   }
 
   HttpResponse Sim(const std::string& method, const std::string& target,

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
 #include "common/error/status_macros.h"
+#include "tests/support/pki.h"
 #include "tests/support/test_env.h"
 
 #ifndef PAYMESH_BIN_DIR
@@ -168,6 +169,9 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
                               const std::string& redis_url) {
   const std::string signing_key_path = dir_ + "/auth_signing_key.pem";
   RETURN_IF_ERROR(WriteSecretFile(signing_key_path, signing_key_.ToPem()));
+  ASSIGN_OR_RETURN(TestPki pki,
+                   TestPki::Issue(dir_ + "/pki", {"auth", "order", "payment", "gateway",
+                                                  "token-client", "intruder"}));
 
   const std::map<std::string, std::string> grpc_base = {
       {"LOG_LEVEL", "info"},
@@ -205,10 +209,19 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
       {"PAYMENT_SETTLE_INTERVAL_MS", "500"},
   });
   children_[Service::kGateway].env = {{"LOG_LEVEL", "info"}};
+  children_[Service::kAuth].env["AUTH_TOKEN_CENTRE_CLIENTS"] = "token-client";
+  for (Service service : {Service::kAuth, Service::kOrder, Service::kPayment, Service::kGateway}) {
+    const std::string identity = service == Service::kGateway ? "gateway" : ServiceName(service);
+    for (const auto& [k, v] : pki.EnvFor(identity)) children_[service].env[k] = v;
+  }
   for (const auto& [service, env] : options.env) {
     for (const auto& [k, v] : env) children_[service].env[k] = v;
   }
   return absl::OkStatus();
+}
+
+rpc::TlsConfig Stack::Identity(const std::string& name) const {
+  return TestPki(dir_ + "/pki").For(name);
 }
 
 absl::Status Stack::ConfigureWechatPay() {

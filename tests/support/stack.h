@@ -15,6 +15,10 @@
 // take, while the gateway (whose acceptor also sets SO_REUSEADDR) binds and listens on it. The
 // reservation is released once the gateway serves. No service is started twice.
 //
+// The services talk mutual TLS with identities issued for the stack (scripts/lib/pki.sh): auth,
+// order, payment, gateway, and two a test may act as: "token-client" (auth's token-centre
+// client, AUTH_TOKEN_CENTRE_CLIENTS) and "intruder" (a valid certificate no rule names).
+//
 // Not thread-safe: the test's main thread starts, stops and restarts services (see
 // ChildProcess::Start for why it must be that thread).
 
@@ -29,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "common/crypto/ed25519.h"
 #include "common/crypto/rsa.h"
+#include "common/rpc/tls.h"
 #include "tests/support/process.h"
 
 namespace paymesh::testing {
@@ -80,6 +85,9 @@ class Stack {
   const crypto::Ed25519PrivateKey& signing_key() const { return signing_key_; }
   const WechatPayMerchant& wechat() const { return *wechat_; }
   const std::string& dir() const { return dir_; }
+  // The files of an identity issued for this stack ("payment", "token-client", "intruder", ...),
+  // to dial a backend as it: rpc::MakeChannel(addr, stack.Identity("payment"), "order").
+  rpc::TlsConfig Identity(const std::string& name) const;
   // The PostgreSQL schema order keeps its tables in (PG_SCHEMA): one per stack.
   std::string OrderSchema() const;
 
