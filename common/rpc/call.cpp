@@ -13,6 +13,8 @@ namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
 // Clients ping idle connections so that a dead peer is noticed before the next call needs it.
+constexpr int kInitialReconnectBackoffMs = 200;
+constexpr int kMaxReconnectBackoffMs = 2000;
 constexpr int kClientKeepaliveTimeMs = 30'000;
 constexpr int kClientKeepaliveTimeoutMs = 10'000;
 
@@ -164,6 +166,11 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsC
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // channelz keeps per-call bookkeeping for a debugging service nobody here serves.
   args.SetInt(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  // A restarted peer is back within seconds; gRPC's default back-off (up to 120 s between
+  // attempts) would keep calls failing long after it.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
   // The server's certificate must name the service, whatever address reached it.
   if (tls.enabled() && !server_name.empty()) {
     args.SetSslTargetNameOverride(std::string(server_name));

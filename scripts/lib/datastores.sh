@@ -2,6 +2,8 @@
 # Starts or stops a throwaway PostgreSQL and Redis on loopback.
 #   datastores.sh start BASE_DIR PG_PORT REDIS_PORT   → prints `export ...` lines (PG_DSN, REDIS_URL)
 #   datastores.sh stop  BASE_DIR PG_PORT REDIS_PORT [--purge]
+#   datastores.sh pg-crash BASE_DIR PG_PORT REDIS_PORT   PostgreSQL stopped as a crash would
+#                                  (immediate: no checkpoint, recovery from the WAL), then started
 # PostgreSQL runs without durability (fsync, synchronous_commit, full_page_writes off), which is
 # what tests and the dev stack want; PG_DURABLE=1 keeps PostgreSQL's durable defaults (benchmarks
 # of what production runs).
@@ -73,5 +75,8 @@ case "$cmd" in
     echo "export PG_DSN='postgresql://$PG_USER:$PG_PASS@127.0.0.1:$PG_PORT/$PG_DB'"
     echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'" ;;
   stop) stop_all "${5:-}" ;;
-  *) echo "usage: $0 start|stop BASE PG_PORT REDIS_PORT [--purge]" >&2; exit 2 ;;
+  pg-crash)
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null
+    pg_start ;;
+  *) echo "usage: $0 start|stop|pg-crash BASE PG_PORT REDIS_PORT [--purge]" >&2; exit 2 ;;
 esac
