@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <ostream>
 #include <sstream>
 
@@ -336,6 +337,22 @@ void EnvReader::AddProblem(std::string problem) { problems_.push_back(std::move(
 absl::Status EnvReader::Finish() const {
   if (problems_.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError("invalid configuration: " + Join(problems_, "; "));
+}
+
+RunMode ParseRunMode(int argc, char** argv) {
+  if (argc <= 1) return RunMode::kServe;
+  if (argc == 2 && std::string_view(argv[1]) == "--check-config") return RunMode::kCheckConfig;
+  return RunMode::kUsage;
+}
+
+int ReportConfigOk(std::string_view program) {
+  std::cout << program << ": configuration ok" << std::endl;
+  return 0;
+}
+
+int ReportUsage(std::string_view program) {
+  std::cerr << "usage: " << program << " [--check-config]   (configuration: environment only)\n";
+  return 2;
 }
 
 }  // namespace paymesh::config

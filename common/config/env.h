@@ -56,6 +56,15 @@ using FileReader = std::function<std::optional<std::string>(const std::string& p
 Lookup ProcessEnv();
 FileReader RealFiles();
 
+// The command line every binary takes: nothing (serve), or `--check-config` (load and check the
+// configuration, key files included, then exit instead of serving: image self-checks, CI).
+enum class RunMode { kServe, kCheckConfig, kUsage };
+RunMode ParseRunMode(int argc, char** argv);
+// What main() returns for kCheckConfig once the configuration loaded ("<program>: configuration
+// ok" on stdout, 0) and for kUsage (the usage on stderr, 2).
+int ReportConfigOk(std::string_view program);
+int ReportUsage(std::string_view program);
+
 class EnvReader {
  public:
   explicit EnvReader(Lookup lookup = ProcessEnv(), FileReader files = RealFiles());

@@ -281,3 +281,23 @@ TEST(EnvTest, Origins) {
 
 }  // namespace
 }  // namespace paymesh::config
+
+namespace paymesh::config {
+namespace {
+
+TEST(RunModeTest, NoArgumentsServeCheckConfigChecksAnythingElseIsUsage) {
+  char prog[] = "order";
+  char check[] = "--check-config";
+  char other[] = "--serve";
+  char* none[] = {prog};
+  char* checking[] = {prog, check};
+  char* wrong[] = {prog, other};
+  char* two[] = {prog, check, check};
+  EXPECT_EQ(ParseRunMode(1, none), RunMode::kServe);
+  EXPECT_EQ(ParseRunMode(2, checking), RunMode::kCheckConfig);
+  EXPECT_EQ(ParseRunMode(2, wrong), RunMode::kUsage);
+  EXPECT_EQ(ParseRunMode(3, two), RunMode::kUsage);
+}
+
+}  // namespace
+}  // namespace paymesh::config

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages paymesh needs, only those missing (idempotent).
 #   scripts/lib/deps.sh          what building and running the stack needs
 #   scripts/lib/deps.sh --test   and what the tests need besides (chromium for the shop's
-#                                browser tests, promtool for the alert rules)
+#                                browser tests, promtool for the alert rules, debootstrap for
+#                                the runtime image's root filesystem)
 set -euo pipefail
 
 PACKAGES=(
@@ -13,7 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server wrk
 )
-[ "${1:-}" = --test ] && PACKAGES+=(chromium prometheus)
+[ "${1:-}" = --test ] && PACKAGES+=(chromium prometheus debootstrap)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -119,11 +119,15 @@ int Run(const AuthConfig& cfg) {
 }  // namespace
 }  // namespace paymesh::auth
 
-int main() {
+int main(int argc, char** argv) {
+  const paymesh::config::RunMode mode = paymesh::config::ParseRunMode(argc, argv);
+  if (mode == paymesh::config::RunMode::kUsage) return paymesh::config::ReportUsage("auth");
   paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::auth::AuthConfig> cfg = paymesh::auth::LoadAuthConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("auth", env);
+  if (mode == paymesh::config::RunMode::kCheckConfig)
+    return paymesh::config::ReportConfigOk("auth");
   paymesh::log::Init("auth", cfg->log_level);
   return paymesh::auth::Run(*cfg);
 }

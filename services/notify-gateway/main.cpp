@@ -12,8 +12,10 @@
 #include "services/notify-gateway/gateway.h"
 #include "services/notify-gateway/upstreams.h"
 
-int main() {
+int main(int argc, char** argv) {
   using namespace paymesh;
+  const config::RunMode mode = config::ParseRunMode(argc, argv);
+  if (mode == config::RunMode::kUsage) return config::ReportUsage("notify-gateway");
   rpc::PrepareProcess();
 
   config::EnvReader env;
@@ -25,6 +27,7 @@ int main() {
     if (env.problems().empty()) std::cerr << "notify-gateway: " << cfg.status() << "\n";
     return 2;
   }
+  if (mode == config::RunMode::kCheckConfig) return config::ReportConfigOk("notify-gateway");
   log::Init("notify-gateway", cfg->log_level);
 
   gateway::GrpcUpstreams upstreams(

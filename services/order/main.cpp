@@ -50,11 +50,15 @@ int Run(const OrderConfig& cfg) {
 }  // namespace
 }  // namespace paymesh::order
 
-int main() {
+int main(int argc, char** argv) {
+  const paymesh::config::RunMode mode = paymesh::config::ParseRunMode(argc, argv);
+  if (mode == paymesh::config::RunMode::kUsage) return paymesh::config::ReportUsage("order");
   paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::order::OrderConfig> cfg = paymesh::order::LoadOrderConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("order", env);
+  if (mode == paymesh::config::RunMode::kCheckConfig)
+    return paymesh::config::ReportConfigOk("order");
   paymesh::log::Init("order", cfg->log_level);
   return paymesh::order::Run(*cfg);
 }

@@ -139,11 +139,15 @@ int Run(const PaymentConfig& cfg) {
 }  // namespace
 }  // namespace paymesh::payment
 
-int main() {
+int main(int argc, char** argv) {
+  const paymesh::config::RunMode mode = paymesh::config::ParseRunMode(argc, argv);
+  if (mode == paymesh::config::RunMode::kUsage) return paymesh::config::ReportUsage("payment");
   paymesh::rpc::PrepareProcess();
   paymesh::config::EnvReader env;
   absl::StatusOr<paymesh::payment::PaymentConfig> cfg = paymesh::payment::LoadPaymentConfig(env);
   if (!cfg.ok()) return paymesh::service::ReportInvalidConfig("payment", env);
+  if (mode == paymesh::config::RunMode::kCheckConfig)
+    return paymesh::config::ReportConfigOk("payment");
   paymesh::log::Init("payment", cfg->log_level);
   return paymesh::payment::Run(*cfg);
 }

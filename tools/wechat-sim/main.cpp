@@ -22,8 +22,10 @@ sigset_t TerminationSignals() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   using namespace paymesh;
+  const config::RunMode mode = config::ParseRunMode(argc, argv);
+  if (mode == config::RunMode::kUsage) return config::ReportUsage("wechat-sim");
   // Blocked before any thread starts, so that every thread inherits the mask and sigwait sees
   // the signal.
   const sigset_t signals = TerminationSignals();
@@ -37,6 +39,7 @@ int main() {
     if (env.problems().empty()) std::cerr << "wechat-sim: " << cfg.status() << "\n";
     return 2;
   }
+  if (mode == config::RunMode::kCheckConfig) return config::ReportConfigOk("wechat-sim");
   log::Init("wechat-sim", cfg->log_level);
 
   absl::StatusOr<std::unique_ptr<wechatsim::Simulator>> sim = wechatsim::Simulator::Create(*cfg);
