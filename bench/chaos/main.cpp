@@ -3,7 +3,7 @@
 // application, 2 when the harness itself could not run.
 //
 //   chaos [--orders N=200] [--faults none,kill-order,...] [--pg-restart COMMAND]
-//         [--converge-timeout SECONDS=180]
+//         [--downtime-ms MS=1000] [--converge-timeout SECONDS=180]
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
     } else if (flag == "--converge-timeout") {
       options.converge_timeout =
           std::chrono::seconds(paymesh::bench::IntegerFlag(flag, value, 5, 3600, problems));
+    } else if (flag == "--downtime-ms") {
+      options.downtime =
+          std::chrono::milliseconds(paymesh::bench::IntegerFlag(flag, value, 0, 600000, problems));
     } else if (flag == "--pg-restart") {
       pg_restart = value;
     } else if (flag == "--faults") {

@@ -6,8 +6,10 @@
 # applied twice, lost, time to converge and the gateway's answers. Exit 1 on any loss or double
 # application.
 #   bench/chaos/run.sh [--orders N=200] [--faults none,kill-order,kill-payment,postgres-crash,
-#                      redis-flush,gateway-drain,drop-deliveries] [--converge-timeout SECONDS]
-#                      [--no-build]
+#                      redis-flush,gateway-drain,drop-deliveries] [--downtime-ms MS=1000]
+#                      [--converge-timeout SECONDS] [--no-build]
+# A killed or drained process stays down for --downtime-ms; payments go on at a pace that spans
+# three downtimes, the fault striking a third of the way through.
 # PostgreSQL and Redis are its own (CHAOS_PG_PORT / CHAOS_REDIS_PORT, default 25522 / 26522),
 # PostgreSQL with fsync, synchronous_commit and full_page_writes on.
 set -euo pipefail
@@ -16,7 +18,7 @@ build=1 args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$arg") ;;
   esac
 done
