@@ -211,6 +211,9 @@ absl::StatusOr<ChaosRound> RunRound(testing::Stack& stack, Fault fault,
 
   const std::set<std::string> round_orders(paid.begin(), paid.end());
   const OrderTables tables(stack.OrderSchema(), paid);
+  std::vector<std::string> all;
+  for (const bench::PlacedOrder& order : orders) all.push_back(order.out_trade_no);
+  const OrderTables every_order(stack.OrderSchema(), all);
   const Clock::time_point deadline = Clock::now() + options.converge_timeout;
   std::optional<Clock::time_point> quiet_since;
   while (Clock::now() < deadline) {
@@ -222,8 +225,9 @@ absl::StatusOr<ChaosRound> RunRound(testing::Stack& stack, Fault fault,
     }
     std::set<std::string> acknowledged;
     if (attempts.ok()) {
+      // The notification itself, not its duplicate: WeChat's retries stop on that answer.
       for (const Attempt& a : *attempts) {
-        if (a.acknowledged) acknowledged.insert(a.out_trade_no);
+        if (a.acknowledged && a.kind != "duplicate") acknowledged.insert(a.out_trade_no);
       }
     }
     if (round.converged && acknowledged.size() == round_orders.size()) {
@@ -237,7 +241,9 @@ absl::StatusOr<ChaosRound> RunRound(testing::Stack& stack, Fault fault,
                       : absl::InternalError("DELETE /sim/faults failed"));
 
   ASSIGN_OR_RETURN(round.paid, tables.Paid());
-  ASSIGN_OR_RETURN(round.applied_twice, tables.AppliedTwice());
+  ASSIGN_OR_RETURN(round.applied_twice, every_order.AppliedTwice());
+  ASSIGN_OR_RETURN(size_t paid_of_all, every_order.Paid());
+  round.paid_unpaid = paid_of_all - std::min(paid_of_all, round.paid);
   round.lost = round.paid_at_sim - std::min(round.paid, round.paid_at_sim);
   ASSIGN_OR_RETURN(std::vector<Attempt> attempts, Deliveries(stack, round_orders));
   for (const Attempt& a : attempts) {
@@ -251,7 +257,7 @@ absl::StatusOr<ChaosRound> RunRound(testing::Stack& stack, Fault fault,
 void PrintTable(std::ostream& out, const std::vector<ChaosRound>& rounds) {
   out << std::left << std::setw(19) << "fault" << std::right << std::setw(7) << "orders"
       << std::setw(9) << "paid@sim" << std::setw(6) << "PAID" << std::setw(7) << "twice"
-      << std::setw(6) << "lost" << std::setw(11) << "converge"
+      << std::setw(6) << "lost" << std::setw(7) << "extra" << std::setw(11) << "converge"
       << "  gateway answers\n";
   for (const ChaosRound& r : rounds) {
     std::string answers;
@@ -266,8 +272,8 @@ void PrintTable(std::ostream& out, const std::vector<ChaosRound>& rounds) {
     }
     out << std::left << std::setw(19) << r.fault << std::right << std::setw(7) << r.orders
         << std::setw(9) << r.paid_at_sim << std::setw(6) << r.paid << std::setw(7)
-        << r.applied_twice << std::setw(6) << r.lost << std::setw(11) << converge.str() << "  "
-        << answers << "\n";
+        << r.applied_twice << std::setw(6) << r.lost << std::setw(7) << r.paid_unpaid
+        << std::setw(11) << converge.str() << "  " << answers << "\n";
   }
 }
 

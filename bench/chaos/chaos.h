@@ -62,7 +62,12 @@ struct ChaosRound {
   // What the deliveries got: the gateway's HTTP status, "none" (no answer: down, refused), or
   // "dropped" (the simulator did not send it).
   std::map<std::string, size_t> answers;
-  bool Clean() const { return lost == 0 && applied_twice == 0 && paid == paid_at_sim; }
+  size_t paid_unpaid = 0;  // PAID although the simulator took no payment for it
+  // Every order paid at the simulator, each PAID once, nothing else PAID.
+  bool Clean() const {
+    return paid_at_sim == orders && lost == 0 && applied_twice == 0 && paid_unpaid == 0 &&
+           paid == paid_at_sim;
+  }
 };
 
 // One round on `stack` (its simulator's faults are set and cleared here). Errors: the set-up

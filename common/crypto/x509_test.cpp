@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "common/crypto/crypto.h"
 
 namespace paymesh::crypto {
@@ -78,6 +80,44 @@ TEST(CertificateTest, RefusesBadSerialsAndEmptyValidity) {
   EXPECT_FALSE(SelfSignedCertificatePem(key, "XYZ", "x", 1, 2).ok());
   EXPECT_FALSE(SelfSignedCertificatePem(key, std::string(41, 'A'), "x", 1, 2).ok());
   EXPECT_FALSE(SelfSignedCertificatePem(key, "AB", "x", 2, 2).ok());
+}
+
+TEST(TlsIdentityTest, AcceptsACertificateItsCaIssuedWithItsKeyOnly) {
+  const RsaPrivateKey key = RsaPrivateKey::Generate();
+  const int64_t now = time(nullptr);
+  const std::string cert =
+      SelfSignedCertificatePem(key, "01", "order", now - 60, now + 3600, {"order", "order.svc"})
+          .value();
+  // A self-signed certificate is its own CA.
+  absl::StatusOr<std::vector<std::string>> names = CheckTlsIdentity(cert, cert, key.ToPem());
+  ASSERT_TRUE(names.ok()) << names.status();
+  EXPECT_EQ(*names, (std::vector<std::string>{"order", "order.svc"}));
+  const std::string nameless =
+      SelfSignedCertificatePem(key, "04", "order", now - 60, now + 3600).value();
+  EXPECT_NE(CheckTlsIdentity(nameless, nameless, key.ToPem()).status().message().find("no DNS"),
+            std::string::npos);
+
+  const RsaPrivateKey other = RsaPrivateKey::Generate();
+  absl::Status wrong_key = CheckTlsIdentity(cert, cert, other.ToPem()).status();
+  EXPECT_EQ(wrong_key.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong_key.message().find("not the key"), std::string::npos) << wrong_key;
+
+  const std::string stranger =
+      SelfSignedCertificatePem(other, "02", "order", now - 60, now + 3600).value();
+  absl::Status foreign = CheckTlsIdentity(stranger, cert, key.ToPem()).status();
+  EXPECT_NE(foreign.message().find("does not verify"), std::string::npos) << foreign;
+
+  const std::string expired =
+      SelfSignedCertificatePem(key, "03", "order", now - 7200, now - 3600).value();
+  absl::Status old = CheckTlsIdentity(expired, expired, key.ToPem()).status();
+  EXPECT_NE(old.message().find("expired"), std::string::npos) << old;
+
+  EXPECT_NE(CheckTlsIdentity("", cert, key.ToPem()).status().message().find("CA file"),
+            std::string::npos);
+  EXPECT_NE(CheckTlsIdentity(cert, "x", key.ToPem()).status().message().find("certificate file"),
+            std::string::npos);
+  EXPECT_NE(CheckTlsIdentity(cert, cert, "x").status().message().find("key file"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "common/rpc/access.h"
 
+#include <grpc/grpc_security_constants.h>
+
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 
@@ -80,15 +82,11 @@ bool AccessPolicy::Allows(const std::vector<std::string>& identities, std::strin
 std::vector<std::string> PeerIdentities(const grpc::AuthContext& context) {
   std::vector<std::string> out;
   if (!context.IsPeerAuthenticated()) return out;
-  for (const grpc::string_ref& san : context.FindPropertyValues("x509_subject_alternative_name")) {
-    std::string_view name(san.data(), san.size());
+  // DNS names only: gRPC's list of all SANs mixes in URI, e-mail and IP names without their
+  // type, and a CA that restricts DNS names may not restrict those. No CN fallback (RFC 6125).
+  for (const grpc::string_ref& dns : context.FindPropertyValues(GRPC_PEER_DNS_PROPERTY_NAME)) {
+    std::string_view name(dns.data(), dns.size());
     if (IsIdentityName(name)) out.emplace_back(name);
-  }
-  if (out.empty()) {
-    for (const grpc::string_ref& cn : context.FindPropertyValues("x509_common_name")) {
-      std::string_view name(cn.data(), cn.size());
-      if (IsIdentityName(name)) out.emplace_back(name);
-    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
-// Per-method authorization of the services' gRPC calls by the caller's identity (tls.h). Deny
+// Per-method authorization of the services' gRPC calls by the caller's identity (tls.h): the
+// DNS names of its certificate. Deny
 // by default: a method answers only the identities a rule names; health checks and reflection
 // answer any authenticated peer. A refused call ends with PERMISSION_DENIED before it reaches a
 // handler, is logged ("rpc refused", the method and the caller's identity) and counted in
@@ -24,12 +25,14 @@
 
 namespace paymesh::rpc {
 
-// The identities paymesh's own services hold (both gateway Deployments share one).
+// The identities paymesh's own services hold. The notify gateway (GATEWAY_ROUTES=notify) may
+// hold one of its own, which only passes WeChat's notifications on.
 namespace identity {
 inline constexpr char kAuth[] = "auth";
 inline constexpr char kOrder[] = "order";
 inline constexpr char kPayment[] = "payment";
 inline constexpr char kGateway[] = "gateway";
+inline constexpr char kGatewayNotify[] = "gateway-notify";
 }  // namespace identity
 
 class AccessPolicy {
@@ -52,7 +55,8 @@ class AccessPolicy {
 // An identity as a certificate names it: 1..253 of [a-z0-9.-].
 bool IsIdentityName(std::string_view name);
 
-// The identities of a call's authenticated peer: its certificate's DNS names, else its CN.
+// The identities of a call's authenticated peer: its certificate's DNS names (never its CN, nor
+// URI, e-mail or IP names).
 std::vector<std::string> PeerIdentities(const grpc::AuthContext& context);
 
 // The server-side check of `policy`, for ServerCredentials::SetAuthMetadataProcessor.

@@ -178,4 +178,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsC
   return grpc::CreateCustomChannel(target, MakeChannelCredentials(tls), args);
 }
 
+std::shared_ptr<grpc::Channel> MakeInsecureChannel(const std::string& target) {
+  return MakeChannel(target, TlsConfig{}, "");
+}
+
 }  // namespace paymesh::rpc

@@ -67,8 +67,10 @@ void PrepareClientContext(grpc::ClientContext& ctx, std::chrono::milliseconds ti
 
 // A channel with round-robin over every address the name resolves to and keepalive so dead
 // peers are noticed; under mutual TLS (tls.h) the server's certificate must name `server_name`
-// ("order", ...). Without TLS (tests, ALLOW_INSECURE_GRPC) an insecure one.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsConfig& tls = {},
-                                           std::string_view server_name = "");
+// ("order", ...). `tls` disabled (ALLOW_INSECURE_GRPC): an insecure one.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsConfig& tls,
+                                           std::string_view server_name);
+// The same without TLS, for in-process tests.
+std::shared_ptr<grpc::Channel> MakeInsecureChannel(const std::string& target);
 
 }  // namespace paymesh::rpc

@@ -104,7 +104,7 @@ class CallTest : public ::testing::Test {
     auto port = server_.Start("127.0.0.1:0");
     ASSERT_TRUE(port.ok()) << port.status();
     ASSERT_GT(*port, 0);
-    channel_ = MakeChannel("127.0.0.1:" + std::to_string(*port));
+    channel_ = MakeInsecureChannel("127.0.0.1:" + std::to_string(*port));
     stub_ = OrderService::NewStub(channel_);
     health_ = Health::NewStub(channel_);
   }
@@ -251,7 +251,7 @@ TEST_F(CallTest, HealthIsServingThenNotServingWhenDrainStarts) {
 }
 
 TEST(MakeChannelTest, UnreachableTargetFailsWithinTheDeadline) {
-  auto channel = MakeChannel("127.0.0.1:1");
+  auto channel = MakeInsecureChannel("127.0.0.1:1");
   auto stub = OrderService::NewStub(channel);
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, milliseconds(300), "r1");

@@ -1,7 +1,7 @@
 #pragma once
 
 // Mutual TLS between the services. Each service holds a certificate from the deployment's own
-// CA; the certificate's names (DNS subject alternative names, else its CN) are the service's
+// CA; the certificate's DNS names (subject alternative names) are the service's
 // identity: "auth", "order", "payment", "gateway" (scripts/lib/pki.sh issues them for dev and
 // tests, cert-manager or an operator in production). A server asks every client for such a
 // certificate and refuses the handshake without one; a client checks that the server's

@@ -136,6 +136,21 @@ TEST_F(TlsTest, AMethodNoRuleNamesIsDeniedToEveryone) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
 }
 
+TEST_F(TlsTest, OnlyDnsNamesAreIdentitiesNeitherTheCnNorOtherNames) {
+  // Certificates from our own CA that say "payment" only in their CN, or in a URI or e-mail
+  // name: no identity at all, so not even health checks.
+  const std::vector<std::pair<std::string, std::string>> certificates = {
+      {"payment-cn", "none"}, {"payment-uri", "URI:payment"}, {"payment-email", "email:payment"}};
+  for (const auto& [name, san] : certificates) {
+    ASSERT_TRUE(TestPki::Issue(pki_->dir(), {name}, san).ok());
+    auto channel = MakeChannel(addr_, pki_->For(name), "order");
+    grpc::Status st = ListProducts(channel);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << san << ": " << st.error_message();
+    EXPECT_EQ(CheckHealth(channel).error_code(), grpc::StatusCode::PERMISSION_DENIED) << san;
+  }
+}
+
 TEST_F(TlsTest, AClientWithoutACertificateIsRefusedAtTheHandshake) {
   std::ifstream in(pki_->For("order").ca_file);
   grpc::SslCredentialsOptions server_only;
@@ -149,7 +164,7 @@ TEST_F(TlsTest, AClientWithoutACertificateIsRefusedAtTheHandshake) {
 }
 
 TEST_F(TlsTest, APlaintextClientIsRefused) {
-  grpc::Status st = ListProducts(MakeChannel(addr_));
+  grpc::Status st = ListProducts(MakeInsecureChannel(addr_));
   EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
 }
 
@@ -220,6 +235,15 @@ TEST_F(TlsTest, ConfigRefusesPartialMismatchedOrForeignFiles) {
   LoadTlsConfig(foreign);
   ASSERT_EQ(foreign.problems().size(), 1u);
   EXPECT_NE(foreign.problems()[0].find("does not verify"), std::string::npos);
+
+  ASSERT_TRUE(TestPki::Issue(pki_->dir(), {"nameless"}, "none").ok());
+  rpc::TlsConfig nameless = pki_->For("nameless");
+  auto no_name = Env({{"GRPC_TLS_CA_FILE", nameless.ca_file},
+                      {"GRPC_TLS_CERT_FILE", nameless.cert_file},
+                      {"GRPC_TLS_KEY_FILE", nameless.key_file}});
+  LoadTlsConfig(no_name);
+  ASSERT_EQ(no_name.problems().size(), 1u);
+  EXPECT_NE(no_name.problems()[0].find("no DNS name"), std::string::npos) << no_name.problems()[0];
 
   auto not_pem = Env({{"GRPC_TLS_CA_FILE", ours.key_file},
                       {"GRPC_TLS_CERT_FILE", ours.cert_file},

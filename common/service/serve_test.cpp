@@ -177,7 +177,7 @@ TEST(ServeTest, ServesBothListenersUntilSigtermThenDrains) {
 
   // gRPC: health SERVING and the registered service answering from the workers.
   std::shared_ptr<grpc::Channel> channel =
-      rpc::MakeChannel("127.0.0.1:" + std::to_string(grpc_port));
+      rpc::MakeInsecureChannel("127.0.0.1:" + std::to_string(grpc_port));
   std::unique_ptr<healthpb::Health::Stub> health = healthpb::Health::NewStub(channel);
   healthpb::HealthCheckResponse status;
   ASSERT_TRUE(HealthCheck(*health, &status).ok());

@@ -163,7 +163,8 @@ class GrpcUpstreamsTest : public ::testing::Test {
     ASSERT_GT(port, 0);
     live_ = "127.0.0.1:" + std::to_string(port);
     upstreams_ = std::make_unique<GrpcUpstreams>(
-        rpc::MakeChannel(live_), rpc::MakeChannel(live_), rpc::MakeChannel(live_),
+        rpc::MakeInsecureChannel(live_), rpc::MakeInsecureChannel(live_),
+        rpc::MakeInsecureChannel(live_),
         UpstreamTimeouts{.call = 300ms, .notify = 5000ms, .payment = 8000ms});
   }
 
@@ -218,8 +219,8 @@ TEST_F(GrpcUpstreamsTest, HealthOfALiveAndADeadBackend) {
   ASSERT_TRUE(live.ok()) << live.status();
   EXPECT_EQ(live->status(), ::grpc::health::v1::HealthCheckResponse::SERVING);
   const std::string dead_addr = "127.0.0.1:" + std::to_string(DeadPort());
-  GrpcUpstreams partly_down(rpc::MakeChannel(live_), rpc::MakeChannel(live_),
-                            rpc::MakeChannel(dead_addr), UpstreamTimeouts{.call = 300ms});
+  GrpcUpstreams partly_down(rpc::MakeInsecureChannel(live_), rpc::MakeInsecureChannel(live_),
+                            rpc::MakeInsecureChannel(dead_addr), UpstreamTimeouts{.call = 300ms});
   auto dead = RunSync(partly_down.Health(Backend::kPayment, "rid-6"));
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable) << dead.status();

@@ -123,6 +123,8 @@ rpc::AccessPolicy PaymentAccessPolicy() {
   policy.Allow(
       rpc::identity::kGateway, v1::PaymentService::service_full_name(),
       {"CreatePayment", "HandleNotification", "QueryPayment", "CancelPayment", "CreateRefund"});
+  policy.Allow(rpc::identity::kGatewayNotify, v1::PaymentService::service_full_name(),
+               {"HandleNotification"});
   return policy;
 }
 

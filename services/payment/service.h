@@ -46,7 +46,7 @@ void ToProto(const NotificationAnswer& answer, v1::HandleNotificationResponse* o
 void ToProto(const SettleResult& result, v1::QueryPaymentResponse* out);
 
 // Who may call what: every method is the gateway's (the shop's payments and refunds, WeChat's
-// notifications).
+// notifications); the notify gateway's own identity may only pass notifications on.
 rpc::AccessPolicy PaymentAccessPolicy();
 
 }  // namespace paymesh::payment

@@ -103,6 +103,26 @@ TEST_F(IdentityTest, TheTokenCentreAnswersOnlyItsNamedClients) {
 }
 
 TEST_F(IdentityTest, PaymentAnswersOnlyTheGateway) {
+  // The notify gateway's identity passes notifications on, and nothing else.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    payment::v1::CreateRefundResponse out;
+    grpc::Status st =
+        payment::v1::PaymentService::NewStub(Dial(Service::kPayment, "gateway-notify"))
+            ->CreateRefund(&ctx, payment::v1::CreateRefundRequest(), &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    payment::v1::HandleNotificationResponse out;
+    grpc::Status st =
+        payment::v1::PaymentService::NewStub(Dial(Service::kPayment, "gateway-notify"))
+            ->HandleNotification(&ctx, payment::v1::HandleNotificationRequest(), &out);
+    EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
+    EXPECT_NE(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
+  }
   payment::v1::HandleNotificationRequest req;
   for (const char* caller : {"order", "auth", "intruder"}) {
     grpc::ClientContext ctx;
@@ -122,7 +142,7 @@ TEST_F(IdentityTest, NoCertificateNoConnection) {
   order::v1::ApplyPaymentResponse resp;
   grpc::Status plain =
       order::v1::OrderService::NewStub(
-          rpc::MakeChannel("127.0.0.1:" + std::to_string(stack().Port(Service::kOrder))))
+          rpc::MakeInsecureChannel("127.0.0.1:" + std::to_string(stack().Port(Service::kOrder))))
           ->ApplyPayment(&plain_ctx, order::v1::ApplyPaymentRequest(), &resp);
   EXPECT_EQ(plain.error_code(), grpc::StatusCode::UNAVAILABLE) << plain.error_message();
 

@@ -26,7 +26,11 @@ TEST_F(TraceTest, OneTraceIdFollowsAPaymentThroughEveryHop) {
   ASSERT_EQ(paid.status, 200) << paid;
   EXPECT_EQ(paid.Header("X-Request-Id"), trace);
   for (Service s : {Service::kGateway, Service::kOrder, Service::kPayment, Service::kWechatSim}) {
-    const std::string log = stack().LogTail(s, 100000);
+    // A service may write its line just after answering: the log is read until it shows up.
+    const std::string log = PollUntil<std::string>(
+        [&] { return stack().LogTail(s, 100000); },
+        [&](const std::string& text) { return text.find(trace) != std::string::npos; },
+        std::chrono::seconds(5));
     EXPECT_NE(log.find(trace), std::string::npos)
         << testing::ServiceName(s) << " never mentions the trace\n"
         << stack().LogTail(s, 5);

@@ -86,7 +86,9 @@ for b in auth order payment notify-gateway wechat-sim; do
 done
 
 # The simulator writes the dev merchant's keys into its state directory and serves.
-as_user env SIM_STATE_DIR=/var/lib/paymesh/sim SIM_LISTEN_ADDR=127.0.0.1:0 /usr/local/bin/wechat-sim \
+# exec all the way down (env, chroot, env, the simulator), so that $! is the simulator itself.
+(exec env -i PATH="$run_path" "$chroot_bin" --userspec=65532:65532 "$root" \
+   env SIM_STATE_DIR=/var/lib/paymesh/sim SIM_LISTEN_ADDR=127.0.0.1:0 /usr/local/bin/wechat-sim) \
   >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/sim.log" && break; sleep 0.1; done
@@ -97,6 +99,7 @@ else
 fi
 kill "$sim_pid" 2>/dev/null || true
 wait "$sim_pid" 2>/dev/null || true
+if kill -0 "$sim_pid" 2>/dev/null; then fail "wechat-sim: still running after SIGTERM"; fi
 
 sim=/var/lib/paymesh/sim pki=/etc/paymesh/pki
 simval() { cat "$root$sim/$1" 2>/dev/null || echo missing; }

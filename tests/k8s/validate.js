@@ -23,7 +23,13 @@ function checkCertManager(where, obj) {
   if (obj.kind !== 'Certificate') { fail(where, `unknown kind ${obj.kind}`); return; }
   if (!spec.secretName) fail(where, 'needs spec.secretName');
   if (!spec.issuerRef || !spec.issuerRef.name) fail(where, 'needs spec.issuerRef.name');
-  if (!Array.isArray(spec.dnsNames) || !spec.dnsNames.length) fail(where, 'needs dnsNames (the identity)');
+  if (!Array.isArray(spec.dnsNames) || !spec.dnsNames.length) {
+    fail(where, 'needs dnsNames (the identity)');
+  } else if (spec.secretName && /-grpc-tls$/.test(spec.secretName) &&
+             spec.dnsNames[0] !== spec.secretName.replace(/-grpc-tls$/, '')) {
+    // <identity>-grpc-tls must hold the identity it is mounted as.
+    fail(where, `${spec.secretName} would hold the identity ${spec.dnsNames[0]}`);
+  }
   for (const usage of ['server auth', 'client auth']) {
     if (!(spec.usages || []).includes(usage)) fail(where, `usages must include ${usage} (mutual TLS)`);
   }
@@ -59,7 +65,9 @@ function checkWorkload(where, obj) {
     if (!readable) fail(where, `secret volume ${v.name} is unreadable by the non-root user (mode ${mode.toString(8)}, no fsGroup)`);
   }
   const usesSharedConfig = (c) => (c.envFrom || []).some((e) => e.configMapRef && e.configMapRef.name === 'paymesh');
-  for (const c of spec.containers.filter((c) => c.image === 'paymesh' && usesSharedConfig(c))) {
+  // paymesh's image under any registry and tag (overlays rewrite it).
+  const isPaymesh = (c) => /(^|\/)paymesh(:|@|$)/.test(c.image || '');
+  for (const c of spec.containers.filter((c) => isPaymesh(c) && usesSharedConfig(c))) {
     for (const probe of [c.readinessProbe, c.livenessProbe]) {
       if (probe && probe.grpc) fail(where, `${c.name}: a gRPC probe cannot pass mutual TLS; probe /healthz over HTTP`);
     }

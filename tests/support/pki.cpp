@@ -26,8 +26,10 @@ std::string ShellQuote(const std::string& s) {
 }  // namespace
 
 absl::StatusOr<TestPki> TestPki::Issue(const std::string& dir,
-                                       const std::vector<std::string>& names) {
+                                       const std::vector<std::string>& names,
+                                       const std::string& san) {
   std::string command = absl::StrCat(
+      san.empty() ? "" : "PKI_SAN=" + ShellQuote(san) + " ",
       ShellQuote(std::string(PAYMESH_SOURCE_DIR) + "/scripts/lib/pki.sh"), " ", ShellQuote(dir));
   for (const std::string& name : names) absl::StrAppend(&command, " ", ShellQuote(name));
   if (int rc = std::system(command.c_str()); rc != 0) {

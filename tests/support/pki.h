@@ -12,9 +12,11 @@ namespace paymesh::testing {
 
 class TestPki {
  public:
-  // A CA and one certificate per name under `dir` (created).
+  // A CA and one certificate per name under `dir` (created). `san` replaces the certificates'
+  // subjectAltName (pki.sh's PKI_SAN: "URI:payment", "none" for a CN only).
   static absl::StatusOr<TestPki> Issue(const std::string& dir,
-                                       const std::vector<std::string>& names);
+                                       const std::vector<std::string>& names,
+                                       const std::string& san = "");
   // The identities Issue() left under `dir`.
   explicit TestPki(std::string dir) : dir_(std::move(dir)) {}
 

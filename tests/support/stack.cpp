@@ -171,7 +171,7 @@ absl::Status Stack::Configure(const StackOptions& options, const std::string& pg
   RETURN_IF_ERROR(WriteSecretFile(signing_key_path, signing_key_.ToPem()));
   ASSIGN_OR_RETURN(TestPki pki,
                    TestPki::Issue(dir_ + "/pki", {"auth", "order", "payment", "gateway",
-                                                  "token-client", "intruder"}));
+                                                  "gateway-notify", "token-client", "intruder"}));
 
   const std::map<std::string, std::string> grpc_base = {
       {"LOG_LEVEL", "info"},

@@ -26,7 +26,7 @@ if [ ! -s "$out/sim/platform_public_key_id" ]; then
   rm -f "$out/sim.log"
 fi
 
-"$root/scripts/lib/pki.sh" "$out/pki" auth order payment gateway
+"$root/scripts/lib/pki.sh" "$out/pki" auth order payment gateway gateway-notify
 [ -s "$out/token_signing_key.pem" ] || openssl genpkey -algorithm ed25519 -out "$out/token_signing_key.pem"
 [ -s "$out/pg_password" ] || openssl rand -hex 16 | tr -d '\n' >"$out/pg_password"
 printf 'postgresql://paymesh:%s@postgres.paymesh.svc:5432/paymesh' "$(cat "$out/pg_password")" >"$out/pg_dsn"
