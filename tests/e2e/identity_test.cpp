@@ -47,14 +47,22 @@ class IdentityTest : public PaymentTest {
     return req;
   }
 
-  static grpc::Status ApplyPayment(const std::shared_ptr<grpc::Channel>& channel,
-                                   const order::v1::ApplyPaymentRequest& req,
-                                   order::v1::ApplyPaymentResponse* resp) {
+  // One unary call of `Stub` as `as` to `service`, with a deadline; its status.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(Service service, const std::string& as,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const Request& req = Request(), Response* resp = nullptr) {
+    Response ignored;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return order::v1::OrderService::NewStub(channel)->ApplyPayment(&ctx, req, resp);
+    Stub stub(Dial(service, as));
+    return (stub.*method)(&ctx, req, resp ? resp : &ignored);
   }
 };
+
+using OrderStub = order::v1::OrderService::Stub;
+using AuthStub = auth::v1::AuthService::Stub;
+using PaymentStub = payment::v1::PaymentService::Stub;
 
 TEST_F(IdentityTest, OnlyPaymentMayMarkAnOrderPaid) {
   boost::json::value order = CreateOrder();
@@ -63,7 +71,7 @@ TEST_F(IdentityTest, OnlyPaymentMayMarkAnOrderPaid) {
   order::v1::ApplyPaymentResponse resp;
 
   for (const char* caller : {"gateway", "auth", "intruder"}) {
-    grpc::Status st = ApplyPayment(Dial(Service::kOrder, caller), report, &resp);
+    grpc::Status st = Call(Service::kOrder, caller, &OrderStub::ApplyPayment, report, &resp);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << caller << ": " << st.error_message();
   }
@@ -76,60 +84,36 @@ TEST_F(IdentityTest, OnlyPaymentMayMarkAnOrderPaid) {
       << stack().LogTail(Service::kOrder, 10);
 
   // The same report from payment is applied: only the identity stood in the way.
-  grpc::Status st = ApplyPayment(Dial(Service::kOrder, "payment"), report, &resp);
+  grpc::Status st = Call(Service::kOrder, "payment", &OrderStub::ApplyPayment, report, &resp);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(resp.outcome(), order::v1::PAYMENT_OUTCOME_APPLIED);
   EXPECT_EQ(GetOrder(id).at("state").as_string(), "PAID");
 }
 
 TEST_F(IdentityTest, TheTokenCentreAnswersOnlyItsNamedClients) {
-  auth::v1::GetWechatCredentialRequest req;
+  const auth::v1::GetWechatCredentialRequest req;
   for (const char* caller : {"gateway", "payment", "intruder"}) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auth::v1::WechatCredential out;
-    grpc::Status st = auth::v1::AuthService::NewStub(Dial(Service::kAuth, caller))
-                          ->GetWechatAccessToken(&ctx, req, &out);
+    grpc::Status st = Call(Service::kAuth, caller, &AuthStub::GetWechatAccessToken, req);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << caller << ": " << st.error_message();
   }
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   auth::v1::WechatCredential out;
-  grpc::Status st = auth::v1::AuthService::NewStub(Dial(Service::kAuth, "token-client"))
-                        ->GetWechatAccessToken(&ctx, req, &out);
+  grpc::Status st =
+      Call(Service::kAuth, "token-client", &AuthStub::GetWechatAccessToken, req, &out);
   EXPECT_TRUE(st.ok()) << st.error_message();
   EXPECT_FALSE(out.value().empty());
 }
 
 TEST_F(IdentityTest, PaymentAnswersOnlyTheGateway) {
   // The notify gateway's identity passes notifications on, and nothing else.
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    payment::v1::CreateRefundResponse out;
-    grpc::Status st =
-        payment::v1::PaymentService::NewStub(Dial(Service::kPayment, "gateway-notify"))
-            ->CreateRefund(&ctx, payment::v1::CreateRefundRequest(), &out);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    payment::v1::HandleNotificationResponse out;
-    grpc::Status st =
-        payment::v1::PaymentService::NewStub(Dial(Service::kPayment, "gateway-notify"))
-            ->HandleNotification(&ctx, payment::v1::HandleNotificationRequest(), &out);
-    EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED) << st.error_message();
-    EXPECT_NE(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
-  }
-  payment::v1::HandleNotificationRequest req;
+  grpc::Status refund = Call(Service::kPayment, "gateway-notify", &PaymentStub::CreateRefund);
+  EXPECT_EQ(refund.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refund.error_message();
+  grpc::Status notified =
+      Call(Service::kPayment, "gateway-notify", &PaymentStub::HandleNotification);
+  EXPECT_NE(notified.error_code(), grpc::StatusCode::PERMISSION_DENIED) << notified.error_message();
+  EXPECT_NE(notified.error_code(), grpc::StatusCode::UNAVAILABLE) << notified.error_message();
   for (const char* caller : {"order", "auth", "intruder"}) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    payment::v1::HandleNotificationResponse out;
-    grpc::Status st = payment::v1::PaymentService::NewStub(Dial(Service::kPayment, caller))
-                          ->HandleNotification(&ctx, req, &out);
+    grpc::Status st = Call(Service::kPayment, caller, &PaymentStub::HandleNotification);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << caller << ": " << st.error_message();
   }
