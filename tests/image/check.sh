@@ -13,7 +13,11 @@
 # the machine's own (its apt sources). Needs root (debootstrap, chroot) and debootstrap.
 set -euo pipefail
 src="$1" bin="$2"
-[ "$(id -u)" -eq 0 ] || { echo "image check: needs root (debootstrap, chroot)" >&2; exit 1; }
+if [ "$(id -u)" -ne 0 ]; then
+  # debootstrap and chroot need root: through sudo where it asks for no password.
+  sudo -n true 2>/dev/null || { echo "image check: needs root or password-less sudo (debootstrap, chroot)" >&2; exit 1; }
+  exec sudo -n env PAYMESH_ROOTFS_CACHE="${PAYMESH_ROOTFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/paymesh-rootfs}" "$0" "$@"
+fi
 command -v debootstrap >/dev/null || { echo "image check: no debootstrap (scripts/lib/deps.sh --test)" >&2; exit 1; }
 
 # The runtime stage's apt-get install list, continuation lines joined.
