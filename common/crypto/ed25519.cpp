@@ -7,20 +7,18 @@
 
 #include <cstdlib>
 
+#include "common/crypto/openssl_util.h"
+
 namespace paymesh::crypto {
 namespace {
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kSignatureBytes = 64;
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using internal::BioPtr;
+using internal::BioText;
+using internal::MemBio;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, internal::Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
 
 std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) {
   return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
@@ -28,16 +26,6 @@ std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) {
 
 // Never prompt on a terminal for an encrypted PEM: such a key is simply refused.
 int NoPassword(char*, int, int, void*) { return -1; }
-
-BioPtr ReadBio(std::string_view pem) {
-  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
-std::string DrainBio(BIO* bio) {
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(len));
-}
 
 // Failures leave entries on OpenSSL's thread-local error queue; clear them so they cannot be
 // mistaken for a later, unrelated error.
@@ -49,7 +37,7 @@ absl::Status Fail(std::string_view message) {
 }  // namespace
 
 absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromPem(std::string_view pem) {
-  BioPtr bio = ReadBio(pem);
+  BioPtr bio = MemBio(pem);
   if (!bio) return Fail("cannot read Ed25519 public key PEM");
   std::shared_ptr<EVP_PKEY> key = Own(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassword, nullptr));
   if (!key) return Fail("invalid public key PEM");
@@ -82,7 +70,7 @@ bool Ed25519PublicKey::Verify(std::string_view message, std::string_view signatu
 std::string Ed25519PublicKey::ToPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), key_.get()) != 1) std::abort();
-  return DrainBio(bio.get());
+  return BioText(bio.get());
 }
 
 std::string Ed25519PublicKey::Raw() const {
@@ -103,7 +91,7 @@ Ed25519PrivateKey Ed25519PrivateKey::Generate() {
 }
 
 absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromPem(std::string_view pem) {
-  BioPtr bio = ReadBio(pem);
+  BioPtr bio = MemBio(pem);
   if (!bio) return Fail("cannot read Ed25519 private key PEM");
   std::shared_ptr<EVP_PKEY> key =
       Own(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr));
@@ -154,7 +142,7 @@ std::string Ed25519PrivateKey::ToPem() const {
       PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     std::abort();
   }
-  return DrainBio(bio.get());
+  return BioText(bio.get());
 }
 
 }  // namespace paymesh::crypto

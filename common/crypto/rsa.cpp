@@ -7,20 +7,15 @@
 
 #include <cstdlib>
 
+#include "common/crypto/openssl_util.h"
+
 namespace paymesh::crypto {
 namespace {
 
+using internal::BioText;
+using internal::MemBio;
+
 std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) { return {key, EVP_PKEY_free}; }
-
-std::unique_ptr<BIO, decltype(&BIO_free)> MemBio(std::string_view pem) {
-  return {BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free};
-}
-
-std::string BioToString(BIO* bio) {
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(len));
-}
 
 bool IsRsa(EVP_PKEY* key) { return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA; }
 
@@ -57,7 +52,7 @@ bool RsaPublicKey::VerifySha256(std::string_view message, std::string_view signa
 std::string RsaPublicKey::ToPem() const {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_PUBKEY(bio.get(), key_.get());
-  return BioToString(bio.get());
+  return BioText(bio.get());
 }
 
 int RsaPublicKey::bits() const { return EVP_PKEY_get_bits(key_.get()); }
@@ -97,13 +92,13 @@ std::string RsaPrivateKey::SignSha256(std::string_view message) const {
 RsaPublicKey RsaPrivateKey::PublicKey() const {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_PUBKEY(bio.get(), key_.get());
-  return *RsaPublicKey::FromPem(BioToString(bio.get()));
+  return *RsaPublicKey::FromPem(BioText(bio.get()));
 }
 
 std::string RsaPrivateKey::ToPem() const {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  return BioToString(bio.get());
+  return BioText(bio.get());
 }
 
 int RsaPrivateKey::bits() const { return EVP_PKEY_get_bits(key_.get()); }

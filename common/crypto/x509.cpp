@@ -15,32 +15,23 @@
 #include <optional>
 #include <vector>
 
+#include "common/crypto/openssl_util.h"
+
 namespace paymesh::crypto {
 namespace {
 
 constexpr size_t kMaxPemBytes = 16 * 1024;
 constexpr size_t kMaxSerialHex = 40;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using internal::BioPtr;
+using internal::BioText;
+using internal::Deleter;
+using internal::MemBio;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
-
-BioPtr MemBio(std::string_view data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-}
-
-std::string BioText(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(n));
-}
 
 // ASN1_TIME → Unix seconds, or nullopt.
 std::optional<int64_t> UnixOf(const ASN1_TIME* t) {
